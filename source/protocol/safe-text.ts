@@ -1,0 +1,31 @@
+// Server text, decoded base64 and captured messages are untrusted. Written raw to a terminal,
+// ESC / CSI / OSC sequences could clear the screen, set the clipboard (OSC 52), plant links
+// (OSC 8) or query the window (CSI 21t); bidi controls could make text read differently from
+// what was sent. Everything dangerous is shown as a visible escape instead.
+
+// C0 except TAB, DEL, C1 (0x9B is a one-byte CSI), bidi marks/embeddings/isolates, and the
+// Unicode line/paragraph separators (which some terminals and viewers treat as line breaks).
+const unsafe = /[\x00-\x08\x0A-\x1F\x7F-\x9F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+function escapeChar(char: string): string {
+	const code = char.codePointAt(0) ?? 0;
+	if (code <= 0xff) {
+		return `\\x${code.toString(16).padStart(2, '0')}`;
+	}
+
+	return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Make text safe to write to a terminal: control and bidi characters become `\x1b` / `\u202e`
+ * style escapes. A literal backslash is left alone, so the output is for reading, not for
+ * reversing.
+ */
+export function safeText(s: string): string {
+	return s.replace(unsafe, escapeChar);
+}
+
+/** A line followed by visible CR LF symbols, for previews of what goes on the wire. */
+export function showCrlf(line: string): string {
+	return `${line}␍␊`;
+}

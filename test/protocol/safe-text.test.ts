@@ -1,0 +1,49 @@
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {safeText, showCrlf} from '../../source/protocol/safe-text.js';
+
+/** Nothing a terminal would act on may remain. */
+function assertInert(text: string): void {
+	assert.doesNotMatch(text, /[\x00-\x08\x0A-\x1F\x7F-\x9F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/);
+}
+
+test('ESC[2J (clear screen) is shown, not executed', () => {
+	const out = safeText('250 \x1b[2Jhello');
+	assert.equal(out, '250 \\x1b[2Jhello');
+	assertInert(out);
+});
+
+test('OSC 52 clipboard write', () => {
+	const out = safeText('\x1b]52;c;ZXZpbA==\x07');
+	assert.equal(out, '\\x1b]52;c;ZXZpbA==\\x07');
+	assertInert(out);
+});
+
+test('OSC 8 hyperlink', () => {
+	const out = safeText('\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\');
+	assert.equal(out, '\\x1b]8;;https://evil.example\\x1b\\click\\x1b]8;;\\x1b\\');
+	assertInert(out);
+});
+
+test('CSI 21t (window title report) and one-byte CSI 0x9B', () => {
+	assert.equal(safeText('\x1b[21t'), '\\x1b[21t');
+	assert.equal(safeText('\x9b21t'), '\\x9b21t');
+	assertInert(safeText('\x9b21t'));
+});
+
+test('bidi override and other bidi controls', () => {
+	assert.equal(safeText('abc\u202Etxt.exe'), 'abc\\u202etxt.exe');
+	assert.equal(safeText('\u2066\u2069\u200E\u200F\u061C'), '\\u2066\\u2069\\u200e\\u200f\\u061c');
+});
+
+test('NUL, CR, LF, DEL and C1 are escaped; TAB and ordinary text are kept', () => {
+	assert.equal(safeText('a\0b'), 'a\\x00b');
+	assert.equal(safeText('a\r\nb'), 'a\\x0d\\x0ab');
+	assert.equal(safeText('\x7f\x80\x9f'), '\\x7f\\x80\\x9f');
+	assert.equal(safeText('a\tb'), 'a\tb');
+	assert.equal(safeText('Grüße ✓ 日本 \\x1b'), 'Grüße ✓ 日本 \\x1b');
+});
+
+test('showCrlf appends visible CR LF', () => {
+	assert.equal(showCrlf('MAIL FROM:<a@b>'), 'MAIL FROM:<a@b>␍␊');
+});
