@@ -1,0 +1,142 @@
+// The embedded lab: local SMTP servers on loopback, one per port personality (25, 465, 587,
+// 2525), so smtp-tui can be used and taught offline. Messages are captured in `inbox`, never
+// delivered. TLS uses a throwaway CA made at start; the engine trusts `lab.ca` explicitly.
+
+import type {SMTPServer} from 'smtp-server';
+import {makeLabCa} from './ca.js';
+import {LabStartError, describeListenError} from './errors.js';
+import type {LabPort} from './personality.js';
+import {labPorts, personalities} from './personality.js';
+import {closeLabServer, createLabServer, listen} from './server.js';
+import type {CapturedMessage, LabUser} from './types.js';
+
+export type {LabPort} from './personality.js';
+export {labPorts} from './personality.js';
+export type {CapturedMessage, LabUser} from './types.js';
+export {LabStartError} from './errors.js';
+export {maxMessageBytes} from './server.js';
+
+export const demoUsers: LabUser[] = [
+	{user: 'alice', password: 'wonderland', address: 'alice@lab.test'},
+	{user: 'bob', password: 'builder', address: 'bob@lab.test'},
+];
+
+export type LabOptions = {
+	/** Address to listen on; default '127.0.0.1'. */
+	host?: string;
+	/** Listen port per personality; 0 or absent = an ephemeral port. */
+	ports?: Partial<Record<LabPort, number>>;
+	/** Start just these personalities; default all four. */
+	only?: LabPort[];
+	/** The lab's own mail domain (port 25 accepts mail for it only); default 'lab.test'. */
+	domain?: string;
+	/** Server name in the banner, EHLO and certificate; default 'mx.' + domain ('mx.lab.test'). */
+	hostname?: string;
+	/** Accounts for AUTH; default demoUsers. */
+	users?: LabUser[];
+};
+
+export type Lab = {
+	host: string;
+	/** The ports actually listening, per personality. */
+	ports: Partial<Record<LabPort, number>>;
+	/** PEM of the throwaway CA the engine must trust. */
+	ca: string;
+	domain: string;
+	hostname: string;
+	users: LabUser[];
+	/** Every accepted message, oldest first. */
+	inbox: CapturedMessage[];
+	/** Calls `listener` for each message accepted from now on; returns the unsubscribe function. */
+	onMessage(listener: (message: CapturedMessage) => void): () => void;
+	/** Stops every listener and ends every open session; resolves once all sockets are closed. */
+	close(): Promise<void>;
+};
+
+function checkPort(port: LabPort, listenPort: number): void {
+	if (!Number.isInteger(listenPort) || listenPort < 0 || listenPort > 65_535) {
+		throw new LabStartError(`The listen port ${listenPort} for the port-${port} personality is not a port number (0 to 65535).`, port);
+	}
+}
+
+function wantedPorts(only: LabPort[] | undefined): LabPort[] {
+	const wanted = only ?? labPorts;
+	for (const port of wanted) {
+		if (!labPorts.includes(port)) {
+			throw new LabStartError(`The lab has no port-${String(port)} personality; it has ${labPorts.join(', ')}.`);
+		}
+	}
+
+	// Keep the canonical order whatever order was asked for, and drop repeats.
+	return labPorts.filter(port => wanted.includes(port));
+}
+
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+	const host = options.host ?? '127.0.0.1';
+	const domain = options.domain ?? 'lab.test';
+	const hostname = options.hostname ?? `mx.${domain}`;
+	const users = [...(options.users ?? demoUsers)];
+	const ports = wantedPorts(options.only);
+	for (const port of ports) checkPort(port, options.ports?.[port] ?? 0);
+
+	const material = await makeLabCa(hostname);
+	const inbox: CapturedMessage[] = [];
+	const listeners = new Set<(message: CapturedMessage) => void>();
+	const capture = (message: CapturedMessage) => {
+		inbox.push(message);
+		for (const listener of [...listeners]) {
+			// A failing listener is the listener's bug; it must not break the SMTP session
+			// that is waiting for its reply, and the lab never prints.
+			try {
+				listener(message);
+			} catch {}
+		}
+	};
+
+	const running: SMTPServer[] = [];
+	const bound: Partial<Record<LabPort, number>> = {};
+	const closeAll = async () => {
+		await Promise.all(running.map(async server => closeLabServer(server, hostname)));
+	};
+
+	for (const port of ports) {
+		const server = createLabServer({
+			personality: personalities[port],
+			hostname,
+			domain,
+			users,
+			tls: {key: material.key, cert: material.cert},
+			capture,
+		});
+		const listenPort = options.ports?.[port] ?? 0;
+		try {
+			// Sequential on purpose: a failure leaves a short, known list to close.
+			bound[port] = await listen(server, listenPort, host);
+			running.push(server);
+		} catch (error) {
+			await closeAll();
+			throw describeListenError(error as NodeJS.ErrnoException, port, host, listenPort);
+		}
+	}
+
+	let closing: Promise<void> | undefined;
+	return {
+		host,
+		ports: bound,
+		ca: material.ca,
+		domain,
+		hostname,
+		users,
+		inbox,
+		onMessage(listener) {
+			listeners.add(listener);
+			return () => {
+				listeners.delete(listener);
+			};
+		},
+		async close() {
+			closing ??= closeAll();
+			return closing;
+		},
+	};
+}

@@ -1,0 +1,26 @@
+// The lab's public data shapes, in a file of their own so that index.ts and server.ts can
+// share them without importing each other.
+
+import type {LabPort} from './personality.js';
+
+export type LabUser = {user: string; password: string; address: string};
+
+/** One message the lab accepted. It is kept here and never sent anywhere. */
+export type CapturedMessage = {
+	/** The queue ID quoted in the `250 2.0.0 Ok: queued as <ID>` reply. */
+	id: string;
+	/** The personality that took it. */
+	port: LabPort;
+	/** The port it actually listened on (ephemeral in tests). */
+	listenPort: number;
+	/** Envelope sender; '' for the null sender `<>`. */
+	mailFrom: string;
+	rcptTo: string[];
+	/** The message travelled inside TLS. */
+	tls: boolean;
+	/** The authenticated user name, if the client logged in. */
+	user?: string;
+	receivedAt: Date;
+	/** The message as received, dot-stuffing undone, without the final `.` line. */
+	raw: Buffer;
+};
