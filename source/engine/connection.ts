@@ -1,0 +1,313 @@
+// The driver: the thin part that touches sockets. It writes lines, hands received bytes
+// to the reply parser and waits for whole replies, upgrades to TLS in place (STARTTLS)
+// or starts in TLS (implicit). Protocol decisions live in session.ts and plan.ts.
+import net from 'node:net';
+import tls from 'node:tls';
+import {ReplyParser, type Reply} from '../protocol/reply-parser.js';
+import {RemoteProtocolError} from '../protocol/errors.js';
+import type {TlsFacts} from '../protocol/transcript.js';
+import {describeSocketError, SessionFailure} from './failure.js';
+
+export type ConnectOptions = {
+	host: string;
+	port: number;
+	implicitTls: boolean;
+	connectTimeoutMs: number;
+	tls: TlsOptions;
+	family?: 4 | 6;
+	localAddress?: string;
+};
+
+export type TlsOptions = {
+	/** Name sent as SNI and checked against the certificate. */
+	servername?: string;
+	/** Extra trusted CA (PEM). */
+	ca?: string;
+	/** Go on when the certificate does not verify. */
+	insecure: boolean;
+};
+
+export type UpgradeResult = {facts: TlsFacts; injected: Buffer};
+
+type Waiter = {resolve: (reply: Reply) => void; reject: (error: Error) => void};
+
+export class Connection {
+	readonly target: string;
+	private socket: net.Socket | tls.TLSSocket;
+	private parser = new ReplyParser();
+	private replies: Reply[] = [];
+	private waiter?: Waiter;
+	private failure?: SessionFailure;
+	private tlsActive = false;
+
+	private constructor(socket: net.Socket | tls.TLSSocket, target: string, tlsActive: boolean) {
+		this.socket = socket;
+		this.target = target;
+		this.tlsActive = tlsActive;
+		this.attach(socket);
+	}
+
+	static async open(options: ConnectOptions): Promise<{connection: Connection; facts?: TlsFacts}> {
+		const target = formatTarget(options.host, options.port);
+		const socket = await new Promise<net.Socket>((resolve, reject) => {
+			const s = net.connect({
+				host: options.host,
+				port: options.port,
+				family: options.family,
+				localAddress: options.localAddress,
+			});
+			const timer = setTimeout(() => {
+				s.destroy();
+				reject(new SessionFailure('timeout', `Could not connect to ${target}: no answer within ${seconds(options.connectTimeoutMs)} (a firewall may be dropping the connection; many ISPs block outbound port 25).`));
+			}, options.connectTimeoutMs);
+			s.once('connect', () => {
+				clearTimeout(timer);
+				s.removeAllListeners('error');
+				resolve(s);
+			});
+			s.once('error', (error: NodeJS.ErrnoException) => {
+				clearTimeout(timer);
+				reject(describeSocketError(error, target));
+			});
+		});
+		socket.setNoDelay(true);
+		if (!options.implicitTls) return {connection: new Connection(socket, target, false)};
+
+		const {socket: secure, facts} = await handshake(socket, options.host, options.tls, options.connectTimeoutMs, target);
+		return {connection: new Connection(secure, target, true), facts};
+	}
+
+	get isTls(): boolean {
+		return this.tlsActive;
+	}
+
+	get closed(): boolean {
+		return this.socket.destroyed;
+	}
+
+	/** Whole replies that arrived before any command asked for them. */
+	takeUnsolicited(): Reply[] {
+		return this.replies.splice(0);
+	}
+
+	/** Writes one command line; CRLF is added here and nowhere else. */
+	async sendLine(line: string): Promise<void> {
+		await this.write(line + '\r\n');
+	}
+
+	/** Writes raw text (a message body already encoded with CRLF and the final dot). */
+	async write(text: string): Promise<void> {
+		if (this.failure) throw this.failure;
+		if (this.socket.destroyed) throw new SessionFailure('closed', `${this.target} closed the connection.`);
+		await new Promise<void>((resolve, reject) => {
+			this.socket.write(text, 'utf8', error => {
+				if (error) reject(describeSocketError(error as NodeJS.ErrnoException, this.target));
+				else resolve();
+			});
+		});
+	}
+
+	/** Waits for the next whole reply. */
+	async readReply(timeoutMs: number, waitingFor: string): Promise<Reply> {
+		const queued = this.replies.shift();
+		if (queued) return queued;
+		if (this.failure) throw this.failure;
+		return new Promise<Reply>((resolve, reject) => {
+			const timer = setTimeout(() => {
+				this.waiter = undefined;
+				reject(new SessionFailure('timeout', `${this.target} did not answer ${waitingFor} within ${seconds(timeoutMs)}.`));
+			}, timeoutMs);
+			this.waiter = {
+				resolve: reply => {
+					clearTimeout(timer);
+					resolve(reply);
+				},
+				reject: error => {
+					clearTimeout(timer);
+					reject(error);
+				},
+			};
+		});
+	}
+
+	/**
+	 * Upgrades this connection to TLS after the server's 220 to STARTTLS. Bytes the
+	 * server sent after that 220 and before the handshake are returned as `injected`
+	 * and never parsed as replies (the "NO STARTTLS" response-injection attack).
+	 */
+	async upgrade(host: string, options: TlsOptions, timeoutMs: number): Promise<UpgradeResult> {
+		const plain = this.socket as net.Socket;
+		plain.removeAllListeners('data');
+		plain.removeAllListeners('error');
+		plain.removeAllListeners('close');
+		const leftovers = [this.parser.takeRemainder(), ...this.replies.map(r => Buffer.from(r.raw.join('\r\n') + '\r\n'))];
+		this.replies = [];
+		this.parser = new ReplyParser();
+		const {socket, facts} = await handshake(plain, host, options, timeoutMs, this.target);
+		this.socket = socket;
+		this.tlsActive = true;
+		this.attach(socket);
+		return {facts, injected: Buffer.concat(leftovers)};
+	}
+
+	close(): void {
+		this.socket.destroy();
+		this.waiter?.reject(new SessionFailure('closed', 'The connection was closed.'));
+		this.waiter = undefined;
+	}
+
+	private attach(socket: net.Socket): void {
+		socket.on('data', (chunk: Buffer) => {
+			if (this.failure) return;
+			try {
+				const replies = this.parser.feed(chunk);
+				for (const reply of replies) this.deliver(reply);
+			} catch (error) {
+				if (!(error instanceof RemoteProtocolError)) throw error;
+				this.fail(new SessionFailure('protocol', error.message));
+				socket.destroy();
+			}
+		});
+		socket.on('error', (error: NodeJS.ErrnoException) => {
+			this.fail(describeSocketError(error, this.target));
+		});
+		socket.on('close', () => {
+			const partial = this.parser.buffered > 0 ? ' in the middle of a reply' : '';
+			this.fail(new SessionFailure('closed', `${this.target} closed the connection${partial}.`));
+		});
+	}
+
+	private deliver(reply: Reply): void {
+		const waiter = this.waiter;
+		if (waiter) {
+			this.waiter = undefined;
+			waiter.resolve(reply);
+		} else {
+			this.replies.push(reply);
+		}
+	}
+
+	private fail(failure: SessionFailure): void {
+		this.failure ??= failure;
+		const waiter = this.waiter;
+		this.waiter = undefined;
+		waiter?.reject(this.failure);
+	}
+}
+
+async function handshake(
+	socket: net.Socket,
+	host: string,
+	options: TlsOptions,
+	timeoutMs: number,
+	target: string,
+): Promise<{socket: tls.TLSSocket; facts: TlsFacts}> {
+	const servername = options.servername ?? (net.isIP(host) ? undefined : host);
+	return new Promise((resolve, reject) => {
+		// Verification is decided below, after the handshake, so a refused certificate
+		// can still be shown to the user (subject, issuer, names, dates).
+		const secure = tls.connect({
+			socket,
+			servername,
+			host: servername ?? host,
+			ca: options.ca ? [...tls.rootCertificates, options.ca] : undefined,
+			rejectUnauthorized: false,
+		});
+		const timer = setTimeout(() => {
+			secure.destroy();
+			reject(new SessionFailure('timeout', `The TLS handshake with ${target} did not finish within ${seconds(timeoutMs)}.`));
+		}, timeoutMs);
+		secure.once('secureConnect', () => {
+			clearTimeout(timer);
+			secure.removeAllListeners('error');
+			const facts = tlsFacts(secure, servername);
+			if (!facts.authorized && !options.insecure) {
+				secure.destroy();
+				reject(new SessionFailure('tls', `The certificate of ${target} was refused: ${describeCertError(facts.authorizationError, facts)} Use --insecure to continue anyway, or --ca FILE to trust its issuer.`, facts));
+				return;
+			}
+
+			resolve({socket: secure, facts});
+		});
+		secure.once('error', (error: NodeJS.ErrnoException) => {
+			clearTimeout(timer);
+			reject(describeHandshakeError(error, target));
+		});
+	});
+}
+
+function tlsFacts(socket: tls.TLSSocket, servername: string | undefined): TlsFacts {
+	const cert = socket.getPeerCertificate();
+	const cipher = socket.getCipher();
+	const hasCert = cert && Object.keys(cert).length > 0;
+	return {
+		protocol: socket.getProtocol() ?? 'unknown',
+		cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
+		authorized: socket.authorized,
+		authorizationError: socket.authorizationError ? String(socket.authorizationError) : undefined,
+		subject: hasCert ? formatName(cert.subject) : undefined,
+		issuer: hasCert ? formatName(cert.issuer) : undefined,
+		subjectAltNames: hasCert && cert.subjectaltname ? cert.subjectaltname.split(', ') : [],
+		validFrom: hasCert ? cert.valid_from : undefined,
+		validTo: hasCert ? cert.valid_to : undefined,
+		fingerprint256: hasCert ? cert.fingerprint256 : undefined,
+		servername,
+	};
+}
+
+function formatName(name: tls.PeerCertificate['subject'] | undefined): string | undefined {
+	if (!name) return undefined;
+	return Object.entries(name)
+		.map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : String(value)}`)
+		.join(', ');
+}
+
+const certErrors: Record<string, string> = {
+	CERT_HAS_EXPIRED: 'it has expired',
+	CERT_NOT_YET_VALID: 'it is not valid yet',
+	DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed',
+	SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a self-signed certificate that is not trusted',
+	UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is unknown (not a trusted certificate authority)',
+	UNABLE_TO_GET_ISSUER_CERT: 'its issuer is unknown (not a trusted certificate authority)',
+	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its issuer is unknown (not a trusted certificate authority)',
+	ERR_TLS_CERT_ALTNAME_INVALID: 'it does not name this host',
+};
+
+export function describeCertError(code: string | undefined, facts?: TlsFacts): string {
+	const reason = (code && certErrors[code]) ?? `it did not verify (${code ?? 'unknown reason'})`;
+	if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' && facts) {
+		const names = facts.subjectAltNames.join(', ') || facts.subject || 'no names';
+		return `${reason}; it covers ${names}.`;
+	}
+
+	if ((code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') && facts) {
+		return `${reason} (valid ${facts.validFrom ?? '?'} to ${facts.validTo ?? '?'}).`;
+	}
+
+	return `${reason}.`;
+}
+
+function describeHandshakeError(error: NodeJS.ErrnoException, target: string): SessionFailure {
+	const text = `${error.code ?? ''} ${error.message}`;
+	if (/wrong version number|packet length too long|unknown protocol|record layer failure/i.test(text)) {
+		return new SessionFailure('tls', `The TLS handshake with ${target} failed: the server did not answer in TLS (is this port plaintext or STARTTLS rather than implicit TLS?).`);
+	}
+
+	if (/ECONNRESET|socket hang up|EPIPE/i.test(text)) {
+		return new SessionFailure('tls', `The TLS handshake with ${target} failed: the server closed the connection during the handshake.`);
+	}
+
+	if (/no protocols available|unsupported protocol|version too low|no shared cipher|handshake failure|alert/i.test(text)) {
+		return new SessionFailure('tls', `The TLS handshake with ${target} failed: no TLS version or cipher in common (${error.code ?? error.message}).`);
+	}
+
+	return new SessionFailure('tls', `The TLS handshake with ${target} failed: ${error.message}.`);
+}
+
+export function formatTarget(host: string, port: number): string {
+	return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function seconds(ms: number): string {
+	return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

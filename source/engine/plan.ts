@@ -1,0 +1,153 @@
+// The plan: given what has happened so far, which step comes next. Pure, no I/O, so
+// every branch can be tested without a socket.
+import {hasExtension, type Capabilities} from '../protocol/ehlo.js';
+import type {StepKind} from '../protocol/transcript.js';
+import type {TlsMode} from './profiles.js';
+
+export type QuitAfter = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data';
+export const quitAfterValues: QuitAfter[] = ['connect', 'banner', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data'];
+
+export type PlanConfig = {
+	/** Resolved TLS mode: `opportunistic` upgrades when STARTTLS is offered. */
+	tls: Exclude<TlsMode, 'auto'> | 'opportunistic';
+	/** Credentials were given, so the plan logs in. */
+	wantAuth: boolean;
+	/** The user allowed AUTH over a connection without TLS. */
+	insecureAuth: boolean;
+	recipients: string[];
+	quitAfter?: QuitAfter;
+};
+
+export type PlanState = {
+	connected: boolean;
+	/** The connection is gone (closed by either side, or failed). */
+	ended: boolean;
+	tls: boolean;
+	/** EHLO (or HELO) since the last change of TLS state: done or skipped. */
+	ehloDone: boolean;
+	/** EHLO was refused as unknown, so HELO is next. */
+	useHelo: boolean;
+	capabilities?: Capabilities;
+	starttlsDone: boolean;
+	authDone: boolean;
+	authenticated: boolean;
+	mailDone: boolean;
+	rcptIndex: number;
+	rcptAccepted: number;
+	dataDone: boolean;
+	bodyDone: boolean;
+	quitDone: boolean;
+	/** A step failed or quit-after was reached: only QUIT is left. */
+	stopping: boolean;
+};
+
+export const initialPlanState: PlanState = {
+	connected: false,
+	ended: false,
+	tls: false,
+	ehloDone: false,
+	useHelo: false,
+	starttlsDone: false,
+	authDone: false,
+	authenticated: false,
+	mailDone: false,
+	rcptIndex: 0,
+	rcptAccepted: 0,
+	dataDone: false,
+	bodyDone: false,
+	quitDone: false,
+	stopping: false,
+};
+
+/** A reason the plan cannot go on safely; the session reports it and quits. */
+export type PlanBlock = {step: StepKind; message: string};
+
+export type NextStep =
+	| {kind: 'done'}
+	| {kind: 'blocked'; block: PlanBlock}
+	| {kind: Exclude<StepKind, 'manual'>; recipient?: string};
+
+export function nextStep(state: PlanState, config: PlanConfig): NextStep {
+	if (state.quitDone || state.ended) return {kind: 'done'};
+	if (!state.connected) return {kind: 'connect'};
+	if (state.stopping) return {kind: 'quit'};
+	if (!state.ehloDone) return {kind: state.useHelo ? 'helo' : 'ehlo'};
+
+	const caps = state.capabilities;
+	const wantsTls = config.tls === 'starttls' || config.tls === 'opportunistic';
+	if (wantsTls && !state.tls && !state.starttlsDone) {
+		if (caps && hasExtension(caps, 'STARTTLS')) return {kind: 'starttls'};
+		if (config.tls === 'starttls') {
+			return {
+				kind: 'blocked',
+				block: {step: 'starttls', message: 'TLS is required (--tls starttls) but the server does not offer STARTTLS; smtp-tui will not continue in cleartext.'},
+			};
+		}
+	}
+
+	if (config.wantAuth && !state.authDone) {
+		if (!caps || caps.auth.length === 0) {
+			const hint = state.tls ? '' : ' before TLS (submission servers usually offer AUTH only after STARTTLS)';
+			return {kind: 'blocked', block: {step: 'auth', message: `The server does not offer AUTH${hint}; cannot log in.`}};
+		}
+
+		if (!state.tls && !config.insecureAuth) {
+			return {
+				kind: 'blocked',
+				block: {step: 'auth', message: 'Refusing to send credentials over a connection without TLS; pass --insecure-auth to do it anyway.'},
+			};
+		}
+
+		return {kind: 'auth'};
+	}
+
+	if (!state.mailDone) return {kind: 'mail'};
+	if (state.rcptIndex < config.recipients.length) {
+		return {kind: 'rcpt', recipient: config.recipients[state.rcptIndex]};
+	}
+
+	if (!state.dataDone) {
+		if (state.rcptAccepted === 0) {
+			return {kind: 'blocked', block: {step: 'rcpt', message: 'No recipient was accepted, so there is nobody to send the message to.'}};
+		}
+
+		return {kind: 'data'};
+	}
+
+	if (!state.bodyDone) return {kind: 'body'};
+	return {kind: 'quit'};
+}
+
+/** Whether the plan should stop (and quit) once `completed` has succeeded. */
+export function reachedQuitAfter(completed: StepKind, state: PlanState, config: PlanConfig): boolean {
+	switch (config.quitAfter) {
+		case undefined:
+			return false;
+		case 'connect':
+		case 'banner':
+			return completed === 'connect';
+		case 'ehlo':
+			return completed === 'ehlo' || completed === 'helo';
+		case 'starttls':
+			return completed === 'starttls';
+		case 'auth':
+			return completed === 'auth';
+		case 'mail':
+			return completed === 'mail';
+		case 'rcpt':
+			return completed === 'rcpt' && state.rcptIndex >= config.recipients.length;
+		case 'data':
+			return completed === 'data';
+	}
+}
+
+/** How many steps the plan takes when everything succeeds (for "step n of m"). */
+export function plannedStepCount(config: PlanConfig, state: PlanState): number {
+	const offered = state.capabilities ? hasExtension(state.capabilities, 'STARTTLS') : true;
+	const upgrade = config.tls === 'starttls' || (config.tls === 'opportunistic' && (offered || state.starttlsDone));
+	const steps = ['connect', 'ehlo', ...(upgrade ? ['starttls', 'ehlo'] : []), ...(config.wantAuth ? ['auth'] : []), 'mail', ...config.recipients.map(() => 'rcpt'), 'data', 'body'];
+	const stopStep = config.quitAfter === 'banner' ? 'connect' : config.quitAfter;
+	// Quit-after stops after the first EHLO, but after the last RCPT.
+	const stopAt = stopStep === undefined ? -1 : stopStep === 'rcpt' ? steps.lastIndexOf(stopStep) : steps.indexOf(stopStep);
+	return (stopAt >= 0 ? stopAt + 1 : steps.length) + 1; // + QUIT
+}

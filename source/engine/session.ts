@@ -1,0 +1,715 @@
+// A step-through SMTP session: `step()` performs exactly one protocol step and appends
+// its transcript entries; `peek()` says what the next step will send before it goes out.
+import * as commands from '../protocol/commands.js';
+import {parseEhlo, diffCapabilities, describeDiff, type Capabilities} from '../protocol/ehlo.js';
+import {LocalInputError} from '../protocol/errors.js';
+import {explainExtension, explainReplyLines, explainStep} from '../protocol/explain.js';
+import {buildMessage, encodeData} from '../protocol/message.js';
+import {MASK, redactSecrets} from '../protocol/redact.js';
+import type {Reply} from '../protocol/reply-parser.js';
+import {createSasl, decodeChallenge, type SaslCredentials, type SaslExchange, type SaslLine} from '../protocol/sasl.js';
+import type {Direction, StepKind, TlsFacts, TranscriptEntry} from '../protocol/transcript.js';
+import {Connection, describeCertError, formatTarget, type TlsOptions} from './connection.js';
+import {exitCodeForStep, exitCodes} from './exit-codes.js';
+import {SessionFailure} from './failure.js';
+import {initialPlanState, nextStep, plannedStepCount, reachedQuitAfter, type NextStep, type PlanConfig, type PlanState, type QuitAfter} from './plan.js';
+import {resolveTlsMode, type TlsMode} from './profiles.js';
+
+export type Timeouts = {
+	connect: number;
+	greeting: number;
+	command: number;
+	mail: number;
+	rcpt: number;
+	data: number;
+	body: number;
+};
+
+/** RFC 5321 §4.5.3.2 client timeouts; connect is ours. Milliseconds. */
+export const rfcTimeouts: Timeouts = {
+	connect: 30_000,
+	greeting: 300_000,
+	command: 300_000,
+	mail: 300_000,
+	rcpt: 300_000,
+	data: 120_000,
+	body: 600_000,
+};
+
+export type SessionOptions = {
+	host: string;
+	port: number;
+	tls: TlsMode;
+	tlsOptions: TlsOptions;
+	ehlo: string;
+	from: string;
+	to: string[];
+	credentials?: SaslCredentials;
+	/** SASL mechanism; default: the best the server offers. */
+	mechanism?: string;
+	insecureAuth?: boolean;
+	quitAfter?: QuitAfter;
+	timeouts?: Partial<Timeouts>;
+	headers?: string[];
+	subject?: string;
+	body?: string;
+	family?: 4 | 6;
+	localAddress?: string;
+	/** Shown in the status line: "lab:587" or the host. */
+	label?: string;
+	/** The well-known port whose behaviour applies (the lab listens elsewhere). */
+	profilePort?: number;
+};
+
+export type Preview = {
+	kind: NextStep['kind'];
+	/** What will be sent, as it may be shown (secrets masked), one entry per line. */
+	lines: string[];
+	/** Human reading of a SASL line, masked. */
+	decoded?: string;
+	/** What the step does, in plain words. */
+	description: string;
+	/** The user may edit the line before it goes out. */
+	editable: boolean;
+};
+
+export type StepOutcome = {ok: boolean; failure?: SessionFailure};
+
+/** SASL challenges answered at most before giving up (a server looping on 334). */
+const maxChallenges = 10;
+/** Order of preference when the user does not name a mechanism. */
+const mechanismPreference = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
+
+export class Session {
+	readonly options: SessionOptions;
+	readonly entries: TranscriptEntry[] = [];
+	readonly target: string;
+	private planState: PlanState = {...initialPlanState};
+	private readonly config: PlanConfig;
+	private readonly timeouts: Timeouts;
+	private connection?: Connection;
+	private readonly started = performance.now();
+	private stepIndex = 0;
+	private listeners = new Set<(entry: TranscriptEntry) => void>();
+	private firstFailure?: {exitCode: number; message: string};
+	private capsBeforeTls?: Capabilities;
+	private manualAuthPending = false;
+	private lastTlsFacts?: TlsFacts;
+	/** Extra secrets to scrub from any text we show (the password, the token). */
+	private readonly secrets: string[];
+
+	constructor(options: SessionOptions) {
+		this.options = options;
+		this.target = formatTarget(options.host, options.port);
+		this.timeouts = {...rfcTimeouts, ...options.timeouts};
+		this.config = {
+			tls: resolveTlsMode(options.tls, options.profilePort ?? options.port),
+			wantAuth: Boolean(options.credentials),
+			insecureAuth: options.insecureAuth ?? false,
+			recipients: options.to,
+			quitAfter: options.quitAfter,
+		};
+		this.secrets = [options.credentials?.password, options.credentials?.token].filter((s): s is string => Boolean(s));
+	}
+
+	get state(): Readonly<PlanState> {
+		return this.planState;
+	}
+
+	get tlsFacts(): TlsFacts | undefined {
+		return this.lastTlsFacts;
+	}
+
+	get capabilitiesBeforeTls(): Capabilities | undefined {
+		return this.capsBeforeTls;
+	}
+
+	/** 0 when everything went as planned, else the exit code of the first failure. */
+	get exitCode(): number {
+		return this.firstFailure?.exitCode ?? exitCodes.ok;
+	}
+
+	get failureMessage(): string | undefined {
+		return this.firstFailure?.message;
+	}
+
+	get done(): boolean {
+		return nextStep(this.planState, this.config).kind === 'done';
+	}
+
+	/** Steps performed so far (manual commands included). */
+	get stepNumber(): number {
+		return this.stepIndex;
+	}
+
+	get plannedSteps(): number {
+		return Math.max(plannedStepCount(this.config, this.planState), this.stepIndex);
+	}
+
+	get elapsedMs(): number {
+		return performance.now() - this.started;
+	}
+
+	onEntry(listener: (entry: TranscriptEntry) => void): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	next(): NextStep {
+		return nextStep(this.planState, this.config);
+	}
+
+	/** What the next step will send, before anything goes out. */
+	peek(): Preview {
+		const next = this.next();
+		const describe = (kind: StepKind) => explainStep(kind).summary;
+		switch (next.kind) {
+			case 'done':
+				return {kind: 'done', lines: [], description: 'The session is over. Press r to start again.', editable: false};
+			case 'blocked':
+				return {kind: 'blocked', lines: [], description: next.block.message, editable: false};
+			case 'connect': {
+				const how = this.config.tls === 'implicit' ? ', TLS from the first byte' : '';
+				return {kind: 'connect', lines: [`(connect to ${this.target}${how})`], description: describe('connect'), editable: false};
+			}
+
+			case 'auth': {
+				const first = this.createSasl().start();
+				return {kind: 'auth', lines: [first.display], decoded: first.decoded, description: describe('auth'), editable: false};
+			}
+
+			case 'body':
+				return {kind: 'body', lines: this.messageLines(), description: describe('body'), editable: false};
+			default:
+				return {kind: next.kind, lines: [this.commandFor(next)], description: describe(next.kind), editable: true};
+		}
+	}
+
+	/** Performs the next planned step; `override` replaces its command line (edited by the user). */
+	async step(override?: string): Promise<StepOutcome> {
+		const next = this.next();
+		if (next.kind === 'done') return {ok: true};
+		if (next.kind === 'blocked') {
+			this.fail(next.block.step, new SessionFailure('local', next.block.message));
+			this.planState.stopping = true;
+			return {ok: false};
+		}
+
+		const kind = next.kind;
+		this.stepIndex++;
+		try {
+			if (override !== undefined) override = commands.validateCommandLine(override);
+			const ok = await this.perform(next, override);
+			if (ok && reachedQuitAfter(kind, this.planState, this.config)) this.planState.stopping = true;
+			if (!ok && kind !== 'rcpt' && kind !== 'quit') this.planState.stopping = true;
+			return {ok};
+		} catch (error) {
+			return {ok: false, failure: this.handleError(kind, error)};
+		}
+	}
+
+	/** Marks the next step as done without sending it. */
+	skip(): void {
+		const next = this.next();
+		const s = this.planState;
+		switch (next.kind) {
+			case 'done':
+			case 'blocked':
+			case 'connect':
+				return;
+			case 'ehlo':
+			case 'helo':
+				s.ehloDone = true;
+				break;
+			case 'starttls':
+				s.starttlsDone = true;
+				break;
+			case 'auth':
+				s.authDone = true;
+				break;
+			case 'mail':
+				s.mailDone = true;
+				break;
+			case 'rcpt':
+				s.rcptIndex++;
+				s.rcptAccepted++; // assume it would have been taken, so DATA stays reachable
+				break;
+			case 'data':
+				s.dataDone = true;
+				break;
+			case 'body':
+				s.bodyDone = true;
+				break;
+			case 'quit':
+				s.quitDone = true;
+				this.connection?.close();
+				s.ended = true;
+				break;
+			default:
+				break;
+		}
+
+		this.add('info', `(skipped ${next.kind.toUpperCase()})`, next.kind);
+	}
+
+	/** Sends a command typed by the user and reads its reply. */
+	async manual(input: string): Promise<StepOutcome> {
+		if (!this.connection || this.planState.ended) {
+			return {ok: false, failure: new SessionFailure('local', 'Not connected: press r to start a new session.')};
+		}
+
+		let line: string;
+		try {
+			line = commands.validateCommandLine(input);
+		} catch (error) {
+			if (error instanceof LocalInputError) return {ok: false, failure: new SessionFailure('local', error.message)};
+			throw error;
+		}
+
+		this.stepIndex++;
+		const secret = this.manualAuthPending;
+		const verb = secret ? '' : commands.verbOf(line);
+		try {
+			await this.send(line, 'manual', {secret, display: secret ? MASK : line});
+			const reply = await this.read('manual', this.timeouts.command, `the command ${verb || 'line'}`);
+			await this.applyManual(verb, reply);
+			return {ok: reply.code < 400};
+		} catch (error) {
+			return {ok: false, failure: this.handleError('manual', error)};
+		}
+	}
+
+	/** Steps until the plan is done; returns the exit code. */
+	async runToEnd(): Promise<number> {
+		while (!this.done) await this.step();
+		return this.exitCode;
+	}
+
+	close(): void {
+		this.connection?.close();
+		this.planState.ended = true;
+	}
+
+	// ——— steps ———
+
+	private async perform(next: Exclude<NextStep, {kind: 'done' | 'blocked'}>, override?: string): Promise<boolean> {
+		const kind = next.kind;
+		switch (kind) {
+			case 'connect':
+				return this.connect();
+			case 'ehlo':
+			case 'helo':
+				return this.greet(kind, override);
+			case 'starttls':
+				return this.starttls(override);
+			case 'auth':
+				return this.authenticate();
+			case 'body':
+				return this.sendBody();
+			default:
+				return this.simple(next, override);
+		}
+	}
+
+	private async connect(): Promise<boolean> {
+		const implicit = this.config.tls === 'implicit';
+		this.add('info', `Connecting to ${this.target}${implicit ? ' with TLS from the first byte' : ''}…`, 'connect');
+		const {connection, facts} = await Connection.open({
+			host: this.options.host,
+			port: this.options.port,
+			implicitTls: implicit,
+			connectTimeoutMs: this.timeouts.connect,
+			tls: this.options.tlsOptions,
+			family: this.options.family,
+			localAddress: this.options.localAddress,
+		});
+		this.connection = connection;
+		this.planState.connected = true;
+		this.add('info', `Connected to ${this.target}.`, 'connect');
+		if (facts) {
+			this.planState.tls = true;
+			this.recordTls(facts, 'connect');
+		}
+
+		const banner = await this.read('connect', this.timeouts.greeting, 'with a banner');
+		if (banner.code !== 220) {
+			this.fail('connect', new SessionFailure('protocol', `The server refused the session with ${banner.code} instead of a 220 banner.`));
+			return false;
+		}
+
+		return true;
+	}
+
+	private async greet(kind: 'ehlo' | 'helo', override?: string): Promise<boolean> {
+		const line = override ?? this.commandFor({kind});
+		await this.send(line, kind);
+		const reply = await this.read(kind, this.timeouts.command, `EHLO`);
+		if (reply.code === 250) {
+			this.planState.ehloDone = true;
+			if (kind === 'ehlo') this.learnCapabilities(reply);
+			return true;
+		}
+
+		if (kind === 'ehlo' && (reply.code === 500 || reply.code === 502)) {
+			this.add('info', 'The server does not know EHLO; falling back to HELO (no extensions).', kind);
+			this.planState.useHelo = true;
+			return true;
+		}
+
+		this.fail(kind, new SessionFailure('protocol', `${kind.toUpperCase()} was refused with ${reply.code}.`));
+		return false;
+	}
+
+	private learnCapabilities(reply: Reply): void {
+		const caps = parseEhlo(reply);
+		this.planState.capabilities = caps;
+		if (!this.planState.tls) {
+			this.capsBeforeTls = caps;
+		} else if (this.capsBeforeTls && this.planState.starttlsDone) {
+			const diff = describeDiff(diffCapabilities(this.capsBeforeTls, caps), caps);
+			this.add('info', `Capabilities changed after TLS: ${diff}.`, 'ehlo');
+		}
+	}
+
+	private async starttls(override?: string): Promise<boolean> {
+		const connection = this.requireConnection();
+		await this.send(override ?? commands.starttls(), 'starttls');
+		const reply = await this.read('starttls', this.timeouts.command, 'STARTTLS');
+		if (reply.code !== 220) {
+			this.fail('starttls', new SessionFailure('tls', `STARTTLS was refused with ${reply.code}; smtp-tui will not fall back to cleartext.`));
+			return false;
+		}
+
+		const host = this.options.host;
+		const {facts, injected} = await connection.upgrade(host, this.options.tlsOptions, this.timeouts.command);
+		if (injected.length > 0) {
+			this.add('error', `Discarded ${injected.length} bytes the server sent after its 220 and before TLS began: "${injected.toString('latin1').slice(0, 120)}". A correct server sends nothing there; this is the STARTTLS response-injection pattern.`, 'starttls', {deviation: 'starttls-injection'});
+		}
+
+		this.planState.tls = true;
+		this.planState.starttlsDone = true;
+		// RFC 3207 §4.2: after the upgrade both sides forget what they knew; EHLO again.
+		this.planState.ehloDone = false;
+		this.planState.useHelo = false;
+		this.planState.capabilities = undefined;
+		this.recordTls(facts, 'starttls');
+		return true;
+	}
+
+	private recordTls(facts: TlsFacts, step: StepKind): void {
+		this.lastTlsFacts = facts;
+		const verified = facts.authorized ? 'certificate verified' : `certificate NOT verified (${describeCertError(facts.authorizationError, facts)}) — continuing because of --insecure`;
+		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; ${verified}`, step, {tlsFacts: facts});
+	}
+
+	private createSasl(): SaslExchange {
+		const caps = this.planState.capabilities;
+		const offered = caps?.auth ?? [];
+		const chosen = this.options.mechanism?.toUpperCase() ?? mechanismPreference.find(m => offered.includes(m) && (m !== 'XOAUTH2' || this.options.credentials?.token)) ?? offered[0] ?? 'PLAIN';
+		return createSasl(chosen, this.options.credentials ?? {user: ''});
+	}
+
+	private async authenticate(): Promise<boolean> {
+		const sasl = this.createSasl();
+		const offered = this.planState.capabilities?.auth ?? [];
+		if (!offered.includes(sasl.mechanism)) {
+			this.add('info', `Note: the server did not advertise ${sasl.mechanism} (it offers ${offered.join(' ') || 'nothing'}).`, 'auth');
+		}
+
+		let line: SaslLine = sasl.start();
+		this.planState.authDone = true;
+		for (let round = 0; ; round++) {
+			await this.sendSasl(line);
+			const reply = await this.read('auth', this.timeouts.command, 'AUTH');
+			if (reply.code === 235) {
+				this.planState.authenticated = true;
+				return true;
+			}
+
+			if (reply.code !== 334) {
+				this.fail('auth', new SessionFailure('protocol', `AUTH ${sasl.mechanism} failed with ${reply.code}${reply.enhanced ? ' ' + reply.enhanced : ''}.`));
+				return false;
+			}
+
+			if (round >= maxChallenges) {
+				await this.sendSasl(sasl.cancel());
+				await this.read('auth', this.timeouts.command, 'the AUTH cancel');
+				this.fail('auth', new SessionFailure('protocol', `The server sent more than ${maxChallenges} AUTH challenges; smtp-tui cancelled the exchange.`));
+				return false;
+			}
+
+			line = sasl.respond(reply.lines.at(-1) ?? '');
+		}
+	}
+
+	private async sendSasl(line: SaslLine): Promise<void> {
+		await this.send(line.wire, 'auth', {secret: line.secret, display: line.display, decoded: line.decoded});
+	}
+
+	private async simple(next: {kind: StepKind; recipient?: string}, override?: string): Promise<boolean> {
+		const kind = next.kind;
+		const line = override ?? this.commandFor(next);
+		await this.send(line, kind);
+		const timeout = kind === 'mail' ? this.timeouts.mail : kind === 'rcpt' ? this.timeouts.rcpt : kind === 'data' ? this.timeouts.data : this.timeouts.command;
+		const s = this.planState;
+		if (kind === 'quit') {
+			s.quitDone = true;
+			try {
+				const reply = await this.read('quit', timeout, 'QUIT');
+				if (reply.code >= 400) this.fail('quit', new SessionFailure('protocol', `QUIT was answered with ${reply.code}.`));
+			} finally {
+				this.connection?.close();
+				s.ended = true;
+			}
+
+			return true;
+		}
+
+		const reply = await this.read(kind, timeout, kind.toUpperCase());
+		switch (kind) {
+			case 'mail':
+				s.mailDone = true;
+				return this.expect(kind, reply, 250, 'MAIL FROM');
+			case 'rcpt':
+				s.rcptIndex++;
+				if (reply.code === 250 || reply.code === 251) {
+					s.rcptAccepted++;
+					return true;
+				}
+
+				if (s.rcptIndex >= this.config.recipients.length && s.rcptAccepted === 0) {
+					this.fail('rcpt', new SessionFailure('protocol', `No recipient was accepted (last answer ${reply.code}${reply.enhanced ? ' ' + reply.enhanced : ''}).`));
+					s.stopping = true;
+				}
+
+				return false;
+			case 'data':
+				s.dataDone = true;
+				return this.expect(kind, reply, 354, 'DATA');
+			default:
+				return reply.code < 400;
+		}
+	}
+
+	private expect(kind: StepKind, reply: Reply, code: number, what: string): boolean {
+		if (reply.code === code) return true;
+		this.fail(kind, new SessionFailure('protocol', `${what} was refused with ${reply.code}${reply.enhanced ? ' ' + reply.enhanced : ''}.`));
+		return false;
+	}
+
+	private async sendBody(): Promise<boolean> {
+		const connection = this.requireConnection();
+		const encoded = encodeData(this.message());
+		const lines = encoded.split('\r\n').slice(0, -1);
+		for (const line of lines) this.add('client', line, 'body');
+		await connection.write(encoded);
+		this.planState.bodyDone = true;
+		const reply = await this.read('body', this.timeouts.body, 'the end of the message');
+		if (reply.code === 250) return true;
+		this.fail('body', new SessionFailure('protocol', `The message was refused with ${reply.code}${reply.enhanced ? ' ' + reply.enhanced : ''}.`));
+		return false;
+	}
+
+	private async applyManual(verb: string, reply: Reply): Promise<void> {
+		const s = this.planState;
+		if (this.manualAuthPending && reply.code !== 334) this.manualAuthPending = false;
+		switch (verb) {
+			case 'EHLO':
+			case 'HELO':
+				if (reply.code === 250) {
+					s.ehloDone = true;
+					if (verb === 'EHLO') this.learnCapabilities(reply);
+				}
+
+				break;
+			case 'STARTTLS':
+				if (reply.code === 220) {
+					const {facts, injected} = await this.requireConnection().upgrade(this.options.host, this.options.tlsOptions, this.timeouts.command);
+					if (injected.length > 0) this.add('error', `Discarded ${injected.length} bytes sent after the 220 and before TLS began (response injection).`, 'manual', {deviation: 'starttls-injection'});
+					Object.assign(s, {tls: true, starttlsDone: true, ehloDone: false, capabilities: undefined});
+					this.recordTls(facts, 'manual');
+				}
+
+				break;
+			case 'AUTH':
+				if (reply.code === 334) this.manualAuthPending = true;
+				if (reply.code === 235) Object.assign(s, {authDone: true, authenticated: true});
+				break;
+			case 'MAIL':
+				if (reply.code === 250) Object.assign(s, {mailDone: true, stopping: false});
+				break;
+			case 'RCPT':
+				if (reply.code === 250 || reply.code === 251) {
+					s.rcptAccepted++;
+					s.stopping = false;
+				}
+
+				break;
+			case 'DATA':
+				if (reply.code === 354) Object.assign(s, {dataDone: true, rcptIndex: this.config.recipients.length});
+				break;
+			case 'RSET':
+				if (reply.code === 250) Object.assign(s, {mailDone: false, rcptIndex: 0, rcptAccepted: 0, dataDone: false, bodyDone: false, stopping: false});
+				break;
+			case 'QUIT':
+				s.quitDone = true;
+				s.ended = true;
+				this.connection?.close();
+				break;
+			default:
+				break;
+		}
+	}
+
+	// ——— wire and transcript ———
+
+	private commandFor(next: {kind: StepKind; recipient?: string}): string {
+		const caps = this.planState.capabilities;
+		switch (next.kind) {
+			case 'ehlo':
+				return commands.ehlo(this.options.ehlo);
+			case 'helo':
+				return commands.helo(this.options.ehlo);
+			case 'starttls':
+				return commands.starttls();
+			case 'mail': {
+				const size = Buffer.byteLength(encodeData(this.message()));
+				// eslint-disable-next-line no-control-regex
+				const eightBit = /[^\x00-\x7f]/.test(this.message());
+				return commands.mailFrom(this.options.from, {size, body: eightBit ? '8BITMIME' : undefined}, caps);
+			}
+
+			case 'rcpt':
+				return commands.rcptTo(next.recipient ?? '');
+			case 'data':
+				return commands.data();
+			case 'rset':
+				return commands.rset();
+			case 'noop':
+				return commands.noop();
+			case 'quit':
+				return commands.quit();
+			default:
+				return '';
+		}
+	}
+
+	private cachedMessage?: string;
+
+	private message(): string {
+		this.cachedMessage ??= buildMessage({
+			from: this.options.from,
+			to: this.options.to,
+			subject: this.options.subject,
+			headers: this.options.headers,
+			body: this.options.body,
+		});
+		return this.cachedMessage;
+	}
+
+	private messageLines(): string[] {
+		return encodeData(this.message()).split('\r\n').slice(0, -1);
+	}
+
+	private async send(line: string, step: StepKind, extra: {secret?: boolean; display?: string; decoded?: string} = {}): Promise<void> {
+		const connection = this.requireConnection();
+		const early = connection.takeUnsolicited();
+		for (const reply of early) {
+			this.recordReply(reply, step, 'The server sent this before it was asked (it talks out of turn; a correct server waits for the command).');
+		}
+
+		const entry: Partial<TranscriptEntry> = {secret: extra.secret ?? false, decoded: extra.decoded};
+		this.add('client', extra.display ?? line, step, entry);
+		await connection.sendLine(line);
+	}
+
+	private async read(step: StepKind, timeoutMs: number, waitingFor: string): Promise<Reply> {
+		const reply = await this.requireConnection().readReply(timeoutMs, waitingFor);
+		this.recordReply(reply, step);
+		return reply;
+	}
+
+	private recordReply(reply: Reply, step: StepKind, deviation?: string): void {
+		const isEhlo = (step === 'ehlo' || (step === 'manual' && reply.code === 250 && reply.raw.length > 1));
+		reply.raw.forEach((raw, index) => {
+			const last = index === reply.raw.length - 1;
+			const explain: string[] = [];
+			if (isEhlo && index > 0) {
+				const [keyword = '', ...params] = (reply.lines[index] ?? '').split(/[ =]/);
+				const ext = explainExtension(keyword, params);
+				explain.push(`${ext.summary} (${ext.rfc})`);
+			}
+
+			if (last) explain.push(...explainReplyLines(reply.code, reply.enhanced));
+			if (step === 'auth' && reply.code === 334) {
+				const decoded = decodeChallenge(reply.lines[index] ?? '');
+				this.add('server', raw, step, {code: reply.code, last, explain, decoded});
+				return;
+			}
+
+			this.add('server', raw, step, {
+				code: reply.code,
+				enhanced: last ? reply.enhanced : undefined,
+				last,
+				explain,
+				deviation: index === 0 ? (deviation ?? (reply.bareLf ? 'The server ended a line with a bare LF instead of CRLF (RFC 5321 §2.3.8).' : undefined)) : undefined,
+			});
+		});
+	}
+
+	private add(direction: Direction, text: string, step: StepKind, extra: Partial<TranscriptEntry> = {}): TranscriptEntry {
+		const entry: TranscriptEntry = {
+			seq: this.entries.length,
+			direction,
+			text: direction === 'client' ? text : redactSecrets(text, this.secrets),
+			step,
+			stepIndex: this.stepIndex,
+			at: Math.round((performance.now() - this.started) * 1000) / 1000,
+			tls: this.connection?.isTls ?? false,
+			secret: false,
+			...extra,
+		};
+		this.entries.push(entry);
+		for (const listener of this.listeners) listener(entry);
+		return entry;
+	}
+
+	private requireConnection(): Connection {
+		if (!this.connection) throw new SessionFailure('local', 'Not connected.');
+		return this.connection;
+	}
+
+	private fail(step: StepKind, failure: SessionFailure): void {
+		const message = redactSecrets(failure.message, this.secrets);
+		this.add('error', message, step);
+		if (!this.firstFailure) {
+			const code = failure.kind === 'timeout' ? exitCodes.timeout
+				: failure.kind === 'connect' ? exitCodes.connect
+					: failure.kind === 'tls' ? exitCodes.tls
+						: exitCodeForStep(step, this.planState.tls && step !== 'connect' && this.planState.starttlsDone);
+			this.firstFailure = {exitCode: code, message};
+		}
+	}
+
+	private handleError(step: StepKind, error: unknown): SessionFailure {
+		const failure = error instanceof SessionFailure ? error
+			: error instanceof LocalInputError ? new SessionFailure('local', error.message)
+				: new SessionFailure('protocol', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+		if (failure.kind === 'local') {
+			// Bad input from the user: nothing was sent, so the session goes on unchanged.
+			this.add('error', redactSecrets(failure.message, this.secrets), step);
+			return failure;
+		}
+
+		if (failure.tlsFacts) this.recordRefusedTls(failure.tlsFacts, step);
+		this.fail(step, failure);
+		this.connection?.close();
+		this.planState.ended = true;
+		return failure;
+	}
+
+	private recordRefusedTls(facts: TlsFacts, step: StepKind): void {
+		this.lastTlsFacts = facts;
+		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; certificate refused`, step, {tlsFacts: facts});
+	}
+}

@@ -1,0 +1,92 @@
+// The engine against a real Postfix + Dovecot SASL on loopback (see test/support/postfix.ts).
+import {after, before, test} from 'node:test';
+import assert from 'node:assert/strict';
+import {Session, type SessionOptions} from '../../source/engine/session.js';
+import {renderJsonLines} from '../../source/export/jsonl.js';
+import {renderText} from '../../source/export/text.js';
+import {startPostfix, type PostfixInstance} from '../support/postfix.js';
+
+let postfix: PostfixInstance;
+before(async () => {
+	postfix = await startPostfix();
+});
+after(async () => {
+	await postfix.stop();
+});
+
+function options(port: 25 | 465 | 587 | 2525, over: Partial<SessionOptions> = {}): SessionOptions {
+	const user = postfix.users[0]!;
+	return {
+		host: postfix.host,
+		port: postfix.ports[port],
+		profilePort: port,
+		tls: 'auto',
+		tlsOptions: {servername: postfix.hostname, ca: postfix.ca, insecure: false},
+		ehlo: 'client.example',
+		from: `${user.user}@${postfix.domain}`,
+		to: [`bob@${postfix.domain}`],
+		credentials: port === 25 ? undefined : {user: user.user, password: user.password},
+		timeouts: {greeting: 10_000, command: 10_000, mail: 10_000, rcpt: 10_000, data: 10_000, body: 10_000},
+		...over,
+	};
+}
+
+for (const mechanism of ['PLAIN', 'LOGIN']) {
+	test(`587: STARTTLS, AUTH ${mechanism} and a message Postfix queues and delivers`, async () => {
+		const subject = `interop ${mechanism} ${Date.now()}`;
+		const session = new Session(options(587, {mechanism, subject}));
+		assert.equal(await session.runToEnd(), 0, session.failureMessage);
+		assert.ok(session.entries.some(e => e.direction === 'tls' && e.tlsFacts?.authorized), 'certificate verified');
+		assert.ok(session.entries.some(e => e.code === 235 && e.enhanced === '2.7.0'));
+		assert.ok(session.entries.some(e => e.code === 250 && /queued as/.test(e.text)));
+		const diff = session.entries.find(e => e.text.startsWith('Capabilities changed after TLS'));
+		assert.match(diff?.text ?? '', /AUTH PLAIN LOGIN appeared/);
+		assert.match(diff?.text ?? '', /STARTTLS went/);
+		await postfix.waitForDelivered(subject);
+		const password = postfix.users[0]!.password;
+		for (const output of [renderText(session.entries, {explain: true}), renderJsonLines(session.entries)]) {
+			assert.ok(!output.includes(password));
+			assert.ok(!output.includes(Buffer.from(password).toString('base64')));
+		}
+	});
+}
+
+test('587: AUTH before TLS is refused by Postfix with 530 5.7.0', async () => {
+	const session = new Session(options(587, {tls: 'none', credentials: undefined, quitAfter: 'ehlo'}));
+	await session.step();
+	await session.step();
+	assert.ok(!session.entries.some(e => e.direction === 'server' && /AUTH/.test(e.text)), 'no AUTH before TLS');
+	await session.manual('AUTH PLAIN');
+	const reply = session.entries.findLast(e => e.direction === 'server')!;
+	assert.equal(reply.code, 530);
+	assert.equal(reply.enhanced, '5.7.0');
+	assert.match(reply.text, /Must issue a STARTTLS command first/);
+	session.close();
+});
+
+test('465: implicit TLS from the first byte, AUTH and mail', async () => {
+	const session = new Session(options(465));
+	assert.equal(await session.runToEnd(), 0, session.failureMessage);
+	assert.equal(session.entries.find(e => e.direction === 'server')?.tls, true);
+	assert.ok(!session.entries.some(e => e.direction === 'client' && e.text === 'STARTTLS'));
+});
+
+test('25: relay to an outside domain is denied with 554 5.7.1, the local domain accepted', async () => {
+	const session = new Session(options(25, {to: ['someone@example.com', `bob@${postfix.domain}`]}));
+	assert.equal(await session.runToEnd(), 0, session.failureMessage);
+	const refused = session.entries.find(e => e.code === 554);
+	assert.equal(refused?.enhanced, '5.7.1');
+	assert.match(refused?.text ?? '', /Relay access denied/);
+	assert.ok(!session.entries.some(e => e.direction === 'server' && /^250[- ]AUTH/.test(e.text)), 'port 25 offers no AUTH');
+});
+
+test('25: AUTH is refused by Postfix with 503 5.5.1', async () => {
+	const session = new Session(options(25, {quitAfter: 'ehlo'}));
+	await session.step();
+	await session.step();
+	await session.manual('AUTH PLAIN');
+	const reply = session.entries.findLast(e => e.direction === 'server')!;
+	assert.equal(reply.code, 503);
+	assert.equal(reply.enhanced, '5.5.1');
+	session.close();
+});
