@@ -1,0 +1,183 @@
+// The entry point: parses flags with meow, checks the terminal, picks a mode. The only
+// file that reads process.argv or calls process.exit.
+import meow from 'meow';
+import packageJson from '../package.json' with {type: 'json'};
+import {exitCodeTable, exitCodes} from './engine/exit-codes.js';
+import {promptHidden} from './commands/prompt.js';
+import {runSession} from './commands/run.js';
+import {resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './commands/target.js';
+import {SessionFailure} from './engine/failure.js';
+import type {LabPort} from './lab/index.js';
+
+const help = `
+  Usage
+    $ smtp-tui [options]          step through an SMTP session in the terminal (the TUI)
+    $ smtp-tui run [options]      run the whole session at once and print it
+
+  With no --host, smtp-tui starts an embedded lab of local SMTP servers on 127.0.0.1
+  that behave like ports 25, 465, 587 and 2525 (demo account alice / wonderland).
+
+  Target
+    --host HOST            server to talk to (default: the embedded lab)
+    --port N               25, 465, 587, 2525 or any port (default: 587)
+    --tls MODE             auto | starttls | implicit | none (default: auto = implicit
+                           on 465, STARTTLS required on 587/2525, STARTTLS if offered elsewhere)
+    --insecure             go on when the certificate does not verify (with a warning)
+    --ca FILE              also trust this CA certificate (PEM)
+    --servername NAME      TLS server name to send and check (default: the host)
+    -4, -6                 use IPv4 / IPv6 only
+    --local-address IP     connect from this local address
+
+  Conversation
+    --ehlo NAME            name to give in EHLO (default: this machine's name)
+    --from ADDRESS         MAIL FROM address
+    --to ADDRESS           RCPT TO address (repeat for several)
+    --user NAME            log in as NAME
+    --password-env VAR     read the password from environment variable VAR
+    --password-file FILE   read the password from FILE (first line)
+    --password PASS        the password itself (leaks into shell history: avoid)
+    --token-env VAR        OAuth2 bearer token for XOAUTH2, from VAR
+    --auth MECH            PLAIN | LOGIN | CRAM-MD5 | XOAUTH2 (default: the best offered)
+    --insecure-auth        allow AUTH without TLS (the password travels readable)
+    --quit-after STEP      connect | banner | ehlo | starttls | auth | mail | rcpt | data
+    --header "N: V"        add a header (repeat for several)
+    --subject TEXT         the Subject header
+    --body TEXT            the message body
+    --body-file FILE       the message body from FILE
+    --timeout SECONDS      per-reply timeout (default: RFC 5321's, 2 to 10 minutes)
+    --connect-timeout S    connect timeout (default: 30)
+
+  Output (run)
+    --json                 the transcript as JSON Lines, one entry per line
+    --explain              explain every reply in plain words
+    --timings              show milliseconds since the start on every line
+
+  Exit codes
+${exitCodeTable.map(({code, meaning}) => `    ${String(code).padEnd(4)} ${meaning}`).join('\n')}
+
+  Examples
+    $ smtp-tui
+    $ smtp-tui run --port 25 --to bob@example.com --explain
+    $ smtp-tui run --host smtp.example.com --port 587 --user me@example.com --password-env SMTP_PASS --to you@example.org
+`;
+
+const flagSpec = {
+	host: {type: 'string'},
+	port: {type: 'string'},
+	tls: {type: 'string'},
+	insecure: {type: 'boolean'},
+	ca: {type: 'string'},
+	servername: {type: 'string'},
+	ipv4: {type: 'boolean', shortFlag: '4'},
+	ipv6: {type: 'boolean', shortFlag: '6'},
+	localAddress: {type: 'string'},
+	ehlo: {type: 'string'},
+	from: {type: 'string'},
+	to: {type: 'string', isMultiple: true},
+	user: {type: 'string'},
+	passwordEnv: {type: 'string'},
+	passwordFile: {type: 'string'},
+	password: {type: 'string'},
+	tokenEnv: {type: 'string'},
+	auth: {type: 'string'},
+	insecureAuth: {type: 'boolean'},
+	quitAfter: {type: 'string'},
+	header: {type: 'string', isMultiple: true},
+	subject: {type: 'string'},
+	body: {type: 'string'},
+	bodyFile: {type: 'string'},
+	timeout: {type: 'string'},
+	connectTimeout: {type: 'string'},
+	json: {type: 'boolean'},
+	explain: {type: 'boolean'},
+	timings: {type: 'boolean'},
+} as const;
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, c => '-' + c.toLowerCase());
+
+/** The first flag on the command line that smtp-tui does not know, as typed. */
+function unknownFlags(given: Record<string, unknown>): string | undefined {
+	const known = new Set<string>(['help', 'version']);
+	for (const [name, spec] of Object.entries(flagSpec)) {
+		known.add(name).add(kebab(name));
+		if ('shortFlag' in spec) known.add(spec.shortFlag);
+	}
+
+	const name = Object.keys(given).find(key => !known.has(key));
+	return name === undefined ? undefined : name.length === 1 ? `-${name}` : `--${kebab(name)}`;
+}
+
+function fail(message: string, code: number): never {
+	process.stderr.write(`smtp-tui: ${message}\n`);
+	process.exit(code);
+}
+
+async function startLab(only: LabPort[]) {
+	const {startLab} = await import('./lab/index.js');
+	return startLab({only});
+}
+
+async function main(): Promise<void> {
+	const cli = meow(help, {
+		importMeta: import.meta,
+		pkg: packageJson,
+		allowUnknownFlags: true,
+		flags: flagSpec,
+	});
+	const unknown = unknownFlags(cli.unnormalizedFlags);
+	if (unknown) fail(`unknown option ${unknown} (see smtp-tui --help).`, exitCodes.usage);
+	const [mode = 'tui', ...rest] = cli.input;
+	if (rest.length > 0) fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
+
+	const flags = cli.flags as unknown as TargetFlags & {json?: boolean; explain?: boolean; timings?: boolean};
+	const environment: TargetEnvironment = {
+		env: process.env,
+		promptPassword: process.stdin.isTTY ? async question => promptHidden(question, process.stdin, process.stderr) : undefined,
+		startLab,
+	};
+
+	switch (mode) {
+		case 'run': {
+			const target = await resolveTarget(flags, environment);
+			const controller = new AbortController();
+			process.once('SIGINT', () => controller.abort());
+			const code = await runSession(target, {
+				write: text => process.stdout.write(text),
+				note: text => process.stderr.write(`smtp-tui: ${text}\n`),
+			}, flags, controller.signal);
+			process.exitCode = code;
+			return;
+		}
+
+		case 'tui': {
+			if (!process.stdin.isTTY || !process.stdout.isTTY) {
+				fail('the interactive TUI needs a terminal; for scripts and pipes use `smtp-tui run` (see smtp-tui --help).', exitCodes.usage);
+			}
+
+			// NO_COLOR (no-color.org) is not read by chalk, which Ink draws with; FORCE_COLOR
+			// is, and wins when both are set. Set before the UI (and chalk) first loads.
+			if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+			const {startTui} = await import('./ui/start.js');
+			process.exitCode = await startTui(flags, environment);
+			return;
+		}
+
+		default:
+			fail(`unknown command "${mode}" (commands: run; with no command the TUI starts).`, exitCodes.usage);
+	}
+}
+
+// A closed pipe (`smtp-tui run | head`) ends the output, not the program with a trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+	if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+	throw error;
+});
+
+try {
+	await main();
+} catch (error) {
+	if (error instanceof UsageError) fail(error.message, exitCodes.usage);
+	if (error instanceof SessionFailure) fail(error.message, exitCodes.internal);
+	const message = error instanceof Error ? error.message : String(error);
+	fail(`internal error: ${message} (please report this).`, exitCodes.internal);
+}

@@ -1,0 +1,244 @@
+// Turns command-line flags into session options: validates every value (one sentence per
+// mistake), reads passwords from the environment or a file, and starts the embedded lab
+// when no --host is given.
+import {readFile} from 'node:fs/promises';
+import os from 'node:os';
+import * as commands from '../protocol/commands.js';
+import {LocalInputError} from '../protocol/errors.js';
+import type {SaslCredentials} from '../protocol/sasl.js';
+import {quitAfterValues, type QuitAfter} from '../engine/plan.js';
+import {profileFor, tlsModes, type TlsMode} from '../engine/profiles.js';
+import type {SessionOptions} from '../engine/session.js';
+import type {Lab, LabPort} from '../lab/index.js';
+
+export class UsageError extends Error {
+	override readonly name = 'UsageError';
+}
+
+export type TargetFlags = {
+	host?: string;
+	port?: string;
+	tls?: string;
+	ehlo?: string;
+	from?: string;
+	to?: string[];
+	user?: string;
+	password?: string;
+	passwordEnv?: string;
+	passwordFile?: string;
+	tokenEnv?: string;
+	auth?: string;
+	quitAfter?: string;
+	timeout?: string;
+	connectTimeout?: string;
+	insecure?: boolean;
+	insecureAuth?: boolean;
+	ca?: string;
+	servername?: string;
+	header?: string[];
+	subject?: string;
+	body?: string;
+	bodyFile?: string;
+	ipv4?: boolean;
+	ipv6?: boolean;
+	localAddress?: string;
+};
+
+export type TargetEnvironment = {
+	env: Record<string, string | undefined>;
+	/** Asks for a password without echo; absent when there is no terminal. */
+	promptPassword?: (question: string) => Promise<string>;
+	/** Starts the lab (lazily imported by the caller, so remote sessions never load it). */
+	startLab: (only: LabPort[]) => Promise<Lab>;
+};
+
+export type Target = {
+	options: SessionOptions;
+	lab?: Lab;
+	/** Said once before the session starts (e.g. a password given on the command line). */
+	warnings: string[];
+};
+
+export const labPortList: LabPort[] = [25, 465, 587, 2525];
+export const defaultPort = 587;
+
+export function parsePort(value: string | undefined, flag = '--port'): number | undefined {
+	if (value === undefined || value === '') return undefined;
+	if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65_535) {
+		throw new UsageError(`${flag} must be a whole number from 1 to 65535, not "${value}".`);
+	}
+
+	return Number(value);
+}
+
+function parseSeconds(value: string | undefined, flag: string): number | undefined {
+	if (value === undefined || value === '') return undefined;
+	const n = Number(value);
+	if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+		throw new UsageError(`${flag} takes a number of seconds greater than 0 (at most 3600), not "${value}".`);
+	}
+
+	return Math.round(n * 1000);
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+	if (value === undefined || value === '') return undefined;
+	const lower = value.toLowerCase();
+	if (!(allowed as readonly string[]).includes(lower)) {
+		throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}".`);
+	}
+
+	return lower as T;
+}
+
+async function readTextFile(path: string, what: string): Promise<string> {
+	try {
+		return await readFile(path, 'utf8');
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		const reason = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+		throw new UsageError(`Cannot read the ${what} file "${path}": ${reason}.`);
+	}
+}
+
+/** Checks a value with the protocol's own builders so bad input is refused before connecting. */
+function check(build: () => string): void {
+	try {
+		build();
+	} catch (error) {
+		if (error instanceof LocalInputError) throw new UsageError(error.message);
+		throw error;
+	}
+}
+
+function defaultEhloName(): string {
+	const name = os.hostname();
+	return /^[a-z\d]([a-z\d-]*[a-z\d])?(\.[a-z\d]([a-z\d-]*[a-z\d])?)*$/i.test(name) ? name : 'localhost';
+}
+
+async function readSecret(flags: TargetFlags, environment: TargetEnvironment, warnings: string[]): Promise<string | undefined> {
+	if (flags.passwordEnv) {
+		const value = environment.env[flags.passwordEnv];
+		if (value === undefined || value === '') throw new UsageError(`The environment variable ${flags.passwordEnv} (from --password-env) is not set.`);
+		return value;
+	}
+
+	if (flags.passwordFile) {
+		const text = await readTextFile(flags.passwordFile, 'password');
+		return text.replace(/\r?\n$/, '');
+	}
+
+	if (flags.password !== undefined) {
+		warnings.push('A password given with --password shows in your shell history and the process list; prefer --password-env VAR or --password-file FILE.');
+		return flags.password;
+	}
+
+	return undefined;
+}
+
+export async function resolveTarget(flags: TargetFlags, environment: TargetEnvironment): Promise<Target> {
+	const warnings: string[] = [];
+	const useLab = !flags.host;
+	const port = parsePort(flags.port) ?? defaultPort;
+	if (useLab && !labPortList.includes(port as LabPort)) {
+		throw new UsageError(`The embedded lab has ports ${labPortList.join(', ')}; ${port} is not one of them (use --host to reach another server).`);
+	}
+
+	const tls: TlsMode = oneOf(flags.tls, tlsModes, '--tls') ?? 'auto';
+	const quitAfter: QuitAfter | undefined = oneOf(flags.quitAfter, quitAfterValues, '--quit-after');
+	const timeout = parseSeconds(flags.timeout, '--timeout');
+	const connectTimeout = parseSeconds(flags.connectTimeout, '--connect-timeout') ?? timeout;
+	if (flags.ipv4 && flags.ipv6) throw new UsageError('Choose one of -4 and -6, not both.');
+	if (flags.passwordEnv && flags.passwordFile) throw new UsageError('Choose one of --password-env and --password-file, not both.');
+
+	const ehlo = flags.ehlo ?? (useLab ? 'client.example' : defaultEhloName());
+	const to = flags.to && flags.to.length > 0 ? flags.to : useLab ? ['bob@lab.test'] : [];
+	const needsRecipient = !quitAfter || ['data'].includes(quitAfter);
+	if (to.length === 0 && needsRecipient) {
+		throw new UsageError('Say who the message is for with --to ADDRESS (or stop earlier with --quit-after).');
+	}
+
+	check(() => commands.ehlo(ehlo));
+	for (const address of to) check(() => commands.rcptTo(address));
+	const from = flags.from ?? (useLab ? 'alice@lab.test' : `smtp-tui@${ehlo}`);
+	check(() => commands.mailFrom(from));
+
+	let body = flags.body;
+	if (flags.bodyFile) {
+		if (body !== undefined) throw new UsageError('Choose one of --body and --body-file, not both.');
+		body = await readTextFile(flags.bodyFile, 'body');
+	}
+
+	const ca = flags.ca ? await readTextFile(flags.ca, 'CA certificate') : undefined;
+	if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) {
+		throw new UsageError(`The file "${flags.ca}" given to --ca holds no PEM certificate.`);
+	}
+
+	// Credentials: explicit ones, or for the lab's submission ports the demo account.
+	let credentials: SaslCredentials | undefined;
+	const secret = await readSecret(flags, environment, warnings);
+	const token = flags.tokenEnv ? environment.env[flags.tokenEnv] : undefined;
+	if (flags.tokenEnv && !token) throw new UsageError(`The environment variable ${flags.tokenEnv} (from --token-env) is not set.`);
+	if (flags.user !== undefined) {
+		if (/[\r\n\0]/.test(flags.user)) throw new UsageError('The --user value contains a line break or NUL.');
+		credentials = {user: flags.user, password: secret, token};
+	} else if (secret !== undefined || token !== undefined) {
+		throw new UsageError('A password or token was given but no --user.');
+	}
+
+	let lab: Lab | undefined;
+	if (useLab) {
+		lab = await environment.startLab([port as LabPort]);
+		const demo = lab.users.find(u => u.user === (credentials?.user ?? 'alice'));
+		if (!credentials && profileFor(port)?.submission) credentials = {user: 'alice', password: demo?.password};
+		else if (credentials && credentials.password === undefined && !credentials.token && demo) credentials.password = demo.password;
+	}
+
+	if (credentials && credentials.password === undefined && !credentials.token) {
+		if (!environment.promptPassword) {
+			throw new UsageError(`No password for ${credentials.user}: use --password-env VAR or --password-file FILE (there is no terminal to ask on).`);
+		}
+
+		credentials.password = await environment.promptPassword(`Password for ${credentials.user}: `);
+	}
+
+	const mechanism = flags.auth?.toUpperCase();
+	if (mechanism && !['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'].includes(mechanism)) {
+		throw new UsageError(`--auth must be one of PLAIN, LOGIN, CRAM-MD5, XOAUTH2, not "${flags.auth}".`);
+	}
+
+	const timeouts = timeout === undefined ? {} : {greeting: timeout, command: timeout, mail: timeout, rcpt: timeout, data: timeout, body: timeout};
+	const options: SessionOptions = {
+		host: lab ? lab.host : flags.host!,
+		port: lab ? lab.ports[port as LabPort]! : port,
+		tls,
+		tlsOptions: {
+			servername: flags.servername ?? (lab ? lab.hostname : undefined),
+			ca: lab ? lab.ca : ca,
+			insecure: flags.insecure ?? false,
+		},
+		ehlo,
+		from,
+		to,
+		credentials,
+		mechanism,
+		insecureAuth: flags.insecureAuth ?? false,
+		quitAfter,
+		timeouts: {...timeouts, ...(connectTimeout === undefined ? {} : {connect: connectTimeout})},
+		headers: flags.header,
+		subject: flags.subject,
+		body,
+		family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined,
+		localAddress: flags.localAddress,
+		label: lab ? `lab:${port}` : `${flags.host}:${port}`,
+		// The lab listens on an ephemeral port; the profile is the one it imitates.
+		profilePort: port,
+	};
+	if (flags.header) for (const header of flags.header) checkHeader(header);
+	return {options, lab, warnings};
+}
+
+function checkHeader(header: string): void {
+	if (/[\r\n\0]/.test(header)) throw new UsageError(`The header "${header.replace(/[\r\n\0]/g, ' ')}" contains a line break or NUL.`);
+	if (!/^[!-9;-~]+:\s?/.test(header)) throw new UsageError(`--header takes "Name: value", not "${header}".`);
+}

@@ -1,0 +1,50 @@
+// What the Explain pane says about the selected transcript line. Reads what the engine
+// attached to the entry; adds the command explanation for client lines.
+import {explainCommand, explainStep} from '../protocol/explain.js';
+import {safeText} from '../protocol/safe-text.js';
+import type {TranscriptEntry} from '../protocol/transcript.js';
+import {verbOf} from '../protocol/commands.js';
+
+export type ExplainLine = {text: string; tone?: 'heading' | 'warning' | 'dim'};
+
+export function explainEntry(entry: TranscriptEntry | undefined, entries: readonly TranscriptEntry[]): ExplainLine[] {
+	if (!entry) return [{text: 'Nothing yet. Press enter to connect.', tone: 'dim'}];
+	const out: ExplainLine[] = [{text: safeText(entry.text), tone: 'heading'}];
+	if (entry.secret) out.push({text: 'Secret: masked here, in every export and in saved transcripts.', tone: 'dim'});
+	if (entry.decoded !== undefined) out.push({text: `base64 decoded: "${safeText(entry.decoded)}"`});
+	if (entry.deviation) out.push({text: `⚠ ${safeText(entry.deviation)}`, tone: 'warning'});
+
+	if (entry.direction === 'client' && entry.step !== 'body' && !entry.secret) {
+		const command = explainCommand(verbOf(entry.text));
+		out.push({text: `${command.summary} (${command.rfc})`});
+	}
+
+	if (entry.direction === 'client' && entry.step === 'starttls') {
+		out.push({text: explainStep('starttls').summary});
+	}
+
+	if (entry.direction === 'client' && entry.step === 'body') {
+		out.push({text: explainStep('body').summary});
+	}
+
+	for (const note of entry.explain ?? []) out.push({text: safeText(note)});
+
+	if (entry.direction === 'server' && entry.step === 'ehlo' && entry.tls) {
+		const change = [...entries].reverse().find(e => e.direction === 'info' && e.text.startsWith('Capabilities changed after TLS'));
+		if (change) out.push({text: change.text, tone: 'heading'});
+	}
+
+	if (entry.tlsFacts) {
+		const f = entry.tlsFacts;
+		out.push(
+			{text: `${f.protocol} · ${f.cipher}`},
+			{text: `subject ${safeText(f.subject ?? '?')}`},
+			{text: `issuer ${safeText(f.issuer ?? '?')}`},
+			{text: `names ${safeText(f.subjectAltNames.join(', ') || 'none')}`},
+			{text: `valid ${safeText(f.validFrom ?? '?')} → ${safeText(f.validTo ?? '?')}`},
+			{text: f.authorized ? 'verified ✓' : `NOT verified: ${safeText(f.authorizationError ?? 'unknown reason')}`, tone: f.authorized ? undefined : 'warning'},
+		);
+	}
+
+	return out;
+}

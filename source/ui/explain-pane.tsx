@@ -1,0 +1,24 @@
+// The Explain pane: plain words about the selected transcript line.
+import React from 'react';
+import {Box, Text} from 'ink';
+import type {ExplainLine} from './explain-lines.js';
+
+export type ExplainPaneProps = {
+	lines: ExplainLine[];
+	width: number;
+	height: number;
+};
+
+export function ExplainPane({lines, width, height}: ExplainPaneProps) {
+	return (
+		<Box flexDirection="column" borderStyle="single" width={width + 2} height={height + 2} overflow="hidden">
+			<Text bold>Explain</Text>
+			{lines.map((line, index) => (
+				// eslint-disable-next-line react/no-array-index-key
+				<Text key={index} wrap="wrap" bold={line.tone === 'heading'} color={line.tone === 'warning' ? 'yellow' : undefined} dimColor={line.tone === 'dim'}>
+					{line.text}
+				</Text>
+			))}
+		</Box>
+	);
+}

@@ -1,0 +1,50 @@
+// Pick a port: the four well-known ones, with what each is for.
+import React, {useState} from 'react';
+import {Box, Text, useInput} from 'ink';
+import SelectInput from 'ink-select-input';
+import {portTexts, whySeveralPorts} from '../protocol/explain.js';
+import type {LabPort} from '../lab/index.js';
+
+export type PortPickerProps = {
+	title: string;
+	columns: number;
+	initialPort?: LabPort;
+	onPick: (port: LabPort) => void;
+	onQuit: () => void;
+};
+
+export const pickerPorts: LabPort[] = [25, 465, 587, 2525];
+
+export function PortPicker({title, columns, initialPort = 587, onPick, onQuit}: PortPickerProps) {
+	const [highlighted, setHighlighted] = useState<LabPort>(initialPort);
+	useInput((input, key) => {
+		if (input === 'q' || key.escape || (key.ctrl && input === 'c')) onQuit();
+	});
+	const items = pickerPorts.map(port => ({label: `${String(port).padEnd(5)} ${portTexts[port].name}`, value: port}));
+	const text = portTexts[highlighted];
+	const panelWidth = Math.max(30, columns - 44);
+	return (
+		<Box flexDirection="column" width={columns}>
+			<Box justifyContent="space-between">
+				<Text bold>{title}</Text>
+				<Text dimColor>q quit</Text>
+			</Box>
+			<Box>
+				<Box flexDirection="column" borderStyle="single" width={40} paddingX={1}>
+					<Text bold>Pick a port</Text>
+					<SelectInput items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
+				</Box>
+				<Box flexDirection="column" borderStyle="single" width={panelWidth} paddingX={1}>
+					<Text bold>{highlighted} · {text.name} ({text.rfc})</Text>
+					<Text wrap="wrap">{text.purpose}</Text>
+					<Text wrap="wrap"><Text bold>Who: </Text>{text.who}</Text>
+					<Text wrap="wrap"><Text bold>TLS: </Text>{text.tls}</Text>
+					<Text wrap="wrap"><Text bold>Expect: </Text>{text.expects}</Text>
+					<Text> </Text>
+					<Text wrap="wrap" dimColor>{whySeveralPorts}</Text>
+				</Box>
+			</Box>
+			<Text dimColor>↑↓ move  enter open  q quit</Text>
+		</Box>
+	);
+}

@@ -1,0 +1,105 @@
+// The session screen's view state as a pure reducer: which line is selected, what part of
+// the transcript is visible, which overlay or input is open. No I/O here.
+
+export type ViewMode = 'normal' | 'edit' | 'manual' | 'help' | 'tls';
+
+export type ViewState = {
+	/** Selected transcript entry, or -1 when there is none yet. */
+	cursor: number;
+	/** The cursor sticks to the newest line as lines arrive. */
+	follow: boolean;
+	/** First visible transcript row. */
+	top: number;
+	/** Rows the transcript pane shows. */
+	height: number;
+	/** Entries in the transcript. */
+	count: number;
+	mode: ViewMode;
+	/** Text of the edit or manual input line. */
+	input: string;
+	/** A step is being performed. */
+	busy: boolean;
+	/** One-line feedback under the Next pane (e.g. why an edit was refused). */
+	notice?: string;
+};
+
+export type ViewAction =
+	| {type: 'entries'; count: number}
+	| {type: 'resize'; height: number}
+	| {type: 'move'; delta: number}
+	| {type: 'page'; direction: 1 | -1}
+	| {type: 'home'}
+	| {type: 'end'}
+	| {type: 'open'; mode: ViewMode; input?: string}
+	| {type: 'close'}
+	| {type: 'input'; value: string}
+	| {type: 'busy'; busy: boolean}
+	| {type: 'notice'; text?: string}
+	| {type: 'reset'};
+
+export const initialViewState: ViewState = {
+	cursor: -1,
+	follow: true,
+	top: 0,
+	height: 10,
+	count: 0,
+	mode: 'normal',
+	input: '',
+	busy: false,
+};
+
+/** Keeps the cursor inside the window, scrolling as little as possible. */
+function scrolled(state: ViewState): ViewState {
+	const height = Math.max(1, state.height);
+	const maxTop = Math.max(0, state.count - height);
+	let top = Math.min(state.top, maxTop);
+	if (state.cursor >= 0) {
+		if (state.cursor < top) top = state.cursor;
+		if (state.cursor >= top + height) top = state.cursor - height + 1;
+	}
+
+	return {...state, top: Math.max(0, top)};
+}
+
+function moveTo(state: ViewState, cursor: number): ViewState {
+	const last = state.count - 1;
+	const clamped = Math.max(Math.min(cursor, last), state.count > 0 ? 0 : -1);
+	return scrolled({...state, cursor: clamped, follow: clamped === last});
+}
+
+export function viewReducer(state: ViewState, action: ViewAction): ViewState {
+	switch (action.type) {
+		case 'entries': {
+			const next = {...state, count: action.count};
+			return next.follow ? moveTo(next, action.count - 1) : scrolled(next);
+		}
+
+		case 'resize':
+			return scrolled({...state, height: action.height});
+		case 'move':
+			return moveTo(state, state.cursor + action.delta);
+		case 'page':
+			return moveTo(state, state.cursor + action.direction * Math.max(1, state.height - 1));
+		case 'home':
+			return moveTo(state, 0);
+		case 'end':
+			return moveTo(state, state.count - 1);
+		case 'open':
+			return {...state, mode: action.mode, input: action.input ?? '', notice: undefined};
+		case 'close':
+			return {...state, mode: 'normal', input: ''};
+		case 'input':
+			return {...state, input: action.value};
+		case 'busy':
+			return {...state, busy: action.busy, notice: action.busy ? undefined : state.notice};
+		case 'notice':
+			return {...state, notice: action.text};
+		case 'reset':
+			return {...initialViewState, height: state.height};
+	}
+}
+
+/** The slice of entry indexes the transcript pane draws. */
+export function visibleRange(state: ViewState): {from: number; to: number} {
+	return {from: state.top, to: Math.min(state.count, state.top + state.height)};
+}

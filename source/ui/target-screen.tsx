@@ -1,0 +1,107 @@
+// Where to connect: the embedded lab (default) or a remote server, asked field by field.
+import React, {useState} from 'react';
+import {Box, Text, useInput} from 'ink';
+import SelectInput from 'ink-select-input';
+import TextInput from 'ink-text-input';
+
+export type RemoteAnswers = {host: string; port: string; tls: string; user: string; password: string; to: string};
+
+export type TargetScreenProps = {
+	columns: number;
+	/** The lab was chosen. */
+	onLab: () => void;
+	/** A remote server was described; `error` is shown if the answers are refused. */
+	onRemote: (answers: RemoteAnswers) => void;
+	onQuit: () => void;
+	error?: string;
+};
+
+type Field = {key: keyof RemoteAnswers; question: string; placeholder: string; mask?: boolean};
+
+const fields: Field[] = [
+	{key: 'host', question: 'Host name or IP of the SMTP server', placeholder: 'smtp.example.com'},
+	{key: 'port', question: 'Port (25, 465, 587, 2525 or other)', placeholder: '587'},
+	{key: 'tls', question: 'TLS mode: auto, starttls, implicit or none', placeholder: 'auto'},
+	{key: 'user', question: 'User name to log in with (empty: no login)', placeholder: ''},
+	{key: 'password', question: 'Password (not shown, never saved)', placeholder: '', mask: true},
+	{key: 'to', question: 'Recipient address (RCPT TO)', placeholder: 'someone@example.com'},
+];
+
+const empty: RemoteAnswers = {host: '', port: '', tls: '', user: '', password: '', to: ''};
+
+export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetScreenProps) {
+	const [mode, setMode] = useState<'choose' | 'remote'>('choose');
+	const [index, setIndex] = useState(0);
+	const [answers, setAnswers] = useState<RemoteAnswers>(empty);
+	const [value, setValue] = useState('');
+
+	useInput((input, key) => {
+		if (key.escape) {
+			if (mode === 'remote') {
+				setMode('choose');
+				setIndex(0);
+				setAnswers(empty);
+				setValue('');
+			} else {
+				onQuit();
+			}
+		}
+
+		if (mode === 'choose' && (input === 'q' || (key.ctrl && input === 'c'))) onQuit();
+		if (mode === 'remote' && key.ctrl && input === 'c') onQuit();
+	});
+
+	if (mode === 'choose') {
+		return (
+			<Box flexDirection="column" width={columns}>
+				<Text bold>smtp-tui · where should the conversation go?</Text>
+				<Box borderStyle="single" flexDirection="column" paddingX={1}>
+					<SelectInput
+						items={[
+							{label: 'The embedded lab: four local servers on 127.0.0.1, works offline', value: 'lab'},
+							{label: 'A remote server: host, port, login', value: 'remote'},
+						]}
+						onSelect={item => {
+							if (item.value === 'lab') onLab();
+							else setMode('remote');
+						}}
+					/>
+				</Box>
+				{error ? <Text color="red">{error}</Text> : null}
+				<Text dimColor>↑↓ move  enter choose  q quit</Text>
+			</Box>
+		);
+	}
+
+	const field = fields[index]!;
+	const submit = (text: string) => {
+		const answer = text.trim() === '' && !field.mask ? field.placeholder : text;
+		const next = {...answers, [field.key]: answer};
+		setAnswers(next);
+		setValue('');
+		let nextIndex = index + 1;
+		if (field.key === 'user' && answer === '') nextIndex++; // no login: no password
+		if (nextIndex >= fields.length) onRemote(next);
+		else setIndex(nextIndex);
+	};
+
+	return (
+		<Box flexDirection="column" width={columns}>
+			<Text bold>smtp-tui · remote server ({index + 1}/{fields.length})</Text>
+			{fields.slice(0, index).map(f => (
+				<Text key={f.key} dimColor>
+					{f.question}: {f.mask ? (answers[f.key] ? '********' : '(none)') : answers[f.key] || '(none)'}
+				</Text>
+			))}
+			<Box borderStyle="single" flexDirection="column" paddingX={1}>
+				<Text>{field.question}</Text>
+				<Box>
+					<Text color="cyan">{'> '}</Text>
+					<TextInput value={value} onChange={setValue} onSubmit={submit} placeholder={field.placeholder} mask={field.mask ? '*' : undefined} />
+				</Box>
+			</Box>
+			{error ? <Text color="red">{error}</Text> : null}
+			<Text dimColor>enter next  esc back to the start</Text>
+		</Box>
+	);
+}

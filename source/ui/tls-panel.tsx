@@ -1,0 +1,31 @@
+// The TLS details after a handshake: version, cipher, certificate, verification.
+import React from 'react';
+import {Box, Text} from 'ink';
+import {safeText} from '../protocol/safe-text.js';
+import type {TlsFacts} from '../protocol/transcript.js';
+
+export function TlsPanel({facts, width}: {facts?: TlsFacts; width: number}) {
+	return (
+		<Box flexDirection="column" borderStyle="double" width={width} paddingX={1}>
+			<Text bold>TLS (press t or esc to close)</Text>
+			{facts ? (
+				<>
+					<Text>version      {facts.protocol}</Text>
+					<Text>cipher       {facts.cipher}</Text>
+					<Text>server name  {safeText(facts.servername ?? '(none sent)')}</Text>
+					<Text>subject      {safeText(facts.subject ?? '?')}</Text>
+					<Text>issuer       {safeText(facts.issuer ?? '?')}</Text>
+					<Text wrap="wrap">names        {safeText(facts.subjectAltNames.join(', ') || 'none')}</Text>
+					<Text>valid from   {safeText(facts.validFrom ?? '?')}</Text>
+					<Text>valid to     {safeText(facts.validTo ?? '?')}</Text>
+					<Text wrap="truncate">SHA-256      {facts.fingerprint256 ?? '?'}</Text>
+					<Text color={facts.authorized ? 'green' : 'yellow'}>
+						{facts.authorized ? 'verified: the chain and the host name check out' : `NOT verified: ${safeText(facts.authorizationError ?? 'unknown reason')}`}
+					</Text>
+				</>
+			) : (
+				<Text dimColor>No TLS yet on this connection. On 587/2525 it starts with STARTTLS; on 465 from the first byte.</Text>
+			)}
+		</Box>
+	);
+}

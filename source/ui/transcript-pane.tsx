@@ -1,0 +1,74 @@
+// The transcript, windowed: only the rows in view are drawn, so a 10,000-line session
+// costs the same per frame as a 40-line one.
+import React from 'react';
+import {Box, Text} from 'ink';
+import {safeText} from '../protocol/safe-text.js';
+import type {TranscriptEntry} from '../protocol/transcript.js';
+import {visibleRange, type ViewState} from './session-view-state.js';
+
+export type TranscriptPaneProps = {
+	entries: readonly TranscriptEntry[];
+	view: ViewState;
+	width: number;
+};
+
+export function entryMarker(entry: TranscriptEntry): string {
+	const tls = entry.tls ? '~' : ' ';
+	switch (entry.direction) {
+		case 'client':
+			return `C${tls}`;
+		case 'server':
+			return `S${tls}`;
+		case 'tls':
+			return '🔒';
+		case 'info':
+			return '··';
+		case 'error':
+			return '!!';
+	}
+}
+
+export function entryColor(entry: TranscriptEntry): string | undefined {
+	switch (entry.direction) {
+		case 'client':
+			return 'cyan';
+		case 'server': {
+			const digit = Math.floor((entry.code ?? 0) / 100);
+			return digit === 2 ? 'green' : digit === 3 ? 'blue' : digit === 4 ? 'yellow' : digit === 5 ? 'red' : undefined;
+		}
+
+		case 'tls':
+			return 'magenta';
+		case 'info':
+			return 'gray';
+		case 'error':
+			return 'red';
+	}
+}
+
+export function fit(text: string, width: number): string {
+	if (width <= 1) return '';
+	return text.length > width ? text.slice(0, width - 1) + '…' : text;
+}
+
+export function TranscriptPane({entries, view, width}: TranscriptPaneProps) {
+	const {from, to} = visibleRange(view);
+	const rows: React.ReactNode[] = [];
+	for (let index = from; index < to; index++) {
+		const entry = entries[index]!;
+		const selected = index === view.cursor;
+		const text = fit(safeText(entry.text), width - 4);
+		rows.push(
+			<Text key={entry.seq} wrap="truncate" inverse={selected}>
+				<Text>{selected ? '▶' : ' '}</Text>
+				<Text color={entryColor(entry)} bold={entry.direction === 'error'}>{entryMarker(entry)} {text}</Text>
+			</Text>,
+		);
+	}
+
+	return (
+		<Box flexDirection="column" borderStyle="single" width={width + 2} height={view.height + 2} paddingLeft={0}>
+			{rows.length === 0 ? <Text dimColor>Nothing sent yet. The Next pane shows what enter will do.</Text> : rows}
+		</Box>
+	);
+}

@@ -1,0 +1,153 @@
+// The built `smtp-tui` binary, run as a user would from a shell: batch output, exit codes,
+// and one clear sentence for every kind of bad input.
+import {after, before, test} from 'node:test';
+import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
+import {mkdtemp, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {startLab, type Lab} from '../../source/lab/index.js';
+import {cliPath} from '../support/pty.js';
+import {scriptedServer} from '../support/scripted-server.js';
+
+type Result = {code: number; stdout: string; stderr: string};
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+	return new Promise(resolve => {
+		const child = execFile(process.execPath, [cliPath, ...args], {env: {...process.env, ...env}, timeout: 30_000}, (error, stdout, stderr) => {
+			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
+		});
+		child.stdin?.end();
+	});
+}
+
+let lab: Lab;
+let tmp: string;
+before(async () => {
+	lab = await startLab({only: [465, 587]});
+	tmp = await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-cli-'));
+});
+after(async () => {
+	await lab.close();
+});
+
+test('run --port 587 against the embedded lab: swaks-style markers, exit 0, password masked', async () => {
+	const {code, stdout} = await cli(['run', '--port', '587', '--explain']);
+	assert.equal(code, 0, stdout);
+	assert.match(stdout, /^ -> EHLO client\.example$/m);
+	assert.match(stdout, /^<- {2}220 2\.0\.0 Ready to start TLS$/m);
+	assert.match(stdout, /^ ~> AUTH PLAIN AGFsaWNl\*{8} {4}= "\\0alice\\0\*{8}"$/m);
+	assert.match(stdout, /^<~ {2}250 2\.0\.0 Ok: queued as/m);
+	assert.match(stdout, /↳ 235 — /);
+	assert.ok(!stdout.includes('wonderland'));
+});
+
+test('run --json prints one parseable entry per line, without the password', async () => {
+	const {code, stdout} = await cli(['run', '--port', '465', '--json']);
+	assert.equal(code, 0);
+	const entries = stdout.trim().split('\n').map(line => JSON.parse(line) as {direction: string; text: string; tls: boolean; secret: boolean});
+	assert.ok(entries.length > 10);
+	assert.ok(entries.every(e => typeof e.text === 'string' && typeof e.tls === 'boolean'));
+	assert.ok(entries.some(e => e.secret));
+	assert.ok(!stdout.includes('wonderland'));
+	assert.ok(!stdout.includes(Buffer.from('\0alice\0wonderland').toString('base64')));
+});
+
+test('--timings prefixes lines with milliseconds; --quit-after stops early with 0', async () => {
+	const {code, stdout} = await cli(['run', '--port', '25', '--quit-after', 'ehlo', '--timings']);
+	assert.equal(code, 0);
+	assert.match(stdout, /^\[ +\d+\.\d ms\]  -> EHLO/m);
+	assert.ok(!stdout.includes('MAIL FROM'));
+	assert.match(stdout, /-> QUIT/);
+});
+
+test('25 to an outside domain: 554 5.7.1 and exit 24', async () => {
+	const {code, stdout} = await cli(['run', '--port', '25', '--to', 'someone@example.com']);
+	assert.equal(code, 24);
+	assert.match(stdout, /554 5\.7\.1 <someone@example\.com>: Relay access denied/);
+	assert.match(stdout, /^\*\*\* No recipient was accepted/m);
+});
+
+test('the password comes from --password-env or --password-file, never needed on the command line', async () => {
+	const file = path.join(tmp, 'pw');
+	await writeFile(file, 'wonderland\n');
+	const fromFile = await cli(['run', '--port', '587', '--user', 'alice', '--password-file', file]);
+	assert.equal(fromFile.code, 0, fromFile.stdout + fromFile.stderr);
+	const fromEnv = await cli(['run', '--port', '587', '--user', 'alice', '--password-env', 'LAB_PW'], {LAB_PW: 'wonderland'});
+	assert.equal(fromEnv.code, 0);
+	const flag = await cli(['run', '--port', '587', '--user', 'alice', '--password', 'wonderland']);
+	assert.equal(flag.code, 0);
+	assert.match(flag.stderr, /warning: A password given with --password shows in your shell history/);
+	assert.ok(!flag.stdout.includes('wonderland'));
+	const missing = await cli(['run', '--port', '587', '--user', 'alice', '--password-env', 'NOT_SET_ANYWHERE']);
+	assert.equal(missing.code, 2);
+	assert.equal(missing.stderr.trim(), 'smtp-tui: The environment variable NOT_SET_ANYWHERE (from --password-env) is not set.');
+});
+
+const badInput: Array<{args: string[]; code: number; message: RegExp}> = [
+	{args: ['run', '--bogus'], code: 2, message: /^smtp-tui: unknown option --bogus \(see smtp-tui --help\)\.$/},
+	{args: ['frobnicate'], code: 2, message: /^smtp-tui: unknown command "frobnicate"/},
+	{args: ['run', '--port', '70000'], code: 2, message: /^smtp-tui: --port must be a whole number from 1 to 65535, not "70000"\.$/},
+	{args: ['run', '--port', 'abc'], code: 2, message: /--port must be a whole number/},
+	{args: ['run', '--port', '99'], code: 2, message: /The embedded lab has ports 25, 465, 587, 2525; 99 is not one of them/},
+	{args: ['run', '--tls', 'maybe'], code: 2, message: /--tls must be one of auto, starttls, implicit, none, not "maybe"\./},
+	{args: ['run', '--quit-after', 'lunch'], code: 2, message: /--quit-after must be one of connect, banner/},
+	{args: ['run', '--timeout', '-1'], code: 2, message: /--timeout takes a number of seconds greater than 0/},
+	{args: ['run', '--host', '127.0.0.1'], code: 2, message: /Say who the message is for with --to ADDRESS/},
+	{args: ['run', '--to', 'a@b.test\r\nRSET'], code: 2, message: /line break/},
+	{args: ['run', '--ca', '/nonexistent/ca.pem'], code: 2, message: /Cannot read the CA certificate file "\/nonexistent\/ca\.pem": it does not exist\./},
+	{args: ['run', '--auth', 'KERBEROS'], code: 2, message: /--auth must be one of PLAIN, LOGIN, CRAM-MD5, XOAUTH2/},
+	{args: ['run', '--header', 'no colon here'], code: 2, message: /--header takes "Name: value"/},
+	{args: ['run', '-4', '-6'], code: 2, message: /Choose one of -4 and -6/},
+];
+
+for (const {args, code, message} of badInput) {
+	test(`bad input ${JSON.stringify(args.slice(1))}: exit ${code} and one sentence`, async () => {
+		const result = await cli(args);
+		assert.equal(result.code, code, result.stderr);
+		assert.match(result.stderr.trim(), message);
+		assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
+		assert.ok(!/\n\s+at /.test(result.stderr), 'no stack trace');
+	});
+}
+
+test('the TUI without a terminal: one line pointing to `smtp-tui run`, exit 2', async () => {
+	const result = await cli([]);
+	assert.equal(result.code, 2);
+	assert.match(result.stderr, /needs a terminal; for scripts and pipes use `smtp-tui run`/);
+});
+
+test('--help tells the flags, the commands and the exit codes', async () => {
+	const result = await cli(['--help']);
+	assert.equal(result.code, 0);
+	for (const text of ['smtp-tui run', '--password-env', '--quit-after', '--json', '24   no recipient accepted', '29   TLS failed']) {
+		assert.ok(result.stdout.includes(text), `help mentions ${text}`);
+	}
+});
+
+test('an unreachable port: exit 3 with the reason', async () => {
+	const server = await scriptedServer(() => undefined);
+	await server.close();
+	const result = await cli(['run', '--host', '127.0.0.1', '--port', String(server.port), '--to', 'a@b.test']);
+	assert.equal(result.code, 3);
+	assert.match(result.stdout, /\*\*\* Could not connect to 127\.0\.0\.1:\d+: the connection was refused/);
+});
+
+test('a certificate from an unknown issuer is refused (exit 29), --insecure goes on with a warning', async () => {
+	const args = ['run', '--host', '127.0.0.1', '--port', String(lab.ports[465]), '--tls', 'implicit', '--to', 'bob@lab.test', '--quit-after', 'ehlo'];
+	const refused = await cli(args);
+	assert.equal(refused.code, 29);
+	assert.match(refused.stdout, /certificate of 127\.0\.0\.1:\d+ was refused: its issuer is unknown|self-signed/);
+	const insecure = await cli([...args, '--insecure']);
+	assert.equal(insecure.code, 0);
+	assert.match(insecure.stdout, /certificate NOT verified .* continuing because of --insecure/);
+	const trusted = await cli([...args, '--ca', await writeCa()]);
+	assert.equal(trusted.code, 0, 'with --ca the lab certificate (which names 127.0.0.1) verifies');
+	assert.match(trusted.stdout, /certificate verified/);
+});
+
+async function writeCa(): Promise<string> {
+	const file = path.join(tmp, 'ca.pem');
+	await writeFile(file, lab.ca);
+	return file;
+}

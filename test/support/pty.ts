@@ -1,0 +1,88 @@
+// Drives the built smtp-tui binary in a real pseudo-terminal, as a person would: one key
+// per write, and the screen read back through a headless xterm.
+import {fileURLToPath} from 'node:url';
+import pty from 'node-pty';
+import xterm from '@xterm/headless';
+
+export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export const keys = {
+	enter: '\r',
+	escape: '\u001B',
+	up: '\u001B[A',
+	down: '\u001B[B',
+	tab: '\t',
+	ctrlC: '\u0003',
+	pageUp: '\u001B[5~',
+	home: '\u001B[H',
+	end: '\u001B[F',
+} as const;
+
+export type Terminal = {
+	screen: () => string;
+	waitFor: (pattern: string | RegExp, timeoutMs?: number) => Promise<string>;
+	press: (key: string) => Promise<void>;
+	type: (text: string) => Promise<void>;
+	exited: Promise<number>;
+	/** Everything the program wrote, raw, for byte-level checks. */
+	output: () => string;
+	kill: () => void;
+};
+
+export function spawnTui(args: string[] = [], options: {columns?: number; rows?: number; env?: Record<string, string>} = {}): Terminal {
+	const columns = options.columns ?? 120;
+	const rows = options.rows ?? 40;
+	const env: Record<string, string> = {};
+	for (const [key, value] of Object.entries(process.env)) {
+		// With CI set, Ink draws nothing until exit.
+		if (value !== undefined && key !== 'CI') env[key] = value;
+	}
+
+	Object.assign(env, {TERM: 'xterm-256color'}, options.env);
+	const term = new xterm.Terminal({cols: columns, rows, allowProposedApi: true});
+	const child = pty.spawn(process.execPath, [cliPath, ...args], {name: 'xterm-256color', cols: columns, rows, env});
+	let raw = '';
+	child.onData(data => {
+		raw += data;
+		term.write(data);
+	});
+	const exited = new Promise<number>(resolve => {
+		child.onExit(({exitCode}) => resolve(exitCode));
+	});
+
+	const screen = () => {
+		const buffer = term.buffer.active;
+		const lines: string[] = [];
+		for (let y = 0; y < rows; y++) lines.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
+		return lines.join('\n');
+	};
+
+	const waitFor = async (pattern: string | RegExp, timeoutMs = 8000) => {
+		const deadline = Date.now() + timeoutMs;
+		const matches = (text: string) => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+		for (;;) {
+			// Let xterm finish parsing what arrived.
+			await new Promise<void>(resolve => term.write('', resolve));
+			const text = screen();
+			if (matches(text)) {
+				// Ink rebinds input handlers just after drawing: yield before the next key.
+				await new Promise(resolve => setTimeout(resolve, 30));
+				return text;
+			}
+
+			if (Date.now() > deadline) throw new Error(`Timed out waiting for ${String(pattern)}. Screen:\n${text}`);
+			await new Promise(resolve => setTimeout(resolve, 20));
+		}
+	};
+
+	const press = async (key: string) => {
+		child.write(key);
+		await new Promise(resolve => setTimeout(resolve, 40));
+	};
+
+	const type = async (text: string) => {
+		for (const char of text) await press(char);
+	};
+
+	return {screen, waitFor, press, type, exited, output: () => raw, kill: () => child.kill()};
+}
