@@ -702,7 +702,8 @@ export class Session {
 		}
 
 		if (failure.tlsFacts) this.recordRefusedTls(failure.tlsFacts, step);
-		this.fail(step, failure);
+		const beforeBanner = step === 'connect' && failure.kind === 'protocol' && !this.entries.some(e => e.direction === 'server');
+		this.fail(step, beforeBanner ? new SessionFailure('protocol', `${failure.message} This port does not seem to speak SMTP.`) : failure);
 		this.connection?.close();
 		this.planState.ended = true;
 		return failure;
