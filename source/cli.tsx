@@ -4,6 +4,7 @@ import meow from 'meow';
 import packageJson from '../package.json' with {type: 'json'};
 import {exitCodeTable, exitCodes} from './engine/exit-codes.js';
 import {promptHidden} from './commands/prompt.js';
+import {parseComparePorts, runCompare} from './commands/compare.js';
 import {runSession} from './commands/run.js';
 import {resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './commands/target.js';
 import {SessionFailure} from './engine/failure.js';
@@ -13,6 +14,8 @@ const help = `
   Usage
     $ smtp-tui [options]          step through an SMTP session in the terminal (the TUI)
     $ smtp-tui run [options]      run the whole session at once and print it
+    $ smtp-tui compare [PORT...]  one scenario on several ports side by side
+                                  (default 25 465 587 2525; a table when not on a terminal)
 
   With no --host, smtp-tui starts an embedded lab of local SMTP servers on 127.0.0.1
   that behave like ports 25, 465, 587 and 2525 (demo account alice / wonderland).
@@ -47,8 +50,13 @@ const help = `
     --timeout SECONDS      per-reply timeout (default: RFC 5321's, 2 to 10 minutes)
     --connect-timeout S    connect timeout (default: 30)
 
-  Output (run)
-    --json                 the transcript as JSON Lines, one entry per line
+  Compare
+    --to ADDRESS           a recipient in the server's own domain (lab: bob@lab.test)
+    --outside ADDRESS      a recipient elsewhere (default: smtp-tui-test@example.com)
+    --markdown             print the comparison as Markdown (the default off a terminal)
+
+  Output (run, compare)
+    --json                 run: the transcript as JSON Lines; compare: the report as JSON
     --explain              explain every reply in plain words
     --timings              show milliseconds since the start on every line
 
@@ -58,6 +66,7 @@ ${exitCodeTable.map(({code, meaning}) => `    ${String(code).padEnd(4)} ${meanin
   Examples
     $ smtp-tui
     $ smtp-tui run --port 25 --to bob@example.com --explain
+    $ smtp-tui compare 25 587 --markdown
     $ smtp-tui run --host smtp.example.com --port 587 --user me@example.com --password-env SMTP_PASS --to you@example.org
 `;
 
@@ -89,6 +98,8 @@ const flagSpec = {
 	timeout: {type: 'string'},
 	connectTimeout: {type: 'string'},
 	json: {type: 'boolean'},
+	markdown: {type: 'boolean'},
+	outside: {type: 'string'},
 	explain: {type: 'boolean'},
 	timings: {type: 'boolean'},
 } as const;
@@ -112,6 +123,14 @@ function fail(message: string, code: number): never {
 	process.exit(code);
 }
 
+/**
+ * NO_COLOR (no-color.org) is not read by chalk, which Ink draws with; FORCE_COLOR is, and
+ * wins when both are set. Called before the UI (and so chalk) first loads.
+ */
+function respectNoColor(): void {
+	if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+}
+
 async function startLab(only: LabPort[]) {
 	const {startLab} = await import('./lab/index.js');
 	return startLab({only});
@@ -127,9 +146,9 @@ async function main(): Promise<void> {
 	const unknown = unknownFlags(cli.unnormalizedFlags);
 	if (unknown) fail(`unknown option ${unknown} (see smtp-tui --help).`, exitCodes.usage);
 	const [mode = 'tui', ...rest] = cli.input;
-	if (rest.length > 0) fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
+	if (rest.length > 0 && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
 
-	const flags = cli.flags as unknown as TargetFlags & {json?: boolean; explain?: boolean; timings?: boolean};
+	const flags = cli.flags as unknown as TargetFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean};
 	const environment: TargetEnvironment = {
 		env: process.env,
 		promptPassword: process.stdin.isTTY ? async question => promptHidden(question, process.stdin, process.stderr) : undefined,
@@ -149,21 +168,37 @@ async function main(): Promise<void> {
 			return;
 		}
 
+		case 'compare': {
+			const ports = parseComparePorts(rest);
+			if (flags.json || flags.markdown || !process.stdin.isTTY || !process.stdout.isTTY) {
+				const controller = new AbortController();
+				process.once('SIGINT', () => controller.abort());
+				process.exitCode = await runCompare(flags, ports, environment, {
+					write: text => process.stdout.write(text),
+					note: text => process.stderr.write(`smtp-tui: ${text}\n`),
+				}, controller.signal);
+				return;
+			}
+
+			respectNoColor();
+			const {startCompareTui} = await import('./ui/start.js');
+			process.exitCode = await startCompareTui(flags, ports, environment);
+			return;
+		}
+
 		case 'tui': {
 			if (!process.stdin.isTTY || !process.stdout.isTTY) {
 				fail('the interactive TUI needs a terminal; for scripts and pipes use `smtp-tui run` (see smtp-tui --help).', exitCodes.usage);
 			}
 
-			// NO_COLOR (no-color.org) is not read by chalk, which Ink draws with; FORCE_COLOR
-			// is, and wins when both are set. Set before the UI (and chalk) first loads.
-			if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+			respectNoColor();
 			const {startTui} = await import('./ui/start.js');
 			process.exitCode = await startTui(flags, environment);
 			return;
 		}
 
 		default:
-			fail(`unknown command "${mode}" (commands: run; with no command the TUI starts).`, exitCodes.usage);
+			fail(`unknown command "${mode}" (commands: run, compare; with no command the TUI starts).`, exitCodes.usage);
 	}
 }
 

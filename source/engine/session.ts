@@ -267,7 +267,7 @@ export class Session {
 		}
 
 		this.stepIndex++;
-		const secret = this.manualAuthPending;
+		const secret = this.manualAuthPending && line !== '*'; // "*" only cancels the exchange
 		const verb = secret ? '' : commands.verbOf(line);
 		try {
 			await this.send(line, 'manual', {secret, display: secret ? MASK : line});

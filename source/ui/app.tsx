@@ -2,7 +2,10 @@
 // turns flags into the props given here.
 import React, {useCallback, useEffect, useState} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
+import type {CompareScenario} from '../engine/compare.js';
 import type {SessionOptions} from '../engine/session.js';
+import {CompareScreen} from './compare-screen.js';
+import {PortMultiSelect} from './port-multi-select.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {PortPicker} from './port-picker.js';
 import {SessionScreen} from './session-screen.js';
@@ -19,19 +22,27 @@ export type AppProps = {
 	labSession: (port: LabPort) => Promise<SessionOptions>;
 	/** Builds session options from the remote-server questions; throws a sentence on bad input. */
 	remoteSession: (answers: RemoteAnswers) => Promise<SessionOptions>;
-	/** Start on the port picker (the lab was chosen by flags). */
-	startOnPorts?: boolean;
+	/** Builds a comparison of lab ports (the `c` key). */
+	compareScenario: (ports: number[]) => Promise<CompareScenario>;
+	/** Open a comparison straight away (`smtp-tui compare` on a terminal). */
+	initialCompare?: {scenario: CompareScenario; target: string};
 	onExit: (code: number) => void;
 	lab?: () => Lab | undefined;
 };
 
-type Screen = {name: 'target'; error?: string} | {name: 'ports'; error?: string} | {name: 'session'; options: SessionOptions; fromPicker: boolean};
+type Screen =
+	| {name: 'target'; error?: string}
+	| {name: 'ports'; error?: string; choosing?: boolean}
+	| {name: 'session'; options: SessionOptions; fromPicker: boolean}
+	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean};
 
-export function App({initialSession, labSession, remoteSession, startOnPorts, onExit}: AppProps) {
+export function App({initialSession, initialCompare, labSession, remoteSession, compareScenario, onExit}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
 	const [screen, setScreen] = useState<Screen>(
-		initialSession ? {name: 'session', options: initialSession, fromPicker: false} : startOnPorts ? {name: 'ports'} : {name: 'target'},
+		initialCompare ? {name: 'compare', ...initialCompare, fromPicker: false}
+			: initialSession ? {name: 'session', options: initialSession, fromPicker: false}
+				: {name: 'target'},
 	);
 	const [lastPort, setLastPort] = useState<LabPort>(587);
 
@@ -42,7 +53,7 @@ export function App({initialSession, labSession, remoteSession, startOnPorts, on
 
 	// Start the lab in the background while the person reads the first screen.
 	useEffect(() => {
-		if (screen.name !== 'session') void labSession(587).catch(() => undefined);
+		if (screen.name === 'target') void labSession(587).catch(() => undefined);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);
 
@@ -81,7 +92,9 @@ export function App({initialSession, labSession, remoteSession, startOnPorts, on
 						title="smtp-tui · embedded lab (local servers on 127.0.0.1)"
 						columns={columns}
 						initialPort={lastPort}
+						isActive={!screen.choosing}
 						onQuit={() => quit(0)}
+						onCompare={() => setScreen({name: 'ports', choosing: true})}
 						onPick={port => {
 							setLastPort(port);
 							labSession(port)
@@ -89,8 +102,29 @@ export function App({initialSession, labSession, remoteSession, startOnPorts, on
 								.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
 						}}
 					/>
+					{screen.choosing ? (
+						<PortMultiSelect
+							onCancel={() => setScreen({name: 'ports'})}
+							onStart={ports => {
+								compareScenario(ports)
+									.then(scenario => setScreen({name: 'compare', scenario, target: 'lab', fromPicker: true}))
+									.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
+							}}
+						/>
+					) : null}
 					{screen.error ? <Text color="red">{screen.error}</Text> : null}
 				</Box>
+			);
+		case 'compare':
+			return (
+				<CompareScreen
+					scenario={screen.scenario}
+					target={screen.target}
+					columns={columns}
+					rows={rows}
+					onQuit={() => quit(0)}
+					onBack={screen.fromPicker ? () => setScreen({name: 'ports'}) : undefined}
+				/>
 			);
 		case 'session':
 			return (
@@ -101,6 +135,7 @@ export function App({initialSession, labSession, remoteSession, startOnPorts, on
 					rows={rows}
 					onQuit={() => quit(0)}
 					onBack={screen.fromPicker ? () => setScreen({name: 'ports'}) : () => setScreen({name: 'target'})}
+					onCompare={screen.fromPicker ? () => setScreen({name: 'ports', choosing: true}) : undefined}
 				/>
 			);
 	}

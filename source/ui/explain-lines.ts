@@ -31,7 +31,7 @@ export function explainEntry(entry: TranscriptEntry | undefined, entries: readon
 
 	if (entry.direction === 'server' && entry.step === 'ehlo' && entry.tls) {
 		const change = [...entries].reverse().find(e => e.direction === 'info' && e.text.startsWith('Capabilities changed after TLS'));
-		if (change) out.push({text: change.text, tone: 'heading'});
+		if (change) out.push({text: safeText(change.text), tone: 'heading'});
 	}
 
 	if (entry.tlsFacts) {

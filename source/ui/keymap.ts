@@ -18,7 +18,8 @@ export type SessionCommand =
 	| 'page-down'
 	| 'home'
 	| 'end'
-	| 'back';
+	| 'back'
+	| 'compare';
 
 export type KeyBinding = {command: SessionCommand; keys: string; help: string; match: (input: string, key: Key) => boolean};
 
@@ -37,6 +38,7 @@ export const sessionKeymap: KeyBinding[] = [
 	{command: 'home', keys: 'Home/g', help: 'first line', match: (input, key) => key.home || input === 'g'},
 	{command: 'end', keys: 'End/G', help: 'last line (follow new lines)', match: (input, key) => key.end || input === 'G'},
 	{command: 'back', keys: 'b', help: 'back to the port picker', match: input => input === 'b'},
+	{command: 'compare', keys: 'c', help: 'compare ports side by side (same scenario on each)', match: (input, key) => input === 'c' && !key.ctrl},
 	{command: 'help', keys: '?', help: 'show or hide this help', match: input => input === '?'},
 	{command: 'quit', keys: 'q/Ctrl-C', help: 'quit (closes the connection and the lab)', match: (input, key) => input === 'q' || (key.ctrl && input === 'c')},
 ];
@@ -46,4 +48,4 @@ export function commandFor(input: string, key: Key): SessionCommand | undefined 
 }
 
 /** The short key line at the bottom of the session screen. */
-export const footerKeys = 'enter send  e edit  s skip  a run all  m manual  t TLS  ↑↓ select  r restart  b back  ? help  q quit';
+export const footerKeys = 'enter send  e edit  s skip  a run all  m manual  t TLS  ↑↓ select  r restart  c compare  b back  ? help  q quit';

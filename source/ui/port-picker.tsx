@@ -11,15 +11,20 @@ export type PortPickerProps = {
 	initialPort?: LabPort;
 	onPick: (port: LabPort) => void;
 	onQuit: () => void;
+	/** The `c` key: compare ports side by side. */
+	onCompare?: () => void;
+	/** False while another component (the compare port chooser) has the keys. */
+	isActive?: boolean;
 };
 
 export const pickerPorts: LabPort[] = [25, 465, 587, 2525];
 
-export function PortPicker({title, columns, initialPort = 587, onPick, onQuit}: PortPickerProps) {
+export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, onCompare, isActive = true}: PortPickerProps) {
 	const [highlighted, setHighlighted] = useState<LabPort>(initialPort);
 	useInput((input, key) => {
 		if (input === 'q' || key.escape || (key.ctrl && input === 'c')) onQuit();
-	});
+		else if (input === 'c' && !key.ctrl && onCompare) onCompare();
+	}, {isActive});
 	const items = pickerPorts.map(port => ({label: `${String(port).padEnd(5)} ${portTexts[port].name}`, value: port}));
 	const text = portTexts[highlighted];
 	const panelWidth = Math.max(30, columns - 44);
@@ -32,7 +37,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit}: 
 			<Box>
 				<Box flexDirection="column" borderStyle="single" width={40} paddingX={1}>
 					<Text bold>Pick a port</Text>
-					<SelectInput items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
+					<SelectInput isFocused={isActive} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
 				</Box>
 				<Box flexDirection="column" borderStyle="single" width={panelWidth} paddingX={1}>
 					<Text bold>{highlighted} · {text.name} ({text.rfc})</Text>
@@ -44,7 +49,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit}: 
 					<Text wrap="wrap" dimColor>{whySeveralPorts}</Text>
 				</Box>
 			</Box>
-			<Text dimColor>↑↓ move  enter open  q quit</Text>
+			<Text dimColor>↑↓ move  enter open{onCompare ? '  c compare ports side by side' : ''}  q quit</Text>
 		</Box>
 	);
 }

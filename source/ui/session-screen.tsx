@@ -20,6 +20,8 @@ export type SessionScreenProps = {
 	rows: number;
 	onQuit: (exitCode: number) => void;
 	onBack?: () => void;
+	/** The `c` key: compare ports side by side (lab sessions). */
+	onCompare?: () => void;
 	/** Start with every step performed (for demos): the `a` key at launch. */
 	autoRun?: boolean;
 };
@@ -27,7 +29,7 @@ export type SessionScreenProps = {
 /** Rows taken by everything but the transcript: status, Next pane, footer, borders. */
 const chromeRows = 10;
 
-export function SessionScreen({options, columns, rows, onQuit, onBack, autoRun}: SessionScreenProps) {
+export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare, autoRun}: SessionScreenProps) {
 	const controls = useSession(options);
 	const {session, view, dispatch, revision} = controls;
 	const transcriptHeight = Math.max(3, rows - chromeRows);
@@ -51,6 +53,12 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, autoRun}:
 	const completions = view.mode === 'manual' ? completeVerb(view.input.trim().split(' ')[0] ?? '') : [];
 
 	useInput((input, key) => {
+		// Ctrl-C quits from anywhere, overlays and text inputs included.
+		if (key.ctrl && input === 'c') {
+			onQuit(session.exitCode);
+			return;
+		}
+
 		if (view.mode === 'edit' || view.mode === 'manual') {
 			if (key.escape) dispatch({type: 'close'});
 			else if (key.tab && view.mode === 'manual' && completions.length > 0 && !view.input.includes(' ')) {
@@ -112,6 +120,10 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, autoRun}:
 				break;
 			case 'back':
 				if (onBack) onBack();
+				break;
+			case 'compare':
+				if (onCompare) onCompare();
+				else dispatch({type: 'notice', text: 'Compare runs on the lab from the port picker, or as `smtp-tui compare --host H` for a server.'});
 				break;
 			case 'quit':
 				onQuit(session.exitCode);

@@ -2,12 +2,41 @@
 // (sockets closed, lab stopped, terminal restored).
 import React from 'react';
 import {render} from 'ink';
-import {resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
+import {buildScenario, type CompareFlags} from '../commands/compare.js';
+import {resolveTarget, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
+import type {CompareScenario} from '../engine/compare.js';
+import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {App} from './app.js';
 import type {RemoteAnswers} from './target-screen.js';
 
+type Launch = {initialSession?: SessionOptions; initialCompare?: {scenario: CompareScenario; target: string}};
+
+/** The TUI from the first screen, or straight into a session when flags name a target. */
 export async function startTui(flags: TargetFlags, environment: TargetEnvironment): Promise<number> {
+	return launch(flags, environment, async ({labSession}) => {
+		if (flags.host) {
+			const target = await resolveTarget(flags, environment);
+			for (const warning of target.warnings) process.stderr.write(`smtp-tui: warning: ${warning}\n`);
+			return {initialSession: target.options};
+		}
+
+		return flags.port ? {initialSession: await labSession(Number(flags.port) as LabPort)} : {};
+	});
+}
+
+/** `smtp-tui compare` on a terminal: straight into the comparison. */
+export async function startCompareTui(flags: CompareFlags, ports: number[], environment: TargetEnvironment): Promise<number> {
+	return launch(flags, environment, async ({compareScenario}) => {
+		if (!flags.host) return {initialCompare: {scenario: await compareScenario(ports), target: 'lab'}};
+		const {scenario} = await buildScenario(flags, ports, environment);
+		return {initialCompare: {scenario, target: flags.host}};
+	});
+}
+
+type Builders = {labSession: (port: LabPort) => Promise<SessionOptions>; compareScenario: (ports: number[]) => Promise<CompareScenario>};
+
+async function launch(flags: TargetFlags, environment: TargetEnvironment, first: (builders: Builders) => Promise<Launch>): Promise<number> {
 	let labPromise: Promise<Lab> | undefined;
 	// One lab for the whole TUI, all four ports, started on first use.
 	const sharedLab = async () => {
@@ -16,9 +45,10 @@ export async function startTui(flags: TargetFlags, environment: TargetEnvironmen
 	};
 
 	const labEnvironment: TargetEnvironment = {...environment, startLab: sharedLab};
-	const labSession = async (port: LabPort) => {
-		const target = await resolveTarget({...flags, host: undefined, port: String(port)}, labEnvironment);
-		return target.options;
+	const labFlags = {...flags, host: undefined};
+	const builders: Builders = {
+		labSession: async port => (await resolveTarget({...labFlags, port: String(port)}, labEnvironment)).options,
+		compareScenario: async ports => (await buildScenario(labFlags, ports, labEnvironment)).scenario,
 	};
 
 	const remoteSession = async (answers: RemoteAnswers) => {
@@ -33,35 +63,28 @@ export async function startTui(flags: TargetFlags, environment: TargetEnvironmen
 		return target.options;
 	};
 
-	// Flags that name a target open the session directly.
-	let initialSession;
-	if (flags.host) {
-		const target = await resolveTarget(flags, environment);
-		for (const warning of target.warnings) process.stderr.write(`smtp-tui: warning: ${warning}\n`);
-		initialSession = target.options;
-	} else if (flags.port) {
-		initialSession = await labSession(Number(flags.port) as LabPort).catch((error: unknown) => {
-			if (error instanceof UsageError) throw error;
-			throw error;
-		});
-	}
-
 	let exitCode = 0;
-	const instance = render(
-		<App
-			initialSession={initialSession}
-			labSession={labSession}
-			remoteSession={remoteSession}
-			onExit={code => {
-				exitCode = code;
-			}}
-		/>,
-		{exitOnCtrlC: false},
-	);
 	try {
-		await instance.waitUntilExit();
+		const {initialSession, initialCompare} = await first(builders);
+		const instance = render(
+			<App
+				initialSession={initialSession}
+				initialCompare={initialCompare}
+				labSession={builders.labSession}
+				compareScenario={builders.compareScenario}
+				remoteSession={remoteSession}
+				onExit={code => {
+					exitCode = code;
+				}}
+			/>,
+			{exitOnCtrlC: false},
+		);
+		try {
+			await instance.waitUntilExit();
+		} finally {
+			instance.cleanup();
+		}
 	} finally {
-		instance.cleanup();
 		if (labPromise) await (await labPromise).close();
 	}
 

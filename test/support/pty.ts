@@ -11,6 +11,8 @@ export const keys = {
 	escape: '\u001B',
 	up: '\u001B[A',
 	down: '\u001B[B',
+	right: '\u001B[C',
+	left: '\u001B[D',
 	tab: '\t',
 	ctrlC: '\u0003',
 	pageUp: '\u001B[5~',

@@ -101,6 +101,7 @@ test('help overlay lists every key; manual command completes verbs and refuses n
 		}
 
 		await tui.press('?');
+		await tui.waitFor('Next: Open a TCP connection');
 		await tui.press(keys.enter);
 		await tui.waitFor('220 mx.lab.test');
 		await tui.press('m');

@@ -1,0 +1,83 @@
+// `smtp-tui compare [PORT...]`: one scenario on several ports, side by side.
+import {Comparison, type CompareScenario} from '../engine/compare.js';
+import {exitCodes} from '../engine/exit-codes.js';
+import {renderCompareJson, renderCompareMarkdown} from '../export/compare.js';
+import type {LabPort} from '../lab/index.js';
+import {labPortList, parsePort, resolveTarget, UsageError, type Target, type TargetEnvironment, type TargetFlags} from './target.js';
+
+export const defaultComparePorts = [25, 465, 587, 2525];
+export const defaultOutside = 'smtp-tui-test@example.com';
+
+export function parseComparePorts(input: string[]): number[] {
+	if (input.length === 0) return defaultComparePorts;
+	const ports = input.flatMap(value => value.split(',')).filter(Boolean).map(value => parsePort(value, 'A port')!);
+	if (new Set(ports).size !== ports.length) throw new UsageError('Name each port once.');
+	if (ports.length > 8) throw new UsageError('Compare at most 8 ports at once.');
+	return ports;
+}
+
+export type CompareFlags = TargetFlags & {outside?: string};
+
+/**
+ * Builds the scenario: session options for every port (the lab started once, the
+ * password asked once), the outside recipient and the server's own-domain recipient.
+ */
+export async function buildScenario(flags: CompareFlags, ports: number[], environment: TargetEnvironment): Promise<{scenario: CompareScenario; targets: Target[]}> {
+	if (!flags.host) {
+		const wrong = ports.find(port => !labPortList.includes(port as LabPort));
+		if (wrong !== undefined) throw new UsageError(`The embedded lab has ports ${labPortList.join(', ')}; ${wrong} is not one of them (use --host to reach another server).`);
+	}
+
+	if (flags.host && !flags.to?.length) {
+		throw new UsageError('Name a recipient in the server\'s own domain with --to ADDRESS (the outside one is --outside, default smtp-tui-test@example.com).');
+	}
+
+	let labPromise: ReturnType<TargetEnvironment['startLab']> | undefined;
+	let password: string | undefined;
+	const shared: TargetEnvironment = {
+		...environment,
+		startLab: async () => {
+			labPromise ??= environment.startLab(labPortList);
+			return labPromise;
+		},
+		promptPassword: environment.promptPassword && (async question => {
+			password ??= await environment.promptPassword!(question);
+			return password;
+		}),
+	};
+
+	const targets: Target[] = [];
+	for (const port of ports) {
+		// Port 25 is server-to-server: it never logs in, whatever the flags say.
+		const portFlags = port === 25 ? {...flags, user: undefined, password: undefined, passwordEnv: undefined, passwordFile: undefined, tokenEnv: undefined} : flags;
+		targets.push(await resolveTarget({...portFlags, port: String(port), quitAfter: undefined}, shared));
+	}
+
+	const own = targets[0]!.options.to[0]!;
+	const outside = flags.outside ?? defaultOutside;
+	const byPort = new Map(ports.map((port, index) => [port, targets[index]!.options]));
+	return {scenario: {ports, outside, own, sessionFor: port => byPort.get(port)!}, targets};
+}
+
+export type CompareOutput = {write: (text: string) => void; note: (text: string) => void};
+
+export async function runCompare(flags: CompareFlags & {json?: boolean; markdown?: boolean}, ports: number[], environment: TargetEnvironment, output: CompareOutput, signal?: AbortSignal): Promise<number> {
+	const {scenario, targets} = await buildScenario(flags, ports, environment);
+	for (const warning of new Set(targets.flatMap(t => t.warnings))) output.note(`warning: ${warning}`);
+	const comparison = new Comparison(scenario);
+	const abort = () => comparison.close();
+	signal?.addEventListener('abort', abort);
+	try {
+		await comparison.runToEnd();
+		const report = comparison.report(flags.host ?? 'lab');
+		output.write(flags.json ? renderCompareJson(report) : renderCompareMarkdown(report));
+		if (signal?.aborted) return 130;
+		// Refusals are the point of a comparison; only a column that could not talk fails it.
+		const failed = comparison.columns.find(c => c.summary().failure);
+		return failed ? failed.session.exitCode || exitCodes.internal : 0;
+	} finally {
+		signal?.removeEventListener('abort', abort);
+		comparison.close();
+		await targets.find(t => t.lab)?.lab?.close();
+	}
+}

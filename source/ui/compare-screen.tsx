@@ -1,0 +1,150 @@
+// Compare ports side by side: one row per step of the same scenario, one column per port.
+// Cells where the ports disagree are highlighted; the selected cell is explained below.
+import React, {useMemo, useState} from 'react';
+import {Box, Text, useInput} from 'ink';
+import {compareRows} from '../protocol/compare-report.js';
+import {safeText} from '../protocol/safe-text.js';
+import type {CompareScenario} from '../engine/compare.js';
+import {compareCellText, summaryCells, summaryHeadings} from '../export/compare.js';
+import {entryColor, entryMarker, fit} from './transcript-pane.js';
+import {useComparison} from './use-comparison.js';
+
+export type CompareScreenProps = {
+	scenario: CompareScenario;
+	target: string;
+	columns: number;
+	rows: number;
+	onQuit: () => void;
+	onBack?: () => void;
+};
+
+const labelWidth = 18;
+const minCellWidth = 22;
+
+function classColor(code: number | undefined): string | undefined {
+	const digit = Math.floor((code ?? 0) / 100);
+	return digit === 2 ? 'green' : digit === 3 ? 'blue' : digit === 4 ? 'yellow' : digit === 5 ? 'red' : undefined;
+}
+
+export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}: CompareScreenProps) {
+	const {comparison, busy, revision, step, runAll, restart} = useComparison(scenario);
+	const [cursor, setCursor] = useState({row: 0, column: 0});
+	// The bottom pane: the selected cell, or (once every row ran) the summary.
+	const [bottom, setBottom] = useState<'details' | 'summary'>('details');
+	const ports = comparison.columns.length;
+	const visible = Math.max(1, Math.min(ports, Math.floor((columns - labelWidth - 1) / minCellWidth)));
+	const page = Math.min(Math.max(0, cursor.column - visible + 1), ports - visible);
+	const cellWidth = Math.floor((columns - labelWidth - 1) / visible) - 3;
+	const report = useMemo(() => comparison.report(target), [comparison, target, revision]);
+
+	useInput((input, key) => {
+		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
+		else if (key.return || input === ' ') {
+			if (!busy) {
+				void step().then(() => {
+					setCursor(c => ({...c, row: Math.max(0, comparison.rowIndex - 1)}));
+					if (comparison.done) setBottom('summary');
+				});
+			}
+		} else if (input === 'a') {
+			if (!busy) void runAll().then(() => setBottom('summary'));
+		} else if (input === 'r') {
+			restart();
+			setCursor({row: 0, column: 0});
+			setBottom('details');
+		} else if (input === 'v' && comparison.done) setBottom(b => (b === 'summary' ? 'details' : 'summary'));
+		else if (input === 'b' && onBack) onBack();
+		else {
+			const move = key.upArrow ? [-1, 0] : key.downArrow ? [1, 0] : key.leftArrow || input === '[' ? [0, -1] : key.rightArrow || input === ']' ? [0, 1] : undefined;
+			if (!move) return;
+			setBottom('details');
+			setCursor(c => ({
+				row: Math.min(compareRows.length - 1, Math.max(0, c.row + move[0]!)),
+				column: Math.min(ports - 1, Math.max(0, c.column + move[1]!)),
+			}));
+		}
+	});
+
+	const shown = comparison.columns.slice(page, page + visible);
+	const selectedColumn = comparison.columns[cursor.column];
+	const selectedRow = compareRows[cursor.row]!;
+	const cell = selectedColumn?.cells.get(selectedRow.row);
+	const details = cell ? selectedColumn.session.entries.slice(cell.from, cell.to) : [];
+	const lastReply = [...details].reverse().find(e => e.direction === 'server' && e.last);
+	const showSummary = bottom === 'summary' && comparison.done;
+	// Table and summary together need about 32 rows; below that the summary replaces the table.
+	const tall = rows >= 32;
+	const pageNote = ports > visible ? `  columns ${page + 1}–${page + visible} of ${ports} (←→ to page)` : '';
+
+	const table = (
+		<Box flexDirection="column">
+			<Text bold wrap="truncate">
+				{'step'.padEnd(labelWidth)}
+				{shown.map(c => ` │ ${fit(`${c.port} ${c.summary().label}`, cellWidth).padEnd(cellWidth)}`).join('')}
+			</Text>
+			{compareRows.map(({row, label}, rowIndex) => {
+				const reportRow = report.rows[rowIndex]!;
+				return (
+					<Text key={row} wrap="truncate">
+						<Text bold={reportRow.differs} color={reportRow.differs ? 'yellow' : undefined}>{fit(label + (reportRow.differs ? ' ≠' : ''), labelWidth).padEnd(labelWidth)}</Text>
+						{shown.map((column, index) => {
+							const c = reportRow.cells[page + index]!;
+							const selected = rowIndex === cursor.row && page + index === cursor.column;
+							return (
+								<Text key={column.port}>
+									{' │ '}
+									<Text inverse={selected} color={c.status === 'skipped' ? 'gray' : classColor(c.code)} bold={reportRow.differs && c.status !== 'skipped'}>
+										{fit(compareCellText(c), cellWidth).padEnd(cellWidth)}
+									</Text>
+								</Text>
+							);
+						})}
+					</Text>
+				);
+			})}
+		</Box>
+	);
+
+	const summary = (
+		<Box flexDirection="column" borderStyle="single" paddingX={1}>
+			<Text bold>Summary</Text>
+			{report.summaries.map(s => {
+				const [port, ...values] = summaryCells(s);
+				if (!tall) {
+					// Short terminal: one line per port, the facts without their headings.
+					return <Text key={s.port} wrap="truncate">{fit(safeText(`${port}: ${values.slice(0, -1).join(' · ')}`), columns - 4)}</Text>;
+				}
+
+				// One wrapped line per port: "heading value" pairs never get cut off.
+				const pairs = values.map((value, i) => `${summaryHeadings[i + 1]}: ${value}`);
+				return (
+					<Text key={s.port} wrap="wrap">
+						<Text bold>{safeText(port ?? '')}</Text> · {safeText(pairs.join(' · '))}
+					</Text>
+				);
+			})}
+			{report.sentences.map(sentence => <Text key={sentence} wrap="wrap">• {safeText(sentence)}</Text>)}
+		</Box>
+	);
+
+	return (
+		<Box flexDirection="column" width={columns}>
+			<Box justifyContent="space-between">
+				<Text bold>compare · {safeText(target)} · step {comparison.rowIndex}/{compareRows.length}{busy ? ' · working…' : ''}{pageNote}</Text>
+				<Text dimColor>q quit</Text>
+			</Box>
+			{showSummary && !tall ? null : table}
+			{showSummary ? summary : (
+				<Box flexDirection="column" borderStyle="single" paddingX={1}>
+					<Text bold>{selectedColumn ? `${selectedColumn.port} · ${selectedRow.label}` : ''}{cell?.note && cell.status === 'skipped' ? ` — ${safeText(cell.note)}` : ''}</Text>
+					{details.length === 0 ? <Text dimColor>{cell ? 'Nothing was sent on this row.' : 'Not reached yet: enter advances every column by one step.'}</Text> : null}
+					{details.slice(-4).map(entry => (
+						<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{entryMarker(entry)} {fit(safeText(entry.text), columns - 8)}</Text>
+					))}
+					{(lastReply?.explain ?? []).slice(-2).map(note => <Text key={note} dimColor wrap="truncate">{fit(safeText(note), columns - 6)}</Text>)}
+				</Box>
+			)}
+			<Text dimColor wrap="truncate">{fit(`enter step all  a run all  ↑↓←→ select  r restart${comparison.done ? (showSummary ? '  v cell details' : '  v summary') : ''}${onBack ? '  b back' : ''}  q quit`, columns)}</Text>
+		</Box>
+	);
+}

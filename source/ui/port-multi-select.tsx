@@ -1,0 +1,44 @@
+// Choose the ports to compare: space toggles, enter starts (two or more).
+import React, {useState} from 'react';
+import {Box, Text, useInput} from 'ink';
+import {portTexts} from '../protocol/explain.js';
+import {pickerPorts} from './port-picker.js';
+
+export type PortMultiSelectProps = {
+	onStart: (ports: number[]) => void;
+	onCancel: () => void;
+};
+
+export function PortMultiSelect({onStart, onCancel}: PortMultiSelectProps) {
+	const [chosen, setChosen] = useState<Set<number>>(new Set(pickerPorts));
+	const [cursor, setCursor] = useState(0);
+	const [notice, setNotice] = useState<string>();
+	useInput((input, key) => {
+		if (key.escape || input === 'q') onCancel();
+		else if (key.upArrow) setCursor(c => Math.max(0, c - 1));
+		else if (key.downArrow) setCursor(c => Math.min(pickerPorts.length - 1, c + 1));
+		else if (input === ' ') {
+			const port = pickerPorts[cursor]!;
+			setChosen(previous => {
+				const next = new Set(previous);
+				if (next.has(port)) next.delete(port);
+				else next.add(port);
+				return next;
+			});
+		} else if (key.return) {
+			if (chosen.size < 2) setNotice('Choose at least two ports to compare.');
+			else onStart(pickerPorts.filter(p => chosen.has(p)));
+		}
+	});
+	return (
+		<Box flexDirection="column" borderStyle="single" paddingX={1}>
+			<Text bold>Compare which ports? (space toggles, enter starts, esc cancels)</Text>
+			{pickerPorts.map((port, index) => (
+				<Text key={port} inverse={index === cursor}>
+					{chosen.has(port) ? '[x]' : '[ ]'} {String(port).padEnd(5)} {portTexts[port].name}
+				</Text>
+			))}
+			{notice ? <Text color="yellow">{notice}</Text> : null}
+		</Box>
+	);
+}

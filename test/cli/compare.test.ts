@@ -1,0 +1,56 @@
+// `smtp-tui compare` from a shell: JSON and Markdown reports, port arguments, bad input.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
+import {cliPath} from '../support/pty.js';
+
+type Result = {code: number; stdout: string; stderr: string};
+async function cli(args: string[]): Promise<Result> {
+	return new Promise(resolve => {
+		const child = execFile(process.execPath, [cliPath, ...args], {timeout: 30_000}, (error, stdout, stderr) => {
+			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
+		});
+		child.stdin?.end();
+	});
+}
+
+test('compare --json: all four lab ports, facts per port, no password', async () => {
+	const {code, stdout} = await cli(['compare', '--json']);
+	assert.equal(code, 0);
+	const report = JSON.parse(stdout) as {ports: number[]; summaries: Array<{port: number; tls: string; relayOutside: {accepted: boolean; reply?: string}}>; sentences: string[]};
+	assert.deepEqual(report.ports, [25, 465, 587, 2525]);
+	assert.deepEqual(report.summaries.map(s => s.tls), ['starttls', 'implicit', 'starttls', 'starttls']);
+	assert.deepEqual(report.summaries.map(s => s.relayOutside.accepted), [false, true, true, true]);
+	assert.ok(report.sentences.length >= 3);
+	assert.ok(!stdout.includes('wonderland'));
+});
+
+test('compare 25 587 --markdown: a handout table with the differences marked', async () => {
+	const {code, stdout} = await cli(['compare', '25', '587', '--markdown']);
+	assert.equal(code, 0);
+	assert.match(stdout, /^## smtp-tui compare · lab · ports 25, 587$/m);
+	assert.match(stdout, /^\| step \| 25 relay \/ MX \| 587 submission, STARTTLS \|$/m);
+	assert.match(stdout, /^\| \*\*RCPT outside\*\* ≠ \| 🔒 554 5\.7\.1 .*\| 🔒 250 2\.1\.5 Ok \|$/m);
+	assert.match(stdout, /^\| \*\*AUTH before TLS\*\* ≠ \| 503 5\.5\.1 .* \| 530 5\.7\.0 Must issue a STARTTLS command first \|$/m);
+	assert.match(stdout, /^- 587 demands STARTTLS before AUTH/m);
+});
+
+test('compare without a terminal prints the Markdown table', async () => {
+	const {code, stdout} = await cli(['compare', '465,2525']);
+	assert.equal(code, 0);
+	assert.match(stdout, /ports 465, 2525/);
+});
+
+for (const [args, message] of [
+	[['compare', '25', '99'], /The embedded lab has ports 25, 465, 587, 2525; 99 is not one of them/],
+	[['compare', '25', '25'], /Name each port once\./],
+	[['compare', 'x'], /A port must be a whole number from 1 to 65535, not "x"\./],
+	[['compare', '--host', '127.0.0.1', '25'], /Name a recipient in the server's own domain with --to ADDRESS/],
+] as const) {
+	test(`compare ${args.slice(1).join(' ')}: exit 2 and one sentence`, async () => {
+		const result = await cli([...args]);
+		assert.equal(result.code, 2);
+		assert.match(result.stderr, message);
+		assert.equal(result.stderr.trim().split('\n').length, 1);
+	});
+}

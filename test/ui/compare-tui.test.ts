@@ -1,0 +1,66 @@
+// End-to-end: compare opened from the port picker, stepped in lockstep, summary read.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {keys, spawnTui} from '../support/pty.js';
+
+test('compare from the port picker: lockstep steps, highlighted differences, the summary', {timeout: 60_000}, async () => {
+	const tui = spawnTui();
+	try {
+		await tui.waitFor('where should the conversation go?');
+		await tui.press(keys.enter);
+		await tui.waitFor('c compare ports side by side');
+		await tui.press('c');
+		await tui.waitFor('Compare which ports?');
+		await tui.press(keys.enter); // all four, preselected
+		await tui.waitFor('compare · lab · step 0/13');
+		await tui.press(keys.enter); // banners: one key advances every column
+		let screen = await tui.waitFor('step 1/13');
+		const bannerRow = screen.split('\n').find(line => line.startsWith('banner')) ?? '';
+		assert.equal((bannerRow.match(/220 mx\.lab\.test/g) ?? []).length, 4, `four banners after one key: ${bannerRow}`);
+		await tui.press(keys.enter);
+		await tui.waitFor('step 2/13');
+		await tui.press(keys.enter);
+		screen = await tui.waitFor('step 3/13');
+		assert.match(screen, /AUTH before TLS ≠/);
+		assert.match(screen, /530 5\.7\.0 Must issue/);
+		await tui.press('a');
+		screen = await tui.waitFor('Summary');
+		await tui.waitFor('step 13/13');
+		screen = await tui.waitFor('demand STARTTLS before AUTH');
+		// The summary wraps inside its box: read it as one text.
+		const flat = screen.split('\n').map(line => line.replace(/^│ ?|\s*│$/g, '').trim()).join(' ');
+		assert.match(flat, /25 relay \/ MX · TLS: STARTTLS · AUTH before TLS: none \(503 5\.5\.1\) · AUTH after TLS: none · relay to outside: refused \(554 5\.7\.1\)/);
+		assert.match(flat, /465 is encrypted from the first byte/);
+		// Select the refused outside RCPT on 25 and read it in full.
+		for (let i = 0; i < 12 && !tui.screen().includes('25 · RCPT outside'); i++) {
+			await tui.press(keys.down);
+			await tui.waitFor(/ · /);
+		}
+
+		screen = await tui.waitFor('25 · RCPT outside');
+		assert.match(screen, /554 5\.7\.1 <smtp-tui-test@example\.com>: Relay access denied/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('compare on a narrow terminal pages the columns instead of garbling them', {timeout: 60_000}, async () => {
+	const tui = spawnTui(['compare'], {columns: 80, rows: 24});
+	try {
+		let screen = await tui.waitFor('compare · lab');
+		assert.match(screen, /columns 1–2 of 4/);
+		await tui.press('a');
+		await tui.waitFor('step 13/13');
+		for (let i = 0; i < 3; i++) await tui.press(keys.right);
+		screen = await tui.waitFor('columns 3–4 of 4');
+		assert.match(screen, /2525 alternative/);
+		await tui.press('v');
+		screen = await tui.waitFor('Summary');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
