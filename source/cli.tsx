@@ -23,6 +23,11 @@ const help = `
   Target
     --host HOST            server to talk to (default: the embedded lab)
     --port N               25, 465, 587, 2525 or any port (default: 587)
+    --mx                   deliver like a mail server: connect to the best MX of the
+                           first --to domain (also implied by --port 25 with a
+                           recipient outside lab.test and no --host)
+    --resolver IP[:PORT]   DNS server for the MX lookup (implies --mx)
+    --lab                  use the embedded lab even for outside recipients
     --tls MODE             auto | starttls | implicit | none (default: auto = implicit
                            on 465, STARTTLS required on 587/2525, STARTTLS if offered elsewhere)
     --insecure             go on when the certificate does not verify (with a warning)
@@ -65,7 +70,8 @@ ${exitCodeTable.map(({code, meaning}) => `    ${String(code).padEnd(4)} ${meanin
 
   Examples
     $ smtp-tui
-    $ smtp-tui run --port 25 --to bob@example.com --explain
+    $ smtp-tui run --lab --port 25 --to bob@example.com --explain
+    $ smtp-tui run --port 25 --to postmaster@example.org      (MX lookup, then deliver)
     $ smtp-tui compare 25 587 --markdown
     $ smtp-tui run --host smtp.example.com --port 587 --user me@example.com --password-env SMTP_PASS --to you@example.org
 `;
@@ -73,6 +79,9 @@ ${exitCodeTable.map(({code, meaning}) => `    ${String(code).padEnd(4)} ${meanin
 const flagSpec = {
 	host: {type: 'string'},
 	port: {type: 'string'},
+	lab: {type: 'boolean'},
+	mx: {type: 'boolean'},
+	resolver: {type: 'string'},
 	tls: {type: 'string'},
 	insecure: {type: 'boolean'},
 	ca: {type: 'string'},
@@ -212,7 +221,11 @@ try {
 	await main();
 } catch (error) {
 	if (error instanceof UsageError) fail(error.message, exitCodes.usage);
-	if (error instanceof SessionFailure) fail(error.message, exitCodes.internal);
+	if (error instanceof SessionFailure) {
+		const code = error.kind === 'local' ? exitCodes.usage : error.kind === 'timeout' ? exitCodes.timeout : error.kind === 'connect' ? exitCodes.connect : exitCodes.internal;
+		fail(error.message, code);
+	}
+
 	const message = error instanceof Error ? error.message : String(error);
 	fail(`internal error: ${message} (please report this).`, exitCodes.internal);
 }

@@ -50,7 +50,7 @@ export async function buildScenario(flags: CompareFlags, ports: number[], enviro
 	for (const port of ports) {
 		// Port 25 is server-to-server: it never logs in, whatever the flags say.
 		const portFlags = port === 25 ? {...flags, user: undefined, password: undefined, passwordEnv: undefined, passwordFile: undefined, tokenEnv: undefined} : flags;
-		targets.push(await resolveTarget({...portFlags, port: String(port), quitAfter: undefined}, shared));
+		targets.push(await resolveTarget({...portFlags, lab: !flags.host, port: String(port), quitAfter: undefined}, shared));
 	}
 
 	const own = targets[0]!.options.to[0]!;

@@ -9,6 +9,7 @@ import type {SaslCredentials} from '../protocol/sasl.js';
 import {quitAfterValues, type QuitAfter} from '../engine/plan.js';
 import {profileFor, tlsModes, type TlsMode} from '../engine/profiles.js';
 import type {SessionOptions} from '../engine/session.js';
+import {lookupMx, parseResolver, type MxResult} from '../engine/mx.js';
 import type {Lab, LabPort} from '../lab/index.js';
 
 export class UsageError extends Error {
@@ -17,6 +18,11 @@ export class UsageError extends Error {
 
 export type TargetFlags = {
 	host?: string;
+	/** Use the embedded lab even where an MX lookup would otherwise happen. */
+	lab?: boolean;
+	/** Deliver like a mail server: look up the recipient domain's MX. */
+	mx?: boolean;
+	resolver?: string;
 	port?: string;
 	tls?: string;
 	ehlo?: string;
@@ -138,8 +144,22 @@ async function readSecret(flags: TargetFlags, environment: TargetEnvironment, wa
 
 export async function resolveTarget(flags: TargetFlags, environment: TargetEnvironment): Promise<Target> {
 	const warnings: string[] = [];
-	const useLab = !flags.host;
-	const port = parsePort(flags.port) ?? defaultPort;
+	const explicitPort = parsePort(flags.port);
+	const outside = (flags.to ?? []).some(address => domainOf(address) !== labDomain);
+	if (flags.host && (flags.mx || flags.resolver)) throw new UsageError('--mx and --resolver find the host from the recipient; leave out --host.');
+	if (flags.lab && (flags.mx || flags.resolver)) throw new UsageError('--lab and --mx (or --resolver) exclude each other.');
+	// Without --host, port 25 to an outside recipient means: deliver as a mail server would.
+	const mx = !flags.host && !flags.lab && (flags.mx || flags.resolver !== undefined || (explicitPort === 25 && outside));
+	const useLab = !flags.host && !mx;
+	const port = explicitPort ?? (mx ? 25 : defaultPort);
+	if (flags.resolver) {
+		try {
+			parseResolver(flags.resolver);
+		} catch (error) {
+			throw new UsageError((error as Error).message);
+		}
+	}
+
 	if (useLab && !labPortList.includes(port as LabPort)) {
 		throw new UsageError(`The embedded lab has ports ${labPortList.join(', ')}; ${port} is not one of them (use --host to reach another server).`);
 	}
@@ -152,6 +172,7 @@ export async function resolveTarget(flags: TargetFlags, environment: TargetEnvir
 	if (flags.passwordEnv && flags.passwordFile) throw new UsageError('Choose one of --password-env and --password-file, not both.');
 
 	const ehlo = flags.ehlo ?? (useLab ? 'client.example' : defaultEhloName());
+	if (mx && !flags.to?.length) throw new UsageError('An MX lookup needs a recipient: --to ADDRESS.');
 	const to = flags.to && flags.to.length > 0 ? flags.to : useLab ? ['bob@lab.test'] : [];
 	const needsRecipient = !quitAfter || ['data'].includes(quitAfter);
 	if (to.length === 0 && needsRecipient) {
@@ -207,13 +228,20 @@ export async function resolveTarget(flags: TargetFlags, environment: TargetEnvir
 		throw new UsageError(`--auth must be one of PLAIN, LOGIN, CRAM-MD5, XOAUTH2, not "${flags.auth}".`);
 	}
 
+	let route: MxResult | undefined;
+	if (mx) {
+		const domain = domainOf(to[0]!);
+		if (!domain) throw new UsageError(`The recipient "${to[0]}" has no domain to look up.`);
+		route = await lookupMx(domain, {resolver: flags.resolver, timeoutMs: connectTimeout ?? 10_000, family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined});
+	}
+
 	const timeouts = timeout === undefined ? {} : {greeting: timeout, command: timeout, mail: timeout, rcpt: timeout, data: timeout, body: timeout};
 	const options: SessionOptions = {
-		host: lab ? lab.host : flags.host!,
+		host: lab ? lab.host : route ? route.address : flags.host!,
 		port: lab ? lab.ports[port as LabPort]! : port,
 		tls,
 		tlsOptions: {
-			servername: flags.servername ?? (lab ? lab.hostname : undefined),
+			servername: flags.servername ?? (lab ? lab.hostname : route && route.host !== route.address ? route.host : undefined),
 			ca: lab ? lab.ca : ca,
 			insecure: flags.insecure ?? false,
 		},
@@ -230,12 +258,21 @@ export async function resolveTarget(flags: TargetFlags, environment: TargetEnvir
 		body,
 		family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined,
 		localAddress: flags.localAddress,
-		label: lab ? `lab:${port}` : `${flags.host}:${port}`,
-		// The lab listens on an ephemeral port; the profile is the one it imitates.
-		profilePort: port,
+		label: lab ? `lab:${port}` : `${route ? route.host : flags.host}:${port}`,
+		// The lab listens on an ephemeral port; the profile is the one it imitates. A
+		// delivery found by MX is server-to-server, whatever the port.
+		profilePort: route ? 25 : port,
+		preamble: route?.lines,
 	};
 	if (flags.header) for (const header of flags.header) checkHeader(header);
 	return {options, lab, warnings};
+}
+
+const labDomain = 'lab.test';
+
+function domainOf(address: string): string {
+	const at = address.lastIndexOf('@');
+	return at < 0 ? '' : address.slice(at + 1).replace(/>$/, '').toLowerCase();
 }
 
 function checkHeader(header: string): void {

@@ -59,6 +59,8 @@ export type SessionOptions = {
 	label?: string;
 	/** The well-known port whose behaviour applies (the lab listens elsewhere). */
 	profilePort?: number;
+	/** Lines shown before connecting, e.g. the MX lookup that chose the host. */
+	preamble?: string[];
 };
 
 export type Preview = {
@@ -313,6 +315,9 @@ export class Session {
 
 	private async connect(): Promise<boolean> {
 		const implicit = this.config.tls === 'implicit';
+		(this.options.preamble ?? []).forEach((line, index) => {
+			this.add('info', line, 'connect', index === 0 ? {explain: ['A sending server finds the receiving server through DNS: the MX records of the recipient domain, lowest preference first; with none, the domain\'s own address (RFC 5321 §5.1).']} : {});
+		});
 		this.add('info', `Connecting to ${this.target}${implicit ? ' with TLS from the first byte' : ''}…`, 'connect');
 		const {connection, facts} = await Connection.open({
 			host: this.options.host,

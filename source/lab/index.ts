@@ -3,7 +3,8 @@
 // delivered. TLS uses a throwaway CA made at start; the engine trusts `lab.ca` explicitly.
 
 import type {SMTPServer} from 'smtp-server';
-import {makeLabCa} from './ca.js';
+import type {CertificateVariant} from './ca.js';
+import {certificateVariants, makeLabCertificates} from './ca.js';
 import {LabStartError, describeListenError} from './errors.js';
 import type {LabPort} from './personality.js';
 import {labPorts, personalities} from './personality.js';
@@ -15,6 +16,8 @@ export {labPorts} from './personality.js';
 export type {CapturedMessage, LabUser} from './types.js';
 export {LabStartError} from './errors.js';
 export {maxMessageBytes} from './server.js';
+export type {CertificateVariant} from './ca.js';
+export {certificateVariants, certificateVariantText, wrongHostName} from './ca.js';
 
 export const demoUsers: LabUser[] = [
 	{user: 'alice', password: 'wonderland', address: 'alice@lab.test'},
@@ -34,6 +37,11 @@ export type LabOptions = {
 	hostname?: string;
 	/** Accounts for AUTH; default demoUsers. */
 	users?: LabUser[];
+	/**
+	 * What every TLS listener serves, to demonstrate one kind of TLS failure; default 'valid'.
+	 * `ca` stays the normal lab CA whatever the variant, so each fails for its own reason.
+	 */
+	certificate?: CertificateVariant;
 };
 
 export type Lab = {
@@ -45,6 +53,8 @@ export type Lab = {
 	domain: string;
 	hostname: string;
 	users: LabUser[];
+	/** The certificate variant every TLS listener serves. */
+	certificate: CertificateVariant;
 	/** Every accepted message, oldest first. */
 	inbox: CapturedMessage[];
 	/** Calls `listener` for each message accepted from now on; returns the unsubscribe function. */
@@ -78,8 +88,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	const users = [...(options.users ?? demoUsers)];
 	const ports = wantedPorts(options.only);
 	for (const port of ports) checkPort(port, options.ports?.[port] ?? 0);
+	const certificate = options.certificate ?? 'valid';
+	if (!certificateVariants.includes(certificate)) {
+		throw new LabStartError(`The lab has no certificate variant "${String(certificate)}"; it has ${certificateVariants.join(', ')}.`);
+	}
 
-	const material = await makeLabCa(hostname);
+	const material = await makeLabCertificates(hostname, certificate);
+	const tls = {key: material.key, cert: material.cert, legacyOnly: certificate === 'old-tls'};
 	const inbox: CapturedMessage[] = [];
 	const listeners = new Set<(message: CapturedMessage) => void>();
 	const capture = (message: CapturedMessage) => {
@@ -105,7 +120,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			hostname,
 			domain,
 			users,
-			tls: {key: material.key, cert: material.cert},
+			tls,
 			capture,
 		});
 		const listenPort = options.ports?.[port] ?? 0;
@@ -127,6 +142,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		domain,
 		hostname,
 		users,
+		certificate,
 		inbox,
 		onMessage(listener) {
 			listeners.add(listener);

@@ -24,12 +24,30 @@ export const maxMessageBytes = 10_240_000;
 /** How long close() lets a client read the 421 before its socket is cut. */
 const closeGraceMs = 200;
 
+export type LabTls = {
+	key: string;
+	cert: string;
+	/** Speak only TLS 1.0 and 1.1 (the 'old-tls' certificate variant); default TLS 1.2 and newer. */
+	legacyOnly?: boolean;
+};
+
+/**
+ * TLS versions (and ciphers) per setting. OpenSSL 3's default security level refuses TLS 1.0
+ * and 1.1 even on a server configured for them (it then answers every client with an internal
+ * error), so the legacy-only server lowers it to 0: it must really speak TLS 1.1 for a modern
+ * client to see a genuine version mismatch.
+ */
+function tlsVersions(tls: LabTls): Pick<SMTPServerOptions, 'minVersion' | 'maxVersion' | 'ciphers'> {
+	if (tls.legacyOnly) return {minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0'};
+	return {minVersion: 'TLSv1.2'};
+}
+
 export type LabServerSettings = {
 	personality: Personality;
 	hostname: string;
 	domain: string;
 	users: LabUser[];
-	tls: {key: string; cert: string};
+	tls: LabTls;
 	capture: (message: CapturedMessage) => void;
 };
 
@@ -171,7 +189,7 @@ export function createLabServer(settings: LabServerSettings): SMTPServer {
 		heloResponse: '%s',
 		key: settings.tls.key,
 		cert: settings.tls.cert,
-		minVersion: 'TLSv1.2',
+		...tlsVersions(settings.tls),
 		logger: false,
 		disableReverseLookup: true,
 		hideENHANCEDSTATUSCODES: false,

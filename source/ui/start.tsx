@@ -3,7 +3,7 @@
 import React from 'react';
 import {render} from 'ink';
 import {buildScenario, type CompareFlags} from '../commands/compare.js';
-import {resolveTarget, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
+import {resolveTarget, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
 import type {CompareScenario} from '../engine/compare.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
@@ -14,14 +14,12 @@ type Launch = {initialSession?: SessionOptions; initialCompare?: {scenario: Comp
 
 /** The TUI from the first screen, or straight into a session when flags name a target. */
 export async function startTui(flags: TargetFlags, environment: TargetEnvironment): Promise<number> {
-	return launch(flags, environment, async ({labSession}) => {
-		if (flags.host) {
-			const target = await resolveTarget(flags, environment);
-			for (const warning of target.warnings) process.stderr.write(`smtp-tui: warning: ${warning}\n`);
-			return {initialSession: target.options};
-		}
-
-		return flags.port ? {initialSession: await labSession(Number(flags.port) as LabPort)} : {};
+	return launch(flags, environment, async ({resolve}) => {
+		// Flags that name a target (a host, a lab port, an MX delivery) open the session directly.
+		if (!flags.host && !flags.port && !flags.mx && !flags.resolver) return {};
+		const target = await resolve(flags);
+		for (const warning of target.warnings) process.stderr.write(`smtp-tui: warning: ${warning}\n`);
+		return {initialSession: target.options};
 	});
 }
 
@@ -34,7 +32,12 @@ export async function startCompareTui(flags: CompareFlags, ports: number[], envi
 	});
 }
 
-type Builders = {labSession: (port: LabPort) => Promise<SessionOptions>; compareScenario: (ports: number[]) => Promise<CompareScenario>};
+type Builders = {
+	labSession: (port: LabPort) => Promise<SessionOptions>;
+	compareScenario: (ports: number[]) => Promise<CompareScenario>;
+	/** Resolves flags with the shared lab. */
+	resolve: (flags: TargetFlags) => Promise<Target>;
+};
 
 async function launch(flags: TargetFlags, environment: TargetEnvironment, first: (builders: Builders) => Promise<Launch>): Promise<number> {
 	let labPromise: Promise<Lab> | undefined;
@@ -45,10 +48,11 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	};
 
 	const labEnvironment: TargetEnvironment = {...environment, startLab: sharedLab};
-	const labFlags = {...flags, host: undefined};
+	const labFlags = {...flags, host: undefined, lab: true, mx: undefined, resolver: undefined};
 	const builders: Builders = {
 		labSession: async port => (await resolveTarget({...labFlags, port: String(port)}, labEnvironment)).options,
 		compareScenario: async ports => (await buildScenario(labFlags, ports, labEnvironment)).scenario,
+		resolve: async targetFlags => resolveTarget(targetFlags, labEnvironment),
 	};
 
 	const remoteSession = async (answers: RemoteAnswers) => {

@@ -62,7 +62,7 @@ test('--timings prefixes lines with milliseconds; --quit-after stops early with 
 });
 
 test('25 to an outside domain: 554 5.7.1 and exit 24', async () => {
-	const {code, stdout} = await cli(['run', '--port', '25', '--to', 'someone@example.com']);
+	const {code, stdout} = await cli(['run', '--lab', '--port', '25', '--to', 'someone@example.com']);
 	assert.equal(code, 24);
 	assert.match(stdout, /554 5\.7\.1 <someone@example\.com>: Relay access denied/);
 	assert.match(stdout, /^\*\*\* No recipient was accepted/m);
