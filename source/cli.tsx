@@ -5,6 +5,7 @@ import packageJson from '../package.json' with {type: 'json'};
 import {exitCodeTable, exitCodes} from './engine/exit-codes.js';
 import {promptHidden} from './commands/prompt.js';
 import {parseComparePorts, runCompare} from './commands/compare.js';
+import {renderPresets} from './commands/presets.js';
 import {runSession} from './commands/run.js';
 import {resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './commands/target.js';
 import {SessionFailure} from './engine/failure.js';
@@ -14,6 +15,7 @@ const help = `
   Usage
     $ smtp-tui [options]          step through an SMTP session in the terminal (the TUI)
     $ smtp-tui run [options]      run the whole session at once and print it
+    $ smtp-tui presets            list the provider presets
     $ smtp-tui compare [PORT...]  one scenario on several ports side by side
                                   (default 25 465 587 2525; a table when not on a terminal)
 
@@ -28,6 +30,10 @@ const help = `
                            recipient outside lab.test and no --host)
     --resolver IP[:PORT]   DNS server for the MX lookup (implies --mx)
     --lab                  use the embedded lab even for outside recipients
+    --preset NAME          a provider's host, ports and TLS mode: gmail, office365,
+                           ses, sendgrid, mailgun, postmark, brevo, mailtrap
+                           (smtp-tui presets lists them with their notes)
+    --region R             the provider's region (ses: us-east-1 …; mailgun: us, eu)
     --tls MODE             auto | starttls | implicit | none (default: auto = implicit
                            on 465, STARTTLS required on 587/2525, STARTTLS if offered elsewhere)
     --insecure             go on when the certificate does not verify (with a warning)
@@ -82,6 +88,8 @@ const flagSpec = {
 	lab: {type: 'boolean'},
 	mx: {type: 'boolean'},
 	resolver: {type: 'string'},
+	preset: {type: 'string'},
+	region: {type: 'string'},
 	tls: {type: 'string'},
 	insecure: {type: 'boolean'},
 	ca: {type: 'string'},
@@ -195,6 +203,10 @@ async function main(): Promise<void> {
 			return;
 		}
 
+		case 'presets':
+			process.stdout.write(renderPresets());
+			return;
+
 		case 'tui': {
 			if (!process.stdin.isTTY || !process.stdout.isTTY) {
 				fail('the interactive TUI needs a terminal; for scripts and pipes use `smtp-tui run` (see smtp-tui --help).', exitCodes.usage);
@@ -207,7 +219,7 @@ async function main(): Promise<void> {
 		}
 
 		default:
-			fail(`unknown command "${mode}" (commands: run, compare; with no command the TUI starts).`, exitCodes.usage);
+			fail(`unknown command "${mode}" (commands: run, compare, presets; with no command the TUI starts).`, exitCodes.usage);
 	}
 }
 

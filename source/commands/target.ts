@@ -5,6 +5,7 @@ import {readFile} from 'node:fs/promises';
 import os from 'node:os';
 import * as commands from '../protocol/commands.js';
 import {LocalInputError} from '../protocol/errors.js';
+import {findPreset, presetHost, presetPort, presets} from '../protocol/presets.js';
 import type {SaslCredentials} from '../protocol/sasl.js';
 import {quitAfterValues, type QuitAfter} from '../engine/plan.js';
 import {profileFor, tlsModes, type TlsMode} from '../engine/profiles.js';
@@ -23,6 +24,8 @@ export type TargetFlags = {
 	/** Deliver like a mail server: look up the recipient domain's MX. */
 	mx?: boolean;
 	resolver?: string;
+	preset?: string;
+	region?: string;
 	port?: string;
 	tls?: string;
 	ehlo?: string;
@@ -142,8 +145,34 @@ async function readSecret(flags: TargetFlags, environment: TargetEnvironment, wa
 	return undefined;
 }
 
-export async function resolveTarget(flags: TargetFlags, environment: TargetEnvironment): Promise<Target> {
+/** --preset NAME fills in the provider's host, port and TLS mode; says what catches people out. */
+function applyPreset(flags: TargetFlags, warnings: string[]): {flags: TargetFlags; lines: string[]} {
+	if (!flags.preset) {
+		if (flags.region) throw new UsageError('--region goes with --preset (ses, mailgun).');
+		return {flags, lines: []};
+	}
+
+	const preset = findPreset(flags.preset);
+	if (!preset) throw new UsageError(`Unknown preset "${flags.preset}"; the presets are ${presets.map(p => p.name).join(', ')}.`);
+	if (flags.host) throw new UsageError('--preset sets the host; leave out --host.');
+	if (flags.region && !preset.regions) throw new UsageError(`${preset.title} has no regions; leave out --region.`);
+	const host = presetHost(preset, flags.region);
+	if (!host) {
+		const known = preset.regions?.hosts ? Object.keys(preset.regions.hosts).join(', ') : `a region name like ${preset.regions?.default ?? ''}`;
+		throw new UsageError(`--region "${flags.region}" is not a region of ${preset.title} (use ${known}).`);
+	}
+
+	const port = parsePort(flags.port) ?? preset.defaultPort;
+	const known = presetPort(preset, port);
+	if (!known) warnings.push(`${preset.title} does not list port ${port}; it offers ${preset.ports.map(p => p.port).join(', ')}.`);
+	const lines = [`Preset ${preset.title}: ${host}, ports ${preset.ports.map(p => `${p.port} ${p.tls === 'implicit' ? 'implicit TLS' : 'STARTTLS'}`).join(', ')}; AUTH ${preset.auth.join(' ')}.`, preset.note];
+	if (preset.user && !flags.user) lines.push(`Log in with --user: ${preset.user}.`);
+	return {flags: {...flags, host, port: String(port), tls: flags.tls ?? known?.tls}, lines};
+}
+
+export async function resolveTarget(givenFlags: TargetFlags, environment: TargetEnvironment): Promise<Target> {
 	const warnings: string[] = [];
+	const {flags, lines: presetLines} = applyPreset(givenFlags, warnings);
 	const explicitPort = parsePort(flags.port);
 	const outside = (flags.to ?? []).some(address => domainOf(address) !== labDomain);
 	if (flags.host && (flags.mx || flags.resolver)) throw new UsageError('--mx and --resolver find the host from the recipient; leave out --host.');
@@ -262,7 +291,7 @@ export async function resolveTarget(flags: TargetFlags, environment: TargetEnvir
 		// The lab listens on an ephemeral port; the profile is the one it imitates. A
 		// delivery found by MX is server-to-server, whatever the port.
 		profilePort: route ? 25 : port,
-		preamble: route?.lines,
+		preamble: [...presetLines, ...(route?.lines ?? [])],
 	};
 	if (flags.header) for (const header of flags.header) checkHeader(header);
 	return {options, lab, warnings};

@@ -58,9 +58,11 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	const remoteSession = async (answers: RemoteAnswers) => {
 		const target = await resolveTarget({
 			...flags,
-			host: answers.host,
+			host: answers.preset ? undefined : answers.host,
+			preset: answers.preset,
+			region: answers.region || undefined,
 			port: answers.port,
-			tls: answers.tls,
+			tls: answers.tls || undefined,
 			user: answers.user || undefined,
 			to: answers.to ? [answers.to] : undefined,
 		}, {...environment, promptPassword: async () => answers.password});

@@ -3,8 +3,9 @@ import React, {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import SelectInput from 'ink-select-input';
 import TextInput from 'ink-text-input';
+import {presets, type Preset} from '../protocol/presets.js';
 
-export type RemoteAnswers = {host: string; port: string; tls: string; user: string; password: string; to: string};
+export type RemoteAnswers = {host: string; port: string; tls: string; user: string; password: string; to: string; preset?: string; region?: string};
 
 export type TargetScreenProps = {
 	columns: number;
@@ -16,7 +17,7 @@ export type TargetScreenProps = {
 	error?: string;
 };
 
-type Field = {key: keyof RemoteAnswers; question: string; placeholder: string; mask?: boolean};
+type Field = {key: Exclude<keyof RemoteAnswers, 'preset'>; question: string; placeholder: string; mask?: boolean};
 
 const fields: Field[] = [
 	{key: 'host', question: 'Host name or IP of the SMTP server', placeholder: 'smtp.example.com'},
@@ -29,16 +30,29 @@ const fields: Field[] = [
 
 const empty: RemoteAnswers = {host: '', port: '', tls: '', user: '', password: '', to: ''};
 
+/** The questions left once a provider preset gave the host and TLS mode. */
+function presetFields(preset: Preset): Field[] {
+	return [
+		{key: 'port', question: `Port (${preset.ports.map(p => p.port).join(', ')})`, placeholder: String(preset.defaultPort)},
+		...(preset.regions ? [{key: 'region' as const, question: `Region`, placeholder: preset.regions.default}] : []),
+		{key: 'user', question: `User name${preset.user ? ` (${preset.user})` : ''}`, placeholder: preset.user === 'apikey' ? 'apikey' : ''},
+		{key: 'password', question: 'Password, key or token (not shown, never saved)', placeholder: '', mask: true},
+		{key: 'to', question: 'Recipient address (RCPT TO)', placeholder: 'someone@example.com'},
+	];
+}
+
 export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetScreenProps) {
-	const [mode, setMode] = useState<'choose' | 'remote'>('choose');
+	const [mode, setMode] = useState<'choose' | 'remote' | 'presets'>('choose');
+	const [preset, setPreset] = useState<Preset>();
 	const [index, setIndex] = useState(0);
 	const [answers, setAnswers] = useState<RemoteAnswers>(empty);
 	const [value, setValue] = useState('');
 
 	useInput((input, key) => {
 		if (key.escape) {
-			if (mode === 'remote') {
+			if (mode !== 'choose') {
 				setMode('choose');
+				setPreset(undefined);
 				setIndex(0);
 				setAnswers(empty);
 				setValue('');
@@ -48,7 +62,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 		}
 
 		if (mode === 'choose' && (input === 'q' || (key.ctrl && input === 'c'))) onQuit();
-		if (mode === 'remote' && key.ctrl && input === 'c') onQuit();
+		if (mode !== 'choose' && key.ctrl && input === 'c') onQuit();
 	});
 
 	if (mode === 'choose') {
@@ -60,10 +74,11 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 						items={[
 							{label: 'The embedded lab: four local servers on 127.0.0.1, works offline', value: 'lab'},
 							{label: 'A remote server: host, port, login', value: 'remote'},
+							{label: 'A mail provider: Gmail, Office 365, SES, SendGrid, Mailgun, …', value: 'presets'},
 						]}
 						onSelect={item => {
 							if (item.value === 'lab') onLab();
-							else setMode('remote');
+							else setMode(item.value as 'remote' | 'presets');
 						}}
 					/>
 				</Box>
@@ -73,7 +88,20 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 		);
 	}
 
-	const field = fields[index]!;
+	if (mode === 'presets' && !preset) {
+		return (
+			<Box flexDirection="column" width={columns}>
+				<Text bold>smtp-tui · which provider?</Text>
+				<Box borderStyle="single" flexDirection="column" paddingX={1}>
+					<SelectInput items={presets.map(p => ({label: `${p.title}`, value: p.name}))} onSelect={item => setPreset(presets.find(p => p.name === item.value))} />
+				</Box>
+				<Text dimColor>↑↓ move  enter choose  esc back</Text>
+			</Box>
+		);
+	}
+
+	const questions = preset ? presetFields(preset) : fields;
+	const field = questions[index]!;
 	const submit = (text: string) => {
 		const answer = text.trim() === '' && !field.mask ? field.placeholder : text;
 		const next = {...answers, [field.key]: answer};
@@ -81,14 +109,15 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 		setValue('');
 		let nextIndex = index + 1;
 		if (field.key === 'user' && answer === '') nextIndex++; // no login: no password
-		if (nextIndex >= fields.length) onRemote(next);
+		if (nextIndex >= questions.length) onRemote(preset ? {...next, preset: preset.name, host: '', tls: ''} : next);
 		else setIndex(nextIndex);
 	};
 
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold>smtp-tui · remote server ({index + 1}/{fields.length})</Text>
-			{fields.slice(0, index).map(f => (
+			<Text bold>smtp-tui · {preset ? `${preset.title}` : 'remote server'} ({index + 1}/{questions.length})</Text>
+			{preset ? <Text wrap="wrap" dimColor>{preset.note}</Text> : null}
+			{questions.slice(0, index).map(f => (
 				<Text key={f.key} dimColor>
 					{f.question}: {f.mask ? (answers[f.key] ? '********' : '(none)') : answers[f.key] || '(none)'}
 				</Text>

@@ -29,6 +29,8 @@ export type Terminal = {
 	/** Everything the program wrote, raw, for byte-level checks. */
 	output: () => string;
 	kill: () => void;
+	/** Moves down a select list until `label` is highlighted. */
+	select: (label: string) => Promise<void>;
 };
 
 export function spawnTui(args: string[] = [], options: {columns?: number; rows?: number; env?: Record<string, string>} = {}): Terminal {
@@ -86,5 +88,19 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		for (const char of text) await press(char);
 	};
 
-	return {screen, waitFor, press, type, exited, output: () => raw, kill: () => child.kill()};
+	const select = async (label: string) => {
+		for (let i = 0; i < 12; i++) {
+			if (screen().includes(`❯ ${label}`)) {
+				await waitFor(`❯ ${label}`);
+				return;
+			}
+
+			await press(keys.down);
+			await new Promise(resolve => setTimeout(resolve, 60));
+		}
+
+		throw new Error(`"${label}" never became the highlighted item. Screen:\n${screen()}`);
+	};
+
+	return {screen, waitFor, press, type, exited, output: () => raw, kill: () => child.kill(), select};
 }

@@ -170,3 +170,32 @@ test('hostile server text reaches the screen escaped, never raw', async () => {
 		await server.close();
 	}
 });
+
+test('a provider preset from the first screen: the note shown, host and port filled in, password masked', {timeout: 60_000}, async () => {
+	const tui = spawnTui();
+	try {
+		await tui.waitFor('where should the conversation go?');
+		await tui.select('A mail provider');
+		await tui.press(keys.enter);
+		await tui.waitFor('which provider?');
+		await tui.select('SendGrid');
+		await tui.press(keys.enter);
+		await tui.waitFor('The user name is literally "apikey"');
+		await tui.press(keys.enter); // port 587
+		await tui.waitFor('User name (apikey)');
+		await tui.press(keys.enter); // apikey
+		await tui.waitFor('Password, key or token');
+		await tui.type('hunter2');
+		await tui.press(keys.enter);
+		await tui.waitFor('Recipient address');
+		await tui.press(keys.enter);
+		// The session opens; nothing is sent until enter, so no connection leaves this machine.
+		const screen = await tui.waitFor('smtp.sendgrid.net:587 submission, STARTTLS · not connected');
+		assert.ok(!tui.output().includes('hunter2'), 'the typed key never reached the terminal');
+		assert.match(screen, /Next: Open a TCP connection/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
