@@ -6,6 +6,7 @@ import {exitCodeTable, exitCodes} from './engine/exit-codes.js';
 import {promptHidden} from './commands/prompt.js';
 import {parseComparePorts, runCompare} from './commands/compare.js';
 import {renderPresets} from './commands/presets.js';
+import {runProbe} from './commands/probe.js';
 import {runSession} from './commands/run.js';
 import {resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './commands/target.js';
 import {SessionFailure} from './engine/failure.js';
@@ -15,6 +16,8 @@ const help = `
   Usage
     $ smtp-tui [options]          step through an SMTP session in the terminal (the TUI)
     $ smtp-tui run [options]      run the whole session at once and print it
+    $ smtp-tui probe [HOST]       every port at once, no mail sent, with a diagnosis
+                                  (--ports 25,465,587,2525; the lab without HOST)
     $ smtp-tui presets            list the provider presets
     $ smtp-tui compare [PORT...]  one scenario on several ports side by side
                                   (default 25 465 587 2525; a table when not on a terminal)
@@ -66,8 +69,11 @@ const help = `
     --outside ADDRESS      a recipient elsewhere (default: smtp-tui-test@example.com)
     --markdown             print the comparison as Markdown (the default off a terminal)
 
-  Output (run, compare)
-    --json                 run: the transcript as JSON Lines; compare: the report as JSON
+  Probe
+    --ports LIST           ports to probe, e.g. 25,587 or 25=10025 (name=where to connect)
+
+  Output (run, compare, probe)
+    --json                 run: the transcript as JSON Lines; compare, probe: the report as JSON
     --explain              explain every reply in plain words
     --timings              show milliseconds since the start on every line
 
@@ -116,6 +122,7 @@ const flagSpec = {
 	connectTimeout: {type: 'string'},
 	json: {type: 'boolean'},
 	markdown: {type: 'boolean'},
+	ports: {type: 'string'},
 	outside: {type: 'string'},
 	explain: {type: 'boolean'},
 	timings: {type: 'boolean'},
@@ -163,7 +170,7 @@ async function main(): Promise<void> {
 	const unknown = unknownFlags(cli.unnormalizedFlags);
 	if (unknown) fail(`unknown option ${unknown} (see smtp-tui --help).`, exitCodes.usage);
 	const [mode = 'tui', ...rest] = cli.input;
-	if (rest.length > 0 && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
+	if (rest.length > (mode === 'probe' ? 1 : 0) && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
 
 	const flags = cli.flags as unknown as TargetFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean};
 	const environment: TargetEnvironment = {
@@ -203,6 +210,10 @@ async function main(): Promise<void> {
 			return;
 		}
 
+		case 'probe':
+			process.exitCode = await runProbe(flags, rest[0], environment, text => process.stdout.write(text));
+			return;
+
 		case 'presets':
 			process.stdout.write(renderPresets());
 			return;
@@ -219,7 +230,7 @@ async function main(): Promise<void> {
 		}
 
 		default:
-			fail(`unknown command "${mode}" (commands: run, compare, presets; with no command the TUI starts).`, exitCodes.usage);
+			fail(`unknown command "${mode}" (commands: run, compare, probe, presets; with no command the TUI starts).`, exitCodes.usage);
 	}
 }
 

@@ -1,0 +1,103 @@
+// `smtp-tui probe [HOST]`: every port at once, one block per port, then the diagnosis.
+import {probe, submissionWorks, type ProbeReport, type ProbeRow, type ProbeTarget} from '../engine/probe.js';
+import {exitCodes} from '../engine/exit-codes.js';
+import {safeText} from '../protocol/safe-text.js';
+import {renderJsonLine} from '../export/jsonl.js';
+import type {Lab} from '../lab/index.js';
+import {labPortList, parsePort, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
+
+export type PortMapping = {port: number; connect: number};
+
+/** "25,465" or "25=10025,587=10587": the port as named, and where to connect. */
+export function parsePortList(value: string | undefined, fallback: number[]): PortMapping[] {
+	if (value === undefined || value.trim() === '') return fallback.map(port => ({port, connect: port}));
+	const mappings = value.split(',').map(part => part.trim()).filter(Boolean).map(part => {
+		const [name, connect] = part.split('=');
+		const port = parsePort(name, '--ports');
+		if (port === undefined) throw new UsageError(`--ports takes a list like 25,465,587,2525, not "${value}".`);
+		return {port, connect: connect === undefined ? port : parsePort(connect, '--ports')!};
+	});
+	if (new Set(mappings.map(m => m.port)).size !== mappings.length) throw new UsageError('--ports names a port twice.');
+	return mappings;
+}
+
+function yesNo(value: boolean): string {
+	return value ? 'yes' : 'no';
+}
+
+function tlsText(row: ProbeRow): string {
+	const cert = row.certificate;
+	const certText = cert ? ` · certificate ${cert.subject ?? '?'} from ${cert.issuer ?? '?'}, ${cert.authorized ? 'verified' : `NOT verified (${cert.authorizationError ?? '?'})`}${cert.validTo ? `, valid to ${cert.validTo}` : ''}` : '';
+	switch (row.tls) {
+		case 'implicit':
+			return `implicit TLS (${row.tlsProtocol ?? '?'})${certText}`;
+		case 'starttls':
+			return `STARTTLS offered and working (${row.tlsProtocol ?? '?'})${certText}`;
+		case 'plaintext-on-implicit-port':
+			return 'none: plaintext on a port meant for implicit TLS';
+		case 'failed':
+			return `TLS failed${row.error ? `: ${row.error}` : ''}`;
+		case 'none':
+			return 'none offered';
+	}
+}
+
+export function renderProbeText(report: ProbeReport): string {
+	const lines: string[] = [`Probe of ${safeText(report.host)}`, ''];
+	for (const row of report.rows) {
+		const head = `${String(row.port).padEnd(5)} ${row.label.padEnd(26)}`;
+		if (row.status !== 'open') {
+			lines.push(`${head} ${row.status === 'refused' ? 'refused' : row.status === 'timeout' ? 'timed out' : 'error'}: ${safeText(row.error ?? '')}`, '');
+			continue;
+		}
+
+		lines.push(`${head} open (${row.latencyMs ?? '?'} ms)  ${safeText(row.banner ?? '(no banner)')}`);
+		const pad = ' '.repeat(6);
+		lines.push(`${pad}TLS: ${safeText(tlsText(row))}`);
+		lines.push(`${pad}AUTH before TLS: ${row.authBeforeTls.join(' ') || 'none'} · after TLS: ${row.authAfterTls.join(' ') || 'none'}`);
+		lines.push(`${pad}SIZE ${row.size ?? '-'} · PIPELINING ${yesNo(row.pipelining)} · SMTPUTF8 ${yesNo(row.smtputf8)} · CHUNKING ${yesNo(row.chunking)}`, '');
+	}
+
+	if (report.diagnosis.length > 0) {
+		lines.push('Diagnosis:');
+		for (const sentence of report.diagnosis) lines.push(`  - ${safeText(sentence)}`);
+	} else {
+		lines.push('Diagnosis: nothing wrong found.');
+	}
+
+	return lines.join('\n') + '\n';
+}
+
+export async function buildProbeTargets(flags: TargetFlags, mappings: PortMapping[], environment: TargetEnvironment): Promise<{targets: ProbeTarget[]; lab?: Lab}> {
+	let lab: Lab | undefined;
+	const shared: TargetEnvironment = {
+		...environment,
+		startLab: async () => {
+			lab ??= await environment.startLab(labPortList);
+			return lab;
+		},
+	};
+	const targets: ProbeTarget[] = [];
+	for (const mapping of mappings) {
+		if (!flags.host && mapping.connect !== mapping.port) throw new UsageError('--ports with = mappings needs --host.');
+		// No recipient, no login: a probe never sends mail.
+		const target = await resolveTarget({...flags, lab: !flags.host, port: String(mapping.connect), quitAfter: 'ehlo', user: undefined, to: undefined}, shared);
+		targets.push({port: mapping.port, options: target.options});
+	}
+
+	return {targets, lab};
+}
+
+export async function runProbe(flags: TargetFlags & {ports?: string; json?: boolean}, hostArgument: string | undefined, environment: TargetEnvironment, write: (text: string) => void): Promise<number> {
+	if (hostArgument && flags.host && hostArgument !== flags.host) throw new UsageError('Give the host once: as an argument or with --host.');
+	const host = hostArgument ?? flags.host;
+	const mappings = parsePortList(flags.ports, labPortList);
+	const {targets, lab} = await buildProbeTargets({...flags, host}, mappings, environment);
+	try {
+		const report = await probe(host ?? 'the embedded lab', targets);
+		write(flags.json ? renderJsonLine(report) + '\n' : renderProbeText(report));
+		return report.rows.some(submissionWorks) ? 0 : exitCodes.connect;
+	} finally {
+		await lab?.close();
+	}
+}

@@ -1,0 +1,167 @@
+// Probe: every port of a host at once, without sending mail. Connect, banner, EHLO,
+// STARTTLS where offered, EHLO again, QUIT; then a diagnosis in plain sentences.
+import type {TlsFacts} from '../protocol/transcript.js';
+import {profileFor} from './profiles.js';
+import {Session, type SessionOptions} from './session.js';
+
+export type ProbeTarget = {
+	/** The port as the person thinks of it (25, 465, 587, 2525 …). */
+	port: number;
+	/** Where to connect (the same, unless mapped, e.g. to the lab's ephemeral ports). */
+	options: SessionOptions;
+};
+
+export type ProbeRow = {
+	port: number;
+	label: string;
+	status: 'open' | 'refused' | 'timeout' | 'error';
+	latencyMs?: number;
+	banner?: string;
+	tls: 'implicit' | 'starttls' | 'none' | 'plaintext-on-implicit-port' | 'failed';
+	tlsProtocol?: string;
+	certificate?: TlsFacts;
+	authBeforeTls: string[];
+	authAfterTls: string[];
+	size?: number;
+	pipelining: boolean;
+	smtputf8: boolean;
+	chunking: boolean;
+	error?: string;
+};
+
+export type ProbeReport = {host: string; rows: ProbeRow[]; diagnosis: string[]};
+
+const implicitPorts = new Set([465, 2465]);
+
+function has(session: Session, keyword: string): boolean {
+	return session.state.capabilities?.extensions.some(e => e.keyword === keyword) ?? false;
+}
+
+async function drive(session: Session): Promise<void> {
+	if (!(await session.step()).ok) return; // connect + banner
+	await session.step(); // EHLO
+	if (session.next().kind === 'starttls') {
+		await session.step();
+		if (session.next().kind === 'ehlo') await session.step();
+	}
+
+	if (!session.state.ended) await session.manual('QUIT');
+}
+
+function statusOf(session: Session): ProbeRow['status'] {
+	if (session.state.connected) return 'open';
+	const message = session.failureMessage ?? '';
+	if (/refused/.test(message)) return 'refused';
+	if (/no answer within|did not answer|did not finish/.test(message)) return 'timeout';
+	return 'error';
+}
+
+export async function probePort(target: ProbeTarget): Promise<ProbeRow> {
+	const implicit = implicitPorts.has(target.port);
+	// Verification is reported, not enforced: a probe wants to see a bad certificate.
+	const base: SessionOptions = {
+		...target.options,
+		tls: implicit ? 'implicit' : 'auto',
+		profilePort: implicit ? 465 : 25,
+		tlsOptions: {...target.options.tlsOptions, insecure: true},
+		credentials: undefined,
+		quitAfter: undefined,
+	};
+	let session = new Session(base);
+	await drive(session);
+	let tls: ProbeRow['tls'] = implicit ? 'implicit' : 'none';
+	if (implicit && !session.state.connected && /did not answer in TLS|closed the connection during the handshake/.test(session.failureMessage ?? '')) {
+		// Does it speak plaintext SMTP on the implicit-TLS port?
+		const plain = new Session({...base, tls: 'none', profilePort: 25});
+		await drive(plain);
+		if (plain.entries.some(e => e.direction === 'server' && e.code === 220)) {
+			session.close();
+			session = plain;
+			tls = 'plaintext-on-implicit-port';
+		} else {
+			plain.close();
+			tls = 'failed';
+		}
+	}
+
+	session.close();
+	const entries = session.entries;
+	const started = entries[0]?.at ?? 0;
+	const connected = entries.find(e => e.direction === 'info' && e.text.startsWith('Connected to'));
+	const banner = entries.find(e => e.direction === 'server');
+	const before = session.capabilitiesBeforeTls;
+	if (!implicit && before?.extensions.some(e => e.keyword === 'STARTTLS')) tls = session.state.starttlsDone ? 'starttls' : 'failed';
+	const status = statusOf(session);
+	return {
+		port: target.port,
+		label: profileFor(target.port)?.label ?? 'other',
+		status,
+		latencyMs: connected ? Math.round((connected.at - started) * 10) / 10 : undefined,
+		banner: banner?.text,
+		tls: status === 'open' ? tls : 'none',
+		tlsProtocol: session.tlsFacts?.protocol,
+		certificate: session.tlsFacts,
+		authBeforeTls: implicit && tls === 'implicit' ? [] : before?.auth ?? [],
+		authAfterTls: session.state.tls ? session.state.capabilities?.auth ?? [] : [],
+		size: session.state.capabilities?.size,
+		pipelining: has(session, 'PIPELINING'),
+		smtputf8: has(session, 'SMTPUTF8'),
+		chunking: has(session, 'CHUNKING'),
+		error: session.failureMessage,
+	};
+}
+
+const submissionPorts = new Set([465, 587, 2525, 2465, 2587]);
+
+/** A submission port "works" when it answered with a banner and can be encrypted. */
+export function submissionWorks(row: ProbeRow): boolean {
+	return submissionPorts.has(row.port) && row.status === 'open' && row.banner?.startsWith('220') === true && (row.tls === 'implicit' || row.tls === 'starttls');
+}
+
+export function diagnose(host: string, rows: ProbeRow[]): string[] {
+	const out: string[] = [];
+	const answered = rows.filter(r => r.status === 'open' && r.banner?.startsWith('220'));
+	const port25 = rows.find(r => r.port === 25);
+	const submitted = answered.filter(r => submissionPorts.has(r.port)).map(r => r.port);
+	if (port25 && port25.status !== 'open' && submitted.length > 0) {
+		const what = port25.status === 'timeout' ? 'timed out' : port25.status === 'refused' ? 'was refused' : 'failed';
+		out.push(`Port 25 ${what} while ${submitted.join(' and ')} answered: your network probably blocks outbound port 25 (common on residential ISPs); use ${submitted.includes(587) ? 587 : submitted[0]} or 465 for submission.`);
+	}
+
+	if (port25 && port25.status === 'open' && !port25.banner) {
+		out.push('Port 25 accepted the connection but sent no banner: a firewall or proxy may be intercepting SMTP.');
+	}
+
+	for (const row of rows) {
+		if (row.status !== 'open') continue;
+		if (row.authBeforeTls.length > 0 && row.port !== 25) {
+			out.push(`Port ${row.port} offers AUTH (${row.authBeforeTls.join(' ')}) before TLS: a password sent there travels readable; a client must STARTTLS first.`);
+		}
+
+		if (row.tls === 'plaintext-on-implicit-port') {
+			out.push(`Port ${row.port} answered in plaintext: it is not implicit TLS, so a client set to "SSL/TLS" will fail there; use STARTTLS settings or another port.`);
+		}
+
+		if (submissionPorts.has(row.port) && row.tls === 'none') {
+			out.push(`Port ${row.port} offers no STARTTLS: submitting there would send the password unencrypted.`);
+		}
+
+		const cert = row.certificate;
+		if (cert && !cert.authorized) {
+			if (cert.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+				out.push(`The certificate on port ${row.port} does not name ${cert.servername ?? host}; it covers ${cert.subjectAltNames.join(', ') || cert.subject || 'no names'}.`);
+			} else {
+				out.push(`The certificate on port ${row.port} did not verify (${cert.authorizationError ?? 'unknown reason'}); subject ${cert.subject ?? '?'}, issuer ${cert.issuer ?? '?'}.`);
+			}
+		}
+	}
+
+	if (answered.length === 0) out.push(`No port of ${host} answered with an SMTP banner: check the host name, and whether a firewall blocks outbound SMTP.`);
+	else if (!rows.some(submissionWorks)) out.push('No submission port (465, 587, 2525) works with TLS here.');
+	return out;
+}
+
+export async function probe(host: string, targets: ProbeTarget[]): Promise<ProbeReport> {
+	const rows = await Promise.all(targets.map(async target => probePort(target)));
+	return {host, rows, diagnosis: diagnose(host, rows)};
+}
