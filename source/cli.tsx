@@ -11,6 +11,7 @@ import {runSession} from './commands/run.js';
 import {resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './commands/target.js';
 import {SessionFailure} from './engine/failure.js';
 import type {LabPort} from './lab/index.js';
+import type {CertificateVariant} from './lab/ca.js';
 
 const help = `
   Usage
@@ -33,6 +34,9 @@ const help = `
                            recipient outside lab.test and no --host)
     --resolver IP[:PORT]   DNS server for the MX lookup (implies --mx)
     --lab                  use the embedded lab even for outside recipients
+    --lab-cert VARIANT     the certificate the lab serves, to see TLS fail: valid,
+                           expired, not-yet-valid, wrong-host, self-signed,
+                           unknown-issuer, old-tls (TLS 1.1 only)
     --preset NAME          a provider's host, ports and TLS mode: gmail, office365,
                            ses, sendgrid, mailgun, postmark, brevo, mailtrap
                            (smtp-tui presets lists them with their notes)
@@ -95,6 +99,7 @@ const flagSpec = {
 	mx: {type: 'boolean'},
 	resolver: {type: 'string'},
 	preset: {type: 'string'},
+	labCert: {type: 'string'},
 	region: {type: 'string'},
 	tls: {type: 'string'},
 	insecure: {type: 'boolean'},
@@ -155,9 +160,9 @@ function respectNoColor(): void {
 	if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
 }
 
-async function startLab(only: LabPort[]) {
+async function startLab(only: LabPort[], certificate?: CertificateVariant) {
 	const {startLab} = await import('./lab/index.js');
-	return startLab({only});
+	return startLab({only, certificate});
 }
 
 async function main(): Promise<void> {

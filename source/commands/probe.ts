@@ -4,7 +4,7 @@ import {exitCodes} from '../engine/exit-codes.js';
 import {safeText} from '../protocol/safe-text.js';
 import {renderJsonLine} from '../export/jsonl.js';
 import type {Lab} from '../lab/index.js';
-import {labPortList, parsePort, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
+import {labCertificate, labPortList, parsePort, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
 
 export type PortMapping = {port: number; connect: number};
 
@@ -42,22 +42,25 @@ function tlsText(row: ProbeRow): string {
 	}
 }
 
-export function renderProbeText(report: ProbeReport): string {
-	const lines: string[] = [`Probe of ${safeText(report.host)}`, ''];
-	for (const row of report.rows) {
-		const head = `${String(row.port).padEnd(5)} ${row.label.padEnd(26)}`;
-		if (row.status !== 'open') {
-			lines.push(`${head} ${row.status === 'refused' ? 'refused' : row.status === 'timeout' ? 'timed out' : 'error'}: ${safeText(row.error ?? '')}`, '');
-			continue;
-		}
-
-		lines.push(`${head} open (${row.latencyMs ?? '?'} ms)  ${safeText(row.banner ?? '(no banner)')}`);
-		const pad = ' '.repeat(6);
-		lines.push(`${pad}TLS: ${safeText(tlsText(row))}`);
-		lines.push(`${pad}AUTH before TLS: ${row.authBeforeTls.join(' ') || 'none'} · after TLS: ${row.authAfterTls.join(' ') || 'none'}`);
-		lines.push(`${pad}SIZE ${row.size ?? '-'} · PIPELINING ${yesNo(row.pipelining)} · SMTPUTF8 ${yesNo(row.smtputf8)} · CHUNKING ${yesNo(row.chunking)}`, '');
+/** The lines of one port's block: a head line, then TLS, AUTH and extensions. */
+export function probeRowLines(row: ProbeRow): string[] {
+	const head = `${String(row.port).padEnd(5)} ${row.label.padEnd(26)}`;
+	if (row.status !== 'open') {
+		return [`${head} ${row.status === 'refused' ? 'refused' : row.status === 'timeout' ? 'timed out' : 'error'}: ${safeText(row.error ?? '')}`];
 	}
 
+	const pad = ' '.repeat(6);
+	return [
+		`${head} open (${row.latencyMs ?? '?'} ms)  ${safeText(row.banner ?? '(no banner)')}`,
+		`${pad}TLS: ${safeText(tlsText(row))}`,
+		`${pad}AUTH before TLS: ${row.authBeforeTls.join(' ') || 'none'} · after TLS: ${row.authAfterTls.join(' ') || 'none'}`,
+		`${pad}SIZE ${row.size ?? '-'} · PIPELINING ${yesNo(row.pipelining)} · SMTPUTF8 ${yesNo(row.smtputf8)} · CHUNKING ${yesNo(row.chunking)}`,
+	];
+}
+
+export function renderProbeText(report: ProbeReport): string {
+	const lines: string[] = [`Probe of ${safeText(report.host)}`, ''];
+	for (const row of report.rows) lines.push(...probeRowLines(row), '');
 	if (report.diagnosis.length > 0) {
 		lines.push('Diagnosis:');
 		for (const sentence of report.diagnosis) lines.push(`  - ${safeText(sentence)}`);
@@ -73,7 +76,7 @@ export async function buildProbeTargets(flags: TargetFlags, mappings: PortMappin
 	const shared: TargetEnvironment = {
 		...environment,
 		startLab: async () => {
-			lab ??= await environment.startLab(labPortList);
+			lab ??= await environment.startLab(labPortList, labCertificate(flags));
 			return lab;
 		},
 	};

@@ -12,6 +12,7 @@ import {profileFor, tlsModes, type TlsMode} from '../engine/profiles.js';
 import type {SessionOptions} from '../engine/session.js';
 import {lookupMx, parseResolver, type MxResult} from '../engine/mx.js';
 import type {Lab, LabPort} from '../lab/index.js';
+import {certificateVariants, type CertificateVariant} from '../lab/ca.js';
 
 export class UsageError extends Error {
 	override readonly name = 'UsageError';
@@ -26,6 +27,8 @@ export type TargetFlags = {
 	resolver?: string;
 	preset?: string;
 	region?: string;
+	/** The certificate the lab serves: valid, expired, wrong-host, … */
+	labCert?: string;
 	port?: string;
 	tls?: string;
 	ehlo?: string;
@@ -58,7 +61,7 @@ export type TargetEnvironment = {
 	/** Asks for a password without echo; absent when there is no terminal. */
 	promptPassword?: (question: string) => Promise<string>;
 	/** Starts the lab (lazily imported by the caller, so remote sessions never load it). */
-	startLab: (only: LabPort[]) => Promise<Lab>;
+	startLab: (only: LabPort[], certificate?: CertificateVariant) => Promise<Lab>;
 };
 
 export type Target = {
@@ -238,7 +241,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 
 	let lab: Lab | undefined;
 	if (useLab) {
-		lab = await environment.startLab([port as LabPort]);
+		lab = await environment.startLab([port as LabPort], labCertificate(flags));
 		const demo = lab.users.find(u => u.user === (credentials?.user ?? 'alice'));
 		if (!credentials && profileFor(port)?.submission) credentials = {user: 'alice', password: demo?.password};
 		else if (credentials && credentials.password === undefined && !credentials.token && demo) credentials.password = demo.password;
@@ -298,6 +301,13 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 }
 
 const labDomain = 'lab.test';
+
+/** --lab-cert, checked: which certificate the lab should serve. */
+export function labCertificate(flags: TargetFlags): CertificateVariant | undefined {
+	if (flags.labCert === undefined) return undefined;
+	if (flags.host) throw new UsageError('--lab-cert chooses the lab\'s certificate; it does not go with --host.');
+	return oneOf(flags.labCert, certificateVariants, '--lab-cert');
+}
 
 function domainOf(address: string): string {
 	const at = address.lastIndexOf('@');

@@ -223,7 +223,7 @@ async function handshake(
 			const facts = tlsFacts(secure, servername);
 			if (!facts.authorized && !options.insecure) {
 				secure.destroy();
-				reject(new SessionFailure('tls', `The certificate of ${target} was refused: ${describeCertError(facts.authorizationError, facts)} Use --insecure to continue anyway, or --ca FILE to trust its issuer.`, facts));
+				reject(new SessionFailure('tls', refusedCertificateMessage(target, facts, servername ?? host), facts));
 				return;
 			}
 
@@ -262,46 +262,134 @@ function formatName(name: tls.PeerCertificate['subject'] | undefined): string | 
 		.join(', ');
 }
 
-const certErrors: Record<string, string> = {
-	CERT_HAS_EXPIRED: 'it has expired',
-	CERT_NOT_YET_VALID: 'it is not valid yet',
-	DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed',
-	SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a self-signed certificate that is not trusted',
-	UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is unknown (not a trusted certificate authority)',
-	UNABLE_TO_GET_ISSUER_CERT: 'its issuer is unknown (not a trusted certificate authority)',
-	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its issuer is unknown (not a trusted certificate authority)',
-	ERR_TLS_CERT_ALTNAME_INVALID: 'it does not name this host',
+// Node's verification codes, grouped by what a learner needs to hear.
+type CertReason = 'expired' | 'not-yet-valid' | 'wrong-host' | 'self-signed' | 'untrusted-root' | 'unknown-issuer' | 'bad-signature' | 'other';
+
+const certReasons: Record<string, CertReason> = {
+	CERT_HAS_EXPIRED: 'expired',
+	CERT_NOT_YET_VALID: 'not-yet-valid',
+	ERR_TLS_CERT_ALTNAME_INVALID: 'wrong-host',
+	DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed',
+	SELF_SIGNED_CERT_IN_CHAIN: 'untrusted-root',
+	UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown-issuer',
+	UNABLE_TO_GET_ISSUER_CERT: 'unknown-issuer',
+	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown-issuer',
+	CERT_SIGNATURE_FAILURE: 'bad-signature',
 };
 
-export function describeCertError(code: string | undefined, facts?: TlsFacts): string {
-	const reason = (code && certErrors[code]) ?? `it did not verify (${code ?? 'unknown reason'})`;
-	if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' && facts) {
-		const names = facts.subjectAltNames.join(', ') || facts.subject || 'no names';
-		return `${reason}; it covers ${names}.`;
-	}
+function reasonOf(code: string | undefined): CertReason {
+	return (code ? certReasons[code] : undefined) ?? 'other';
+}
 
-	if ((code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') && facts) {
-		return `${reason} (valid ${facts.validFrom ?? '?'} to ${facts.validTo ?? '?'}).`;
-	}
+/** How many certificate names a sentence lists before "and N more". */
+const namesShown = 6;
 
-	return `${reason}.`;
+/** "Oct 30 06:15:19 2026 GMT" (Node's form) as "2026-10-30 06:15 UTC"; unparsable text as is. */
+function plainDate(text: string | undefined): string {
+	if (!text) return 'an unknown date';
+	const time = Date.parse(text);
+	if (Number.isNaN(time)) return text;
+	return new Date(time).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+function validity(facts: TlsFacts): string {
+	return `valid ${plainDate(facts.validFrom)} to ${plainDate(facts.validTo)}`;
+}
+
+function coveredNames(facts: TlsFacts): string {
+	const names = facts.subjectAltNames;
+	if (names.length === 0) return facts.subject ? `only its subject ${facts.subject}` : 'no names at all';
+	const more = names.length > namesShown ? ` and ${names.length - namesShown} more` : '';
+	return names.slice(0, namesShown).join(', ') + more;
+}
+
+/**
+ * Why a certificate did not verify, as the part of a sentence after "was refused: "
+ * (no final full stop, so it also fits in brackets). `checkedName` is the name the
+ * certificate was checked against (the server name, else the host or IP address).
+ */
+export function describeCertError(code: string | undefined, facts?: TlsFacts, checkedName?: string): string {
+	switch (reasonOf(code)) {
+		case 'expired':
+			return facts ? `it expired on ${plainDate(facts.validTo)} (${validity(facts)})` : 'it has expired';
+		case 'not-yet-valid':
+			return facts ? `it is not valid until ${plainDate(facts.validFrom)} (${validity(facts)})` : 'it is not valid yet';
+		case 'wrong-host': {
+			const name = checkedName ?? facts?.servername;
+			const subject = name ? `it does not name ${name}` : 'it does not name this host';
+			return facts ? `${subject}; it covers ${coveredNames(facts)}` : subject;
+		}
+
+		case 'self-signed':
+			return 'it is self-signed (nobody vouches for it)';
+		case 'untrusted-root':
+			return 'its chain ends in a self-signed certificate authority this machine does not trust';
+		case 'unknown-issuer':
+			return facts?.issuer
+				? `its issuer is unknown (${facts.issuer} is not a certificate authority this machine trusts)`
+				: 'its issuer is unknown (not a certificate authority this machine trusts)';
+		case 'bad-signature':
+			return 'its signature does not match its issuer (it may have been tampered with)';
+		case 'other':
+			return `it did not verify (${code ?? 'unknown reason'})`;
+	}
+}
+
+/** What the user can do about a refused certificate: the --insecure / --ca / --servername hint. */
+function certHint(code: string | undefined): string {
+	switch (reasonOf(code)) {
+		case 'expired':
+			return 'The server needs a new certificate; use --insecure to continue anyway.';
+		case 'not-yet-valid':
+			return 'Check this machine\'s clock, or use --insecure to continue anyway.';
+		case 'wrong-host':
+			return 'Use --servername NAME if the server is meant to be reached by one of those names, or --insecure to continue anyway.';
+		case 'self-signed':
+			return 'Use --ca FILE with this very certificate to trust it, or --insecure to continue anyway.';
+		default:
+			return 'Use --insecure to continue anyway, or --ca FILE to trust its issuer.';
+	}
+}
+
+/** The full one-sentence message (plus the hint) for a certificate refused after the handshake. */
+function refusedCertificateMessage(target: string, facts: TlsFacts, checkedName: string): string {
+	return `The certificate of ${target} was refused: ${describeCertError(facts.authorizationError, facts, checkedName)}. ${certHint(facts.authorizationError)}`;
+}
+
+const cannotHelp = ' --insecure cannot help: the handshake failed before any certificate was checked.';
+
+/** The TLS alert OpenSSL reports, e.g. "protocol version" from "tlsv1 alert protocol version". */
+function alertName(message: string): string | undefined {
+	return /(?:sslv3|tlsv1|tlsv13) alert ([a-z ]+)/i.exec(message)?.[1]?.trim();
 }
 
 function describeHandshakeError(error: NodeJS.ErrnoException, target: string): SessionFailure {
 	const text = `${error.code ?? ''} ${error.message}`;
+	const failed = `The TLS handshake with ${target} failed:`;
 	if (/wrong version number|packet length too long|unknown protocol|record layer failure/i.test(text)) {
-		return new SessionFailure('tls', `The TLS handshake with ${target} failed: the server did not answer in TLS (is this port plaintext or STARTTLS rather than implicit TLS?).`);
+		return new SessionFailure('tls', `${failed} the server did not answer in TLS (is this port plaintext or STARTTLS rather than implicit TLS?).`);
+	}
+
+	// The server answered our TLS 1.2-1.3 hello with a "protocol version" alert, or picked a
+	// version below our minimum: all it speaks is older than TLS 1.2.
+	if (/alert protocol version|unsupported protocol|version too low|no protocols available/i.test(text)) {
+		return new SessionFailure('tls', `${failed} no TLS version in common (the server offers only TLS 1.1 or older; smtp-tui needs TLS 1.2 or newer).${cannotHelp}`);
+	}
+
+	if (/no shared cipher|no cipher|alert handshake failure|alert insufficient security/i.test(text)) {
+		return new SessionFailure('tls', `${failed} no cipher in common (the server accepts none of the ciphers smtp-tui offers).${cannotHelp}`);
 	}
 
 	if (/ECONNRESET|socket hang up|EPIPE/i.test(text)) {
-		return new SessionFailure('tls', `The TLS handshake with ${target} failed: the server closed the connection during the handshake.`);
+		return new SessionFailure('tls', `${failed} the server closed the connection during the handshake.`);
 	}
 
-	if (/no protocols available|unsupported protocol|version too low|no shared cipher|handshake failure|alert/i.test(text)) {
-		return new SessionFailure('tls', `The TLS handshake with ${target} failed: no TLS version or cipher in common (${error.code ?? error.message}).`);
+	const alert = alertName(error.message);
+	if (alert) {
+		return new SessionFailure('tls', `${failed} the server broke off the handshake with the TLS alert "${alert}".`);
 	}
 
-	return new SessionFailure('tls', `The TLS handshake with ${target} failed: ${error.message}.`);
+	return new SessionFailure('tls', `${failed} ${error.message.replace(/\.$/, '')}.`);
 }
 
 export function formatTarget(host: string, port: number): string {

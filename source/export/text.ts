@@ -41,6 +41,7 @@ export function renderTextEntry(entry: TranscriptEntry, options: TextOptions = {
 		if (f.subject) out.push(`${pad}  ↳ subject ${safeText(f.subject)}; issuer ${safeText(f.issuer ?? '?')}`);
 		if (f.subjectAltNames.length > 0) out.push(`${pad}  ↳ names ${safeText(f.subjectAltNames.join(', '))}`);
 		if (f.validFrom) out.push(`${pad}  ↳ valid ${safeText(f.validFrom)} to ${safeText(f.validTo ?? '?')}`);
+		if (f.fingerprint256) out.push(`${pad}  ↳ SHA-256 fingerprint ${safeText(f.fingerprint256)}`);
 	}
 
 	return out;

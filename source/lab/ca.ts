@@ -154,7 +154,7 @@ async function leafSpecFor(variant: CertificateVariant, good: LeafSpec, generate
 		case 'unknown-issuer':
 			// The server sends only its own certificate, so the client cannot reach any root
 			// it trusts (a chain ending in the stranger CA would be "self-signed in chain").
-			return {...good, issuer: await makeAuthority(generate, 'smtp-tui stranger CA (not trusted)')};
+			return {...good, issuer: await makeAuthority(generate, 'smtp-tui stranger CA')};
 	}
 }
 

@@ -6,6 +6,8 @@ import type {CompareScenario} from '../engine/compare.js';
 import type {SessionOptions} from '../engine/session.js';
 import {CompareScreen} from './compare-screen.js';
 import {PortMultiSelect} from './port-multi-select.js';
+import {ProbeScreen} from './probe-screen.js';
+import type {ProbeTarget} from '../engine/probe.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {PortPicker} from './port-picker.js';
 import {SessionScreen} from './session-screen.js';
@@ -24,6 +26,8 @@ export type AppProps = {
 	remoteSession: (answers: RemoteAnswers) => Promise<SessionOptions>;
 	/** Builds a comparison of lab ports (the `c` key). */
 	compareScenario: (ports: number[]) => Promise<CompareScenario>;
+	/** Builds probe targets for the lab's four ports (the `p` key). */
+	probeTargets: () => Promise<ProbeTarget[]>;
 	/** Open a comparison straight away (`smtp-tui compare` on a terminal). */
 	initialCompare?: {scenario: CompareScenario; target: string};
 	onExit: (code: number) => void;
@@ -34,9 +38,10 @@ type Screen =
 	| {name: 'target'; error?: string}
 	| {name: 'ports'; error?: string; choosing?: boolean}
 	| {name: 'session'; options: SessionOptions; fromPicker: boolean}
-	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean};
+	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean}
+	| {name: 'probe'; targets: ProbeTarget[]};
 
-export function App({initialSession, initialCompare, labSession, remoteSession, compareScenario, onExit}: AppProps) {
+export function App({initialSession, initialCompare, labSession, remoteSession, compareScenario, probeTargets, onExit}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
 	const [screen, setScreen] = useState<Screen>(
@@ -95,6 +100,11 @@ export function App({initialSession, initialCompare, labSession, remoteSession, 
 						isActive={!screen.choosing}
 						onQuit={() => quit(0)}
 						onCompare={() => setScreen({name: 'ports', choosing: true})}
+						onProbe={() => {
+							probeTargets()
+								.then(targets => setScreen({name: 'probe', targets}))
+								.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
+						}}
 						onPick={port => {
 							setLastPort(port);
 							labSession(port)
@@ -115,6 +125,8 @@ export function App({initialSession, initialCompare, labSession, remoteSession, 
 					{screen.error ? <Text color="red">{screen.error}</Text> : null}
 				</Box>
 			);
+		case 'probe':
+			return <ProbeScreen host="the embedded lab" targets={screen.targets} columns={columns} onQuit={() => quit(0)} onBack={() => setScreen({name: 'ports'})} />;
 		case 'compare':
 			return (
 				<CompareScreen

@@ -3,8 +3,10 @@
 import React from 'react';
 import {render} from 'ink';
 import {buildScenario, type CompareFlags} from '../commands/compare.js';
-import {resolveTarget, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
+import {labCertificate, resolveTarget, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
 import type {CompareScenario} from '../engine/compare.js';
+import type {ProbeTarget} from '../engine/probe.js';
+import {buildProbeTargets, parsePortList} from '../commands/probe.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {App} from './app.js';
@@ -37,13 +39,14 @@ type Builders = {
 	compareScenario: (ports: number[]) => Promise<CompareScenario>;
 	/** Resolves flags with the shared lab. */
 	resolve: (flags: TargetFlags) => Promise<Target>;
+	probeTargets: () => Promise<ProbeTarget[]>;
 };
 
 async function launch(flags: TargetFlags, environment: TargetEnvironment, first: (builders: Builders) => Promise<Launch>): Promise<number> {
 	let labPromise: Promise<Lab> | undefined;
 	// One lab for the whole TUI, all four ports, started on first use.
 	const sharedLab = async () => {
-		labPromise ??= environment.startLab([25, 465, 587, 2525]);
+		labPromise ??= environment.startLab([25, 465, 587, 2525], labCertificate(flags));
 		return labPromise;
 	};
 
@@ -53,6 +56,7 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 		labSession: async port => (await resolveTarget({...labFlags, port: String(port)}, labEnvironment)).options,
 		compareScenario: async ports => (await buildScenario(labFlags, ports, labEnvironment)).scenario,
 		resolve: async targetFlags => resolveTarget(targetFlags, labEnvironment),
+		probeTargets: async () => (await buildProbeTargets(labFlags, parsePortList(undefined, [25, 465, 587, 2525]), labEnvironment)).targets,
 	};
 
 	const remoteSession = async (answers: RemoteAnswers) => {
@@ -78,6 +82,7 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 				initialCompare={initialCompare}
 				labSession={builders.labSession}
 				compareScenario={builders.compareScenario}
+				probeTargets={builders.probeTargets}
 				remoteSession={remoteSession}
 				onExit={code => {
 					exitCode = code;

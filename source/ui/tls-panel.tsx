@@ -3,6 +3,7 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import {safeText} from '../protocol/safe-text.js';
 import type {TlsFacts} from '../protocol/transcript.js';
+import {describeCertError} from '../engine/connection.js';
 
 export function TlsPanel({facts, width}: {facts?: TlsFacts; width: number}) {
 	return (
@@ -20,7 +21,7 @@ export function TlsPanel({facts, width}: {facts?: TlsFacts; width: number}) {
 					<Text>valid to     {safeText(facts.validTo ?? '?')}</Text>
 					<Text wrap="truncate">SHA-256      {facts.fingerprint256 ?? '?'}</Text>
 					<Text color={facts.authorized ? 'green' : 'yellow'}>
-						{facts.authorized ? 'verified: the chain and the host name check out' : `NOT verified: ${safeText(facts.authorizationError ?? 'unknown reason')}`}
+						{facts.authorized ? 'verified: the chain and the host name check out' : `NOT verified: ${safeText(describeCertError(facts.authorizationError, facts))}`}
 					</Text>
 				</>
 			) : (

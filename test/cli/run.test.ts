@@ -151,3 +151,16 @@ async function writeCa(): Promise<string> {
 	await writeFile(file, lab.ca);
 	return file;
 }
+
+test('--lab-cert makes the lab serve a broken certificate: exit 29 with the reason in words', async () => {
+	const expired = await cli(['run', '--port', '587', '--lab-cert', 'expired']);
+	assert.equal(expired.code, 29);
+	assert.match(expired.stdout, /\*\*\* The certificate of 127\.0\.0\.1:\d+ was refused: it expired on /);
+	assert.ok(!/AUTH/.test(expired.stdout.split('\n').filter(l => l.includes('->') || l.includes('~>')).join('\n')), 'no credentials sent');
+	const old = await cli(['run', '--port', '465', '--lab-cert', 'old-tls', '--insecure']);
+	assert.equal(old.code, 29);
+	assert.match(old.stdout, /no TLS version in common/);
+	const bad = await cli(['run', '--lab-cert', 'bogus']);
+	assert.equal(bad.code, 2);
+	assert.match(bad.stderr, /--lab-cert must be one of valid, expired, not-yet-valid, wrong-host, self-signed, unknown-issuer, old-tls/);
+});

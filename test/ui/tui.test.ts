@@ -75,8 +75,14 @@ test('25: an outside recipient is refused with 554 5.7.1 and explained as relay 
 			await tui.waitFor(new RegExp(`> RCPT TO:<${'bob@lab.test>'.slice(0, left - 1).replaceAll('.', '\\.')} *│`));
 		}
 
-		await tui.type('someone@example.com>');
-		await tui.waitFor('> RCPT TO:<someone@example.com>');
+		// One key at a time, each seen on screen before the next (Ink rebinds input handlers
+		// only after it draws; a key in between would edit a stale value).
+		const typed = 'someone@example.com>';
+		for (let i = 1; i <= typed.length; i++) {
+			await tui.press(typed[i - 1]!);
+			await tui.waitFor(`> RCPT TO:<${typed.slice(0, i)}`);
+		}
+
 		await tui.press(keys.enter);
 		await tui.waitFor('554 5.7.1 <someone@example.com>: Relay access denied');
 		await tui.press(keys.up); // select the refusal
@@ -101,12 +107,14 @@ test('help overlay lists every key; manual command completes verbs and refuses n
 		}
 
 		await tui.press('?');
-		await tui.waitFor('Next: Open a TCP connection');
+		await tui.waitFor('Nothing sent yet'); // the transcript is back: the overlay closed
 		await tui.press(keys.enter);
 		await tui.waitFor('220 mx.lab.test');
 		await tui.press('m');
 		await tui.waitFor('Manual command');
-		await tui.type('NO');
+		await tui.press('N');
+		await tui.waitFor('> N');
+		await tui.press('O');
 		await tui.waitFor(/NOOP/);
 		await tui.press(keys.tab);
 		await tui.press(keys.enter);
@@ -193,6 +201,43 @@ test('a provider preset from the first screen: the note shown, host and port fil
 		const screen = await tui.waitFor('smtp.sendgrid.net:587 submission, STARTTLS · not connected');
 		assert.ok(!tui.output().includes('hunter2'), 'the typed key never reached the terminal');
 		assert.match(screen, /Next: Open a TCP connection/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('p on the port picker probes the four lab ports and shows the diagnosis', {timeout: 60_000}, async () => {
+	const tui = spawnTui();
+	try {
+		await tui.waitFor('where should the conversation go?');
+		await tui.press(keys.enter);
+		await tui.waitFor('p probe all ports');
+		await tui.press('p');
+		const screen = await tui.waitFor('Nothing wrong found.');
+		assert.match(screen, /probe · the embedded lab · 4\/4 ports answered/);
+		assert.match(screen, /465 {3}submission, implicit TLS {3}open/);
+		assert.match(screen, /AUTH before TLS: none · after TLS: PLAIN LOGIN CRAM-MD5/);
+		await tui.press('b');
+		await tui.waitFor('Pick a port');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('--lab-cert wrong-host --insecure: the TLS panel says in words why the certificate is not verified', {timeout: 60_000}, async () => {
+	const tui = spawnTui(['--port', '465', '--lab-cert', 'wrong-host', '--insecure']);
+	try {
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press(keys.enter);
+		await tui.waitFor('220 mx.lab.test');
+		await tui.press('t');
+		const screen = await tui.waitFor('NOT verified: it does not name mx.lab.test; it covers DNS:other.example');
+		assert.match(screen, /names\s+DNS:other\.example/);
+		await tui.press(keys.escape);
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 	} finally {
