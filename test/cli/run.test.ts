@@ -3,6 +3,7 @@
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
+import dns from 'node:dns';
 import {mkdtemp, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -163,4 +164,38 @@ test('--lab-cert makes the lab serve a broken certificate: exit 29 with the reas
 	const bad = await cli(['run', '--lab-cert', 'bogus']);
 	assert.equal(bad.code, 2);
 	assert.match(bad.stderr, /--lab-cert must be one of valid, expired, not-yet-valid, wrong-host, self-signed, unknown-issuer, old-tls/);
+});
+
+test('an IPv6 literal host reaches a server on ::1; -6 never falls back to IPv4', async () => {
+	const server = await scriptedServer(async (socket, reader) => {
+		socket.write('220 v6.test ESMTP\r\n');
+		for (;;) {
+			const line = await reader.next();
+			if (line === undefined) return;
+			if (line === 'QUIT') {
+				socket.end('221 bye\r\n');
+				return;
+			}
+
+			socket.write('250 v6.test\r\n');
+		}
+	}, '::1');
+	try {
+		const literal = await cli(['run', '--host', '::1', '--port', String(server.port), '--quit-after', 'ehlo', '--tls', 'none']);
+		assert.equal(literal.code, 0, literal.stdout);
+		assert.match(literal.stdout, new RegExp(`=== Connected to \\[::1\\]:${server.port}\\.`));
+		// -6 uses only IPv6: localhost reaches ::1 where it has an IPv6 address, and where it
+		// has none (as on some Debian images) the answer is one sentence, never IPv4.
+		const hasV6 = await dns.promises.lookup('localhost', {family: 6}).then(() => true, () => false);
+		const six = await cli(['run', '-6', '--host', 'localhost', '--port', String(server.port), '--quit-after', 'banner', '--tls', 'none']);
+		if (hasV6) {
+			assert.equal(six.code, 0, six.stdout);
+			assert.match(six.stdout, /220 v6\.test ESMTP/);
+		} else {
+			assert.equal(six.code, 3, six.stdout);
+			assert.match(six.stdout, /Could not connect to localhost:\d+: the host name does not resolve\./);
+		}
+	} finally {
+		await server.close();
+	}
 });

@@ -52,7 +52,7 @@ export class LineReader {
 export type Handler = (socket: net.Socket, reader: LineReader) => Promise<void> | void;
 
 /** Starts a server whose every connection is handled by `handler`. */
-export async function scriptedServer(handler: Handler): Promise<ScriptedServer> {
+export async function scriptedServer(handler: Handler, host = '127.0.0.1'): Promise<ScriptedServer> {
 	const received: string[] = [];
 	const sockets = new Set<net.Socket>();
 	const server = net.createServer(socket => {
@@ -62,7 +62,7 @@ export async function scriptedServer(handler: Handler): Promise<ScriptedServer> 
 		const reader = new LineReader(socket, received);
 		void Promise.resolve(handler(socket, reader)).catch(() => socket.destroy());
 	});
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>(resolve => server.listen(0, host, resolve));
 	const {port} = server.address() as net.AddressInfo;
 	return {
 		port,
