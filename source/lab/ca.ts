@@ -124,7 +124,10 @@ async function makeLeaf(generate: Generate, spec: LeafSpec): Promise<Pems> {
 export async function makeLabCertificates(hostname: string, variant: CertificateVariant): Promise<LabCa> {
 	// Loaded lazily: importing selfsigned (and @peculiar/x509 behind it) costs ~115 ms,
 	// which only a run that starts the lab should pay.
-	const {generate} = await import('selfsigned');
+	// selfsigned is CommonJS: bundled into a lazily loaded chunk, its exports arrive under
+	// `default`; run from source (tsx), as named exports. Accept both.
+	const selfsigned: {generate?: Generate; default?: {generate: Generate}} = await import('selfsigned');
+	const generate = selfsigned.generate ?? selfsigned.default!.generate;
 	const authority = await makeAuthority(generate, 'smtp-tui lab throwaway CA');
 	const good: LeafSpec = {
 		commonName: hostname,

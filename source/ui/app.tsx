@@ -56,9 +56,12 @@ export function App({initialSession, initialCompare, labSession, remoteSession, 
 		exit();
 	}, [exit, onExit]);
 
-	// Start the lab in the background while the person reads the first screen.
+	// Start the lab in the background while the person reads the first screen, once that
+	// screen is on the terminal (loading the lab competes with the first frame for the CPU).
 	useEffect(() => {
-		if (screen.name === 'target') void labSession(587).catch(() => undefined);
+		if (screen.name !== 'target') return;
+		const timer = setTimeout(() => void labSession(587).catch(() => undefined), 300);
+		return () => clearTimeout(timer);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);
 
