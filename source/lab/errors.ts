@@ -61,3 +61,12 @@ export function describeListenError(
 		}
 	}
 }
+
+/**
+ * A lab setting that makes no sense (an unknown fault, a port the lab does not have, a limit
+ * that is not a positive whole number). Always our user's or our caller's mistake.
+ */
+export class LabConfigError extends Error {
+	override readonly name = 'LabConfigError';
+	readonly blame = 'local' as const;
+}

@@ -1,11 +1,22 @@
 // The embedded lab: local SMTP servers on loopback, one per port personality (25, 465, 587,
 // 2525), so smtp-tui can be used and taught offline. Messages are captured in `inbox`, never
 // delivered. TLS uses a throwaway CA made at start; the engine trusts `lab.ca` explicitly.
+// For teaching it fails on purpose where asked (faults.ts: per-port faults, and magic
+// recipients that are always on), can be made deliberately vulnerable (attacks.ts), and is
+// hardened by default (limits.ts). `stats()` and `onEvent()` feed a dashboard.
 
 import type {SMTPServer} from 'smtp-server';
+import type {AttackName} from './attacks.js';
+import {resolveAttacks} from './attacks.js';
 import type {CertificateVariant} from './ca.js';
 import {certificateVariants, makeLabCertificates} from './ca.js';
 import {LabStartError, describeListenError} from './errors.js';
+import type {Fault} from './faults.js';
+import {resolveFaults} from './faults.js';
+import type {LabLimits} from './limits.js';
+import {resolveLimits} from './limits.js';
+import type {LabEvent, LabStats} from './monitor.js';
+import {LabMonitor} from './monitor.js';
 import type {LabPort} from './personality.js';
 import {labPorts, personalities} from './personality.js';
 import {closeLabServer, createLabServer, listen} from './server.js';
@@ -14,10 +25,17 @@ import type {CapturedMessage, LabUser} from './types.js';
 export type {LabPort} from './personality.js';
 export {labPorts} from './personality.js';
 export type {CapturedMessage, LabUser} from './types.js';
-export {LabStartError} from './errors.js';
+export {LabConfigError, LabStartError} from './errors.js';
 export {maxMessageBytes} from './server.js';
 export type {CertificateVariant} from './ca.js';
 export {certificateVariants, certificateVariantText, wrongHostName} from './ca.js';
+export type {Fault, FaultName, FaultText} from './faults.js';
+export {faultNames, faultText, magicRecipients, parseFault} from './faults.js';
+export type {AttackName} from './attacks.js';
+export {attackNames, attackText} from './attacks.js';
+export type {LabLimits} from './limits.js';
+export {defaultLimits} from './limits.js';
+export type {LabEvent, LabEventType, LabPortStats, LabStats} from './monitor.js';
 
 export const demoUsers: LabUser[] = [
 	{user: 'alice', password: 'wonderland', address: 'alice@lab.test'},
@@ -42,6 +60,12 @@ export type LabOptions = {
 	 * `ca` stays the normal lab CA whatever the variant, so each fails for its own reason.
 	 */
 	certificate?: CertificateVariant;
+	/** Failures on purpose, per port (faults.ts); default none. */
+	faults?: Fault[];
+	/** Deliberately vulnerable personalities, for teaching (attacks.ts); default none. */
+	attacks?: AttackName[];
+	/** Hardening limits (limits.ts); each one absent keeps its default. */
+	limits?: LabLimits;
 };
 
 export type Lab = {
@@ -57,8 +81,18 @@ export type Lab = {
 	certificate: CertificateVariant;
 	/** Every accepted message, oldest first. */
 	inbox: CapturedMessage[];
+	/** The faults in force, as given. */
+	faults: Fault[];
+	/** The attack personalities switched on (none: the safe lab). */
+	attacks: AttackName[];
+	/** The limits in force, defaults filled in. */
+	limits: Required<LabLimits>;
 	/** Calls `listener` for each message accepted from now on; returns the unsubscribe function. */
 	onMessage(listener: (message: CapturedMessage) => void): () => void;
+	/** Counters for a dashboard, as of now (a copy). */
+	stats(): LabStats;
+	/** Calls `listener` for each connect, close, accepted message and fault from now on; returns the unsubscribe function. */
+	onEvent(listener: (event: LabEvent) => void): () => void;
 	/** Stops every listener and ends every open session; resolves once all sockets are closed. */
 	close(): Promise<void>;
 };
@@ -93,6 +127,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		throw new LabStartError(`The lab has no certificate variant "${String(certificate)}"; it has ${certificateVariants.join(', ')}.`);
 	}
 
+	const faults = [...(options.faults ?? [])];
+	const faultsPerPort = resolveFaults(faults);
+	const attacks = resolveAttacks(options.attacks ?? []);
+	const limits = resolveLimits(options.limits);
+	const monitor = new LabMonitor();
+
 	const material = await makeLabCertificates(hostname, certificate);
 	const tls = {key: material.key, cert: material.cert, legacyOnly: certificate === 'old-tls'};
 	const inbox: CapturedMessage[] = [];
@@ -122,6 +162,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			users,
 			tls,
 			capture,
+			faults: faultsPerPort[port],
+			attacks,
+			limits,
+			monitor,
 		});
 		const listenPort = options.ports?.[port] ?? 0;
 		try {
@@ -144,6 +188,15 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		users,
 		certificate,
 		inbox,
+		faults,
+		attacks,
+		limits,
+		stats() {
+			return monitor.stats();
+		},
+		onEvent(listener) {
+			return monitor.onEvent(listener);
+		},
 		onMessage(listener) {
 			listeners.add(listener);
 			return () => {

@@ -64,7 +64,8 @@ export function rcptVerdict(
 	return {code: 554, enhanced: '5.7.1', text: `<${address}>: Relay access denied`};
 }
 
-function isLocal(address: string, domain: string): boolean {
+/** True for an address in the lab's own domain, and for the bare "postmaster". */
+export function isLocal(address: string, domain: string): boolean {
 	// RFC 5321 §4.1.1.3: the bare "postmaster" must always be accepted.
 	if (address.toLowerCase() === 'postmaster') return true;
 	const at = address.lastIndexOf('@');

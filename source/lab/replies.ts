@@ -10,7 +10,13 @@ import {authRefusal} from './personality.js';
 /** The arguments of SMTPConnection#send: `context` picks the enhanced code, false for none. */
 export type Outgoing = {code: number; data?: string | string[] | null; context?: string | false};
 
-export type ReplyState = {personality: Personality; secure: boolean; hostname: string};
+export type ReplyState = {
+	personality: Personality;
+	secure: boolean;
+	hostname: string;
+	/** The refusal of a too-big message when the too-big fault words it; default Postfix's limit text. */
+	tooBig?: LabReply;
+};
 
 const enhancedAtStart = /^[245]\.\d{1,3}\.\d{1,3} /;
 
@@ -106,5 +112,6 @@ export function rewriteReply(out: Outgoing, state: ReplyState): Outgoing {
 	}
 
 	const make = lookup(code, text);
+	if (make && state.tooBig && code === 552) return verbatim(state.tooBig);
 	return make ? verbatim(make(state)) : out;
 }

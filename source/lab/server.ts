@@ -1,6 +1,8 @@
 // One lab listener: an smtp-server instance configured for one port personality. Policy
-// (who may do what) comes from personality.ts, Postfix's wording from replies.ts; this file
-// only wires them into smtp-server's hooks and keeps the accepted messages.
+// (who may do what) comes from personality.ts and port-policy.ts (limits, faults, magic
+// recipients), Postfix's wording from replies.ts, and what smtp-server's hooks cannot reach
+// from connection-hooks.ts; this file wires them into smtp-server and keeps the accepted
+// messages.
 
 import {randomBytes} from 'node:crypto';
 import type {AddressInfo} from 'node:net';
@@ -13,13 +15,22 @@ import type {
 	SMTPServerOptions,
 	SMTPServerSession,
 } from 'smtp-server';
-import type {LabReply, Personality} from './personality.js';
-import {authAvailable, mailVerdict, rcptVerdict} from './personality.js';
-import {replyMessage, rewriteReply} from './replies.js';
+import type {AttackName} from './attacks.js';
+import type {ConnectionState} from './connection-hooks.js';
+import {installHooks, later, runInjectedCommands} from './connection-hooks.js';
+import type {PortFaults} from './faults.js';
+import {authTempfailReply, tooBigReply} from './faults.js';
+import type {LabLimits} from './limits.js';
+import {defaultLimits, parserLineCap} from './limits.js';
+import {LabMonitor} from './monitor.js';
+import type {LabReply, Personality, SessionView} from './personality.js';
+import {authAvailable} from './personality.js';
+import {PortPolicy, replyLine} from './port-policy.js';
+import {replyMessage} from './replies.js';
 import type {CapturedMessage, LabUser} from './types.js';
 
-/** SIZE advertised and enforced, as Postfix's default message_size_limit. */
-export const maxMessageBytes = 10_240_000;
+/** SIZE advertised and enforced by default, as Postfix's default message_size_limit. */
+export const maxMessageBytes = defaultLimits.maxMessageBytes;
 
 /** How long close() lets a client read the 421 before its socket is cut. */
 const closeGraceMs = 200;
@@ -49,6 +60,26 @@ export type LabServerSettings = {
 	users: LabUser[];
 	tls: LabTls;
 	capture: (message: CapturedMessage) => void;
+	/** Faults in force on this port; default none. */
+	faults?: PortFaults;
+	/** Attack personalities; default none (the safe lab). */
+	attacks?: AttackName[];
+	/** Hardening limits; default `defaultLimits`. */
+	limits?: Required<LabLimits>;
+	/** Shared by all the lab's ports: stats, events, connection and message counts. */
+	monitor?: LabMonitor;
+};
+
+/** The settings with every default filled in, and this port's policy. */
+type Wiring = {
+	settings: LabServerSettings;
+	limits: Required<LabLimits>;
+	faults: PortFaults;
+	attacks: AttackName[];
+	monitor: LabMonitor;
+	policy: PortPolicy;
+	/** Open connections by session ID. */
+	states: Map<string, ConnectionState>;
 };
 
 type LabError = Error & {responseCode: number};
@@ -83,30 +114,14 @@ function hasBareLf(chunk: Buffer, previousByte: number): boolean {
 	return false;
 }
 
-/**
- * Routes every reply of one connection through rewriteReply(). smtp-server has no option for
- * reply texts, but each connection writes all its replies through its public send() method,
- * so wrapping that method on the instance changes the wording without touching the library.
- */
-function rewriteRepliesOf(server: SMTPServer, session: SMTPServerSession, settings: LabServerSettings): void {
-	const open = [...server.connections].find(connection => connection.id === session.id);
-	if (!open) return;
-	const send = open.send.bind(open);
-	open.send = (code, data, context) => {
-		const state = {personality: settings.personality, secure: open.secure, hostname: settings.hostname};
-		const out = rewriteReply({code, data, context}, state);
-		send(out.code, out.data, out.context);
-		// 521 means "closing" (RFC 7504); smtp-server itself only closes after a 421.
-		if (out.code === 521) open.close();
-	};
-}
-
 function receiveMessage(
-	settings: LabServerSettings,
+	wiring: Wiring,
 	stream: SMTPServerDataStream,
 	session: SMTPServerSession,
 	callback: (error?: Error | null, message?: string) => void,
 ): void {
+	const {settings, policy} = wiring;
+	const limit = policy.maxMessageBytes;
 	const chunks: Buffer[] = [];
 	let kept = 0;
 	let previousByte = -1;
@@ -115,21 +130,43 @@ function receiveMessage(
 		bareLf ||= hasBareLf(chunk, previousByte);
 		previousByte = chunk.at(-1) ?? previousByte;
 		// Past the limit the message is refused anyway: stop holding it in memory.
-		if (kept <= maxMessageBytes) {
+		if (kept <= limit) {
 			chunks.push(chunk);
 			kept += chunk.length;
 		}
 	});
 	stream.on('end', () => {
+		const ip = session.remoteAddress;
+		const rcptTo = session.envelope.rcptTo.map(recipient => recipient.address);
+		const answer = (error: Error | null, message?: string) => {
+			const delay = wiring.faults.tarpit;
+			if (delay === undefined) {
+				callback(error, message);
+				return;
+			}
+
+			policy.hit('tarpit', ip, `reply delayed ${delay} ms`);
+			later(delay, () => {
+				callback(error, message);
+			});
+		};
+
 		// SMTP smuggling (PROTOCOL.md §5 item 4): only CRLF ends a line. Postfix 3.9 refuses a
 		// bare LF in the message with this reply and hangs up; so does the lab.
 		if (bareLf) {
-			callback(labError({code: 521, enhanced: '5.5.2', text: `${settings.hostname} Error: bare <LF> received`}));
+			answer(labError({code: 521, enhanced: '5.5.2', text: `${settings.hostname} Error: bare <LF> received`}));
 			return;
 		}
 
-		if (stream.sizeExceeded || kept > maxMessageBytes) {
-			callback(labError({code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed limit'}));
+		if (stream.sizeExceeded || kept > limit) {
+			const fault = wiring.faults['too-big'] !== undefined;
+			answer(labError(fault ? tooBigReply : {code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed limit'}));
+			return;
+		}
+
+		const refusal = policy.dataEnd(ip, rcptTo);
+		if (refusal) {
+			answer(labError(refusal));
 			return;
 		}
 
@@ -140,26 +177,35 @@ function receiveMessage(
 			port: settings.personality.port,
 			listenPort: session.localPort,
 			mailFrom: envelope.mailFrom ? envelope.mailFrom.address : '',
-			rcptTo: envelope.rcptTo.map(recipient => recipient.address),
+			rcptTo,
 			tls: session.secure,
 			user: sessionUser(session),
 			receivedAt: new Date(),
 			raw: Buffer.concat(chunks),
 		});
-		callback(null, `Ok: queued as ${id}`);
+		wiring.monitor.messageAccepted(settings.personality.port, ip, id);
+		answer(null, `Ok: queued as ${id}`);
 	});
 }
 
 function checkLogin(
-	settings: LabServerSettings,
+	wiring: Wiring,
 	auth: SMTPServerAuthentication,
 	session: SMTPServerSession,
 	callback: (error: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
 ): void {
+	const {settings, policy} = wiring;
 	const failure = {code: 535, enhanced: '5.7.8', text: 'Error: authentication failed: authentication failure'};
 	// Not reachable while AUTH is switched off before TLS; kept so a password never counts in clear.
 	if (!authAvailable(settings.personality, session.secure)) {
 		callback(labError(failure));
+		return;
+	}
+
+	// As when the password database is down: nothing is checked, nothing counts as a failure.
+	if (wiring.faults['auth-tempfail'] !== undefined) {
+		policy.hit('auth-tempfail', session.remoteAddress, replyLine(authTempfailReply));
+		callback(labError(authTempfailReply));
 		return;
 	}
 
@@ -168,6 +214,9 @@ function checkLogin(
 		user !== undefined &&
 		(auth.method === 'CRAM-MD5' ? auth.validatePassword(user.password) : auth.password === user.password);
 	if (!user || !passwordOk) {
+		// Counted before the 535 goes out: the send hook adds the 421 after the last one allowed.
+		const state = wiring.states.get(session.id);
+		if (state) state.authFailures++;
 		callback(null, {message: replyMessage(failure), responseCode: failure.code});
 		return;
 	}
@@ -175,8 +224,106 @@ function checkLogin(
 	callback(null, {user: user.user});
 }
 
+function wire(settings: LabServerSettings): Wiring {
+	const limits = settings.limits ?? defaultLimits;
+	const faults = settings.faults ?? {};
+	const monitor = settings.monitor ?? new LabMonitor();
+	const policy = new PortPolicy({
+		personality: settings.personality,
+		domain: settings.domain,
+		hostname: settings.hostname,
+		faults,
+		limits,
+		monitor,
+	});
+	return {settings, limits, faults, attacks: settings.attacks ?? [], monitor, policy, states: new Map()};
+}
+
+function view(session: SMTPServerSession): SessionView {
+	return {secure: session.secure, user: sessionUser(session)};
+}
+
+/**
+ * A new session: counted, refused if over the connection limits, its connection hooked
+ * (connection-hooks.ts), and its banner held back by the tarpit fault.
+ */
+function openSession(server: SMTPServer, wiring: Wiring, session: SMTPServerSession, callback: (error?: Error | null) => void): void {
+	const {settings, policy, monitor} = wiring;
+	const connection = [...server.connections].find(open => open.id === session.id);
+	if (!connection) {
+		// Gone before it was greeted: nothing to count or to hook.
+		callback();
+		return;
+	}
+
+	const port = settings.personality.port;
+	const ip = session.remoteAddress;
+	const refusal = policy.admission(ip);
+	monitor.connected(port, ip, refusal ? `refused: ${replyLine(refusal)}` : undefined);
+	const state: ConnectionState = {connection, port, ip, admitted: !refusal, authFailures: 0, injected: []};
+	wiring.states.set(session.id, state);
+	installHooks(state, {
+		personality: settings.personality,
+		hostname: settings.hostname,
+		limits: wiring.limits,
+		faults: wiring.faults,
+		attacks: wiring.attacks,
+		hit(name, what) {
+			policy.hit(name, ip, what);
+		},
+	});
+	if (refusal) {
+		callback(labError(refusal));
+		return;
+	}
+
+	const delay = wiring.faults.tarpit;
+	if (delay === undefined) {
+		callback();
+		return;
+	}
+
+	policy.hit('tarpit', ip, `banner delayed ${delay} ms`);
+	// Waiting for our banner is not idleness (see the tarpit in connection-hooks.ts).
+	connection._handlerPending = true;
+	later(delay, () => {
+		connection._handlerPending = false;
+		callback();
+	});
+}
+
+function closeSession(wiring: Wiring, session: SMTPServerSession): void {
+	const state = wiring.states.get(session.id);
+	if (!state) return;
+	wiring.states.delete(session.id);
+	wiring.monitor.closed(state.port, state.ip, state.admitted);
+}
+
+function checkRecipient(
+	wiring: Wiring,
+	address: SMTPServerAddress,
+	session: SMTPServerSession,
+	callback: (error?: Error | null) => void,
+): void {
+	const {envelope} = session;
+	const decision = wiring.policy.rcpt({
+		ip: session.remoteAddress,
+		sender: envelope.mailFrom ? envelope.mailFrom.address : '',
+		recipient: address.address,
+		accepted: envelope.rcptTo.map(recipient => recipient.address),
+		session: view(session),
+	});
+	const answer = () => {
+		callback(decision.refusal ? labError(decision.refusal) : null);
+	};
+
+	if (decision.delayMs > 0) later(decision.delayMs, answer);
+	else answer();
+}
+
 export function createLabServer(settings: LabServerSettings): SMTPServer {
 	const {personality} = settings;
+	const wiring = wire(settings);
 	// AUTH is offered per session: smtp-server would list it in EHLO before TLS too.
 	const setAuthAvailability = (session: SMTPServerSession) => {
 		session.disabledCommands = authAvailable(personality, session.secure) ? [] : ['AUTH'];
@@ -193,34 +340,41 @@ export function createLabServer(settings: LabServerSettings): SMTPServer {
 		logger: false,
 		disableReverseLookup: true,
 		hideENHANCEDSTATUSCODES: false,
-		size: maxMessageBytes,
+		size: wiring.policy.maxMessageBytes,
+		socketTimeout: wiring.limits.idleTimeoutMs,
+		// The lab answers over-long lines itself (500, connection-hooks.ts); smtp-server's parser
+		// only has to bound what it buffers.
+		maxCommandLength: Math.max(parserLineCap, wiring.limits.maxLineLength),
 		authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5'],
 		// MAIL without AUTH is refused by onMailFrom below, with Postfix's words; smtp-server's
 		// own check would answer "530 Error: authentication Required" even before TLS.
 		authOptional: true,
 		onConnect(session, callback) {
-			rewriteRepliesOf(server, session, settings);
 			setAuthAvailability(session);
-			callback();
+			openSession(server, wiring, session, callback);
+		},
+		onClose(session) {
+			closeSession(wiring, session);
 		},
 		onSecure(_socket, session, callback) {
 			setAuthAvailability(session);
+			// The command-injection personality only: what came behind STARTTLS now runs in TLS.
+			const state = wiring.states.get(session.id);
+			if (state) runInjectedCommands(state);
 			callback();
 		},
 		onAuth(auth, session, callback) {
-			checkLogin(settings, auth, session, callback);
+			checkLogin(wiring, auth, session, callback);
 		},
 		onMailFrom(_address: SMTPServerAddress, session, callback) {
-			const refusal = mailVerdict(personality, {secure: session.secure, user: sessionUser(session)});
+			const refusal = wiring.policy.mail(session.remoteAddress, view(session));
 			callback(refusal ? labError(refusal) : null);
 		},
 		onRcptTo(address: SMTPServerAddress, session, callback) {
-			const view = {secure: session.secure, user: sessionUser(session)};
-			const refusal = rcptVerdict(personality, view, address.address, settings.domain);
-			callback(refusal ? labError(refusal) : null);
+			checkRecipient(wiring, address, session, callback);
 		},
 		onData(stream, session, callback) {
-			receiveMessage(settings, stream, session, callback);
+			receiveMessage(wiring, stream, session, callback);
 		},
 	};
 	const server = new SMTPServer(options);

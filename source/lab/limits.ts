@@ -1,0 +1,61 @@
+// The lab's hardening limits: what keeps one client (or a class of forty) from exhausting it.
+// Defaults follow Postfix where Postfix has one.
+
+import {LabConfigError} from './errors.js';
+
+export type LabLimits = {
+	/** Longest command line in octets, CRLF included (RFC 5321 §4.5.3.1.4); default 512. */
+	maxLineLength?: number;
+	/** Largest message in bytes, advertised as SIZE; default 10240000 (Postfix's message_size_limit). */
+	maxMessageBytes?: number;
+	/** Recipients per message; default 100 (Postfix's smtpd_recipient_limit is 1000). */
+	maxRecipients?: number;
+	/** Open sessions over the whole lab; default 200. */
+	maxClients?: number;
+	/** Open sessions from one client IP over the whole lab; default 50 (Postfix's smtpd_client_connection_count_limit). */
+	maxClientsPerIp?: number;
+	/** A client silent this long (ms) is told 421 and dropped; default 60000. */
+	idleTimeoutMs?: number;
+	/** Failed logins per connection before 421 and a hang-up; default 3. */
+	maxAuthFailures?: number;
+};
+
+export const defaultLimits: Required<LabLimits> = {
+	maxLineLength: 512,
+	maxMessageBytes: 10_240_000,
+	maxRecipients: 100,
+	maxClients: 200,
+	maxClientsPerIp: 50,
+	idleTimeoutMs: 60_000,
+	maxAuthFailures: 3,
+};
+
+/** AUTH lines may be longer than commands (RFC 4954 §4): up to 12288 octets. */
+export const maxAuthLineLength = 12_288;
+
+/**
+ * smtp-server's own parser refuses longer lines with a 421 and a hang-up, holding at most
+ * this much (its default); the lab's own limit answers shorter over-long lines with a 500.
+ */
+export const parserLineCap = 16 * 1024;
+
+const limitNames = Object.keys(defaultLimits) as Array<keyof LabLimits>;
+
+/** Fills in the defaults; throws a LabConfigError on a limit that is not a positive whole number. */
+export function resolveLimits(limits: LabLimits = {}): Required<LabLimits> {
+	const resolved = {...defaultLimits};
+	for (const [name, value] of Object.entries(limits) as Array<[keyof LabLimits, number | undefined]>) {
+		if (!limitNames.includes(name)) {
+			throw new LabConfigError(`The lab has no limit "${name}"; it has ${limitNames.join(', ')}.`);
+		}
+
+		if (value === undefined) continue;
+		if (!Number.isSafeInteger(value) || value < 1) {
+			throw new LabConfigError(`The lab limit ${name} is ${String(value)}; it must be a whole number of at least 1.`);
+		}
+
+		resolved[name] = value;
+	}
+
+	return resolved;
+}

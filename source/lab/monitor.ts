@@ -1,0 +1,125 @@
+// What the lab has been doing, for a dashboard: counters and a stream of events. Also the
+// counts the limits and the rate-limit fault decide on (sessions per IP, messages per IP).
+
+import type {FaultName} from './faults.js';
+import {faultNames} from './faults.js';
+import type {LabPort} from './personality.js';
+import {labPorts} from './personality.js';
+
+export type LabEventType = 'connect' | 'close' | 'message' | 'fault';
+
+export type LabEvent = {
+	type: LabEventType;
+	/** The personality the client talked to. */
+	port: LabPort;
+	/** The client's IP address. */
+	ip: string;
+	/** connect: why it was refused, if it was; message: the queue ID; fault: which and what it said. */
+	detail?: string;
+};
+
+export type LabPortStats = {connectionsNow: number; sessions: number; messages: number};
+
+export type LabStats = {
+	/** Sessions open right now. */
+	connectionsNow: number;
+	/** Sessions since the lab started (refused ones included). */
+	sessionsTotal: number;
+	/** Messages accepted since the lab started. */
+	messages: number;
+	/** How often each fault fired; `magic` counts the magic recipients. */
+	faultsHit: Record<FaultName | 'magic', number>;
+	perPort: Record<LabPort, LabPortStats>;
+};
+
+export type LabEventListener = (event: LabEvent) => void;
+
+export class LabMonitor {
+	private connectionsNow = 0;
+	private sessionsTotal = 0;
+	private messages = 0;
+	private readonly faultsHit = Object.fromEntries([...faultNames, 'magic'].map(name => [name, 0])) as Record<FaultName | 'magic', number>;
+	private readonly perPort = Object.fromEntries(labPorts.map(port => [port, {connectionsNow: 0, sessions: 0, messages: 0}])) as Record<LabPort, LabPortStats>;
+	/** Admitted sessions (those within the limits), in all and per IP. */
+	private admitted = 0;
+	private readonly admittedPerIp = new Map<string, number>();
+	/** Messages accepted per "port ip". */
+	private readonly messagesFrom = new Map<string, number>();
+	private readonly listeners = new Set<LabEventListener>();
+
+	onEvent(listener: LabEventListener): () => void {
+		this.listeners.add(listener);
+		return () => {
+			this.listeners.delete(listener);
+		};
+	}
+
+	stats(): LabStats {
+		return {
+			connectionsNow: this.connectionsNow,
+			sessionsTotal: this.sessionsTotal,
+			messages: this.messages,
+			faultsHit: {...this.faultsHit},
+			perPort: Object.fromEntries(labPorts.map(port => [port, {...this.perPort[port]}])) as Record<LabPort, LabPortStats>,
+		};
+	}
+
+	/** Admitted sessions now, over the lab and from `ip`. */
+	load(ip: string): {total: number; fromIp: number} {
+		return {total: this.admitted, fromIp: this.admittedPerIp.get(ip) ?? 0};
+	}
+
+	connected(port: LabPort, ip: string, refusal?: string): void {
+		this.connectionsNow++;
+		this.sessionsTotal++;
+		this.perPort[port].connectionsNow++;
+		this.perPort[port].sessions++;
+		if (!refusal) {
+			this.admitted++;
+			this.admittedPerIp.set(ip, (this.admittedPerIp.get(ip) ?? 0) + 1);
+		}
+
+		this.emit({type: 'connect', port, ip, ...(refusal ? {detail: refusal} : {})});
+	}
+
+	closed(port: LabPort, ip: string, admitted: boolean): void {
+		this.connectionsNow--;
+		this.perPort[port].connectionsNow--;
+		if (admitted) {
+			this.admitted--;
+			const left = (this.admittedPerIp.get(ip) ?? 1) - 1;
+			if (left > 0) this.admittedPerIp.set(ip, left);
+			else this.admittedPerIp.delete(ip);
+		}
+
+		this.emit({type: 'close', port, ip});
+	}
+
+	messageAccepted(port: LabPort, ip: string, id: string): void {
+		this.messages++;
+		this.perPort[port].messages++;
+		const key = `${port} ${ip}`;
+		this.messagesFrom.set(key, (this.messagesFrom.get(key) ?? 0) + 1);
+		this.emit({type: 'message', port, ip, detail: `queued as ${id}`});
+	}
+
+	/** Messages accepted so far from `ip` on `port`. */
+	acceptedFrom(port: LabPort, ip: string): number {
+		return this.messagesFrom.get(`${port} ${ip}`) ?? 0;
+	}
+
+	faultHit(name: FaultName | 'magic', port: LabPort, ip: string, detail: string): void {
+		this.faultsHit[name]++;
+		this.emit({type: 'fault', port, ip, detail});
+	}
+
+	private emit(event: LabEvent): void {
+		for (const listener of [...this.listeners]) {
+			// A listener's bug must not break the SMTP session that triggered the event, and the
+			// lab never prints.
+			try {
+				listener(event);
+			} catch {}
+		}
+	}
+}
