@@ -1,0 +1,66 @@
+// Every shipped lesson runs to completion against the lab: each step's action performed,
+// each expected outcome asserted.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {Session, type SessionOptions} from '../../source/engine/session.js';
+import {parseFault, startLab, type Lab, type LabPort} from '../../source/lab/index.js';
+import {lessons} from '../../source/lessons/index.js';
+import {checkLesson, expectationMet} from '../../source/lessons/lesson.js';
+import {LessonProgress, performAction} from '../../source/lessons/runner.js';
+
+function options(lab: Lab, port: LabPort): SessionOptions {
+	return {
+		host: lab.host,
+		port: lab.ports[port]!,
+		profilePort: port,
+		tls: 'auto',
+		tlsOptions: {servername: lab.hostname, ca: lab.ca, insecure: false},
+		ehlo: 'client.example',
+		from: 'alice@lab.test',
+		to: ['bob@lab.test'],
+		credentials: port === 25 ? undefined : {user: 'alice', password: 'wonderland'},
+		timeouts: {greeting: 10_000, command: 10_000},
+	};
+}
+
+test('at least six lessons ship, each well-formed', () => {
+	assert.ok(lessons.length >= 6);
+	for (const lesson of lessons) assert.deepEqual(checkLesson(lesson), [], lesson.name);
+	assert.equal(new Set(lessons.map(l => l.name)).size, lessons.length, 'names are unique');
+});
+
+for (const lesson of lessons) {
+	test(`lesson "${lesson.name}" runs to completion against the lab`, {timeout: 60_000}, async () => {
+		const lab = await startLab({faults: (lesson.faults ?? []).map(spec => parseFault(spec))});
+		const progress = new LessonProgress(lesson);
+		let session: Session | undefined;
+		let port: LabPort | undefined;
+		try {
+			while (!progress.finished) {
+				const step = progress.step!;
+				if (step.port !== port) {
+					session?.close();
+					port = step.port;
+					session = new Session(options(lab, port));
+					progress.since = 0;
+				}
+
+				assert.equal(progress.check(session!), false, `step ${progress.index + 1} is not met before its action`);
+				await performAction(session!, step.do);
+				assert.equal(progress.check(session!), true, `${lesson.name} step ${progress.index + 1} ("${step.instruction}") expected ${JSON.stringify(step.expect)}; transcript:\n${session!.entries.slice(progress.since).map(e => `${e.direction} ${e.text}`).join('\n')}`);
+				progress.advance(session!.entries.length);
+			}
+		} finally {
+			session?.close();
+			await lab.close();
+		}
+	});
+}
+
+test('an expectation that does not hold is not met (the checks can fail)', () => {
+	const entries = [{seq: 0, direction: 'server' as const, text: '250 ok', step: 'mail' as const, stepIndex: 1, at: 0, tls: false, secret: false, code: 250, last: true}];
+	assert.equal(expectationMet({reply: 250}, entries, entries), true);
+	assert.equal(expectationMet({reply: 554}, entries, entries), false);
+	assert.equal(expectationMet({tls: true}, entries, entries), false);
+	assert.equal(expectationMet({sent: '^RCPT'}, entries, entries), false);
+});
