@@ -6,11 +6,13 @@ import {promptHidden} from './commands/prompt.js';
 import {parseComparePorts, runCompare} from './commands/compare.js';
 import {renderPresets} from './commands/presets.js';
 import {runProbe} from './commands/probe.js';
+import {classroomOptions, runClassroomLog, startClassroom, type ClassroomFlags} from './commands/lab.js';
+import {renderExport} from './commands/record.js';
+import {readRecording, runExport} from './commands/replay.js';
 import {runSession} from './commands/run.js';
-import {resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './commands/target.js';
+import {resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './commands/target.js';
 import {SessionFailure} from './engine/failure.js';
 import type {LabPort} from './lab/index.js';
-import type {CertificateVariant} from './lab/ca.js';
 
 const help = `
   Usage
@@ -18,6 +20,11 @@ const help = `
     $ smtp-tui run [options]      run the whole session at once and print it
     $ smtp-tui probe [HOST]       every port at once, no mail sent, with a diagnosis
                                   (--ports 25,465,587,2525; the lab without HOST)
+    $ smtp-tui replay FILE        play a recording back in the session screen
+                                  (the transcript as text when not on a terminal)
+    $ smtp-tui export FILE --format text|markdown|jsonl|mermaid|swaks|openssl
+    $ smtp-tui lab [options]      the lab as a classroom server, with a live dashboard
+    $ smtp-tui lesson [NAME]      list the lessons, or run one in the TUI
     $ smtp-tui presets            list the provider presets
     $ smtp-tui compare [PORT...]  one scenario on several ports side by side
                                   (default 25 465 587 2525; a table when not on a terminal)
@@ -36,6 +43,15 @@ const help = `
     --lab-cert VARIANT     the certificate the lab serves, to see TLS fail: valid,
                            expired, not-yet-valid, wrong-host, self-signed,
                            unknown-issuer, old-tls (TLS 1.1 only)
+    --fault PORTS:NAME[=N] a lab fault, e.g. 587:greylist=30, all:tarpit=1500
+                           (greylist tarpit rate-limit too-many-recipients too-big
+                           unknown-mailbox disconnect-in-data tls-unavailable
+                           auth-tempfail; repeat for several)
+    --attack NAME          a deliberately vulnerable lab personality, for teaching:
+                           starttls-command-injection, starttls-response-injection,
+                           smuggling
+    --save-dir DIR         save every message the lab accepts as DIR/*.eml with a
+                           .json sidecar (run, TUI)
     --preset NAME          a provider's host, ports and TLS mode: gmail, office365,
                            ses, sendgrid, mailgun, postmark, brevo, mailtrap
                            (smtp-tui presets lists them with their notes)
@@ -72,6 +88,17 @@ const help = `
     --outside ADDRESS      a recipient elsewhere (default: smtp-tui-test@example.com)
     --markdown             print the comparison as Markdown (the default off a terminal)
 
+  Classroom lab (smtp-tui lab)
+    --listen ADDR          address to listen on (default 127.0.0.1; 0.0.0.0 for a class)
+    --base-port N          listen on N+25, N+465, N+587, N+2525 (default 10000)
+    --ports LIST           or name them: 25=2525,465=2465,587=2587,2525=2526
+    --users FILE           accounts, one user:password per line (default alice, bob)
+    --ca-out FILE          write the lab's CA certificate for students
+    --max-clients N, --max-per-ip N, --max-message-size BYTES, --idle-timeout SECONDS
+    (--fault, --attack, --lab-cert and --save-dir apply too)
+    Students: smtp-tui --host INSTRUCTOR --port 10587 --lab-ca ca.pem
+    --lab-ca FILE          trust a classroom lab's CA and check its name (mx.lab.test)
+
   Probe
     --ports LIST           ports to probe, e.g. 25,587 or 25=10025 (name=where to connect)
 
@@ -79,6 +106,8 @@ const help = `
     --json                 run: the transcript as JSON Lines; compare, probe: the report as JSON
     --explain              explain every reply in plain words
     --timings              show milliseconds since the start on every line
+    --record FILE          run, TUI: save the session as a recording (secrets masked)
+    --quiz                 TUI: predict each reply (2xx–5xx) before it shows; z toggles
 
   Exit codes
 ${exitCodeTable.map(({code, meaning}) => `    ${String(code).padEnd(4)} ${meaning}`).join('\n')}
@@ -99,6 +128,9 @@ const flagSpec = {
 	resolver: {type: 'string'},
 	preset: {type: 'string'},
 	labCert: {type: 'string'},
+	fault: {type: 'string', isMultiple: true},
+	attack: {type: 'string', isMultiple: true},
+	saveDir: {type: 'string'},
 	region: {type: 'string'},
 	tls: {type: 'string'},
 	insecure: {type: 'boolean'},
@@ -127,6 +159,18 @@ const flagSpec = {
 	json: {type: 'boolean'},
 	markdown: {type: 'boolean'},
 	ports: {type: 'string'},
+	record: {type: 'string'},
+	listen: {type: 'string'},
+	basePort: {type: 'string'},
+	users: {type: 'string'},
+	caOut: {type: 'string'},
+	maxClients: {type: 'string'},
+	maxPerIp: {type: 'string'},
+	maxMessageSize: {type: 'string'},
+	idleTimeout: {type: 'string'},
+	labCa: {type: 'string'},
+	quiz: {type: 'boolean'},
+	format: {type: 'string'},
 	outside: {type: 'string'},
 	explain: {type: 'boolean'},
 	timings: {type: 'boolean'},
@@ -159,9 +203,9 @@ function respectNoColor(): void {
 	if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
 }
 
-async function startLab(only: LabPort[], certificate?: CertificateVariant) {
+async function startLab(only: LabPort[], config: LabConfig = {}) {
 	const {startLab} = await import('./lab/index.js');
-	return startLab({only, certificate});
+	return startLab({only, ...config});
 }
 
 async function parseArgv(argv: string[]) {
@@ -182,9 +226,9 @@ async function main(): Promise<void> {
 	const unknown = unknownFlags(cli.unnormalizedFlags);
 	if (unknown) fail(`unknown option ${unknown} (see smtp-tui --help).`, exitCodes.usage);
 	const [mode = 'tui', ...rest] = cli.input;
-	if (rest.length > (mode === 'probe' ? 1 : 0) && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
+	if (rest.length > (['probe', 'replay', 'export', 'lesson'].includes(mode) ? 1 : 0) && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
 
-	const flags = cli.flags as unknown as TargetFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean};
+	const flags = cli.flags as unknown as TargetFlags & ClassroomFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean; format?: string};
 	const environment: TargetEnvironment = {
 		env: process.env,
 		promptPassword: process.stdin.isTTY ? async question => promptHidden(question, process.stdin, process.stderr) : undefined,
@@ -193,13 +237,14 @@ async function main(): Promise<void> {
 
 	switch (mode) {
 		case 'run': {
+			const saveDir = await saveDirectory(flags);
 			const target = await resolveTarget(flags, environment);
 			const controller = new AbortController();
 			process.once('SIGINT', () => controller.abort());
 			const code = await runSession(target, {
 				write: text => process.stdout.write(text),
 				note: text => process.stderr.write(`smtp-tui: ${text}\n`),
-			}, flags, controller.signal);
+			}, {...flags, saveDir}, controller.signal);
 			process.exitCode = code;
 			return;
 		}
@@ -226,6 +271,57 @@ async function main(): Promise<void> {
 			process.exitCode = await runProbe(flags, rest[0], environment, text => process.stdout.write(text));
 			return;
 
+		case 'replay': {
+			const recording = await readRecording(rest[0]);
+			if (!process.stdin.isTTY || !process.stdout.isTTY) {
+				process.stdout.write(renderExport(recording, 'text'));
+				return;
+			}
+
+			respectNoColor();
+			const {startReplayTui} = await import('./ui/start.js');
+			process.exitCode = await startReplayTui(recording);
+			return;
+		}
+
+		case 'export':
+			process.stdout.write(await runExport(rest[0], flags.format));
+			return;
+
+		case 'lab': {
+			const options = await classroomOptions(flags);
+			const lab = await startClassroom(options);
+			if (process.stdout.isTTY && process.stdin.isTTY) {
+				respectNoColor();
+				const {startDashboard} = await import('./ui/start.js');
+				process.exitCode = await startDashboard(lab, options.caOut);
+				return;
+			}
+
+			const stopped = new Promise<void>(resolve => {
+				process.once('SIGINT', () => resolve());
+				process.once('SIGTERM', () => resolve());
+			});
+			process.exitCode = await runClassroomLog(lab, options.caOut, line => process.stdout.write(line + '\n'), stopped);
+			return;
+		}
+
+		case 'lesson': {
+			const {lessons, findLesson} = await import('./lessons/index.js');
+			if (!rest[0]) {
+				process.stdout.write(lessons.map((l, i) => `${String(i + 1).padStart(2)}  ${l.name.padEnd(24)} ${l.title}\n    ${l.goal}\n`).join('') + '\nRun one with: smtp-tui lesson NAME (or its number)\n');
+				return;
+			}
+
+			const lesson = findLesson(rest[0]);
+			if (!lesson) fail(`there is no lesson "${rest[0]}" (smtp-tui lesson lists them).`, exitCodes.usage);
+			if (!process.stdin.isTTY || !process.stdout.isTTY) fail('a lesson runs in the interactive TUI and needs a terminal.', exitCodes.usage);
+			respectNoColor();
+			const {startLessonTui} = await import('./ui/start.js');
+			process.exitCode = await startLessonTui(lesson, flags, environment);
+			return;
+		}
+
 		case 'presets':
 			process.stdout.write(renderPresets());
 			return;
@@ -242,7 +338,7 @@ async function main(): Promise<void> {
 		}
 
 		default:
-			fail(`unknown command "${mode}" (commands: run, compare, probe, presets; with no command the TUI starts).`, exitCodes.usage);
+			fail(`unknown command "${mode}" (commands: run, compare, probe, replay, export, lab, lesson, presets; with no command the TUI starts).`, exitCodes.usage);
 	}
 }
 

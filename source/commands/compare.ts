@@ -3,7 +3,7 @@ import {Comparison, type CompareScenario} from '../engine/compare.js';
 import {exitCodes} from '../engine/exit-codes.js';
 import {renderCompareJson, renderCompareMarkdown} from '../export/compare.js';
 import type {LabPort} from '../lab/index.js';
-import {labCertificate, labPortList, parsePort, resolveTarget, UsageError, type Target, type TargetEnvironment, type TargetFlags} from './target.js';
+import {labConfig, labPortList, parsePort, resolveTarget, UsageError, type Target, type TargetEnvironment, type TargetFlags} from './target.js';
 
 export const defaultComparePorts = [25, 465, 587, 2525];
 export const defaultOutside = 'smtp-tui-test@example.com';
@@ -37,7 +37,7 @@ export async function buildScenario(flags: CompareFlags, ports: number[], enviro
 	const shared: TargetEnvironment = {
 		...environment,
 		startLab: async () => {
-			labPromise ??= environment.startLab(labPortList, labCertificate(flags));
+			labPromise ??= environment.startLab(labPortList, labConfig(flags));
 			return labPromise;
 		},
 		promptPassword: environment.promptPassword && (async question => {

@@ -4,7 +4,7 @@ import {exitCodes} from '../engine/exit-codes.js';
 import {safeText} from '../protocol/safe-text.js';
 import {renderJsonLine} from '../export/jsonl.js';
 import type {Lab} from '../lab/index.js';
-import {labCertificate, labPortList, parsePort, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
+import {labConfig, labPortList, parsePort, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
 
 export type PortMapping = {port: number; connect: number};
 
@@ -76,7 +76,7 @@ export async function buildProbeTargets(flags: TargetFlags, mappings: PortMappin
 	const shared: TargetEnvironment = {
 		...environment,
 		startLab: async () => {
-			lab ??= await environment.startLab(labPortList, labCertificate(flags));
+			lab ??= await environment.startLab(labPortList, labConfig(flags));
 			return lab;
 		},
 	};

@@ -13,6 +13,8 @@ import type {SessionOptions} from '../engine/session.js';
 import {lookupMx, parseResolver, type MxResult} from '../engine/mx.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {certificateVariants, type CertificateVariant} from '../lab/ca.js';
+import {parseFault, type Fault} from '../lab/faults.js';
+import {attackNames, type AttackName} from '../lab/attacks.js';
 
 export class UsageError extends Error {
 	override readonly name = 'UsageError';
@@ -29,6 +31,18 @@ export type TargetFlags = {
 	region?: string;
 	/** The certificate the lab serves: valid, expired, wrong-host, … */
 	labCert?: string;
+	/** Save every message the lab accepts into this folder (.eml + .json). */
+	saveDir?: string;
+	/** Lab faults, e.g. "587:greylist=30" (repeatable). */
+	fault?: string[];
+	/** Opt-in, deliberately vulnerable lab personalities (repeatable). */
+	attack?: string[];
+	/** Sessions start in quiz mode. */
+	quiz?: boolean;
+	/** A classroom lab's CA file: trusted, and its name (mx.lab.test) checked. */
+	labCa?: string;
+	/** Save the session as a recording to this file (run at the end; the TUI with w). */
+	record?: string;
 	port?: string;
 	tls?: string;
 	ehlo?: string;
@@ -61,7 +75,7 @@ export type TargetEnvironment = {
 	/** Asks for a password without echo; absent when there is no terminal. */
 	promptPassword?: (question: string) => Promise<string>;
 	/** Starts the lab (lazily imported by the caller, so remote sessions never load it). */
-	startLab: (only: LabPort[], certificate?: CertificateVariant) => Promise<Lab>;
+	startLab: (only: LabPort[], config?: LabConfig) => Promise<Lab>;
 };
 
 export type Target = {
@@ -222,9 +236,12 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 		body = await readTextFile(flags.bodyFile, 'body');
 	}
 
-	const ca = flags.ca ? await readTextFile(flags.ca, 'CA certificate') : undefined;
+	if (flags.ca && flags.labCa) throw new UsageError('Choose one of --ca and --lab-ca, not both.');
+	if (flags.labCa && !flags.host) throw new UsageError('--lab-ca is for reaching a classroom lab on another machine: add --host.');
+	const caFile = flags.labCa ?? flags.ca;
+	const ca = caFile ? await readTextFile(caFile, 'CA certificate') : undefined;
 	if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) {
-		throw new UsageError(`The file "${flags.ca}" given to --ca holds no PEM certificate.`);
+		throw new UsageError(`The file "${caFile}" given to ${flags.labCa ? '--lab-ca' : '--ca'} holds no PEM certificate.`);
 	}
 
 	// Credentials: explicit ones, or for the lab's submission ports the demo account.
@@ -241,7 +258,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 
 	let lab: Lab | undefined;
 	if (useLab) {
-		lab = await environment.startLab([port as LabPort], labCertificate(flags));
+		lab = await environment.startLab([port as LabPort], labConfig(flags));
 		const demo = lab.users.find(u => u.user === (credentials?.user ?? 'alice'));
 		if (!credentials && profileFor(port)?.submission) credentials = {user: 'alice', password: demo?.password};
 		else if (credentials && credentials.password === undefined && !credentials.token && demo) credentials.password = demo.password;
@@ -273,7 +290,8 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 		port: lab ? lab.ports[port as LabPort]! : port,
 		tls,
 		tlsOptions: {
-			servername: flags.servername ?? (lab ? lab.hostname : route && route.host !== route.address ? route.host : undefined),
+			// A classroom lab's certificate names mx.lab.test, not the instructor's address.
+			servername: flags.servername ?? (lab ? lab.hostname : flags.labCa ? 'mx.lab.test' : route && route.host !== route.address ? route.host : undefined),
 			ca: lab ? lab.ca : ca,
 			insecure: flags.insecure ?? false,
 		},
@@ -302,11 +320,42 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 
 const labDomain = 'lab.test';
 
-/** --lab-cert, checked: which certificate the lab should serve. */
-export function labCertificate(flags: TargetFlags): CertificateVariant | undefined {
-	if (flags.labCert === undefined) return undefined;
-	if (flags.host) throw new UsageError('--lab-cert chooses the lab\'s certificate; it does not go with --host.');
-	return oneOf(flags.labCert, certificateVariants, '--lab-cert');
+/** How the lab should misbehave, on purpose: its certificate, faults and attack personalities. */
+export type LabConfig = {certificate?: CertificateVariant; faults?: Fault[]; attacks?: AttackName[]};
+
+/** --lab-cert, --fault and --attack, checked: one sentence for each mistake. */
+export function labConfig(flags: TargetFlags): LabConfig {
+	const given = [flags.labCert !== undefined && '--lab-cert', flags.fault?.length && '--fault', flags.attack?.length && '--attack'].filter(Boolean);
+	if (given.length === 0) return {};
+	if (flags.host) throw new UsageError(`${given.join(' and ')} change${given.length > 1 ? '' : 's'} the embedded lab; leave out --host.`);
+	const certificate = flags.labCert === undefined ? undefined : oneOf(flags.labCert, certificateVariants, '--lab-cert');
+	let faults: Fault[] | undefined;
+	try {
+		faults = flags.fault?.map(spec => parseFault(spec));
+	} catch (error) {
+		throw new UsageError((error as Error).message);
+	}
+
+	const attacks = flags.attack?.map(name => oneOf(name, attackNames, '--attack')!);
+	return {certificate, faults, attacks};
+}
+
+/**
+ * --save-dir, checked: the folder created and proven writable, as an absolute path; undefined
+ * without the flag. It saves what the lab accepts, so it refuses a named host.
+ */
+export async function saveDirectory(flags: TargetFlags): Promise<string | undefined> {
+	if (flags.saveDir === undefined) return undefined;
+	const other = flags.host ? '--host' : flags.mx ? '--mx' : flags.resolver ? '--resolver' : flags.preset ? '--preset' : undefined;
+	if (other) throw new UsageError(`--save-dir saves the messages the embedded lab accepts; it does not go with ${other}.`);
+	if (flags.saveDir === '') throw new UsageError('--save-dir needs a folder name.');
+	const {prepareSaveDir, SaveDirError} = await import('../lab/save.js');
+	try {
+		return await prepareSaveDir(flags.saveDir);
+	} catch (error) {
+		if (error instanceof SaveDirError) throw new UsageError(error.message);
+		throw error;
+	}
 }
 
 function domainOf(address: string): string {

@@ -3,7 +3,7 @@
 // or starts in TLS (implicit). Protocol decisions live in session.ts and plan.ts.
 import net from 'node:net';
 import tls from 'node:tls';
-import {ReplyParser, type Reply} from '../protocol/reply-parser.js';
+import {ReplyParseError, ReplyParser, type Reply} from '../protocol/reply-parser.js';
 import {RemoteProtocolError} from '../protocol/errors.js';
 import type {TlsFacts} from '../protocol/transcript.js';
 import {describeSocketError, SessionFailure} from './failure.js';
@@ -30,6 +30,10 @@ export type TlsOptions = {
 export type UpgradeResult = {facts: TlsFacts; injected: Buffer};
 
 type Waiter = {resolve: (reply: Reply) => void; reject: (error: Error) => void};
+
+/** Caps on replies held before any command asked for them (a server that talks out of turn). */
+const maxUnsolicitedReplies = 100;
+const maxUnsolicitedBytes = 1024 * 1024;
 
 export class Connection {
 	readonly target: string;
@@ -161,9 +165,11 @@ export class Connection {
 			if (this.failure) return;
 			try {
 				const replies = this.parser.feed(chunk);
-				for (const reply of replies) this.deliver(reply);
+				for (const reply of replies) if (!this.failure) this.deliver(reply);
 			} catch (error) {
 				if (!(error instanceof RemoteProtocolError)) throw error;
+				// Whole replies that came in the same packet before the fault are still shown.
+				if (error instanceof ReplyParseError) for (const reply of error.completed) if (!this.failure) this.deliver(reply);
 				this.fail(new SessionFailure('protocol', error.message));
 				socket.destroy();
 			}
@@ -182,8 +188,16 @@ export class Connection {
 		if (waiter) {
 			this.waiter = undefined;
 			waiter.resolve(reply);
-		} else {
-			this.replies.push(reply);
+			return;
+		}
+
+		this.replies.push(reply);
+		// Replies nobody asked for pile up while the user reads the screen: a server that floods
+		// them must not grow our memory without end. The ones held so far stay, to be shown.
+		const bytes = this.replies.reduce((sum, queued) => sum + queued.raw.reduce((n, line) => n + line.length + 2, 0), 0);
+		if (this.replies.length > maxUnsolicitedReplies || bytes > maxUnsolicitedBytes) {
+			this.fail(new SessionFailure('protocol', `${this.target} sent more than ${this.replies.length > maxUnsolicitedReplies ? `${maxUnsolicitedReplies} replies` : `${maxUnsolicitedBytes / 1024} KB of replies`} that no command asked for; smtp-tui stopped listening.`));
+			this.socket.destroy();
 		}
 	}
 
@@ -389,7 +403,19 @@ function describeHandshakeError(error: NodeJS.ErrnoException, target: string): S
 		return new SessionFailure('tls', `${failed} the server broke off the handshake with the TLS alert "${alert}".`);
 	}
 
-	return new SessionFailure('tls', `${failed} ${error.message.replace(/\.$/, '')}.`);
+	// Anything else OpenSSL reports as "<hex>:error:<code>:SSL routines:<function>:<reason>:<file>:<line>:":
+	// the server's bytes were not a TLS handshake we could follow. Keep only the reason.
+	const reason = opensslReason(error.message);
+	if (reason) {
+		return new SessionFailure('tls', `${failed} the server's answer is not a TLS handshake smtp-tui can follow (OpenSSL: ${reason}).`);
+	}
+
+	return new SessionFailure('tls', `${failed} ${error.message.trim().replace(/\.$/, '')}.`);
+}
+
+/** "unexpected message" from OpenSSL's one-line error format; undefined for other messages. */
+function opensslReason(message: string): string | undefined {
+	return /^[\dA-F]+:error:[\dA-F]+:[^:]*:[^:]*:([^:]+):/.exec(message.trim())?.[1]?.trim();
 }
 
 export function formatTarget(host: string, port: number): string {

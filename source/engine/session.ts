@@ -14,6 +14,7 @@ import {exitCodeForStep, exitCodes} from './exit-codes.js';
 import {SessionFailure} from './failure.js';
 import {initialPlanState, nextStep, plannedStepCount, reachedQuitAfter, type NextStep, type PlanConfig, type PlanState, type QuitAfter} from './plan.js';
 import {resolveTlsMode, type TlsMode} from './profiles.js';
+import type {SessionLike} from './replay.js';
 
 export type Timeouts = {
 	connect: number;
@@ -82,7 +83,7 @@ const maxChallenges = 10;
 /** Order of preference when the user does not name a mechanism. */
 const mechanismPreference = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
 
-export class Session {
+export class Session implements SessionLike {
 	readonly options: SessionOptions;
 	readonly entries: TranscriptEntry[] = [];
 	readonly target: string;
@@ -164,6 +165,17 @@ export class Session {
 	/** What the next step will send, before anything goes out. */
 	peek(): Preview {
 		const next = this.next();
+		try {
+			return this.preview(next);
+		} catch (error) {
+			// The step's line cannot be built from the user's input: say why instead of throwing
+			// (step() then reports the same sentence and stops).
+			if (!(error instanceof LocalInputError)) throw error;
+			return {kind: next.kind, lines: [], description: redactSecrets(error.message, this.secrets), editable: false};
+		}
+	}
+
+	private preview(next: NextStep): Preview {
 		const describe = (kind: StepKind) => explainStep(kind).summary;
 		switch (next.kind) {
 			case 'done':
@@ -206,7 +218,11 @@ export class Session {
 			if (!ok && kind !== 'rcpt' && kind !== 'quit') this.planState.stopping = true;
 			return {ok};
 		} catch (error) {
-			return {ok: false, failure: this.handleError(kind, error)};
+			const failure = this.handleError(kind, error);
+			// A planned step whose own line cannot be built (a CR in --subject, a password with
+			// a line break) fails the same way every time: stop, or runToEnd() would spin forever.
+			if (failure.kind === 'local' && override === undefined) this.stopOnLocalError(failure);
+			return {ok: false, failure};
 		}
 	}
 
@@ -314,6 +330,7 @@ export class Session {
 	}
 
 	private async connect(): Promise<boolean> {
+		this.checkInputs();
 		const implicit = this.config.tls === 'implicit';
 		(this.options.preamble ?? []).forEach((line, index) => {
 			this.add('info', line, 'connect', index === 0 ? {explain: ['A sending server finds the receiving server through DNS: the MX records of the recipient domain, lowest preference first; with none, the domain\'s own address (RFC 5321 §5.1).']} : {});
@@ -343,6 +360,17 @@ export class Session {
 		}
 
 		return true;
+	}
+
+	/**
+	 * Builds every line that carries the user's input (EHLO name, addresses, header fields)
+	 * before connecting, so a CR, LF or NUL in any of them is refused before a byte goes out.
+	 */
+	private checkInputs(): void {
+		commands.ehlo(this.options.ehlo);
+		commands.mailFrom(this.options.from);
+		for (const recipient of this.options.to) commands.rcptTo(recipient);
+		this.message();
 	}
 
 	private async greet(kind: 'ehlo' | 'helo', override?: string): Promise<boolean> {
@@ -419,6 +447,12 @@ export class Session {
 		const offered = this.planState.capabilities?.auth ?? [];
 		if (!offered.includes(sasl.mechanism)) {
 			this.add('info', `Note: the server did not advertise ${sasl.mechanism} (it offers ${offered.join(' ') || 'nothing'}).`, 'auth');
+		}
+
+		if (!this.planState.tls) {
+			// Only reachable with --insecure-auth (plan.ts blocks it otherwise): say it loudly.
+			const what = sasl.mechanism === 'XOAUTH2' ? 'the token travels' : sasl.mechanism === 'CRAM-MD5' ? 'a digest of the password travels (open to offline guessing)' : 'the password travels';
+			this.add('error', `Warning: logging in without TLS because of --insecure-auth; ${what} readable by anyone on the path (base64 is not encryption).`, 'auth');
 		}
 
 		let line: SaslLine = sasl.start();
@@ -674,6 +708,9 @@ export class Session {
 			secret: false,
 			...extra,
 		};
+		// A server may echo the token or password back in a base64 challenge; its decoding
+		// is shown too, so it is scrubbed like the text (client lines are masked in sasl.ts).
+		if (direction !== 'client' && entry.decoded !== undefined) entry.decoded = redactSecrets(entry.decoded, this.secrets);
 		this.entries.push(entry);
 		for (const listener of this.listeners) listener(entry);
 		return entry;
@@ -712,6 +749,13 @@ export class Session {
 		this.connection?.close();
 		this.planState.ended = true;
 		return failure;
+	}
+
+	/** Bad input in the plan itself: nothing more can be sent but QUIT; exit code 2 (usage). */
+	private stopOnLocalError(failure: SessionFailure): void {
+		this.firstFailure ??= {exitCode: exitCodes.usage, message: redactSecrets(failure.message, this.secrets)};
+		if (this.planState.connected) this.planState.stopping = true;
+		else this.planState.ended = true;
 	}
 
 	private recordRefusedTls(facts: TlsFacts, step: StepKind): void {

@@ -178,6 +178,9 @@ export class ReplyParser {
 		const crlf = end.length >= 2 ? end[end.length - 2] === CR : this.partialEndsWithCr();
 		const total = this.partialLength + end.length;
 		this.checkLineLength(total - (crlf ? 2 : 1));
+		// Checked for the last line too, and before the line is parsed: holdPartial() applies the
+		// same cap to a line still arriving, so however the bytes are split, the outcome is one.
+		this.checkBuffered(this.lineBytesLength + total);
 		const whole = this.partialLength === 0 ? Buffer.from(end) : Buffer.concat([...this.partial, end], total);
 		this.partial = [];
 		this.partialLength = 0;
@@ -209,7 +212,6 @@ export class ReplyParser {
 			return reply;
 		}
 
-		this.checkBuffered(this.lineBytesLength + whole.length);
 		this.lines.push(line);
 		this.lineBytes.push(whole);
 		this.lineBytesLength += whole.length;

@@ -4,9 +4,11 @@ import React, {useCallback, useEffect, useState} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
 import type {CompareScenario} from '../engine/compare.js';
 import type {SessionOptions} from '../engine/session.js';
+import type {TranscriptEntry} from '../protocol/transcript.js';
 import {CompareScreen} from './compare-screen.js';
 import {PortMultiSelect} from './port-multi-select.js';
 import {ProbeScreen} from './probe-screen.js';
+import {InboxScreen} from './inbox-screen.js';
 import type {ProbeTarget} from '../engine/probe.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {PortPicker} from './port-picker.js';
@@ -28,10 +30,17 @@ export type AppProps = {
 	compareScenario: (ports: number[]) => Promise<CompareScenario>;
 	/** Builds probe targets for the lab's four ports (the `p` key). */
 	probeTargets: () => Promise<ProbeTarget[]>;
+	/** Replay these recorded entries in the initial session. */
+	initialReplay?: readonly TranscriptEntry[];
+	/** Where `w` saves a recording. */
+	recordFile?: string;
+	/** Sessions start in quiz mode (--quiz). */
+	quiz?: boolean;
 	/** Open a comparison straight away (`smtp-tui compare` on a terminal). */
 	initialCompare?: {scenario: CompareScenario; target: string};
 	onExit: (code: number) => void;
-	lab?: () => Lab | undefined;
+	/** The embedded lab, started on first use: the `i` key shows its inbox. */
+	lab?: () => Promise<Lab>;
 };
 
 type Screen =
@@ -39,9 +48,12 @@ type Screen =
 	| {name: 'ports'; error?: string; choosing?: boolean}
 	| {name: 'session'; options: SessionOptions; fromPicker: boolean}
 	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean}
-	| {name: 'probe'; targets: ProbeTarget[]};
+	| {name: 'probe'; targets: ProbeTarget[]}
+	| {name: 'inbox'; lab: Lab; from: Screen};
 
-export function App({initialSession, initialCompare, labSession, remoteSession, compareScenario, probeTargets, onExit}: AppProps) {
+type SessionState = Extract<Screen, {name: 'session'}>;
+
+export function App({initialSession, initialCompare, initialReplay, recordFile, quiz, labSession, remoteSession, compareScenario, probeTargets, onExit, lab}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
 	const [screen, setScreen] = useState<Screen>(
@@ -78,6 +90,36 @@ export function App({initialSession, initialCompare, labSession, remoteSession, 
 		);
 	}
 
+	const openInbox = (from: Screen) => {
+		lab?.()
+			.then(started => setScreen({name: 'inbox', lab: started, from}))
+			.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
+	};
+
+	// The inbox opened from a session is drawn in its place while the session stays mounted
+	// (hidden, keys off): its connection and transcript are still there on the way back.
+	const renderSession = (current: SessionState, inbox?: React.ReactNode) => (
+		<Box flexDirection="column">
+			<Box display={inbox ? 'none' : 'flex'}>
+				<SessionScreen
+					key={`${current.options.host}:${current.options.port}`}
+					options={current.options}
+					columns={columns}
+					rows={rows}
+					onQuit={() => quit(0)}
+					onBack={current.fromPicker ? () => setScreen({name: 'ports'}) : () => setScreen({name: 'target'})}
+					onCompare={current.fromPicker ? () => setScreen({name: 'ports', choosing: true}) : undefined}
+					replay={current.options === initialSession ? initialReplay : undefined}
+					recordFile={recordFile}
+					quiz={quiz}
+					isActive={!inbox}
+					onInbox={lab && current.options.label?.startsWith('lab:') ? () => openInbox(current) : undefined}
+				/>
+			</Box>
+			{inbox}
+		</Box>
+	);
+
 	switch (screen.name) {
 		case 'target':
 			return (
@@ -103,6 +145,7 @@ export function App({initialSession, initialCompare, labSession, remoteSession, 
 						isActive={!screen.choosing}
 						onQuit={() => quit(0)}
 						onCompare={() => setScreen({name: 'ports', choosing: true})}
+						onInbox={lab ? () => openInbox({name: 'ports'}) : undefined}
 						onProbe={() => {
 							probeTargets()
 								.then(targets => setScreen({name: 'probe', targets}))
@@ -142,16 +185,10 @@ export function App({initialSession, initialCompare, labSession, remoteSession, 
 				/>
 			);
 		case 'session':
-			return (
-				<SessionScreen
-					key={`${screen.options.host}:${screen.options.port}`}
-					options={screen.options}
-					columns={columns}
-					rows={rows}
-					onQuit={() => quit(0)}
-					onBack={screen.fromPicker ? () => setScreen({name: 'ports'}) : () => setScreen({name: 'target'})}
-					onCompare={screen.fromPicker ? () => setScreen({name: 'ports', choosing: true}) : undefined}
-				/>
-			);
+			return renderSession(screen);
+		case 'inbox': {
+			const inbox = <InboxScreen lab={screen.lab} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={() => setScreen(screen.from)} />;
+			return screen.from.name === 'session' ? renderSession(screen.from, inbox) : inbox;
+		}
 	}
 }

@@ -1,9 +1,13 @@
 // The step-through session: transcript, explanation of the selected line, the next
 // bytes, the status line and the keys.
-import React, {useEffect, useMemo} from 'react';
-import {Box, Text, useInput} from 'ink';
+import React, {useEffect, useMemo, useState} from 'react';
+import {Box, Text, useInput, type Key} from 'ink';
+import type {SessionLike} from '../engine/replay.js';
+import {answer, askIfReplied, initialQuiz, quizLine, type QuizState} from './quiz.js';
 import {completeVerb} from '../protocol/commands.js';
 import type {SessionOptions} from '../engine/session.js';
+import type {TranscriptEntry} from '../protocol/transcript.js';
+import {exportAll, saveRecording, stampedName} from '../commands/record.js';
 import {explainEntry} from './explain-lines.js';
 import {ExplainPane} from './explain-pane.js';
 import {HelpOverlay} from './help-overlay.js';
@@ -22,17 +26,35 @@ export type SessionScreenProps = {
 	onBack?: () => void;
 	/** The `c` key: compare ports side by side (lab sessions). */
 	onCompare?: () => void;
+	/** The `i` key: the lab's inbox (lab sessions). */
+	onInbox?: () => void;
+	/** False while another screen (the inbox) is shown over this one: no keys then. */
+	isActive?: boolean;
+	/** Quiz mode from the start (--quiz); z toggles it. */
+	quiz?: boolean;
+	/** Keys a wrapping screen handles first (a lesson's n); true when handled. */
+	extraKeys?: (input: string, key: Key) => boolean;
+	/** A pane shown above the Next pane (a lesson's), and the rows it takes. */
+	sidePane?: React.ReactNode;
+	sidePaneRows?: number;
+	/** Called whenever the session changes (a lesson checks its expectations). */
+	onChange?: (session: SessionLike) => void;
 	/** Start with every step performed (for demos): the `a` key at launch. */
 	autoRun?: boolean;
+	/** Replay these recorded entries instead of talking to a server. */
+	replay?: readonly TranscriptEntry[];
+	/** Where `w` saves the recording (default: a stamped name in the current folder). */
+	recordFile?: string;
 };
 
 /** Rows taken by everything but the transcript: status, Next pane, footer, borders. */
 const chromeRows = 10;
 
-export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare, autoRun}: SessionScreenProps) {
-	const controls = useSession(options);
+export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare, onInbox, isActive = true, autoRun, replay, recordFile, quiz: quizAtStart, extraKeys, sidePane, sidePaneRows = 0, onChange}: SessionScreenProps) {
+	const controls = useSession(options, replay);
+	const [quiz, setQuiz] = useState<QuizState>(() => ({...initialQuiz, on: quizAtStart ?? false}));
 	const {session, view, dispatch, revision} = controls;
-	const transcriptHeight = Math.max(3, rows - chromeRows);
+	const transcriptHeight = Math.max(3, rows - chromeRows - sidePaneRows);
 	const transcriptWidth = Math.max(30, Math.floor(columns * 0.6) - 2);
 	const explainWidth = Math.max(20, columns - transcriptWidth - 4);
 
@@ -48,9 +70,15 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 
 	// `revision` changes whenever the session does; the preview depends on its state.
 	const preview = useMemo(() => session.peek(), [session, revision, view.busy]);
-	const selected = view.cursor >= 0 ? session.entries[view.cursor] : undefined;
+	// A reply held back by the quiz is not explained before it is revealed.
+	const selected = view.cursor >= 0 && (quiz.hideFrom === undefined || view.cursor < quiz.hideFrom) ? session.entries[view.cursor] : undefined;
 	const explanation = useMemo(() => explainEntry(selected, session.entries), [selected, session, revision]);
 	const completions = view.mode === 'manual' ? completeVerb(view.input.trim().split(' ')[0] ?? '') : [];
+
+	useEffect(() => {
+		onChange?.(controls.session);
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [controls.revision, controls.session]);
 
 	useInput((input, key) => {
 		// Ctrl-C quits from anywhere, overlays and text inputs included.
@@ -73,10 +101,29 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 			return;
 		}
 
+		// A quiz question waits for its answer: 2–5 reveal the reply, q still quits.
+		if (quiz.hideFrom !== undefined) {
+			if (/^[2-5]$/.test(input)) setQuiz(q => answer(q, Number(input)));
+			else if (input === 'q') onQuit(session.exitCode);
+			return;
+		}
+
+		if (input === 'z') {
+			setQuiz(q => ({...q, on: !q.on, last: undefined}));
+			return;
+		}
+
+		if (extraKeys?.(input, key)) return;
 		const command = commandFor(input, key);
 		switch (command) {
 			case 'send':
-				if (!view.busy && !session.done) void controls.send();
+				if (!view.busy && !session.done) {
+					const before = session.entries.length;
+					void controls.send().then(() => {
+						if (quiz.on) setQuiz(q => askIfReplied(q, session.entries, before));
+					});
+				}
+
 				break;
 			case 'edit':
 				if (preview.editable && !view.busy) dispatch({type: 'open', mode: 'edit', input: preview.lines[0] ?? ''});
@@ -121,6 +168,22 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 			case 'back':
 				if (onBack) onBack();
 				break;
+			case 'save':
+				void saveRecording(recordFile ?? `${stampedName(session)}.jsonl`, session).then(
+					file => dispatch({type: 'notice', text: `Saved the recording (secrets masked) to ${file}; replay it with smtp-tui replay ${file}`}),
+					(error: Error) => dispatch({type: 'notice', text: `Could not save the recording: ${error.message}`}),
+				);
+				break;
+			case 'export':
+				void exportAll(stampedName(session), session).then(
+					folder => dispatch({type: 'notice', text: `Exported transcript.txt, .md, .jsonl, sequence.mmd, swaks.sh and openssl.sh to ${folder}/`}),
+					(error: Error) => dispatch({type: 'notice', text: `Could not export: ${error.message}`}),
+				);
+				break;
+			case 'inbox':
+				if (onInbox) onInbox();
+				else dispatch({type: 'notice', text: 'The inbox holds what the embedded lab accepted; this session talks to another server.'});
+				break;
 			case 'compare':
 				if (onCompare) onCompare();
 				else dispatch({type: 'notice', text: 'Compare runs on the lab from the port picker, or as `smtp-tui compare --host H` for a server.'});
@@ -131,7 +194,7 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 			case undefined:
 				break;
 		}
-	});
+	}, {isActive});
 
 	const submit = (value: string) => {
 		const mode = view.mode;
@@ -146,10 +209,12 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 			<StatusBar session={session} width={columns} lastStepMs={controls.lastStepMs} />
 			{overlay ?? (
 				<Box>
-					<TranscriptPane entries={session.entries} view={view} width={transcriptWidth} />
+					<TranscriptPane entries={quiz.hideFrom === undefined ? session.entries : session.entries.slice(0, quiz.hideFrom)} view={view} width={transcriptWidth} />
 					<ExplainPane lines={explanation} width={explainWidth} height={transcriptHeight} />
 				</Box>
 			)}
+			{sidePane}
+			{quiz.on ? <Text color="magenta" wrap="truncate">{fit(quizLine(quiz, session.done), columns)}</Text> : null}
 			<NextPane
 				preview={preview}
 				view={view}

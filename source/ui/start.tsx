@@ -3,16 +3,25 @@
 import React from 'react';
 import {render} from 'ink';
 import {buildScenario, type CompareFlags} from '../commands/compare.js';
-import {labCertificate, resolveTarget, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
+import {labConfig, resolveTarget, saveDirectory, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
 import type {CompareScenario} from '../engine/compare.js';
+import type {TranscriptEntry} from '../protocol/transcript.js';
+import type {Recording} from '../export/recording.js';
+import {replayOptions} from '../commands/replay.js';
 import type {ProbeTarget} from '../engine/probe.js';
 import {buildProbeTargets, parsePortList} from '../commands/probe.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
+import {attachSaveDir, type SaveDirHandle} from '../lab/save.js';
 import {App} from './app.js';
+import {Dashboard} from './dashboard.js';
+import {LessonLauncher} from './lesson-launcher.js';
+import type {Lesson, LessonPort} from '../lessons/lesson.js';
+import {parseFault} from '../lab/faults.js';
+import type {AttackName} from '../lab/attacks.js';
 import type {RemoteAnswers} from './target-screen.js';
 
-type Launch = {initialSession?: SessionOptions; initialCompare?: {scenario: CompareScenario; target: string}};
+type Launch = {initialSession?: SessionOptions; initialCompare?: {scenario: CompareScenario; target: string}; initialReplay?: readonly TranscriptEntry[]};
 
 /** The TUI from the first screen, or straight into a session when flags name a target. */
 export async function startTui(flags: TargetFlags, environment: TargetEnvironment): Promise<number> {
@@ -23,6 +32,46 @@ export async function startTui(flags: TargetFlags, environment: TargetEnvironmen
 		for (const warning of target.warnings) process.stderr.write(`smtp-tui: warning: ${warning}\n`);
 		return {initialSession: target.options};
 	});
+}
+
+/** `smtp-tui replay FILE` on a terminal: the recording in the session screen. */
+export async function startReplayTui(recording: Recording): Promise<number> {
+	return launch({}, {env: {}, startLab: async () => {
+		throw new Error('a replay never starts the lab');
+	}}, async () => ({initialSession: replayOptions(recording), initialReplay: recording.entries}));
+}
+
+/** `smtp-tui lesson NAME`: the lesson screen on a lab started with the lesson's faults. */
+export async function startLessonTui(lesson: Lesson, flags: TargetFlags, environment: TargetEnvironment): Promise<number> {
+	const config = {faults: (lesson.faults ?? []).map(spec => parseFault(spec)), attacks: lesson.attacks as AttackName[] | undefined};
+	let labPromise: Promise<Lab> | undefined;
+	const labEnvironment: TargetEnvironment = {...environment, startLab: async () => (labPromise ??= environment.startLab([25, 465, 587, 2525], config))};
+	const labSession = async (port: LessonPort) => (await resolveTarget({host: undefined, lab: true, port: String(port)}, labEnvironment)).options;
+	let exitCode = 0;
+	const instance = render(<LessonLauncher lesson={lesson} labSession={labSession} quiz={flags.quiz} onExit={code => {
+		exitCode = code;
+	}} />, {exitOnCtrlC: false});
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		instance.cleanup();
+		if (labPromise) await (await labPromise).close();
+	}
+
+	return exitCode;
+}
+
+/** `smtp-tui lab` on a terminal: the classroom dashboard until q. */
+export async function startDashboard(lab: Lab, caOut: string | undefined): Promise<number> {
+	const instance = render(<Dashboard lab={lab} caOut={caOut} onExit={() => undefined} />, {exitOnCtrlC: false});
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		instance.cleanup();
+		await lab.close();
+	}
+
+	return 0;
 }
 
 /** `smtp-tui compare` on a terminal: straight into the comparison. */
@@ -43,10 +92,18 @@ type Builders = {
 };
 
 async function launch(flags: TargetFlags, environment: TargetEnvironment, first: (builders: Builders) => Promise<Launch>): Promise<number> {
+	// --save-dir: checked before anything starts (a bad folder is a usage error, exit 2).
+	const saveDir = await saveDirectory(flags);
+	const saveErrors: string[] = [];
+	let saving: SaveDirHandle | undefined;
 	let labPromise: Promise<Lab> | undefined;
 	// One lab for the whole TUI, all four ports, started on first use.
 	const sharedLab = async () => {
-		labPromise ??= environment.startLab([25, 465, 587, 2525], labCertificate(flags));
+		labPromise ??= environment.startLab([25, 465, 587, 2525], labConfig(flags)).then(lab => {
+			// Attached before anyone gets the lab, so no message can arrive unsaved.
+			if (saveDir) saving = attachSaveDir(lab, saveDir, message => saveErrors.push(message));
+			return lab;
+		});
 		return labPromise;
 	};
 
@@ -75,14 +132,18 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 
 	let exitCode = 0;
 	try {
-		const {initialSession, initialCompare} = await first(builders);
+		const {initialSession, initialCompare, initialReplay} = await first(builders);
 		const instance = render(
 			<App
 				initialSession={initialSession}
 				initialCompare={initialCompare}
+				initialReplay={initialReplay}
+				quiz={flags.quiz}
+				recordFile={flags.record}
 				labSession={builders.labSession}
 				compareScenario={builders.compareScenario}
 				probeTargets={builders.probeTargets}
+				lab={sharedLab}
 				remoteSession={remoteSession}
 				onExit={code => {
 					exitCode = code;
@@ -96,8 +157,16 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 			instance.cleanup();
 		}
 	} finally {
-		if (labPromise) await (await labPromise).close();
+		try {
+			if (labPromise) await (await labPromise).close();
+		} finally {
+			// After close() no message can be accepted any more; this waits for every save
+			// started until then (each began before its 250 was sent).
+			await saving?.flush();
+		}
 	}
 
-	return exitCode;
+	// The screen is gone now: say what could not be saved, where it can be read.
+	for (const message of saveErrors) process.stderr.write(`smtp-tui: ${message}\n`);
+	return saveErrors.length > 0 && exitCode === 0 ? 2 : exitCode;
 }

@@ -1,17 +1,17 @@
 // The status line: target, TLS and AUTH state, step count and timing.
 import React from 'react';
 import {Box, Text} from 'ink';
-import type {Session} from '../engine/session.js';
+import type {SessionLike} from '../engine/replay.js';
 import {profileFor} from '../engine/profiles.js';
 import {fit} from './transcript-pane.js';
 
 export type StatusBarProps = {
-	session: Session;
+	session: SessionLike;
 	width: number;
 	lastStepMs?: number;
 };
 
-export function statusText(session: Session, lastStepMs?: number): string {
+export function statusText(session: SessionLike, lastStepMs?: number): string {
 	const o = session.options;
 	const port = o.profilePort ?? o.port;
 	const profile = profileFor(port);

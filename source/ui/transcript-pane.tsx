@@ -54,7 +54,8 @@ export function fit(text: string, width: number): string {
 export function TranscriptPane({entries, view, width}: TranscriptPaneProps) {
 	const {from, to} = visibleRange(view);
 	const rows: React.ReactNode[] = [];
-	for (let index = from; index < to; index++) {
+	// Fewer entries than the view counts when some are held back (quiz mode).
+	for (let index = from; index < Math.min(to, entries.length); index++) {
 		const entry = entries[index]!;
 		const selected = index === view.cursor;
 		const text = fit(safeText(entry.text), width - 4);

@@ -2,10 +2,12 @@
 // reads them windowed), and performs steps without overlapping them.
 import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
 import {Session, type SessionOptions} from '../engine/session.js';
+import {ReplaySession, type SessionLike} from '../engine/replay.js';
+import type {TranscriptEntry} from '../protocol/transcript.js';
 import {initialViewState, viewReducer, type ViewAction, type ViewState} from './session-view-state.js';
 
 export type SessionControls = {
-	session: Session;
+	session: SessionLike;
 	view: ViewState;
 	dispatch: (action: ViewAction) => void;
 	/** Bumps whenever the session changes, so memoised views refresh. */
@@ -19,8 +21,13 @@ export type SessionControls = {
 	lastStepMs?: number;
 };
 
-export function useSession(options: SessionOptions): SessionControls {
-	const [session, setSession] = useState(() => new Session(options));
+/** A live session, or a recording replayed through the same screen. */
+function create(options: SessionOptions, replay?: readonly TranscriptEntry[]): SessionLike {
+	return replay ? new ReplaySession(options, replay) : new Session(options);
+}
+
+export function useSession(options: SessionOptions, replay?: readonly TranscriptEntry[]): SessionControls {
+	const [session, setSession] = useState(() => create(options, replay));
 	const [view, dispatch] = useReducer(viewReducer, initialViewState);
 	const [revision, setRevision] = useState(0);
 	const [lastStepMs, setLastStepMs] = useState<number>();
@@ -68,6 +75,12 @@ export function useSession(options: SessionOptions): SessionControls {
 
 	const runAll = useCallback(async () => {
 		await perform(async () => {
+			// A recording plays at its recorded speed; a live session goes as fast as it can.
+			if (session instanceof ReplaySession) {
+				await session.play();
+				return;
+			}
+
 			while (!session.done) {
 				const before = session.entries.length;
 				const outcome = await session.step();
@@ -92,8 +105,8 @@ export function useSession(options: SessionOptions): SessionControls {
 	const restart = useCallback(() => {
 		if (busy.current) return;
 		dispatch({type: 'reset'});
-		setSession(new Session(options));
-	}, [options]);
+		setSession(create(options, replay));
+	}, [options, replay]);
 
 	return {session, view, dispatch, revision, send, skip, runAll, manual, restart, lastStepMs};
 }

@@ -33,7 +33,7 @@ export type Terminal = {
 	select: (label: string) => Promise<void>;
 };
 
-export function spawnTui(args: string[] = [], options: {columns?: number; rows?: number; env?: Record<string, string>} = {}): Terminal {
+export function spawnTui(args: string[] = [], options: {columns?: number; rows?: number; env?: Record<string, string>; cwd?: string} = {}): Terminal {
 	const columns = options.columns ?? 120;
 	const rows = options.rows ?? 40;
 	const env: Record<string, string> = {};
@@ -44,7 +44,7 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 
 	Object.assign(env, {TERM: 'xterm-256color'}, options.env);
 	const term = new xterm.Terminal({cols: columns, rows, allowProposedApi: true});
-	const child = pty.spawn(process.execPath, [cliPath, ...args], {name: 'xterm-256color', cols: columns, rows, env});
+	const child = pty.spawn(process.execPath, [cliPath, ...args], {name: 'xterm-256color', cols: columns, rows, env, cwd: options.cwd});
 	let raw = '';
 	child.onData(data => {
 		raw += data;

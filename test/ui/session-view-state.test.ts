@@ -280,6 +280,10 @@ const bindings: Array<[string, string, Partial<Key>, SessionCommand]> = [
 	['G', 'G', {shift: true}, 'end'],
 	['b', 'b', {}, 'back'],
 	['c', 'c', {}, 'compare'],
+	['i', 'i', {}, 'inbox'],
+	['w', 'w', {}, 'save'],
+	['x', 'x', {}, 'export'],
+	['z', 'z', {}, 'quiz'],
 	['?', '?', {}, 'help'],
 	['q', 'q', {}, 'quit'],
 	['Ctrl-C', 'c', {ctrl: true}, 'quit'],
@@ -298,7 +302,7 @@ test('commandFor: the table above covers every command in the keymap', () => {
 
 test('commandFor: unbound keys map to nothing', () => {
 	const unbound: Array<[string, Partial<Key>]> = [
-		['x', {}],
+		['y', {}],
 		['d', {}],
 		['Q', {shift: true}],
 		['1', {}],

@@ -1,0 +1,134 @@
+// `smtp-tui lab`: the lab as a classroom server. Headless; a live dashboard on a terminal,
+// one log line per event otherwise. Students point their smtp-tui at it with --lab-ca.
+import {readFile, writeFile} from 'node:fs/promises';
+import net from 'node:net';
+import type {Lab, LabEvent, LabLimits, LabPort, LabUser} from '../lab/index.js';
+import {safeText} from '../protocol/safe-text.js';
+import {parsePortList} from './probe.js';
+import {labConfig, labPortList, UsageError, type LabConfig, type TargetFlags} from './target.js';
+
+export type ClassroomFlags = TargetFlags & {
+	listen?: string;
+	ports?: string;
+	basePort?: string;
+	users?: string;
+	caOut?: string;
+	maxClients?: string;
+	maxPerIp?: string;
+	maxMessageSize?: string;
+	idleTimeout?: string;
+};
+
+export type ClassroomOptions = {
+	host: string;
+	ports: Record<LabPort, number>;
+	users?: LabUser[];
+	limits: LabLimits;
+	config: LabConfig;
+	caOut?: string;
+};
+
+/** Usual ports are privileged; by default the classroom lab listens on 10000 + the port. */
+export const defaultBasePort = 10_000;
+
+function whole(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+	if (value === undefined) return undefined;
+	if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not "${value}".`);
+	return Number(value);
+}
+
+/** Reads "user:password" lines (# comments and blank lines skipped). */
+export async function readUsers(file: string, domain = 'lab.test'): Promise<LabUser[]> {
+	let text: string;
+	try {
+		text = await readFile(file, 'utf8');
+	} catch (error) {
+		throw new UsageError(`Cannot read the users file "${file}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message}.`);
+	}
+
+	const users: LabUser[] = [];
+	text.split(/\r?\n/).forEach((raw, index) => {
+		const line = raw.trim();
+		if (line === '' || line.startsWith('#')) return;
+		const colon = line.indexOf(':');
+		if (colon <= 0 || colon === line.length - 1) throw new UsageError(`Line ${index + 1} of "${file}" is not user:password.`);
+		const user = line.slice(0, colon);
+		users.push({user, password: line.slice(colon + 1), address: user.includes('@') ? user : `${user}@${domain}`});
+	});
+	if (users.length === 0) throw new UsageError(`The users file "${file}" lists nobody.`);
+	return users;
+}
+
+export async function classroomOptions(flags: ClassroomFlags): Promise<ClassroomOptions> {
+	const host = flags.listen ?? '127.0.0.1';
+	if (!net.isIP(host)) throw new UsageError(`--listen takes an IP address (127.0.0.1, 0.0.0.0, ::), not "${host}".`);
+	if (flags.ports && flags.basePort) throw new UsageError('Choose one of --ports and --base-port, not both.');
+	const base = whole(flags.basePort, '--base-port', 1, 62_000) ?? defaultBasePort;
+	const mapping = flags.ports ? parsePortList(flags.ports, labPortList) : labPortList.map(port => ({port, connect: base + port}));
+	const ports = {} as Record<LabPort, number>;
+	for (const {port, connect} of mapping) {
+		if (!labPortList.includes(port as LabPort)) throw new UsageError(`--ports maps the lab's ports (25, 465, 587, 2525), not ${port}.`);
+		ports[port as LabPort] = connect;
+	}
+
+	const idle = whole(flags.idleTimeout, '--idle-timeout', 1, 3600);
+	return {
+		host,
+		ports,
+		users: flags.users ? await readUsers(flags.users) : undefined,
+		limits: {
+			maxClients: whole(flags.maxClients, '--max-clients', 1, 100_000),
+			maxClientsPerIp: whole(flags.maxPerIp, '--max-per-ip', 1, 100_000),
+			maxMessageBytes: whole(flags.maxMessageSize, '--max-message-size', 1000, 1_000_000_000),
+			idleTimeoutMs: idle === undefined ? undefined : idle * 1000,
+		},
+		config: labConfig({...flags, host: undefined}),
+		caOut: flags.caOut,
+	};
+}
+
+export async function startClassroom(options: ClassroomOptions): Promise<Lab> {
+	const {startLab} = await import('../lab/index.js');
+	const limits = Object.fromEntries(Object.entries(options.limits).filter(([, v]) => v !== undefined)) as LabLimits;
+	const lab = await startLab({host: options.host, ports: options.ports, users: options.users, limits, ...options.config});
+	if (options.caOut) {
+		try {
+			await writeFile(options.caOut, lab.ca);
+		} catch (error) {
+			await lab.close();
+			throw new UsageError(`Cannot write the CA to "${options.caOut}": ${(error as Error).message}.`);
+		}
+	}
+
+	return lab;
+}
+
+/** What the instructor reads first: where the lab listens and how students connect. */
+export function classroomIntro(lab: Lab, caOut?: string): string[] {
+	const ports = labPortList.filter(p => lab.ports[p]).map(p => `${p}→${lab.ports[p]}`).join(', ');
+	const reach = lab.host === '0.0.0.0' || lab.host === '::' ? 'THIS-MACHINE' : lab.host.includes(':') ? `[${lab.host}]` : lab.host;
+	return [
+		`lab: listening on ${lab.host}: ${ports} (domain ${lab.domain}; never relays mail outward)`,
+		`lab: accounts: ${lab.users.map(u => u.user).join(', ')}`,
+		caOut ? `lab: CA certificate written to ${caOut}` : 'lab: no CA file written (--ca-out FILE gives students the CA to trust)',
+		`lab: students: smtp-tui --host ${reach} --port ${lab.ports[587] ?? ''} --lab-ca ${caOut ?? 'ca.pem'} --to bob@${lab.domain}`,
+		...lab.faults.map(f => `lab: fault ${f.name}${f.value === undefined ? '' : `=${f.value}`} on ${f.ports === 'all' ? 'all ports' : f.ports.join(',')}`),
+		...lab.attacks.map(a => `lab: DELIBERATELY VULNERABLE personality on: ${a}`),
+	];
+}
+
+export function eventLine(event: LabEvent): string {
+	return `lab: ${event.type} ${event.port} ${event.ip}${event.detail ? ` ${safeText(event.detail)}` : ''}`;
+}
+
+/** Without a terminal: log lines until a signal stops the lab. */
+export async function runClassroomLog(lab: Lab, caOut: string | undefined, write: (line: string) => void, stopped: Promise<void>): Promise<number> {
+	for (const line of classroomIntro(lab, caOut)) write(line);
+	const unsubscribe = lab.onEvent(event => write(eventLine(event)));
+	await stopped;
+	unsubscribe();
+	const stats = lab.stats();
+	write(`lab: stopped after ${stats.sessionsTotal} sessions and ${stats.messages} messages`);
+	await lab.close();
+	return 0;
+}

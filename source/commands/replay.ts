@@ -1,0 +1,52 @@
+// `smtp-tui replay FILE` and `smtp-tui export FILE --format F`: recordings read back.
+import {readFile} from 'node:fs/promises';
+import type {SessionOptions} from '../engine/session.js';
+import {parseRecording, RecordingError, type Recording} from '../export/recording.js';
+import {exportFormats, renderExport, type ExportFormat} from './record.js';
+import {UsageError} from './target.js';
+
+export async function readRecording(file: string | undefined): Promise<Recording> {
+	if (!file) throw new UsageError('Name the recording: smtp-tui replay FILE (made with --record FILE or w in the TUI).');
+	let text: string;
+	try {
+		text = await readFile(file, 'utf8');
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new UsageError(`Cannot read the recording "${file}": ${code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message}.`);
+	}
+
+	try {
+		return parseRecording(text);
+	} catch (error) {
+		if (error instanceof RecordingError) throw new UsageError(`${file}: ${error.message}`);
+		throw error;
+	}
+}
+
+/** Session options that describe a recording (nothing connects with them). */
+export function replayOptions(recording: Recording): SessionOptions {
+	const h = recording.header;
+	return {
+		host: h.host,
+		port: h.port,
+		profilePort: h.profilePort,
+		tls: (['auto', 'starttls', 'implicit', 'none'].includes(h.tls) ? h.tls : 'auto') as SessionOptions['tls'],
+		tlsOptions: {insecure: false},
+		ehlo: h.ehlo,
+		from: h.from,
+		to: h.to,
+		credentials: h.user ? {user: h.user} : undefined,
+		label: `replay of ${h.label}`,
+	};
+}
+
+export function parseFormat(value: string | undefined): ExportFormat {
+	const format = (value ?? 'text').toLowerCase();
+	if (!(exportFormats as string[]).includes(format)) throw new UsageError(`--format must be one of ${exportFormats.join(', ')}, not "${value}".`);
+	return format as ExportFormat;
+}
+
+export async function runExport(file: string | undefined, format: string | undefined): Promise<string> {
+	const chosen = parseFormat(format);
+	return renderExport(await readRecording(file), chosen);
+}

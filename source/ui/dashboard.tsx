@@ -1,0 +1,56 @@
+// The classroom dashboard: who is connected, sessions, messages, faults hit, per port,
+// and the latest events, refreshed twice a second.
+import React, {useEffect, useState} from 'react';
+import {Box, Text, useApp, useInput} from 'ink';
+import type {Lab, LabEvent} from '../lab/index.js';
+import {classroomIntro, eventLine} from '../commands/lab.js';
+import {labPortList} from '../commands/target.js';
+import {fit} from './transcript-pane.js';
+import {useTerminalSize} from './use-terminal-size.js';
+
+const shownEvents = 12;
+
+export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExit: () => void}) {
+	const {exit} = useApp();
+	const {columns} = useTerminalSize();
+	const [stats, setStats] = useState(() => lab.stats());
+	const [events, setEvents] = useState<LabEvent[]>([]);
+	useEffect(() => {
+		const timer = setInterval(() => setStats(lab.stats()), 500);
+		const unsubscribe = lab.onEvent(event => setEvents(previous => [...previous.slice(-(shownEvents - 1)), event]));
+		return () => {
+			clearInterval(timer);
+			unsubscribe();
+		};
+	}, [lab]);
+	useInput((input, key) => {
+		if (input === 'q' || (key.ctrl && input === 'c')) {
+			onExit();
+			exit();
+		}
+	});
+
+	const faults = Object.entries(stats.faultsHit).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(' · ') || 'none';
+	return (
+		<Box flexDirection="column" width={columns}>
+			<Text bold>smtp-tui lab · classroom server · {stats.connectionsNow} connected · {stats.sessionsTotal} sessions · {stats.messages} messages</Text>
+			{classroomIntro(lab, caOut).map(line => <Text key={line} dimColor wrap="truncate">{fit(line.replace(/^lab: /, ''), columns)}</Text>)}
+			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+				<Text bold>{'port'.padEnd(8)}{'listens on'.padEnd(14)}{'connected'.padEnd(12)}{'sessions'.padEnd(12)}messages</Text>
+				{labPortList.filter(port => lab.ports[port]).map(port => {
+					const p = stats.perPort[port];
+					return <Text key={port}>{String(port).padEnd(8)}{String(lab.ports[port]).padEnd(14)}{String(p.connectionsNow).padEnd(12)}{String(p.sessions).padEnd(12)}{p.messages}</Text>;
+				})}
+				<Text>faults hit: {faults}</Text>
+			</Box>
+			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+				<Text bold>Latest events</Text>
+				{events.length === 0 ? <Text dimColor>Nothing yet: waiting for students.</Text> : events.map((event, index) => (
+					// eslint-disable-next-line react/no-array-index-key
+					<Text key={index} wrap="truncate">{fit(eventLine(event).replace(/^lab: /, ''), columns - 4)}</Text>
+				))}
+			</Box>
+			<Text dimColor>q stop the lab</Text>
+		</Box>
+	);
+}

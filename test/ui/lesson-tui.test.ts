@@ -1,0 +1,72 @@
+// A lesson in the real TUI, and quiz mode: the student's view, key by key.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {keys, spawnTui} from '../support/pty.js';
+
+test('smtp-tui lesson starttls: each step explained once it happens, n moves on, the lesson completes', {timeout: 90_000}, async () => {
+	const tui = spawnTui(['lesson', 'starttls']);
+	try {
+		await tui.waitFor('step 1 of 3');
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press(keys.enter);
+		await tui.waitFor('220 mx.lab.test');
+		assert.ok(!tui.screen().includes('✓'), 'not explained before it happened');
+		await tui.press(keys.enter);
+		await tui.waitFor('✓ Before TLS the server lists STARTTLS and no AUTH');
+		await tui.press('n');
+		await tui.waitFor('step 2 of 3');
+		await tui.press(keys.enter); // STARTTLS
+		await tui.waitFor('✓ 220 means: start the handshake now');
+		await tui.press('n');
+		await tui.waitFor('step 3 of 3');
+		await tui.press(keys.enter); // EHLO again
+		await tui.waitFor('✓ After STARTTLS both sides forget everything');
+		await tui.press('n');
+		await tui.waitFor('Lesson complete');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('a lesson that changes ports starts a new session on the next port', {timeout: 90_000}, async () => {
+	const tui = spawnTui(['lesson', '1']);
+	try {
+		await tui.waitFor('Port 25: Port 25: press enter');
+		await tui.press(keys.enter);
+		await tui.waitFor('✓ Port 25 is where mail servers');
+		await tui.press('n');
+		const screen = await tui.waitFor('lab:465 submission, implicit TLS · not connected');
+		assert.match(screen, /step 2 of 4/);
+		await tui.press(keys.enter);
+		await tui.waitFor('✓ On 465 the TLS handshake came before any SMTP');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('quiz mode: the reply is held back until the student predicts its class; the score adds up', {timeout: 60_000}, async () => {
+	const tui = spawnTui(['--port', '25', '--quiz']);
+	try {
+		await tui.waitFor('quiz 0/0');
+		await tui.press(keys.enter); // connect: the banner is held back
+		let screen = await tui.waitFor('What will the server answer?');
+		assert.ok(!screen.includes('220 mx.lab.test'), 'the banner is hidden until the answer');
+		await tui.press('2');
+		screen = await tui.waitFor('Right: 220 is 2xx, success.');
+		assert.match(screen, /S {2}220 mx\.lab\.test ESMTP smtp-tui lab/);
+		assert.match(screen, /quiz 1\/1/);
+		await tui.press(keys.enter); // EHLO
+		await tui.waitFor('What will the server answer?');
+		await tui.press('5');
+		screen = await tui.waitFor('Not quite: it was 250, 2xx (success); you said 5xx.');
+		assert.match(screen, /quiz 1\/2/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
