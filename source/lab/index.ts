@@ -83,6 +83,8 @@ export type Lab = {
 	inbox: CapturedMessage[];
 	/** The faults in force, as given. */
 	faults: Fault[];
+	/** Replaces the faults in force, from the next command on (the TUI's fault menu). */
+	setFaults(faults: Fault[]): void;
 	/** The attack personalities switched on (none: the safe lab). */
 	attacks: AttackName[];
 	/** The limits in force, defaults filled in. */
@@ -191,6 +193,17 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		faults,
 		attacks,
 		limits,
+		setFaults(next) {
+			// Every port's policy reads its PortFaults object live: change it in place.
+			const resolved = resolveFaults(next);
+			for (const port of labPorts) {
+				const target = faultsPerPort[port] as Record<string, unknown>;
+				for (const key of Object.keys(target)) delete target[key];
+				Object.assign(target, resolved[port]);
+			}
+
+			faults.splice(0, faults.length, ...next);
+		},
 		stats() {
 			return monitor.stats();
 		},

@@ -7,6 +7,7 @@ import type {SessionOptions} from '../engine/session.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {CompareScreen} from './compare-screen.js';
 import {PortMultiSelect} from './port-multi-select.js';
+import {FaultMenu} from './fault-menu.js';
 import {ProbeScreen} from './probe-screen.js';
 import {InboxScreen} from './inbox-screen.js';
 import type {ProbeTarget} from '../engine/probe.js';
@@ -49,7 +50,8 @@ type Screen =
 	| {name: 'session'; options: SessionOptions; fromPicker: boolean}
 	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean}
 	| {name: 'probe'; targets: ProbeTarget[]}
-	| {name: 'inbox'; lab: Lab; from: Screen};
+	| {name: 'inbox'; lab: Lab; from: Screen}
+	| {name: 'faults'; lab: Lab};
 
 type SessionState = Extract<Screen, {name: 'session'}>;
 
@@ -146,6 +148,11 @@ export function App({initialSession, initialCompare, initialReplay, recordFile, 
 						onQuit={() => quit(0)}
 						onCompare={() => setScreen({name: 'ports', choosing: true})}
 						onInbox={lab ? () => openInbox({name: 'ports'}) : undefined}
+						onFaults={lab ? () => {
+							lab()
+								.then(started => setScreen({name: 'faults', lab: started}))
+								.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
+						} : undefined}
 						onProbe={() => {
 							probeTargets()
 								.then(targets => setScreen({name: 'probe', targets}))
@@ -186,6 +193,8 @@ export function App({initialSession, initialCompare, initialReplay, recordFile, 
 			);
 		case 'session':
 			return renderSession(screen);
+		case 'faults':
+			return <FaultMenu lab={screen.lab} columns={columns} onBack={() => setScreen({name: 'ports'})} onQuit={() => quit(0)} />;
 		case 'inbox': {
 			const inbox = <InboxScreen lab={screen.lab} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={() => setScreen(screen.from)} />;
 			return screen.from.name === 'session' ? renderSession(screen.from, inbox) : inbox;

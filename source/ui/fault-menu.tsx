@@ -1,0 +1,85 @@
+// The fault menu: which lab port fails how, changed live. One row per fault, one column
+// per port; space toggles the fault on the selected port, + and - change its value.
+import React, {useState} from 'react';
+import {Box, Text, useInput} from 'ink';
+import {faultNames, faultText, type Fault, type FaultName, type Lab, type LabPort} from '../lab/index.js';
+import {fit} from './transcript-pane.js';
+
+const ports: LabPort[] = [25, 465, 587, 2525];
+
+export type FaultMenuProps = {lab: Lab; columns: number; onBack: () => void; onQuit: () => void};
+
+type Setting = Partial<Record<LabPort, number | true>>;
+
+/** The lab's faults as a grid: fault → port → value (true when it takes none). */
+function toGrid(faults: Fault[]): Record<FaultName, Setting> {
+	const grid = Object.fromEntries(faultNames.map(name => [name, {}])) as Record<FaultName, Setting>;
+	for (const fault of faults) {
+		for (const port of fault.ports === 'all' ? ports : fault.ports) grid[fault.name][port] = fault.value ?? true;
+	}
+
+	return grid;
+}
+
+function toFaults(grid: Record<FaultName, Setting>): Fault[] {
+	return faultNames.flatMap(name => ports.flatMap(port => {
+		const value = grid[name][port];
+		return value === undefined ? [] : [{name, ports: [port], value: value === true ? undefined : value}];
+	}));
+}
+
+/** Bigger and smaller steps for a fault's value: ×2 and ÷2 keep it a round number. */
+function scaled(value: number, up: boolean): number {
+	return Math.max(1, up ? value * 2 : Math.floor(value / 2));
+}
+
+export function FaultMenu({lab, columns, onBack, onQuit}: FaultMenuProps) {
+	const [grid, setGrid] = useState(() => toGrid(lab.faults));
+	const [cursor, setCursor] = useState({row: 0, column: 2});
+	const apply = (next: Record<FaultName, Setting>) => {
+		setGrid(next);
+		lab.setFaults(toFaults(next));
+	};
+
+	useInput((input, key) => {
+		const name = faultNames[cursor.row]!;
+		const port = ports[cursor.column]!;
+		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
+		else if (key.escape || input === 'b' || key.return) onBack();
+		else if (key.upArrow) setCursor(c => ({...c, row: Math.max(0, c.row - 1)}));
+		else if (key.downArrow) setCursor(c => ({...c, row: Math.min(faultNames.length - 1, c.row + 1)}));
+		else if (key.leftArrow) setCursor(c => ({...c, column: Math.max(0, c.column - 1)}));
+		else if (key.rightArrow) setCursor(c => ({...c, column: Math.min(ports.length - 1, c.column + 1)}));
+		else if (input === ' ') {
+			const current = grid[name][port];
+			const value = current === undefined ? faultText[name].defaultValue ?? true : undefined;
+			apply({...grid, [name]: {...grid[name], [port]: value}});
+		} else if ((input === '+' || input === '-') && typeof grid[name][port] === 'number') {
+			apply({...grid, [name]: {...grid[name], [port]: scaled(grid[name][port] as number, input === '+')}});
+		}
+	});
+
+	const selected = faultNames[cursor.row]!;
+	const text = faultText[selected];
+	return (
+		<Box flexDirection="column" width={columns}>
+			<Text bold>smtp-tui · lab faults (changes apply to the next command on that port)</Text>
+			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+				<Text bold>{'fault'.padEnd(22)}{ports.map(p => String(p).padEnd(10)).join('')}</Text>
+				{faultNames.map((name, row) => (
+					<Text key={name}>
+						{name.padEnd(22)}
+						{ports.map((port, column) => {
+							const value = grid[name][port];
+							const cell = value === undefined ? '·' : value === true ? 'on' : `on ${value}`;
+							return <Text key={port} inverse={row === cursor.row && column === cursor.column} color={value === undefined ? 'gray' : 'yellow'}>{cell.padEnd(9)}</Text>;
+						}).reduce<React.ReactNode[]>((all, cell) => [...all, cell, ' '], [])}
+					</Text>
+				))}
+			</Box>
+			<Text wrap="truncate">{fit(`${selected}: ${text.summary}`, columns)}</Text>
+			<Text wrap="truncate" dimColor>{fit(`reply: ${text.reply}${text.valueMeaning ? ` · value: ${text.valueMeaning}` : ''}`, columns)}</Text>
+			<Text dimColor>↑↓←→ choose  space on/off  + - change the value  enter/esc back  q quit · magic recipients need no setting: greylist@ full@ unknown@ slow@ tempfail@lab.test</Text>
+		</Box>
+	);
+}
