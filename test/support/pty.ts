@@ -29,13 +29,15 @@ export type Terminal = {
 	/** Everything the program wrote, raw, for byte-level checks. */
 	output: () => string;
 	kill: () => void;
+	/** Resizes the terminal, as a person dragging the window would. */
+	resize: (columns: number, rows: number) => void;
 	/** Moves down a select list until `label` is highlighted. */
 	select: (label: string) => Promise<void>;
 };
 
 export function spawnTui(args: string[] = [], options: {columns?: number; rows?: number; env?: Record<string, string>; cwd?: string} = {}): Terminal {
 	const columns = options.columns ?? 120;
-	const rows = options.rows ?? 40;
+	let rows = options.rows ?? 40;
 	const env: Record<string, string> = {};
 	for (const [key, value] of Object.entries(process.env)) {
 		// With CI set, Ink draws nothing until exit.
@@ -102,5 +104,11 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		throw new Error(`"${label}" never became the highlighted item. Screen:\n${screen()}`);
 	};
 
-	return {screen, waitFor, press, type, exited, output: () => raw, kill: () => child.kill(), select};
+	const resize = (newColumns: number, newRows: number) => {
+		child.resize(newColumns, newRows);
+		term.resize(newColumns, newRows);
+		rows = newRows;
+	};
+
+	return {screen, waitFor, press, type, exited, output: () => raw, kill: () => child.kill(), select, resize};
 }

@@ -244,3 +244,21 @@ test('--lab-cert wrong-host --insecure: the TLS panel says in words why the cert
 		tui.kill();
 	}
 });
+
+test('resizing below 80×24 shows the size message; growing again brings the screen back', {timeout: 60_000}, async () => {
+	const tui = spawnTui(['--port', '587']);
+	try {
+		await tui.waitFor('Next: Open a TCP connection');
+		tui.resize(70, 20);
+		await tui.waitFor('Make the terminal at least 80×24 (it is 70×20 now)');
+		tui.resize(100, 30);
+		const screen = await tui.waitFor('Next: Open a TCP connection');
+		assert.ok(!screen.includes('Make the terminal'), 'the message is gone');
+		await tui.press(keys.enter);
+		await tui.waitFor('220 mx.lab.test');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
