@@ -5,9 +5,10 @@ import starttls from './data/3-starttls.json' with {type: 'json'};
 import authDecoded from './data/4-auth-decoded.json' with {type: 'json'};
 import implicitVsStarttls from './data/5-implicit-vs-starttls.json' with {type: 'json'};
 import whenThingsGoWrong from './data/6-when-things-go-wrong.json' with {type: 'json'};
+import attacks from './data/7-attacks.json' with {type: 'json'};
 import type {Lesson} from './lesson.js';
 
-export const lessons: Lesson[] = [fourPorts, relayVsSubmission, starttls, authDecoded, implicitVsStarttls, whenThingsGoWrong] as Lesson[];
+export const lessons: Lesson[] = [fourPorts, relayVsSubmission, starttls, authDecoded, implicitVsStarttls, whenThingsGoWrong, attacks] as Lesson[];
 
 export function findLesson(name: string): Lesson | undefined {
 	const wanted = name.trim().toLowerCase();

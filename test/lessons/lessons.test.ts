@@ -3,7 +3,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {Session, type SessionOptions} from '../../source/engine/session.js';
-import {parseFault, startLab, type Lab, type LabPort} from '../../source/lab/index.js';
+import {parseFault, startLab, type AttackName, type Lab, type LabPort} from '../../source/lab/index.js';
 import {lessons} from '../../source/lessons/index.js';
 import {checkLesson, expectationMet} from '../../source/lessons/lesson.js';
 import {LessonProgress, performAction} from '../../source/lessons/runner.js';
@@ -31,7 +31,7 @@ test('at least six lessons ship, each well-formed', () => {
 
 for (const lesson of lessons) {
 	test(`lesson "${lesson.name}" runs to completion against the lab`, {timeout: 60_000}, async () => {
-		const lab = await startLab({faults: (lesson.faults ?? []).map(spec => parseFault(spec))});
+		const lab = await startLab({faults: (lesson.faults ?? []).map(spec => parseFault(spec)), attacks: lesson.attacks as AttackName[] | undefined});
 		const progress = new LessonProgress(lesson);
 		let session: Session | undefined;
 		let port: LabPort | undefined;
