@@ -25,6 +25,8 @@ const help = `
     $ smtp-tui export FILE --format text|markdown|jsonl|mermaid|swaks|openssl
     $ smtp-tui lab [options]      the lab as a classroom server, with a live dashboard
     $ smtp-tui lesson [NAME]      list the lessons, or run one in the TUI
+    $ smtp-tui journey            one message through submission (587), relay (25) and
+                                  retrieval (POP3 995), step by step, in the lab
     $ smtp-tui presets            list the provider presets
     $ smtp-tui compare [PORT...]  one scenario on several ports side by side
                                   (default 25 465 587 2525; a table when not on a terminal)
@@ -322,6 +324,14 @@ async function main(): Promise<void> {
 			return;
 		}
 
+		case 'journey': {
+			if (!process.stdin.isTTY || !process.stdout.isTTY) fail('the journey runs in the interactive TUI and needs a terminal.', exitCodes.usage);
+			respectNoColor();
+			const {startJourneyTui} = await import('./ui/start.js');
+			process.exitCode = await startJourneyTui();
+			return;
+		}
+
 		case 'presets':
 			process.stdout.write(renderPresets());
 			return;
@@ -338,7 +348,7 @@ async function main(): Promise<void> {
 		}
 
 		default:
-			fail(`unknown command "${mode}" (commands: run, compare, probe, replay, export, lab, lesson, presets; with no command the TUI starts).`, exitCodes.usage);
+			fail(`unknown command "${mode}" (commands: run, compare, probe, replay, export, lab, lesson, journey, presets; with no command the TUI starts).`, exitCodes.usage);
 	}
 }
 

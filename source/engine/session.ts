@@ -54,6 +54,11 @@ export type SessionOptions = {
 	headers?: string[];
 	subject?: string;
 	body?: string;
+	/**
+	 * The exact message to send (as a relaying server hands on what it received), instead of
+	 * one built from subject/headers/body. Sent CRLF-normalised and dot-stuffed, nothing else.
+	 */
+	rawMessage?: string;
 	family?: 4 | 6;
 	localAddress?: string;
 	/** Shown in the status line: "lab:587" or the host. */
@@ -636,7 +641,7 @@ export class Session implements SessionLike {
 	private cachedMessage?: string;
 
 	private message(): string {
-		this.cachedMessage ??= buildMessage({
+		this.cachedMessage ??= this.options.rawMessage ?? buildMessage({
 			from: this.options.from,
 			to: this.options.to,
 			subject: this.options.subject,

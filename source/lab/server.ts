@@ -181,6 +181,9 @@ function receiveMessage(
 			tls: session.secure,
 			user: sessionUser(session),
 			receivedAt: new Date(),
+			helo: session.hostNameAppearsAs || undefined,
+			remoteAddress: ip,
+			transmission: session.transmissionType,
 			raw: Buffer.concat(chunks),
 		});
 		wiring.monitor.messageAccepted(settings.personality.port, ip, id);

@@ -21,6 +21,12 @@ export type CapturedMessage = {
 	/** The authenticated user name, if the client logged in. */
 	user?: string;
 	receivedAt: Date;
+	/** The name the client gave in EHLO/HELO (for a Received: header), if it gave one. */
+	helo?: string;
+	/** The client's IP address. */
+	remoteAddress?: string;
+	/** RFC 3848 protocol for a Received: header's "with" clause, e.g. "ESMTPSA". */
+	transmission?: string;
 	/** The message as received, dot-stuffing undone, without the final `.` line. */
 	raw: Buffer;
 };

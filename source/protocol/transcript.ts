@@ -19,6 +19,16 @@ export type StepKind =
 	| 'quit'
 	| 'manual';
 
+/**
+ * The steps of a POP3 session (engine/pop3.ts). Kept apart from StepKind, whose consumers
+ * (explanations, exit codes, the SMTP plan) are about SMTP only; a transcript entry may carry
+ * either. The POP3 greeting uses 'connect'.
+ */
+export type Pop3StepKind = 'pop-capa' | 'pop-stls' | 'pop-user' | 'pop-pass' | 'pop-stat' | 'pop-list' | 'pop-retr' | 'pop-quit';
+
+/** Any step a transcript entry can belong to: SMTP or POP3. */
+export type TranscriptStep = StepKind | Pop3StepKind;
+
 export type TlsFacts = {
 	protocol: string; // e.g. "TLSv1.3"
 	cipher: string; // e.g. "TLS_AES_256_GCM_SHA384"
@@ -43,7 +53,7 @@ export type TranscriptEntry = {
 	 * already the masked form; the real bytes are never stored.
 	 */
 	text: string;
-	step: StepKind;
+	step: TranscriptStep;
 	/** Index of the step in the session (0 = connect), for grouping. */
 	stepIndex: number;
 	/** Milliseconds since the session started (monotonic clock). */

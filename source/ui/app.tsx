@@ -8,6 +8,8 @@ import type {TranscriptEntry} from '../protocol/transcript.js';
 import {CompareScreen} from './compare-screen.js';
 import {PortMultiSelect} from './port-multi-select.js';
 import {FaultMenu} from './fault-menu.js';
+import {JourneyScreen} from './journey-screen.js';
+import type {JourneyLab} from '../lab/journey.js';
 import {ProbeScreen} from './probe-screen.js';
 import {InboxScreen} from './inbox-screen.js';
 import type {ProbeTarget} from '../engine/probe.js';
@@ -36,6 +38,8 @@ export type AppProps = {
 	/** Where `w` saves a recording. */
 	recordFile?: string;
 	/** Sessions start in quiz mode (--quiz). */
+	/** Starts (once) the two-domain lab of the mail journey (the `j` key). */
+	journeyLab?: () => Promise<JourneyLab>;
 	quiz?: boolean;
 	/** Open a comparison straight away (`smtp-tui compare` on a terminal). */
 	initialCompare?: {scenario: CompareScenario; target: string};
@@ -51,11 +55,12 @@ type Screen =
 	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean}
 	| {name: 'probe'; targets: ProbeTarget[]}
 	| {name: 'inbox'; lab: Lab; from: Screen}
-	| {name: 'faults'; lab: Lab};
+	| {name: 'faults'; lab: Lab}
+	| {name: 'journey'; journey: JourneyLab};
 
 type SessionState = Extract<Screen, {name: 'session'}>;
 
-export function App({initialSession, initialCompare, initialReplay, recordFile, quiz, labSession, remoteSession, compareScenario, probeTargets, onExit, lab}: AppProps) {
+export function App({initialSession, initialCompare, initialReplay, recordFile, quiz, journeyLab, labSession, remoteSession, compareScenario, probeTargets, onExit, lab}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
 	const [screen, setScreen] = useState<Screen>(
@@ -148,6 +153,11 @@ export function App({initialSession, initialCompare, initialReplay, recordFile, 
 						onQuit={() => quit(0)}
 						onCompare={() => setScreen({name: 'ports', choosing: true})}
 						onInbox={lab ? () => openInbox({name: 'ports'}) : undefined}
+						onJourney={journeyLab ? () => {
+							journeyLab()
+								.then(journey => setScreen({name: 'journey', journey}))
+								.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
+						} : undefined}
 						onFaults={lab ? () => {
 							lab()
 								.then(started => setScreen({name: 'faults', lab: started}))
@@ -193,6 +203,8 @@ export function App({initialSession, initialCompare, initialReplay, recordFile, 
 			);
 		case 'session':
 			return renderSession(screen);
+		case 'journey':
+			return <JourneyScreen journey={screen.journey} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={() => setScreen({name: 'ports'})} />;
 		case 'faults':
 			return <FaultMenu lab={screen.lab} columns={columns} onBack={() => setScreen({name: 'ports'})} onQuit={() => quit(0)} />;
 		case 'inbox': {

@@ -19,13 +19,15 @@ export type PortPickerProps = {
 	onInbox?: () => void;
 	/** The `f` key: the lab's fault menu. */
 	onFaults?: () => void;
+	/** The `j` key: the mail journey. */
+	onJourney?: () => void;
 	/** False while another component (the compare port chooser) has the keys. */
 	isActive?: boolean;
 };
 
 export const pickerPorts: LabPort[] = [25, 465, 587, 2525];
 
-export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, onCompare, onProbe, onInbox, onFaults, isActive = true}: PortPickerProps) {
+export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, onCompare, onProbe, onInbox, onFaults, onJourney, isActive = true}: PortPickerProps) {
 	const [highlighted, setHighlighted] = useState<LabPort>(initialPort);
 	useInput((input, key) => {
 		if (input === 'q' || key.escape || (key.ctrl && input === 'c')) onQuit();
@@ -33,6 +35,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 		else if (input === 'p' && onProbe) onProbe();
 		else if (input === 'i' && onInbox) onInbox();
 		else if (input === 'f' && onFaults) onFaults();
+		else if (input === 'j' && onJourney) onJourney();
 	}, {isActive});
 	const items = pickerPorts.map(port => ({label: `${String(port).padEnd(5)} ${portTexts[port].name}`, value: port}));
 	const text = portTexts[highlighted];
@@ -58,7 +61,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 					<Text wrap="wrap" dimColor>{whySeveralPorts}</Text>
 				</Box>
 			</Box>
-			<Text dimColor>↑↓ move  enter open{onCompare ? '  c compare ports side by side' : ''}{onProbe ? '  p probe all ports' : ''}{onInbox ? '  i inbox' : ''}{onFaults ? '  f faults' : ''}  q quit</Text>
+			<Text dimColor>↑↓ move  enter open{onCompare ? '  c compare ports side by side' : ''}{onProbe ? '  p probe all ports' : ''}{onInbox ? '  i inbox' : ''}{onFaults ? '  f faults' : ''}{onJourney ? '  j journey' : ''}  q quit</Text>
 		</Box>
 	);
 }

@@ -15,6 +15,8 @@ import type {Lab, LabPort} from '../lab/index.js';
 import {attachSaveDir, type SaveDirHandle} from '../lab/save.js';
 import {App} from './app.js';
 import {Dashboard} from './dashboard.js';
+import {JourneyLauncher} from './journey-launcher.js';
+import type {JourneyLab} from '../lab/journey.js';
 import {LessonLauncher} from './lesson-launcher.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
 import {parseFault} from '../lab/faults.js';
@@ -59,6 +61,21 @@ export async function startLessonTui(lesson: Lesson, flags: TargetFlags, environ
 	}
 
 	return exitCode;
+}
+
+/** `smtp-tui journey`: one message through submission, relay and retrieval, step by step. */
+export async function startJourneyTui(): Promise<number> {
+	const {startJourneyLab} = await import('../lab/journey.js');
+	const journey = await startJourneyLab({relay: 'manual'});
+	const instance = render(<JourneyLauncher journey={journey} />, {exitOnCtrlC: false});
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		instance.cleanup();
+		await journey.close();
+	}
+
+	return 0;
 }
 
 /** `smtp-tui lab` on a terminal: the classroom dashboard until q. */
@@ -130,6 +147,12 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 		return target.options;
 	};
 
+	let journeyPromise: Promise<JourneyLab> | undefined;
+	const journeyLab = async () => {
+		journeyPromise ??= import('../lab/journey.js').then(async ({startJourneyLab}) => startJourneyLab({relay: 'manual'}));
+		return journeyPromise;
+	};
+
 	let exitCode = 0;
 	try {
 		const {initialSession, initialCompare, initialReplay} = await first(builders);
@@ -139,6 +162,7 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 				initialCompare={initialCompare}
 				initialReplay={initialReplay}
 				quiz={flags.quiz}
+				journeyLab={journeyLab}
 				recordFile={flags.record}
 				labSession={builders.labSession}
 				compareScenario={builders.compareScenario}
@@ -158,6 +182,7 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 		}
 	} finally {
 		try {
+			if (journeyPromise) await (await journeyPromise).close();
 			if (labPromise) await (await labPromise).close();
 		} finally {
 			// After close() no message can be accepted any more; this waits for every save

@@ -46,8 +46,10 @@ export function entryColor(entry: TranscriptEntry): string | undefined {
 	}
 }
 
-export function fit(text: string, width: number): string {
+export function fit(raw: string, width: number): string {
 	if (width <= 1) return '';
+	// A TAB would jump to the terminal's next tab stop and break the box borders.
+	const text = raw.replace(/\t/g, '    ');
 	return text.length > width ? text.slice(0, width - 1) + '…' : text;
 }
 

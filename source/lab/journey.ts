@@ -1,0 +1,445 @@
+// The mail journey: submission → relay → mailbox → retrieval, all on loopback, all real.
+//
+//   alice's client ──587/465/2525──► smtp.sender.test ──25──► mx.receiver.test ──► bob's mailbox
+//                                    (sender lab)              (receiver lab)        │
+//                                                                  bob's client ◄─110/995 (POP3)
+//
+// Two labs, each a startLab() with its own domain, host name, users and CA. A message the
+// sender's provider accepts for a receiver.test address is handed on the way a real MTA does
+// it: the project's own SMTP engine (Session) connects to the receiver's port-25 listener as
+// smtp.sender.test, upgrades with STARTTLS when offered, sends no credentials, and transfers the
+// message with the sender's Received: header in front. That second conversation is kept as a
+// transcript of its own (`relays`). The receiver delivers what its port 25 accepts into
+// mailbox.ts, adding its own Received: header, and serves the mailbox over POP3 (pop3.ts).
+//
+// Layering: the lab otherwise imports only protocol/; the relay hop is, on purpose, the
+// engine's Session, so the transcript of the server-to-server hop is the same kind of thing the
+// user sees for their own session.
+
+import type {Preview, SessionOptions, StepOutcome, Timeouts} from '../engine/session.js';
+import {Session} from '../engine/session.js';
+import type {Pop3SessionOptions} from '../engine/pop3.js';
+import type {TranscriptEntry} from '../protocol/transcript.js';
+import {makeLabCertificates} from './ca.js';
+import type {Lab, LabPort} from './index.js';
+import {startLab} from './index.js';
+import type {StoredMessage} from './mailbox.js';
+import {Mailboxes, formatReceived, receivedFieldsOf} from './mailbox.js';
+import {isLocal} from './personality.js';
+import type {Pop3Event, Pop3Limits, Pop3Port, Pop3Server} from './pop3.js';
+import {startPop3Server} from './pop3.js';
+import type {CapturedMessage, LabUser} from './types.js';
+
+export const journeySenderUsers: LabUser[] = [{user: 'alice', password: 'wonderland', address: 'alice@sender.test'}];
+export const journeyReceiverUsers: LabUser[] = [{user: 'bob', password: 'builder', address: 'bob@receiver.test'}];
+
+/** The sender's submission ports: where a journey starts. */
+export type SubmissionPort = 465 | 587 | 2525;
+export const submissionPorts: SubmissionPort[] = [587, 465, 2525];
+
+export type JourneySide = {
+	/** Mail domain; default 'sender.test' / 'receiver.test'. */
+	domain?: string;
+	/** Server name in banner, EHLO and certificate; default 'smtp.sender.test' / 'mx.receiver.test'. */
+	hostname?: string;
+	users?: LabUser[];
+	/** Listen ports (0 or absent: ephemeral). */
+	ports?: Partial<Record<LabPort, number>>;
+};
+
+export type JourneyOptions = {
+	/** Address every listener binds; default '127.0.0.1'. */
+	host?: string;
+	sender?: JourneySide;
+	receiver?: JourneySide;
+	/** POP3 listen ports (0 or absent: ephemeral). */
+	pop3Ports?: Partial<Record<Pop3Port, number>>;
+	pop3Limits?: Partial<Pop3Limits>;
+	/**
+	 * 'auto' (default): each relay runs to the end on its own, as an MTA's queue would.
+	 * 'manual': each relay waits for its caller to step() it (a TUI teaching the hop line by line).
+	 */
+	relay?: 'auto' | 'manual';
+	/** Per-reply timeouts of the relay's SMTP session; default 30 s each (60 s for the message). */
+	relayTimeouts?: Partial<Timeouts>;
+};
+
+export type RelayState = 'waiting' | 'running' | 'delivered' | 'failed';
+
+/**
+ * One server-to-server hop: the sender's MTA handing a message on to the receiver's port 25.
+ * A thin wrapper over the engine's Session that knows which message it carries and how it ended.
+ */
+export class JourneyRelay {
+	/** The sender's queue ID of the message handed on. */
+	readonly queueId: string;
+	/** The message as the sender's provider accepted it. */
+	readonly message: CapturedMessage;
+	/** The recipients handed on (those in the receiver's domain). */
+	readonly recipients: string[];
+	/** The exact bytes the relay sends: the sender's Received: header, then the message as received. */
+	readonly sent: Buffer;
+	/** The sending server's SMTP session; its `entries` are the hop's transcript. */
+	readonly session: Session;
+	readonly startedAt = new Date();
+	/** Resolves once the session is over, delivered or not. */
+	readonly finished: Promise<JourneyRelay>;
+	state: RelayState = 'waiting';
+	finishedAt?: Date;
+	/** Why the hop failed, in one sentence. */
+	failure?: string;
+	/** The receiver's queue ID, from its `250 2.0.0 Ok: queued as <ID>`. */
+	receiverQueueId?: string;
+	private settle!: (relay: JourneyRelay) => void;
+	private readonly onEnd: (relay: JourneyRelay) => void;
+
+	constructor(init: {message: CapturedMessage; recipients: string[]; sent: Buffer; options: SessionOptions; onEnd: (relay: JourneyRelay) => void}) {
+		this.queueId = init.message.id;
+		this.message = init.message;
+		this.recipients = init.recipients;
+		this.sent = init.sent;
+		this.session = new Session(init.options);
+		this.onEnd = init.onEnd;
+		this.finished = new Promise(resolve => {
+			this.settle = resolve;
+		});
+	}
+
+	/** The hop's transcript so far (the session's own list, appended to as it goes). */
+	get entries(): TranscriptEntry[] {
+		return this.session.entries;
+	}
+
+	/** What the next step will send. */
+	peek(): Preview {
+		return this.session.peek();
+	}
+
+	/** Performs one step of the hop. */
+	async step(): Promise<StepOutcome> {
+		if (this.state === 'waiting') this.state = 'running';
+		const outcome = await this.session.step();
+		if (this.session.done) this.end();
+		return outcome;
+	}
+
+	/** Steps to the end; resolves with this relay, delivered or failed. */
+	async run(): Promise<JourneyRelay> {
+		while (!this.session.done) await this.step();
+		this.end();
+		return this;
+	}
+
+	/** Abandons the hop (the lab is closing); a hop already over is left as it ended. */
+	close(): void {
+		if (this.state === 'delivered' || this.state === 'failed') return;
+		this.session.close();
+		this.end('The journey lab closed before this relay finished.');
+	}
+
+	private end(abandoned?: string): void {
+		if (this.state === 'delivered' || this.state === 'failed') return;
+		const queued = this.session.entries.find(entry => entry.direction === 'server' && entry.step === 'body' && entry.code === 250);
+		this.receiverQueueId = /queued as (\S+)/.exec(queued?.text ?? '')?.[1];
+		const ok = this.session.exitCode === 0 && queued !== undefined;
+		this.state = ok ? 'delivered' : 'failed';
+		if (!ok) this.failure = abandoned ?? this.session.failureMessage ?? 'The receiving server did not accept the message.';
+		this.finishedAt = new Date();
+		this.onEnd(this);
+		this.settle(this);
+	}
+}
+
+export type JourneyEvent =
+	/** The sender's provider accepted a message (any submission port). */
+	| {type: 'submitted'; message: CapturedMessage}
+	/** Recipients that stay where they are: the sender's own domain, or outside the lab (never sent anywhere). */
+	| {type: 'not-relayed'; message: CapturedMessage; recipients: string[]; reason: string}
+	| {type: 'relay-started'; relay: JourneyRelay}
+	| {type: 'relay-finished'; relay: JourneyRelay}
+	/** A copy was stored in a mailbox of the receiver. */
+	| {type: 'delivered'; message: StoredMessage}
+	| {type: 'pop3'; event: Pop3Event};
+
+/** Everything known about one submitted message, by the sender's queue ID. */
+export type JourneyTrace = {
+	submitted?: CapturedMessage;
+	relay?: JourneyRelay;
+	/** The copies in the receiver's mailboxes (one per recipient with a mailbox). */
+	delivered: StoredMessage[];
+};
+
+export type JourneyLab = {
+	host: string;
+	/** The sender's provider: submission ports 587, 465 and 2525; domain sender.test. */
+	sender: Lab;
+	/** The recipient's provider: its MX on port 25; domain receiver.test. */
+	receiver: Lab;
+	/** The receiver's POP3 listeners (110: STLS, 995: implicit TLS). */
+	pop3: Pop3Server;
+	/** PEM of the CA behind the POP3 certificate (which names receiver.hostname). */
+	pop3Ca: string;
+	/** The receiver's mailboxes. */
+	mailboxes: Mailboxes;
+	/** Every relay hop, oldest first. */
+	relays: JourneyRelay[];
+	/** Calls `listener` when a relay hop is created (before its first step); returns the unsubscribe function. */
+	onRelay(listener: (relay: JourneyRelay) => void): () => void;
+	/** Calls `listener` for every stage of every journey from now on; returns the unsubscribe function. */
+	onEvent(listener: (event: JourneyEvent) => void): () => void;
+	/** SMTP Session options for alice submitting to bob on a sender port (default 587); `over` wins. */
+	submissionOptions(port?: SubmissionPort, over?: Partial<SessionOptions>): SessionOptions;
+	/** Pop3Session options for bob reading his mailbox on 110 (STLS) or 995 (implicit TLS); `over` wins. */
+	retrievalOptions(port: Pop3Port, over?: Partial<Pop3SessionOptions>): Pop3SessionOptions;
+	/** The relay of the message the sender accepted as `queueId`, once it has finished (rejects after `timeoutMs`, default 30 s). */
+	relayFor(queueId: string, timeoutMs?: number): Promise<JourneyRelay>;
+	/** Where the message the sender accepted as `queueId` has got to. */
+	trace(queueId: string): JourneyTrace;
+	/** Closes the sender (nothing new is accepted), lets running relays end, then the receiver and POP3. */
+	close(): Promise<void>;
+};
+
+const defaultRelayTimeouts: Timeouts = {connect: 10_000, greeting: 30_000, command: 30_000, mail: 30_000, rcpt: 30_000, data: 30_000, body: 60_000};
+/** How long close() lets relays in progress finish before the receiver goes away under them. */
+const closeGraceMs = 2000;
+
+function domainOf(address: string): string {
+	return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** Starts the two labs, the mailboxes and POP3, and wires the relay between them. */
+export async function startJourneyLab(options: JourneyOptions = {}): Promise<JourneyLab> {
+	const host = options.host ?? '127.0.0.1';
+	const receiverDomain = options.receiver?.domain ?? 'receiver.test';
+	const receiverHostname = options.receiver?.hostname ?? `mx.${receiverDomain}`;
+	const senderDomain = options.sender?.domain ?? 'sender.test';
+	const receiverUsers = options.receiver?.users ?? journeyReceiverUsers;
+	const started: Array<{close(): Promise<void>}> = [];
+	try {
+		const receiver = await startLab({host, only: [25], domain: receiverDomain, hostname: receiverHostname, users: receiverUsers, ports: options.receiver?.ports});
+		started.push(receiver);
+		const sender = await startLab({
+			host,
+			only: submissionPorts,
+			domain: senderDomain,
+			hostname: options.sender?.hostname ?? `smtp.${senderDomain}`,
+			users: options.sender?.users ?? journeySenderUsers,
+			ports: options.sender?.ports,
+		});
+		started.push(sender);
+		const mailboxes = new Mailboxes(receiver.hostname, receiverUsers);
+		// The POP3 server gets its own throwaway CA: startLab does not share the one it made.
+		const material = await makeLabCertificates(receiver.hostname, 'valid');
+		const pop3 = await startPop3Server({host, hostname: receiver.hostname, mailboxes, tls: material, ports: options.pop3Ports, limits: options.pop3Limits});
+		started.push(pop3);
+		return wire({sender, receiver, pop3, pop3Ca: material.ca, mailboxes, host, options});
+	} catch (error) {
+		await Promise.all(started.map(async part => part.close()));
+		throw error;
+	}
+}
+
+type Parts = {sender: Lab; receiver: Lab; pop3: Pop3Server; pop3Ca: string; mailboxes: Mailboxes; host: string; options: JourneyOptions};
+
+function wire(parts: Parts): JourneyLab {
+	const {sender, receiver, pop3, pop3Ca, mailboxes, host, options} = parts;
+	const relays: JourneyRelay[] = [];
+	const relayListeners = new Set<(relay: JourneyRelay) => void>();
+	const eventListeners = new Set<(event: JourneyEvent) => void>();
+	const emit = (event: JourneyEvent) => {
+		for (const listener of [...eventListeners]) {
+			// A listener's bug must not break an SMTP or POP3 session in progress.
+			try {
+				listener(event);
+			} catch {}
+		}
+	};
+
+	const relayOptions = (message: CapturedMessage, recipients: string[], raw: string): SessionOptions => {
+		const port = receiver.ports[25]!;
+		return {
+			host: receiver.host,
+			port,
+			profilePort: 25,
+			// Opportunistic, as between real MTAs: STARTTLS when offered, no credentials at all.
+			tls: 'auto',
+			tlsOptions: {ca: receiver.ca, servername: receiver.hostname, insecure: false},
+			ehlo: sender.hostname,
+			from: message.mailFrom,
+			to: recipients,
+			rawMessage: raw,
+			label: `${receiver.hostname}:25`,
+			timeouts: {...defaultRelayTimeouts, ...options.relayTimeouts},
+			preamble: [
+				`${sender.hostname} hands on queue ID ${message.id} for ${recipients.join(', ')}: the MX of ${receiver.domain} is ${receiver.hostname}, here the lab's port-25 listener on ${receiver.host}:${port}.`,
+			],
+		};
+	};
+
+	const startRelay = (message: CapturedMessage, recipients: string[]) => {
+		const header = formatReceived(receivedFieldsOf(message, sender.hostname));
+		const sent = Buffer.concat([Buffer.from(header, 'latin1'), message.raw]);
+		const relay = new JourneyRelay({
+			message,
+			recipients,
+			sent,
+			// The engine speaks text; a message that is valid UTF-8 (all the lab takes in practice)
+			// goes out byte for byte.
+			options: relayOptions(message, recipients, sent.toString('utf8')),
+			onEnd(ended) {
+				emit({type: 'relay-finished', relay: ended});
+			},
+		});
+		relays.push(relay);
+		for (const listener of [...relayListeners]) {
+			try {
+				listener(relay);
+			} catch {}
+		}
+
+		emit({type: 'relay-started', relay});
+		// One turn later, so the sender's 250 goes out first: queued now, delivered next.
+		if ((options.relay ?? 'auto') === 'auto') {
+			setImmediate(() => {
+				void relay.run();
+			});
+		}
+	};
+
+	sender.onMessage(message => {
+		emit({type: 'submitted', message});
+		const onward = message.rcptTo.filter(recipient => isLocal(recipient, receiver.domain) && recipient.includes('@'));
+		const staying = message.rcptTo.filter(recipient => !onward.includes(recipient));
+		if (staying.length > 0) {
+			const local = staying.every(recipient => domainOf(recipient) === sender.domain.toLowerCase());
+			const reason = local
+				? `Local to ${sender.domain}: kept in the sender's inbox.`
+				: `Outside the lab's two domains: the lab never sends mail anywhere, so it stays in the sender's inbox.`;
+			emit({type: 'not-relayed', message, recipients: staying, reason});
+		}
+
+		if (onward.length > 0) startRelay(message, onward);
+	});
+	receiver.onMessage(message => {
+		mailboxes.deliver(message);
+	});
+	mailboxes.onDelivery(message => {
+		emit({type: 'delivered', message});
+	});
+	pop3.onEvent(event => {
+		emit({type: 'pop3', event});
+	});
+
+	const relayFor = async (queueId: string, timeoutMs = 30_000): Promise<JourneyRelay> => {
+		let listener: ((relay: JourneyRelay) => void) | undefined;
+		let timer: NodeJS.Timeout | undefined;
+		const started = new Promise<JourneyRelay>(resolve => {
+			const existing = relays.find(relay => relay.queueId === queueId);
+			if (existing) {
+				resolve(existing);
+				return;
+			}
+
+			listener = relay => {
+				if (relay.queueId === queueId) resolve(relay);
+			};
+
+			relayListeners.add(listener);
+		});
+		const deadline = new Promise<never>((_resolve, reject) => {
+			timer = setTimeout(() => {
+				reject(new Error(`The relay of queue ID ${queueId} did not finish within ${timeoutMs} ms.`));
+			}, timeoutMs);
+		});
+		try {
+			return await Promise.race([started.then(async relay => relay.finished), deadline]);
+		} finally {
+			clearTimeout(timer);
+			if (listener) relayListeners.delete(listener);
+		}
+	};
+
+	let closing: Promise<void> | undefined;
+	const closeAll = async () => {
+		await sender.close();
+		const running = relays.filter(relay => relay.state === 'running');
+		if (running.length > 0) {
+			let timer: NodeJS.Timeout | undefined;
+			await Promise.race([
+				Promise.all(running.map(async relay => relay.finished)),
+				new Promise(resolve => {
+					timer = setTimeout(resolve, closeGraceMs);
+				}),
+			]);
+			clearTimeout(timer);
+		}
+
+		for (const relay of relays) relay.close();
+		await Promise.all([receiver.close(), pop3.close()]);
+	};
+
+	const alice = sender.users[0];
+	const bob = receiver.users[0];
+	return {
+		host,
+		sender,
+		receiver,
+		pop3,
+		pop3Ca,
+		mailboxes,
+		relays,
+		onRelay(listener) {
+			relayListeners.add(listener);
+			return () => {
+				relayListeners.delete(listener);
+			};
+		},
+		onEvent(listener) {
+			eventListeners.add(listener);
+			return () => {
+				eventListeners.delete(listener);
+			};
+		},
+		submissionOptions(port = 587, over = {}) {
+			return {
+				host: sender.host,
+				port: sender.ports[port]!,
+				profilePort: port,
+				tls: 'auto',
+				tlsOptions: {ca: sender.ca, servername: sender.hostname, insecure: false},
+				ehlo: 'client.example',
+				from: alice?.address ?? `alice@${sender.domain}`,
+				to: [bob?.address ?? `bob@${receiver.domain}`],
+				credentials: alice ? {user: alice.user, password: alice.password} : undefined,
+				label: `${sender.hostname}:${port}`,
+				...over,
+			};
+		},
+		retrievalOptions(port, over = {}) {
+			return {
+				host: pop3.host,
+				port: pop3.ports[port]!,
+				profilePort: port,
+				tls: 'auto',
+				tlsOptions: {ca: pop3Ca, servername: receiver.hostname, insecure: false},
+				user: bob?.user ?? 'bob',
+				password: bob?.password ?? '',
+				label: `${receiver.hostname}:${port}`,
+				...over,
+			};
+		},
+		relayFor,
+		trace(queueId) {
+			const relay = relays.find(candidate => candidate.queueId === queueId);
+			return {
+				submitted: sender.inbox.find(message => message.id === queueId),
+				relay,
+				delivered: relay?.receiverQueueId ? mailboxes.all().filter(message => message.queueId === relay.receiverQueueId) : [],
+			};
+		},
+		async close() {
+			closing ??= closeAll();
+			return closing;
+		},
+	};
+}

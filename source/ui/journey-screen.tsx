@@ -1,0 +1,135 @@
+// The mail journey: one message through its three legs, each steppable — submission
+// (alice's mail program → her provider, 587), relay (provider → recipient's MX, 25) and
+// retrieval (bob's mail program ← his mailbox, POP3 995) — with a diagram of where the
+// message is now and the Received: lines it collects on the way.
+import React, {useEffect, useRef, useState} from 'react';
+import {Box, Text, useInput} from 'ink';
+import {Pop3Session} from '../engine/pop3.js';
+import {Session} from '../engine/session.js';
+import type {JourneyLab, JourneyRelay} from '../lab/journey.js';
+import {safeText, showCrlf} from '../protocol/safe-text.js';
+import type {TranscriptEntry} from '../protocol/transcript.js';
+import {entryColor, entryMarker, fit} from './transcript-pane.js';
+
+type Leg = 0 | 1 | 2;
+type Steppable = {entries: TranscriptEntry[]; done: boolean; step: () => Promise<unknown>; peek: () => {lines: string[]; description: string}; close: () => void};
+
+const legs = [
+	{title: '1 Submission · 587', explain: 'Submission: alice\'s mail program logs in on 587 (STARTTLS first) and hands the message to her own provider, smtp.sender.test.'},
+	{title: '2 Relay · 25', explain: 'Relay: her provider delivers to the recipient domain\'s MX on port 25, server to server: STARTTLS if offered, no AUTH — an MX takes mail for its own domain from anyone.'},
+	{title: '3 Retrieval · POP3 995', explain: 'Retrieval: bob\'s mail program reads his mailbox with POP3 on 995 (TLS from the first byte). This leg is not SMTP at all.'},
+] as const;
+
+const nodes = ['alice\'s client', 'smtp.sender.test', 'mx.receiver.test', 'bob\'s mailbox', 'bob\'s reader'];
+const hops = [' ─587 SMTP→ ', ' ─25 SMTP→ ', ' ─stored─ ', ' ─995 POP3→ '];
+
+/** The relay hop seen as a leg: its session says when it is done. */
+function asLeg(relay: JourneyRelay): Steppable {
+	return {entries: relay.entries, get done() {
+		return relay.session.done;
+	}, step: async () => relay.step(), peek: () => relay.peek(), close: () => relay.close()};
+}
+
+export type JourneyScreenProps = {journey: JourneyLab; columns: number; rows: number; onQuit: () => void; onBack?: () => void};
+
+/** The Received: header lines of a message, unfolded, topmost (latest hop) first. */
+export function receivedLines(raw: string): string[] {
+	const head = raw.split(/\r?\n\r?\n/)[0] ?? '';
+	return head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).filter(line => /^received:/i.test(line));
+}
+
+export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyScreenProps) {
+	const submission = useRef(new Session(journey.submissionOptions(587)));
+	const pop3 = useRef<Pop3Session | undefined>(undefined);
+	const [relay, setRelay] = useState<JourneyRelay | undefined>(journey.relays.at(-1));
+	const [leg, setLeg] = useState<Leg>(0);
+	const [busy, setBusy] = useState(false);
+	const [, setTick] = useState(0);
+
+	useEffect(() => journey.onRelay(started => setRelay(started)), [journey]);
+	useEffect(() => journey.onEvent(() => setTick(t => t + 1)), [journey]);
+	useEffect(() => () => {
+		submission.current.close();
+		pop3.current?.close();
+	}, []);
+
+	const current = (): Steppable | undefined => {
+		if (leg === 0) return submission.current;
+		if (leg === 1) return relay && asLeg(relay);
+		pop3.current ??= new Pop3Session(journey.retrievalOptions(995));
+		return pop3.current;
+	};
+
+	const stepOnce = async (all: boolean) => {
+		const target = current();
+		if (!target || busy) return;
+		setBusy(true);
+		try {
+			// A leg is a dozen steps at most; the bound keeps a stuck peer from spinning here.
+			for (let i = 0; i < 40; i++) {
+				await target.step(); // eslint-disable-line no-await-in-loop
+				setTick(t => t + 1);
+				if (!all || target.done) break;
+			}
+		} finally {
+			setBusy(false);
+			setTick(t => t + 1);
+		}
+	};
+
+	useInput((input, key) => {
+		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
+		else if ((input === 'b' || key.escape) && onBack) onBack();
+		else if (input === '1' || input === '2' || input === '3') setLeg((Number(input) - 1) as Leg);
+		else if (key.tab || key.rightArrow) setLeg(l => ((l + 1) % 3) as Leg);
+		else if (key.leftArrow) setLeg(l => ((l + 2) % 3) as Leg);
+		else if (key.return || input === ' ') void stepOnce(false);
+		else if (input === 'a') void stepOnce(true);
+	});
+
+	// Where the message is now.
+	const queued = submission.current.entries.some(e => e.step === 'body' && e.code === 250);
+	const delivered = relay?.state === 'delivered';
+	const retrieved = pop3.current?.retrieved !== undefined;
+	const at = retrieved ? 4 : delivered ? 3 : relay && relay.state !== 'waiting' ? 2 : queued ? 1 : 0;
+	const diagram = nodes.map((node, index) => (
+		<Text key={node}>
+			<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{index === at ? `▶${node}` : node}</Text>
+			{index < hops.length ? <Text dimColor>{hops[index]}</Text> : null}
+		</Text>
+	));
+
+	const target = current();
+	const entries = target?.entries ?? [];
+	const height = Math.max(4, rows - 19);
+	const shown = entries.slice(-height);
+	const preview = target?.peek();
+	const raw = pop3.current?.retrieved?.toString('utf8') ?? journey.mailboxes.all().at(-1)?.raw.toString('utf8');
+	const received = raw ? receivedLines(raw) : [];
+
+	return (
+		<Box flexDirection="column" width={columns}>
+			<Text bold>journey · alice@sender.test → bob@receiver.test{busy ? ' · working…' : ''}</Text>
+			<Text wrap="truncate">{diagram}</Text>
+			<Text>
+				{legs.map((l, index) => <Text key={l.title} inverse={index === leg} bold={index === leg}>{` ${l.title} `}</Text>)}
+			</Text>
+			<Text wrap="wrap" dimColor>{legs[leg].explain}</Text>
+			<Box flexDirection="column" borderStyle="single" height={height + 2}>
+				{leg === 1 && !relay ? <Text dimColor>The relay starts once smtp.sender.test has accepted the message: finish leg 1 first.</Text> : null}
+				{shown.map(entry => (
+					<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{entryMarker(entry)} {fit(safeText(entry.text), columns - 6)}</Text>
+				))}
+			</Box>
+			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+				<Text bold>Next: <Text dimColor>{fit(preview ? preview.description : 'nothing yet', columns - 12)}</Text></Text>
+				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{fit(showCrlf(safeText(line)), columns - 4)}</Text>)}
+			</Box>
+			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+				<Text bold>Received: lines ({received.length}) — each server adds one at the top; read them bottom-up to follow the hops</Text>
+				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.slice(0, 3).map(line => <Text key={line} wrap="truncate">{fit(safeText(line), columns - 4)}</Text>)}
+			</Box>
+			<Text dimColor>enter step  a run the leg  1 2 3 / tab choose the leg{onBack ? '  b back' : ''}  q quit</Text>
+		</Box>
+	);
+}
