@@ -5,7 +5,7 @@
 # Never starts the packages' system services and never prompts.
 set -euo pipefail
 
-packages=(postfix dovecot-core swaks tmux openssl dnsmasq-base)
+packages=(postfix dovecot-core swaks tmux openssl dnsmasq-base mpop)
 
 is_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
