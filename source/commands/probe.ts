@@ -84,7 +84,7 @@ export async function buildProbeTargets(flags: TargetFlags, mappings: PortMappin
 	for (const mapping of mappings) {
 		if (!flags.host && mapping.connect !== mapping.port) throw new UsageError('--ports with = mappings needs --host.');
 		// No recipient, no login: a probe never sends mail.
-		const target = await resolveTarget({...flags, lab: !flags.host, port: String(mapping.connect), quitAfter: 'ehlo', user: undefined, to: undefined}, shared);
+		const target = await resolveTarget({...flags, lab: !flags.host, port: String(mapping.connect), quitAfter: 'ehlo', user: undefined, password: undefined, passwordEnv: undefined, passwordFile: undefined, tokenEnv: undefined, to: undefined}, shared);
 		targets.push({port: mapping.port, options: target.options});
 	}
 

@@ -443,7 +443,15 @@ export class Pop3Connection {
 
 	/** Waits for the next whole response; `multiLine` as for Pop3ResponseParser.take(). */
 	async read(multiLine: boolean, timeoutMs: number, waitingFor: string): Promise<Pop3Response> {
-		const ready = this.parser.take(multiLine);
+		let ready: Pop3Response | undefined;
+		try {
+			ready = this.parser.take(multiLine);
+		} catch (error) {
+			if (!(error instanceof RemoteProtocolError)) throw error;
+			this.fail(new SessionFailure('protocol', error.message));
+			this.socket.destroy();
+		}
+
 		if (ready) return ready;
 		if (this.failure) throw this.failure;
 		return new Promise<Pop3Response>((resolve, reject) => {

@@ -31,7 +31,8 @@ export function renderTextEntry(entry: TranscriptEntry, options: TextOptions = {
 	if (entry.decoded !== undefined) line += `    = "${safeText(entry.decoded)}"`;
 	const out = [line];
 	const pad = ' '.repeat(time.length + 4);
-	if (entry.deviation) out.push(`${pad}! ${safeText(entry.deviation)}`);
+	// An error entry's text already says what went wrong; its deviation is only a tag.
+	if (entry.deviation && entry.direction !== 'error') out.push(`${pad}! ${safeText(entry.deviation)}`);
 	if (options.explain && entry.explain) {
 		for (const note of entry.explain) out.push(`${pad}  ↳ ${safeText(note)}`);
 	}

@@ -14,7 +14,9 @@ export function explainEntry(entry: TranscriptEntry | undefined, entries: readon
 	if (entry.decoded !== undefined) out.push({text: `base64 decoded: "${safeText(entry.decoded)}"`});
 	if (entry.deviation) out.push({text: `⚠ ${safeText(entry.deviation)}`, tone: 'warning'});
 
-	if (entry.direction === 'client' && entry.step !== 'body' && !entry.secret) {
+	// SASL answers (base64 lines after AUTH) are not commands: their decoding says it all.
+	const saslAnswer = entry.step === 'auth' && !/^AUTH /i.test(entry.text);
+	if (entry.direction === 'client' && entry.step !== 'body' && !entry.secret && !saslAnswer) {
 		const command = explainCommand(verbOf(entry.text));
 		out.push({text: `${command.summary} (${command.rfc})`});
 	}

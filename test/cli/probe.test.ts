@@ -105,3 +105,9 @@ test('bad --ports: one sentence, exit 2', async () => {
 	assert.equal(mapped.code, 2);
 	assert.match(mapped.stderr, /needs --host/);
 });
+
+test('login flags do not trip a probe (it never logs in): exit 0, no usage error', async () => {
+	const {code, stderr} = await cli(['probe', '--ports', '587', '--user', 'alice', '--password-env', 'HOME']);
+	assert.equal(code, 0, stderr);
+	assert.equal(stderr, '');
+});
