@@ -4,26 +4,36 @@
 // a measurement that fails (a timeout, a non-zero exit, a missing peer) exits 1.
 //
 // `npm run bench -- first-frame batch` runs only the figures with those ids.
+// `npm run bench -- --quick` runs the lab-load and compare figures smaller (their rows say
+// so); the default sizes are the stated ones (10,000 messages over 1,000 sessions; 10 runs).
+// The lab-load figure needs smtp-source and aiosmtpd: `bash bench/install.sh` as root.
 import {access, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {batchFigure} from './batch.js';
 import {table, type Failure, type Figure, type Row} from './figure.js';
+import {compareFigure} from './compare.js';
 import {cliPath, firstFrameFigure} from './first-frame.js';
+import {labLoadFigure} from './lab-load.js';
 import {longTranscriptFigures} from './long-transcript.js';
 
 const resultsDirectory = fileURLToPath(new URL('results/', import.meta.url));
 
-/**
- * Every figure, in the order of the table. Later figures (lab throughput vs aiosmtpd,
- * all four lab ports at once vs the slowest single port) are appended here.
- */
-function figures(scratch: string): Figure[] {
+/** Every figure, in the order of the table. */
+function figures(scratch: string, quick: boolean): Figure[] {
 	return [
 		firstFrameFigure({runs: 10, scratch}),
 		...longTranscriptFigures({sessions: 3, keys: 50, warmupKeys: 5, scratch}),
 		batchFigure({runs: 20}),
+		// One run per server at full size: an aiosmtpd run alone takes about a minute (see
+		// the readme), and the whole bench should stay near 4 minutes on 2 cores.
+		labLoadFigure(
+			quick
+				? {messages: 2000, sessions: 200, runs: 1, clientSessions: 100, clientMessagesPerSession: 20, singleRuns: 5, quick}
+				: {messages: 10_000, sessions: 1000, runs: 1, clientSessions: 200, clientMessagesPerSession: 50, singleRuns: 10, quick},
+		),
+		compareFigure({runs: quick ? 5 : 10, quick}),
 	];
 }
 
@@ -37,7 +47,8 @@ async function main(): Promise<number> {
 		return 1;
 	}
 
-	const only = process.argv.slice(2);
+	const quick = process.argv.includes('--quick');
+	const only = process.argv.slice(2).filter(argument => argument !== '--quick');
 	const loadBefore = os.loadavg();
 	// Ratios survive a busy machine better than absolute times, but not entirely.
 	if (loadBefore[0]! > os.cpus().length) log(`the load average is ${loadBefore[0]!.toFixed(1)} on ${os.cpus().length} cores: absolute times (key → frame) will be inflated.`);
@@ -46,7 +57,7 @@ async function main(): Promise<number> {
 	const failures: Failure[] = [];
 	const started = Date.now();
 	try {
-		const all = figures(scratch);
+		const all = figures(scratch, quick);
 		const unknown = only.filter(id => !all.some(figure => figure.id === id));
 		if (unknown.length > 0) {
 			log(`unknown figure ${unknown.join(', ')}; known: ${all.map(figure => figure.id).join(', ')}`);

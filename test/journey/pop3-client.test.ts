@@ -233,3 +233,20 @@ test('a server that echoes the password back has it masked in the transcript; a 
 		await server.close();
 	}
 });
+
+test('an SMTP server on the POP3 port: one sentence saying so, exit code 21', async () => {
+	const server = net.createServer(socket => {
+		socket.end('220 mx.example ESMTP Postfix\r\n');
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	try {
+		const port = (server.address() as net.AddressInfo).port;
+		const session = new Pop3Session({host: '127.0.0.1', port, tls: 'none', tlsOptions: {insecure: false}, user: 'bob', password: 'builder', timeouts: {greeting: 3000}});
+		assert.equal(await session.runToEnd(), 21);
+		assert.equal(session.failureMessage, 'The server sent a line that is not a POP3 status (+OK or -ERR): "220 mx.example ESMTP Postfix". This port does not seem to speak POP3.');
+	} finally {
+		server.close();
+	}
+});
