@@ -209,7 +209,8 @@ export class Connection {
 	}
 }
 
-async function handshake(
+/** The TLS handshake on an open socket (STARTTLS, STLS, or implicit TLS), verified after it completes. */
+export async function handshake(
 	socket: net.Socket,
 	host: string,
 	options: TlsOptions,

@@ -15,7 +15,7 @@ import {describeCapaChange, explainPop3Capability, explainPop3Command, explainPo
 import {MASK, redactSecrets} from '../protocol/redact.js';
 import {safeText} from '../protocol/safe-text.js';
 import type {Direction, Pop3StepKind, TlsFacts, TranscriptEntry, TranscriptStep} from '../protocol/transcript.js';
-import {describeCertError, formatTarget, type TlsOptions} from './connection.js';
+import {describeCertError, formatTarget, handshake, type TlsOptions} from './connection.js';
 import {exitCodes} from './exit-codes.js';
 import {describeSocketError, SessionFailure} from './failure.js';
 import type {StepOutcome} from './session.js';
@@ -546,60 +546,6 @@ export class Pop3Connection {
 	}
 }
 
-async function handshake(socket: net.Socket, host: string, options: TlsOptions, timeoutMs: number, target: string): Promise<{socket: tls.TLSSocket; facts: TlsFacts}> {
-	const servername = options.servername ?? (net.isIP(host) ? undefined : host);
-	return new Promise((resolve, reject) => {
-		// Verification is decided after the handshake, so a refused certificate can be shown.
-		const secure = tls.connect({
-			socket,
-			servername,
-			host: servername ?? host,
-			ca: options.ca ? [...tls.rootCertificates, options.ca] : undefined,
-			rejectUnauthorized: false,
-		});
-		const timer = setTimeout(() => {
-			secure.destroy();
-			reject(new SessionFailure('timeout', `The TLS handshake with ${target} did not finish within ${seconds(timeoutMs)}.`));
-		}, timeoutMs);
-		secure.once('secureConnect', () => {
-			clearTimeout(timer);
-			secure.removeAllListeners('error');
-			const facts = tlsFacts(secure, servername);
-			if (!facts.authorized && !options.insecure) {
-				secure.destroy();
-				const why = describeCertError(facts.authorizationError, facts, servername ?? host);
-				reject(new SessionFailure('tls', `The certificate of ${target} was refused: ${why}.`, facts));
-				return;
-			}
-
-			resolve({socket: secure, facts});
-		});
-		secure.once('error', (error: Error) => {
-			clearTimeout(timer);
-			reject(new SessionFailure('tls', `The TLS handshake with ${target} failed: ${error.message.trim().replace(/\.$/, '')}.`));
-		});
-	});
-}
-
-function tlsFacts(socket: tls.TLSSocket, servername: string | undefined): TlsFacts {
-	const cert = socket.getPeerCertificate();
-	const cipher = socket.getCipher();
-	const hasCert = cert && Object.keys(cert).length > 0;
-	const name = (value: tls.PeerCertificate['subject'] | undefined) => (value ? Object.entries(value).map(([key, part]) => `${key}=${Array.isArray(part) ? part.join('+') : String(part)}`).join(', ') : undefined);
-	return {
-		protocol: socket.getProtocol() ?? 'unknown',
-		cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
-		authorized: socket.authorized,
-		authorizationError: socket.authorizationError ? String(socket.authorizationError) : undefined,
-		subject: hasCert ? name(cert.subject) : undefined,
-		issuer: hasCert ? name(cert.issuer) : undefined,
-		subjectAltNames: hasCert && cert.subjectaltname ? cert.subjectaltname.split(', ') : [],
-		validFrom: hasCert ? cert.valid_from : undefined,
-		validTo: hasCert ? cert.valid_to : undefined,
-		fingerprint256: hasCert ? cert.fingerprint256 : undefined,
-		servername,
-	};
-}
 
 function seconds(ms: number): string {
 	return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
