@@ -4,6 +4,7 @@
 import {readFile} from 'node:fs/promises';
 import os from 'node:os';
 import * as commands from '../protocol/commands.js';
+import {buildMessage} from '../protocol/message.js';
 import {LocalInputError} from '../protocol/errors.js';
 import {findPreset, presetHost, presetPort, presets} from '../protocol/presets.js';
 import type {SaslCredentials} from '../protocol/sasl.js';
@@ -229,6 +230,9 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 	for (const address of to) check(() => commands.rcptTo(address));
 	const from = flags.from ?? (useLab ? 'alice@lab.test' : `smtp-tui@${ehlo}`);
 	check(() => commands.mailFrom(from));
+	// The message itself: a line break in --subject or a header is refused here, before connecting.
+	if (flags.header) for (const header of flags.header) checkHeader(header);
+	check(() => buildMessage({from, to, subject: flags.subject, headers: flags.header}));
 
 	let body = flags.body;
 	if (flags.bodyFile) {
