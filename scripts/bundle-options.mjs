@@ -4,8 +4,30 @@
 // - a banner defines `require` (a CommonJS dependency calls require("assert")).
 // - NODE_ENV is production; code splitting keeps what a dynamic import() loads (the lab,
 //   the UI) out of the start-up path until it is used.
+/**
+ * Ink 6 builds a new cache of measured and tokenized lines for every frame, so moving a
+ * selection re-tokenizes the whole screen (about 60% of a key press in the profile). This
+ * keeps one cache across frames — most lines do not change between frames — and starts it
+ * afresh when it grows past a bound. The cached values are only read, never changed.
+ */
+const inkOutputCachePlugin = {
+	name: 'ink-output-cache',
+	setup(build) {
+		build.onLoad({filter: /[\\/]ink[\\/]build[\\/]output\.js$/}, async args => {
+			const {readFile} = await import('node:fs/promises');
+			const source = await readFile(args.path, 'utf8');
+			const marker = 'caches = new OutputCaches();';
+			if (!source.includes(marker)) throw new Error('ink/build/output.js changed: review the ink-output-cache plugin.');
+			const patched = source.replace(marker, 'caches = sharedOutputCaches();')
+				+ '\nlet sharedCaches;\nfunction sharedOutputCaches() {\n\tif (!sharedCaches || sharedCaches.styledChars.size > 20000 || sharedCaches.widths.size > 40000) sharedCaches = new OutputCaches();\n\treturn sharedCaches;\n}\n';
+			return {contents: patched, loader: 'js'};
+		});
+	},
+};
+
 export function inkBundleOptions({entryPoints, outdir, stub}) {
 	return {
+		plugins: [inkOutputCachePlugin],
 		entryPoints,
 		outdir,
 		bundle: true,
