@@ -2,7 +2,10 @@
 // per port; space toggles the fault on the selected port, + and - change its value.
 import React, {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
-import {faultNames, faultText, type Fault, type FaultName, type Lab, type LabPort} from '../lab/index.js';
+// From faults.js, not the lab's index: the index loads the servers (smtp-server), which
+// the first screen must not wait for.
+import {faultNames, faultText, type Fault, type FaultName} from '../lab/faults.js';
+import type {Lab, LabPort} from '../lab/index.js';
 import {fit} from './transcript-pane.js';
 
 const ports: LabPort[] = [25, 465, 587, 2525];

@@ -1,7 +1,9 @@
 // What the inbox shows of a captured message: parsed with mailparser, and every string made
 // terminal-safe on the way out. A captured message is untrusted input (anyone who can reach
 // the lab can send one), so nothing from it reaches the screen without safeText().
-import {simpleParser, type AddressObject, type HeaderValue, type ParsedMail} from 'mailparser';
+// Types only at load: mailparser (with iconv-lite's tables, about 1 MB) is imported when
+// the first message is opened, not while the first screen is being drawn.
+import type {AddressObject, HeaderValue, ParsedMail} from 'mailparser';
 import type {CapturedMessage} from '../lab/index.js';
 import {safeText} from '../protocol/safe-text.js';
 
@@ -89,6 +91,7 @@ function envelopeFallback(message: CapturedMessage): Pick<InboxMessage, 'from' |
 export async function parseCapturedMessage(message: CapturedMessage): Promise<InboxMessage> {
 	let parsed: ParsedMail;
 	try {
+		const {simpleParser} = await import('mailparser');
 		parsed = await simpleParser(message.raw, {
 			skipTextToHtml: true,
 			skipTextLinks: true,
