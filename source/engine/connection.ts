@@ -53,28 +53,7 @@ export class Connection {
 
 	static async open(options: ConnectOptions): Promise<{connection: Connection; facts?: TlsFacts}> {
 		const target = formatTarget(options.host, options.port);
-		const socket = await new Promise<net.Socket>((resolve, reject) => {
-			const s = net.connect({
-				host: options.host,
-				port: options.port,
-				family: options.family,
-				localAddress: options.localAddress,
-			});
-			const timer = setTimeout(() => {
-				s.destroy();
-				reject(new SessionFailure('timeout', `Could not connect to ${target}: no answer within ${seconds(options.connectTimeoutMs)} (a firewall may be dropping the connection; many ISPs block outbound port 25).`));
-			}, options.connectTimeoutMs);
-			s.once('connect', () => {
-				clearTimeout(timer);
-				s.removeAllListeners('error');
-				resolve(s);
-			});
-			s.once('error', (error: NodeJS.ErrnoException) => {
-				clearTimeout(timer);
-				reject(describeSocketError(error, target));
-			});
-		});
-		socket.setNoDelay(true);
+		const socket = await connectTcp(options, target, ' (a firewall may be dropping the connection; many ISPs block outbound port 25)');
 		if (!options.implicitTls) return {connection: new Connection(socket, target, false)};
 
 		const {socket: secure, facts} = await handshake(socket, options.host, options.tls, options.connectTimeoutMs, target);
@@ -207,6 +186,28 @@ export class Connection {
 		this.waiter = undefined;
 		waiter?.reject(this.failure);
 	}
+}
+
+/** A TCP connection within the connect timeout; refusals and timeouts become one sentence. */
+export async function connectTcp(options: Pick<ConnectOptions, 'host' | 'port' | 'family' | 'localAddress' | 'connectTimeoutMs'>, target: string, timeoutHint = ''): Promise<net.Socket> {
+	const socket = await new Promise<net.Socket>((resolve, reject) => {
+		const s = net.connect({host: options.host, port: options.port, family: options.family, localAddress: options.localAddress});
+		const timer = setTimeout(() => {
+			s.destroy();
+			reject(new SessionFailure('timeout', `Could not connect to ${target}: no answer within ${seconds(options.connectTimeoutMs)}${timeoutHint}.`));
+		}, options.connectTimeoutMs);
+		s.once('connect', () => {
+			clearTimeout(timer);
+			s.removeAllListeners('error');
+			resolve(s);
+		});
+		s.once('error', (error: NodeJS.ErrnoException) => {
+			clearTimeout(timer);
+			reject(describeSocketError(error, target));
+		});
+	});
+	socket.setNoDelay(true);
+	return socket;
 }
 
 /** The TLS handshake on an open socket (STARTTLS, STLS, or implicit TLS), verified after it completes. */

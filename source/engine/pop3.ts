@@ -15,7 +15,7 @@ import {describeCapaChange, explainPop3Capability, explainPop3Command, explainPo
 import {MASK, redactSecrets} from '../protocol/redact.js';
 import {safeText} from '../protocol/safe-text.js';
 import type {Direction, Pop3StepKind, TlsFacts, TranscriptEntry, TranscriptStep} from '../protocol/transcript.js';
-import {describeCertError, formatTarget, handshake, type TlsOptions} from './connection.js';
+import {connectTcp, describeCertError, formatTarget, handshake, type TlsOptions} from './connection.js';
 import {exitCodes} from './exit-codes.js';
 import {describeSocketError, SessionFailure} from './failure.js';
 import type {StepOutcome} from './session.js';
@@ -399,23 +399,7 @@ export class Pop3Connection {
 
 	static async open(options: Pop3ConnectOptions): Promise<{connection: Pop3Connection; facts?: TlsFacts}> {
 		const target = formatTarget(options.host, options.port);
-		const socket = await new Promise<net.Socket>((resolve, reject) => {
-			const s = net.connect({host: options.host, port: options.port, family: options.family, localAddress: options.localAddress});
-			const timer = setTimeout(() => {
-				s.destroy();
-				reject(new SessionFailure('timeout', `Could not connect to ${target}: no answer within ${seconds(options.connectTimeoutMs)}.`));
-			}, options.connectTimeoutMs);
-			s.once('connect', () => {
-				clearTimeout(timer);
-				s.removeAllListeners('error');
-				resolve(s);
-			});
-			s.once('error', (error: NodeJS.ErrnoException) => {
-				clearTimeout(timer);
-				reject(describeSocketError(error, target));
-			});
-		});
-		socket.setNoDelay(true);
+		const socket = await connectTcp(options, target);
 		if (!options.implicitTls) return {connection: new Pop3Connection(socket, target, false, options.parserLimits)};
 		const {socket: secure, facts} = await handshake(socket, options.host, options.tls, options.connectTimeoutMs, target);
 		return {connection: new Pop3Connection(secure, target, true, options.parserLimits), facts};

@@ -1,6 +1,8 @@
 // Plain-words explanations for every line of an SMTP conversation, for people learning SMTP.
-// Pure data and lookups: no I/O, no imports. Every text is one line (≤ 110 chars), present
+// Pure data and lookups: no I/O; the only import is the transcript's step type. Every text is one line (≤ 110 chars), present
 // tense, and carries the RFC (or, for vendor behaviour, the named source) it comes from.
+
+import type {StepKind} from './transcript.js';
 
 export type Explanation = {summary: string; rfc: string; detail?: string};
 
@@ -818,20 +820,8 @@ export const whySeveralPorts =
 // Steps of a session
 // ---------------------------------------------------------------------------------------------
 
-export type ExplainedStep =
-	| 'connect'
-	| 'ehlo'
-	| 'helo'
-	| 'starttls'
-	| 'auth'
-	| 'mail'
-	| 'rcpt'
-	| 'data'
-	| 'body'
-	| 'rset'
-	| 'noop'
-	| 'quit'
-	| 'manual';
+/** The SMTP steps a session has (transcript.ts defines them once). */
+export type ExplainedStep = StepKind;
 
 const stepTable: Readonly<Record<ExplainedStep, Explanation>> = {
 	connect: {
