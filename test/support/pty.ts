@@ -48,8 +48,10 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 	const term = new xterm.Terminal({cols: columns, rows, allowProposedApi: true});
 	const child = pty.spawn(process.execPath, [cliPath, ...args], {name: 'xterm-256color', cols: columns, rows, env, cwd: options.cwd});
 	let raw = '';
+	let lastDataAt = Date.now();
 	child.onData(data => {
 		raw += data;
+		lastDataAt = Date.now();
 		term.write(data);
 	});
 	const exited = new Promise<number>(resolve => {
@@ -69,13 +71,20 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		for (;;) {
 			// Let xterm finish parsing what arrived.
 			await new Promise<void>(resolve => term.write('', resolve));
-			const text = screen();
-			if (matches(text)) {
-				// Ink rebinds input handlers just after drawing: yield before the next key.
-				await new Promise(resolve => setTimeout(resolve, 30));
-				return text;
+			if (matches(screen())) {
+				// A frame can arrive in pieces: wait until the output has been quiet for a
+				// moment, then read the whole screen (and check it still matches).
+				while (Date.now() - lastDataAt < 40 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 10));
+				await new Promise<void>(resolve => term.write('', resolve));
+				const text = screen();
+				if (matches(text)) {
+					// Ink rebinds input handlers just after drawing: yield before the next key.
+					await new Promise(resolve => setTimeout(resolve, 30));
+					return text;
+				}
 			}
 
+			const text = screen();
 			if (Date.now() > deadline) throw new Error(`Timed out waiting for ${String(pattern)}. Screen:\n${text}`);
 			await new Promise(resolve => setTimeout(resolve, 20));
 		}
