@@ -17,7 +17,11 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 	const [events, setEvents] = useState<LabEvent[]>([]);
 	useEffect(() => {
 		const timer = setInterval(() => setStats(lab.stats()), 500);
-		const unsubscribe = lab.onEvent(event => setEvents(previous => [...previous.slice(-(shownEvents - 1)), event]));
+		// Counts follow each event at once (and the timer catches anything between events).
+		const unsubscribe = lab.onEvent(event => {
+			setEvents(previous => [...previous.slice(-(shownEvents - 1)), event]);
+			setStats(lab.stats());
+		});
 		return () => {
 			clearInterval(timer);
 			unsubscribe();
