@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the interop tests run as real peers
-# (Postfix + Dovecot SASL as a server, swaks / openssl as clients, tmux for
-# terminal tests). Idempotent: returns at once when everything is present.
-# Never starts the packages' system services and never prompts.
+# Installs the Debian packages the tests and benchmarks run as real peers
+# (Postfix + Dovecot SASL as servers, dnsmasq as a DNS server, swaks / openssl /
+# mpop as clients), then checks that each tool can do what the tests ask of it
+# and stops with one line when one cannot. Idempotent: installs nothing when
+# everything is present. Never starts the packages' system services and never
+# prompts.
+#
+# Installs use --no-install-recommends, so every package a test needs is named
+# here, including what is only "recommended" upstream: swaks needs Net::SSLeay and
+# IO::Socket::SSL for STARTTLS / implicit TLS, which Debian ships as recommends.
 set -euo pipefail
 
-packages=(postfix dovecot-core swaks tmux openssl dnsmasq-base mpop)
+packages=(
+	postfix                # smtpd + smtp-source: the interop server and the load generator
+	dovecot-core           # Dovecot SASL behind Postfix
+	swaks                  # a real SMTP client
+	libnet-ssleay-perl     # swaks: TLS (only a Recommends of swaks)
+	libio-socket-ssl-perl  # swaks: TLS (only a Recommends of swaks)
+	libdigest-hmac-perl    # swaks: AUTH CRAM-MD5
+	openssl                # s_client as a TLS client; the test CA
+	dnsmasq-base           # a real DNS server on loopback (MX tests)
+	mpop                   # a real POP3 client (journey tests)
+)
 
 is_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
@@ -15,8 +31,31 @@ missing=()
 for pkg in "${packages[@]}"; do
 	is_installed "$pkg" || missing+=("$pkg")
 done
+# Every tool must be able to do what the tests ask of it, not just be on disk.
+check_tools() {
+	local fail=0
+	need() { # description, command...
+		local what="$1"; shift
+		if ! "$@" >/dev/null 2>&1; then
+			echo "install-peers: $what: \`$*\` failed" >&2
+			fail=1
+		fi
+	}
+	need "swaks cannot do STARTTLS (libnet-ssleay-perl, libio-socket-ssl-perl)" swaks --support STARTTLS
+	need "swaks cannot do AUTH" swaks --support AUTH
+	need "swaks cannot do AUTH CRAM-MD5 (libdigest-hmac-perl)" swaks --support AUTH_CRAM_MD5
+	need "postfix is missing" test -x /usr/sbin/postfix
+	need "postfix smtp-source is missing" test -x /usr/sbin/smtp-source
+	need "dovecot is missing" test -x /usr/sbin/dovecot
+	need "openssl cannot run s_client" sh -c 'openssl s_client -help 2>&1 | grep -q -- -starttls'
+	need "dnsmasq is missing" dnsmasq --version
+	need "mpop is missing" mpop --version
+	return "$fail"
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
-	echo "install-peers: all present (${packages[*]})"
+	check_tools || { echo "install-peers: a peer is installed but cannot do what the tests need (above)" >&2; exit 1; }
+	echo "install-peers: all present and working (${packages[*]})"
 	exit 0
 fi
 echo "install-peers: installing ${missing[*]}"
@@ -71,4 +110,5 @@ fi
 for pkg in "${packages[@]}"; do
 	is_installed "$pkg" || { echo "install-peers: $pkg failed to install" >&2; exit 1; }
 done
-echo "install-peers: done"
+check_tools || { echo "install-peers: installed, but a peer cannot do what the tests need (above)" >&2; exit 1; }
+echo "install-peers: done, every peer checked"
