@@ -36,9 +36,6 @@ export {attackNames, attackText} from './attacks.js';
 export type {LabLimits} from './limits.js';
 export {defaultLimits} from './limits.js';
 export type {LabEvent, LabEventType, LabPortStats, LabStats} from './monitor.js';
-// The mail journey (journey.ts): two labs, the relay between them, mailboxes and POP3.
-export type {JourneyEvent, JourneyLab, JourneyOptions, JourneySide, JourneyTrace, RelayState, SubmissionPort} from './journey.js';
-export {JourneyRelay, journeyReceiverUsers, journeySenderUsers, startJourneyLab, submissionPorts} from './journey.js';
 export type {Delivery, ReceivedFields, StoredMessage} from './mailbox.js';
 export {Mailboxes, formatReceived, receivedFieldsOf} from './mailbox.js';
 export type {Pop3Event, Pop3EventType, Pop3Limits, Pop3Port, Pop3Server, Pop3ServerOptions} from './pop3.js';

@@ -9,7 +9,7 @@ import {CompareScreen} from './compare-screen.js';
 import {PortMultiSelect} from './port-multi-select.js';
 import {FaultMenu} from './fault-menu.js';
 import {JourneyScreen} from './journey-screen.js';
-import type {JourneyLab} from '../lab/journey.js';
+import type {JourneyLab} from '../journey/index.js';
 import {ProbeScreen} from './probe-screen.js';
 import {InboxScreen} from './inbox-screen.js';
 import type {ProbeTarget} from '../engine/probe.js';

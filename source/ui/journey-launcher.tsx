@@ -1,7 +1,7 @@
 // The root component for `smtp-tui journey`: terminal size and exit around the journey.
 import React from 'react';
 import {Text, useApp} from 'ink';
-import type {JourneyLab} from '../lab/journey.js';
+import type {JourneyLab} from '../journey/index.js';
 import {minColumns, minRows} from './app.js';
 import {JourneyScreen} from './journey-screen.js';
 import {useTerminalSize} from './use-terminal-size.js';

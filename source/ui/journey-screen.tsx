@@ -6,7 +6,7 @@ import React, {useEffect, useRef, useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import {Pop3Session} from '../engine/pop3.js';
 import {Session} from '../engine/session.js';
-import type {JourneyLab, JourneyRelay} from '../lab/journey.js';
+import type {JourneyLab, JourneyRelay} from '../journey/index.js';
 import {safeText, showCrlf} from '../protocol/safe-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {entryColor, entryMarker, fit} from './transcript-pane.js';

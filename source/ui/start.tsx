@@ -16,7 +16,7 @@ import {attachSaveDir, type SaveDirHandle} from '../lab/save.js';
 import {App} from './app.js';
 import {Dashboard} from './dashboard.js';
 import {JourneyLauncher} from './journey-launcher.js';
-import type {JourneyLab} from '../lab/journey.js';
+import type {JourneyLab} from '../journey/index.js';
 import {LessonLauncher} from './lesson-launcher.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
 import {parseFault} from '../lab/faults.js';
@@ -65,7 +65,7 @@ export async function startLessonTui(lesson: Lesson, flags: TargetFlags, environ
 
 /** `smtp-tui journey`: one message through submission, relay and retrieval, step by step. */
 export async function startJourneyTui(): Promise<number> {
-	const {startJourneyLab} = await import('../lab/journey.js');
+	const {startJourneyLab} = await import('../journey/index.js');
 	const journey = await startJourneyLab({relay: 'manual'});
 	const instance = render(<JourneyLauncher journey={journey} />, {exitOnCtrlC: false});
 	try {
@@ -149,7 +149,7 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 
 	let journeyPromise: Promise<JourneyLab> | undefined;
 	const journeyLab = async () => {
-		journeyPromise ??= import('../lab/journey.js').then(async ({startJourneyLab}) => startJourneyLab({relay: 'manual'}));
+		journeyPromise ??= import('../journey/index.js').then(async ({startJourneyLab}) => startJourneyLab({relay: 'manual'}));
 		return journeyPromise;
 	};
 

@@ -5,8 +5,9 @@ import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {Pop3Session} from '../../source/engine/pop3.js';
 import {Session} from '../../source/engine/session.js';
-import type {JourneyEvent, JourneyLab, JourneyRelay, StoredMessage} from '../../source/lab/index.js';
-import {startJourneyLab} from '../../source/lab/index.js';
+import type {JourneyEvent, JourneyLab, JourneyRelay} from '../../source/journey/index.js';
+import {startJourneyLab} from '../../source/journey/index.js';
+import type {StoredMessage} from '../../source/lab/index.js';
 import {receivedFields, stripReceived} from './raw-pop3.js';
 
 let journey: JourneyLab;

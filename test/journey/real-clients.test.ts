@@ -9,8 +9,9 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {Session} from '../../source/engine/session.js';
-import type {JourneyLab, StoredMessage} from '../../source/lab/index.js';
-import {startJourneyLab} from '../../source/lab/index.js';
+import type {JourneyLab} from '../../source/journey/index.js';
+import {startJourneyLab} from '../../source/journey/index.js';
+import type {StoredMessage} from '../../source/lab/index.js';
 
 const run = promisify(execFile);
 let journey: JourneyLab;

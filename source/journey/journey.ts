@@ -12,7 +12,8 @@
 // transcript of its own (`relays`). The receiver delivers what its port 25 accepts into
 // mailbox.ts, adding its own Received: header, and serves the mailbox over POP3 (pop3.ts).
 //
-// Layering: the lab otherwise imports only protocol/; the relay hop is, on purpose, the
+// Layering: this file is the journey layer (ARCHITECTURE.md): it may import engine/ and lab/;
+// the lab itself imports only protocol/. The relay hop is, on purpose, the
 // engine's Session, so the transcript of the server-to-server hop is the same kind of thing the
 // user sees for their own session.
 
@@ -20,15 +21,15 @@ import type {Preview, SessionOptions, StepOutcome, Timeouts} from '../engine/ses
 import {Session} from '../engine/session.js';
 import type {Pop3SessionOptions} from '../engine/pop3.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
-import {makeLabCertificates} from './ca.js';
-import type {Lab, LabPort} from './index.js';
-import {startLab} from './index.js';
-import type {StoredMessage} from './mailbox.js';
-import {Mailboxes, formatReceived, receivedFieldsOf} from './mailbox.js';
-import {isLocal} from './personality.js';
-import type {Pop3Event, Pop3Limits, Pop3Port, Pop3Server} from './pop3.js';
-import {startPop3Server} from './pop3.js';
-import type {CapturedMessage, LabUser} from './types.js';
+import {makeLabCertificates} from '../lab/ca.js';
+import type {Lab, LabPort} from '../lab/index.js';
+import {startLab} from '../lab/index.js';
+import type {StoredMessage} from '../lab/mailbox.js';
+import {Mailboxes, formatReceived, receivedFieldsOf} from '../lab/mailbox.js';
+import {isLocal} from '../lab/personality.js';
+import type {Pop3Event, Pop3Limits, Pop3Port, Pop3Server} from '../lab/pop3.js';
+import {startPop3Server} from '../lab/pop3.js';
+import type {CapturedMessage, LabUser} from '../lab/types.js';
 
 export const journeySenderUsers: LabUser[] = [{user: 'alice', password: 'wonderland', address: 'alice@sender.test'}];
 export const journeyReceiverUsers: LabUser[] = [{user: 'bob', password: 'builder', address: 'bob@receiver.test'}];

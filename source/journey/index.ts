@@ -1,0 +1,4 @@
+// The journey layer: scenarios that need both sides (lab servers + client sessions).
+// It may import engine/, lab/ and protocol/; the lab itself imports no engine code.
+export type {JourneyEvent, JourneyLab, JourneyOptions, JourneySide, JourneyTrace, RelayState, SubmissionPort} from './journey.js';
+export {JourneyRelay, journeyReceiverUsers, journeySenderUsers, startJourneyLab, submissionPorts} from './journey.js';
