@@ -451,7 +451,10 @@ export class Session implements SessionLike {
 		const sasl = this.createSasl();
 		const offered = this.planState.capabilities?.auth ?? [];
 		if (!offered.includes(sasl.mechanism)) {
-			this.add('info', `Note: the server did not advertise ${sasl.mechanism} (it offers ${offered.join(' ') || 'nothing'}).`, 'auth');
+			// As swaks does ("requested type not available"): a mechanism the server did not list
+			// would only be refused, and with CRAM-MD5 or LOGIN the first line already carries data.
+			this.fail('auth', new SessionFailure('local', `The server offers AUTH ${offered.join(' ') || '(nothing)'}, not ${sasl.mechanism} (asked for with --auth); smtp-tui did not send AUTH. Leave out --auth to use one it offers.`));
+			return false;
 		}
 
 		if (!this.planState.tls) {

@@ -90,3 +90,12 @@ test('25: AUTH is refused by Postfix with 503 5.5.1', async () => {
 	assert.equal(reply.enhanced, '5.5.1');
 	session.close();
 });
+
+test('587: --auth CRAM-MD5 where Postfix offers only PLAIN LOGIN stops before AUTH with exit 28', async () => {
+	const session = new Session(options(587, {mechanism: 'CRAM-MD5'}));
+	assert.equal(await session.runToEnd(), 28);
+	assert.equal(session.failureMessage, 'The server offers AUTH PLAIN LOGIN, not CRAM-MD5 (asked for with --auth); smtp-tui did not send AUTH. Leave out --auth to use one it offers.');
+	assert.ok(!session.entries.some(e => e.direction === 'client' && /^AUTH/.test(e.text)), 'no AUTH line went out');
+	assert.ok(!session.entries.some(e => e.direction === 'client' && /^MAIL/.test(e.text)), 'and no mail either');
+	assert.equal(session.entries.findLast(e => e.direction === 'client')?.text, 'QUIT');
+});
