@@ -3,7 +3,7 @@
 import packageJson from '../package.json' with {type: 'json'};
 import {exitCodeTable, exitCodes} from './engine/exit-codes.js';
 import {promptHidden} from './commands/prompt.js';
-import {parseComparePorts, runCompare} from './commands/compare.js';
+import {parseCompareArguments, runCompare} from './commands/compare.js';
 import {renderPresets} from './commands/presets.js';
 import {runProbe} from './commands/probe.js';
 import {classroomOptions, runClassroomLog, startClassroom, type ClassroomFlags} from './commands/lab.js';
@@ -28,7 +28,7 @@ const help = `
     $ smtp-tui journey            one message through submission (587), relay (25) and
                                   retrieval (POP3 995), step by step, in the lab
     $ smtp-tui presets            list the provider presets
-    $ smtp-tui compare [PORT...]  one scenario on several ports side by side
+    $ smtp-tui compare [HOST] [PORT|NAME=PORT...]  one scenario on several ports side by side
                                   (default 25 465 587 2525; a table when not on a terminal)
 
   With no --host, smtp-tui starts an embedded lab of local SMTP servers on 127.0.0.1
@@ -252,7 +252,8 @@ async function main(): Promise<void> {
 		}
 
 		case 'compare': {
-			const ports = parseComparePorts(rest);
+			const {host, ports} = parseCompareArguments(rest, flags.host);
+			flags.host = host;
 			if (flags.json || flags.markdown || !process.stdin.isTTY || !process.stdout.isTTY) {
 				const controller = new AbortController();
 				process.once('SIGINT', () => controller.abort());

@@ -9,15 +9,19 @@ import {labConfig, labPortList, parsePort, resolveTarget, UsageError, type Targe
 export type PortMapping = {port: number; connect: number};
 
 /** "25,465" or "25=10025,587=10587": the port as named, and where to connect. */
-export function parsePortList(value: string | undefined, fallback: number[]): PortMapping[] {
+export function parsePortList(value: string | undefined, fallback: number[], what: '--ports' | 'compare' = '--ports'): PortMapping[] {
 	if (value === undefined || value.trim() === '') return fallback.map(port => ({port, connect: port}));
+	const flag = what === 'compare' ? 'A port' : '--ports';
 	const mappings = value.split(',').map(part => part.trim()).filter(Boolean).map(part => {
-		const [name, connect] = part.split('=');
-		const port = parsePort(name, '--ports');
-		if (port === undefined) throw new UsageError(`--ports takes a list like 25,465,587,2525, not "${value}".`);
-		return {port, connect: connect === undefined ? port : parsePort(connect, '--ports')!};
+		const [name, connect, extra] = part.split('=');
+		const port = parsePort(name, flag);
+		if (port === undefined || extra !== undefined || connect === '') {
+			throw new UsageError(`${what === 'compare' ? 'compare takes ports' : '--ports takes a list'} like 25,465,587,2525 or 25=20025 (NAME=PORT: the profile of NAME, reached on PORT), not "${part}".`);
+		}
+
+		return {port, connect: connect === undefined ? port : parsePort(connect, flag)!};
 	});
-	if (new Set(mappings.map(m => m.port)).size !== mappings.length) throw new UsageError('--ports names a port twice.');
+	if (new Set(mappings.map(m => m.port)).size !== mappings.length) throw new UsageError(what === 'compare' ? 'Name each port once.' : '--ports names a port twice.');
 	return mappings;
 }
 

@@ -9,7 +9,7 @@ import type {TranscriptEntry} from '../protocol/transcript.js';
 import type {Recording} from '../export/recording.js';
 import {replayOptions} from '../commands/replay.js';
 import type {ProbeTarget} from '../engine/probe.js';
-import {buildProbeTargets, parsePortList} from '../commands/probe.js';
+import {buildProbeTargets, parsePortList, type PortMapping} from '../commands/probe.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {attachSaveDir, type SaveDirHandle} from '../lab/save.js';
@@ -92,9 +92,9 @@ export async function startDashboard(lab: Lab, caOut: string | undefined): Promi
 }
 
 /** `smtp-tui compare` on a terminal: straight into the comparison. */
-export async function startCompareTui(flags: CompareFlags, ports: number[], environment: TargetEnvironment): Promise<number> {
+export async function startCompareTui(flags: CompareFlags, ports: PortMapping[], environment: TargetEnvironment): Promise<number> {
 	return launch(flags, environment, async ({compareScenario}) => {
-		if (!flags.host) return {initialCompare: {scenario: await compareScenario(ports), target: 'lab'}};
+		if (!flags.host) return {initialCompare: {scenario: await compareScenario(ports.map(mapping => mapping.port)), target: 'lab'}};
 		const {scenario} = await buildScenario(flags, ports, environment);
 		return {initialCompare: {scenario, target: flags.host}};
 	});

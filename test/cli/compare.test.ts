@@ -44,7 +44,10 @@ test('compare without a terminal prints the Markdown table', async () => {
 for (const [args, message] of [
 	[['compare', '25', '99'], /The embedded lab has ports 25, 465, 587, 2525; 99 is not one of them/],
 	[['compare', '25', '25'], /Name each port once\./],
-	[['compare', 'x'], /A port must be a whole number from 1 to 65535, not "x"\./],
+	[['compare', '--host', '127.0.0.1', 'x'], /A port must be a whole number from 1 to 65535, not "x"\./],
+	[['compare', '127.0.0.1', '25=x', '--to', 'a@b.test'], /A port must be a whole number from 1 to 65535, not "x"\./],
+	[['compare', '127.0.0.1', '25=1=2', '--to', 'a@b.test'], /compare takes ports like 25,465,587,2525 or 25=20025 \(NAME=PORT: the profile of NAME, reached on PORT\), not "25=1=2"\./],
+	[['compare', '465=20465'], /A NAME=PORT mapping says where another server listens: add the host/],
 	[['compare', '--host', '127.0.0.1', '25'], /Name a recipient in the server's own domain with --to ADDRESS/],
 ] as const) {
 	test(`compare ${args.slice(1).join(' ')}: exit 2 and one sentence`, async () => {

@@ -1,7 +1,9 @@
 // Compare against a real Postfix + Dovecot: the same summary facts as against the lab.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
 import {Comparison} from '../../source/engine/compare.js';
+import {cliPath} from '../support/pty.js';
 import {startPostfix, type PostfixInstance} from '../support/postfix.js';
 
 let postfix: PostfixInstance;
@@ -69,4 +71,30 @@ test('the plain-words explanation holds for Postfix too', () => {
 	const sentences = comparison.report('postfix').sentences;
 	assert.ok(sentences.includes('587 and 2525 demand STARTTLS before AUTH: login is offered only once the connection is encrypted.'), sentences.join('\n'));
 	assert.ok(sentences.some(s => s.startsWith('25 accepts mail only for the server\'s own domain')));
+});
+
+test('compare HOST 25=P 465=P 587=P 2525=P: each column gets its port\'s profile (implicit TLS on 465, no login on 25)', async () => {
+	const user = postfix.users[0]!;
+	const {ports} = postfix;
+	const {code, stdout, stderr} = await new Promise<{code: number; stdout: string; stderr: string}>(resolve => {
+		const child = execFile(process.execPath, [
+			cliPath, 'compare', postfix.host, `25=${ports[25]}`, `465=${ports[465]}`, `587=${ports[587]}`, `2525=${ports[2525]}`,
+			'--to', `bob@${postfix.domain}`, '--from', `${user.user}@${postfix.domain}`, '--user', user.user, '--password-env', 'PF_PASSWORD',
+			'--servername', postfix.hostname, '--ca', postfix.caFile, '--timeout', '10', '--json',
+		], {env: {...process.env, PF_PASSWORD: user.password}, timeout: 60_000}, (error, out, err) => {
+			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: out, stderr: err});
+		});
+		child.stdin?.end();
+	});
+	assert.equal(code, 0, stderr + stdout);
+	const report = JSON.parse(stdout) as {ports: number[]; summaries: Array<{port: number; tls: string; authAfterTls: string[]; relayOutside: {accepted: boolean}; messageAccepted: boolean}>};
+	assert.deepEqual(report.ports, [25, 465, 587, 2525]);
+	const by = (port: number) => report.summaries.find(s => s.port === port)!;
+	assert.equal(by(465).tls, 'implicit');
+	assert.equal(by(587).tls, 'starttls');
+	assert.deepEqual(by(25).authAfterTls, []);
+	assert.equal(by(25).relayOutside.accepted, false, 'no login on the 25 column, so no relay');
+	for (const port of [465, 587, 2525]) assert.equal(by(port).relayOutside.accepted, true, `${port} logged in and relays`);
+	for (const port of [25, 465, 587, 2525]) assert.equal(by(port).messageAccepted, true, `${port} took the message`);
+	assert.ok(!stdout.includes(user.password), 'the password never shows');
 });
