@@ -2,25 +2,13 @@
 // and one clear sentence for every kind of bad input.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {execFile} from 'node:child_process';
 import dns from 'node:dns';
 import {mkdtemp, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {startLab, type Lab} from '../../source/lab/index.js';
-import {cliPath} from '../support/pty.js';
+import {cli} from '../support/cli.js';
 import {scriptedServer} from '../support/scripted-server.js';
-
-type Result = {code: number; stdout: string; stderr: string};
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-	return new Promise(resolve => {
-		const child = execFile(process.execPath, [cliPath, ...args], {env: {...process.env, ...env}, timeout: 30_000}, (error, stdout, stderr) => {
-			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
-		});
-		child.stdin?.end();
-	});
-}
 
 let lab: Lab;
 let tmp: string;

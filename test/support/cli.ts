@@ -1,0 +1,14 @@
+// Runs the built smtp-tui binary as a user would from a shell (stdin closed, no terminal).
+import {execFile} from 'node:child_process';
+import {cliPath} from './pty.js';
+
+export type CliResult = {code: number; stdout: string; stderr: string};
+
+export async function cli(args: string[], env: Record<string, string> = {}, options: {cwd?: string} = {}): Promise<CliResult> {
+	return new Promise(resolve => {
+		const child = execFile(process.execPath, [cliPath, ...args], {env: {...process.env, ...env}, timeout: 30_000, cwd: options.cwd}, (error, stdout, stderr) => {
+			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
+		});
+		child.stdin?.end();
+	});
+}
