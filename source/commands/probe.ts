@@ -1,5 +1,6 @@
 // `smtp-tui probe [HOST]`: every port at once, one block per port, then the diagnosis.
 import {probe, submissionWorks, type ProbeReport, type ProbeRow, type ProbeTarget} from '../engine/probe.js';
+import {describeCertError} from '../engine/connection.js';
 import {exitCodes} from '../engine/exit-codes.js';
 import {safeText} from '../protocol/safe-text.js';
 import {renderJsonLine} from '../export/jsonl.js';
@@ -7,6 +8,9 @@ import type {Lab} from '../lab/index.js';
 import {labConfig, labPortList, parsePort, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
 
 export type PortMapping = {port: number; connect: number};
+
+/** probe's default --timeout (connect, banner and every reply), in seconds. */
+export const probeTimeoutSeconds = 10;
 
 /** "25,465" or "25=10025,587=10587": the port as named, and where to connect. */
 export function parsePortList(value: string | undefined, fallback: number[], what: '--ports' | 'compare' = '--ports'): PortMapping[] {
@@ -31,7 +35,7 @@ function yesNo(value: boolean): string {
 
 function tlsText(row: ProbeRow): string {
 	const cert = row.certificate;
-	const certText = cert ? ` · certificate ${cert.subject ?? '?'} from ${cert.issuer ?? '?'}, ${cert.authorized ? 'verified' : `NOT verified (${cert.authorizationError ?? '?'})`}${cert.validTo ? `, valid to ${cert.validTo}` : ''}` : '';
+	const certText = cert ? ` · certificate ${cert.subject ?? '?'} from ${cert.issuer ?? '?'}, ${cert.authorized ? 'verified' : `NOT verified: ${describeCertError(cert.authorizationError, cert)}`}${cert.validTo ? `, valid to ${cert.validTo}` : ''}` : '';
 	switch (row.tls) {
 		case 'implicit':
 			return `implicit TLS (${row.tlsProtocol ?? '?'})${certText}`;
@@ -53,11 +57,12 @@ export function probeRowLines(row: ProbeRow): string[] {
 		return [`${head} ${row.status === 'refused' ? 'refused' : row.status === 'timeout' ? 'timed out' : 'error'}: ${safeText(row.error ?? '')}`];
 	}
 
+	if (!row.banner) return [`${head} open, but no banner: ${safeText(row.error ?? '(none)')}`];
 	const pad = ' '.repeat(6);
 	return [
 		`${head} open (${row.latencyMs ?? '?'} ms)  ${safeText(row.banner ?? '(no banner)')}`,
 		`${pad}TLS: ${safeText(tlsText(row))}`,
-		`${pad}AUTH before TLS: ${row.authBeforeTls.join(' ') || 'none'} · after TLS: ${row.authAfterTls.join(' ') || 'none'}`,
+		`${pad}AUTH before TLS: ${row.tls === 'implicit' ? 'no "before" (TLS from the first byte)' : row.authBeforeTls.join(' ') || 'none'} · after TLS: ${row.tlsReached ? row.authAfterTls.join(' ') || 'none' : 'unknown (TLS never started)'}`,
 		`${pad}SIZE ${row.size ?? '-'} · PIPELINING ${yesNo(row.pipelining)} · SMTPUTF8 ${yesNo(row.smtputf8)} · CHUNKING ${yesNo(row.chunking)}`,
 	];
 }
@@ -88,7 +93,9 @@ export async function buildProbeTargets(flags: TargetFlags, mappings: PortMappin
 	for (const mapping of mappings) {
 		if (!flags.host && mapping.connect !== mapping.port) throw new UsageError('--ports with = mappings needs --host.');
 		// No recipient, no login: a probe never sends mail.
-		const target = await resolveTarget({...flags, lab: !flags.host, port: String(mapping.connect), quitAfter: 'ehlo', user: undefined, password: undefined, passwordEnv: undefined, passwordFile: undefined, tokenEnv: undefined, to: undefined}, shared);
+		// A probe waits seconds, not RFC 5321's minutes, unless told otherwise.
+		const timeout = flags.timeout ?? String(probeTimeoutSeconds);
+		const target = await resolveTarget({...flags, timeout, lab: !flags.host, port: String(mapping.connect), quitAfter: 'ehlo', user: undefined, password: undefined, passwordEnv: undefined, passwordFile: undefined, tokenEnv: undefined, to: undefined}, shared);
 		targets.push({port: mapping.port, options: target.options});
 	}
 

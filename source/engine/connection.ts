@@ -252,6 +252,38 @@ export async function handshake(
 	});
 }
 
+/**
+ * Whether host:port answers a TLS ClientHello (a ServerHello, or a TLS alert), on a
+ * connection of its own: asked when a port stays silent after connect, since an
+ * implicit-TLS port waits for the client's hello and never sends an SMTP banner.
+ */
+export async function speaksTls(options: Pick<ConnectOptions, 'host' | 'port' | 'family' | 'localAddress'>, servername: string | undefined, timeoutMs: number): Promise<boolean> {
+	let socket: net.Socket;
+	try {
+		socket = await connectTcp({...options, connectTimeoutMs: timeoutMs}, formatTarget(options.host, options.port));
+	} catch {
+		return false;
+	}
+
+	return new Promise(resolve => {
+		const secure = tls.connect({socket, servername: servername ?? (net.isIP(options.host) ? undefined : options.host), rejectUnauthorized: false});
+		const done = (answer: boolean) => {
+			clearTimeout(timer);
+			secure.removeAllListeners();
+			secure.on('error', () => undefined);
+			secure.destroy();
+			resolve(answer);
+		};
+
+		const timer = setTimeout(() => done(false), timeoutMs);
+		secure.once('secureConnect', () => done(true));
+		// An alert is an answer in TLS too (no cipher in common, an old version); bytes that are
+		// not TLS ("wrong version number"), a reset or a close are not.
+		secure.once('error', (error: Error) => done(/alert/i.test(error.message)));
+		secure.once('close', () => done(false));
+	});
+}
+
 function tlsFacts(socket: tls.TLSSocket, servername: string | undefined): TlsFacts {
 	const cert = socket.getPeerCertificate();
 	const cipher = socket.getCipher();

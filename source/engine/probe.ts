@@ -1,6 +1,7 @@
 // Probe: every port of a host at once, without sending mail. Connect, banner, EHLO,
 // STARTTLS where offered, EHLO again, QUIT; then a diagnosis in plain sentences.
 import type {TlsFacts} from '../protocol/transcript.js';
+import {describeCertError} from './connection.js';
 import {profileFor} from './profiles.js';
 import {Session, type SessionOptions} from './session.js';
 
@@ -22,6 +23,8 @@ export type ProbeRow = {
 	certificate?: TlsFacts;
 	authBeforeTls: string[];
 	authAfterTls: string[];
+	/** EHLO was answered inside TLS, so authAfterTls is known (else it is unknown, not empty). */
+	tlsReached: boolean;
 	size?: number;
 	pipelining: boolean;
 	smtputf8: boolean;
@@ -57,18 +60,27 @@ function statusOf(session: Session): ProbeRow['status'] {
 }
 
 export async function probePort(target: ProbeTarget): Promise<ProbeRow> {
-	const implicit = implicitPorts.has(target.port);
+	const named = implicitPorts.has(target.port);
 	// Verification is reported, not enforced: a probe wants to see a bad certificate.
 	const base: SessionOptions = {
 		...target.options,
-		tls: implicit ? 'implicit' : 'auto',
-		profilePort: implicit ? 465 : 25,
+		tls: named ? 'implicit' : 'auto',
+		profilePort: named ? 465 : 25,
 		tlsOptions: {...target.options.tlsOptions, insecure: true},
 		credentials: undefined,
 		quitAfter: undefined,
 	};
 	let session = new Session(base);
 	await drive(session);
+	let implicit = implicitPorts.has(target.port);
+	if (!implicit && /speaks TLS from the first byte/.test(session.failureMessage ?? '')) {
+		// A silent port that answered a TLS hello: probe it as the implicit-TLS port it is.
+		session.close();
+		session = new Session({...base, tls: 'implicit', profilePort: 465});
+		await drive(session);
+		implicit = true;
+	}
+
 	let tls: ProbeRow['tls'] = implicit ? 'implicit' : 'none';
 	if (implicit && !session.state.connected && /did not answer in TLS|closed the connection during the handshake/.test(session.failureMessage ?? '')) {
 		// Does it speak plaintext SMTP on the implicit-TLS port?
@@ -103,6 +115,7 @@ export async function probePort(target: ProbeTarget): Promise<ProbeRow> {
 		certificate: session.tlsFacts,
 		authBeforeTls: implicit && tls === 'implicit' ? [] : before?.auth ?? [],
 		authAfterTls: session.state.tls ? session.state.capabilities?.auth ?? [] : [],
+		tlsReached: session.state.tls && session.state.capabilities !== undefined,
 		size: session.state.capabilities?.size,
 		pipelining: has(session, 'PIPELINING'),
 		smtputf8: has(session, 'SMTPUTF8'),
@@ -128,12 +141,14 @@ export function diagnose(host: string, rows: ProbeRow[]): string[] {
 		out.push(`Port 25 ${what} while ${submitted.join(' and ')} answered: your network probably blocks outbound port 25 (common on residential ISPs); use ${submitted.includes(587) ? 587 : submitted[0]} or 465 for submission.`);
 	}
 
-	if (port25 && port25.status === 'open' && !port25.banner) {
-		out.push('Port 25 accepted the connection but sent no banner: a firewall or proxy may be intercepting SMTP.');
-	}
-
 	for (const row of rows) {
 		if (row.status !== 'open') continue;
+		if (!row.banner) {
+			const hint = row.port === 25 ? ': a firewall or proxy may be intercepting SMTP' : ' (and it does not speak TLS from the first byte either)';
+			out.push(`Port ${row.port} accepted the connection but sent no banner${hint}.`);
+			continue;
+		}
+
 		if (row.authBeforeTls.length > 0 && row.port !== 25) {
 			out.push(`Port ${row.port} offers AUTH (${row.authBeforeTls.join(' ')}) before TLS: a password sent there travels readable; a client must STARTTLS first.`);
 		}
@@ -151,7 +166,7 @@ export function diagnose(host: string, rows: ProbeRow[]): string[] {
 			if (cert.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID') {
 				out.push(`The certificate on port ${row.port} does not name ${cert.servername ?? host}; it covers ${cert.subjectAltNames.join(', ') || cert.subject || 'no names'}.`);
 			} else {
-				out.push(`The certificate on port ${row.port} did not verify (${cert.authorizationError ?? 'unknown reason'}); subject ${cert.subject ?? '?'}, issuer ${cert.issuer ?? '?'}.`);
+				out.push(`The certificate on port ${row.port} did not verify: ${describeCertError(cert.authorizationError, cert)}; subject ${cert.subject ?? '?'}, issuer ${cert.issuer ?? '?'}.`);
 			}
 		}
 	}

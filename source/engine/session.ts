@@ -9,7 +9,7 @@ import {MASK, redactSecrets} from '../protocol/redact.js';
 import type {Reply} from '../protocol/reply-parser.js';
 import {createSasl, decodeChallenge, type SaslCredentials, type SaslExchange, type SaslLine} from '../protocol/sasl.js';
 import type {Direction, StepKind, TlsFacts, TranscriptEntry} from '../protocol/transcript.js';
-import {Connection, describeCertError, formatTarget, type TlsOptions} from './connection.js';
+import {Connection, describeCertError, formatTarget, speaksTls, type TlsOptions} from './connection.js';
 import {exitCodeForStep, exitCodes} from './exit-codes.js';
 import {SessionFailure} from './failure.js';
 import {initialPlanState, nextStep, plannedStepCount, reachedQuitAfter, type NextStep, type PlanConfig, type PlanState, type QuitAfter} from './plan.js';
@@ -85,6 +85,10 @@ export type StepOutcome = {ok: boolean; failure?: SessionFailure};
 
 /** SASL challenges answered at most before giving up (a server looping on 334). */
 const maxChallenges = 10;
+/** Silence after connect before smtp-tui asks whether the port speaks TLS instead. */
+const silentPortMs = 2000;
+/** How long that TLS question may take. */
+const tlsProbeMs = 5000;
 /** Order of preference when the user does not name a mechanism. */
 const mechanismPreference = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
 
@@ -358,13 +362,45 @@ export class Session implements SessionLike {
 			this.recordTls(facts, 'connect');
 		}
 
-		const banner = await this.read('connect', this.timeouts.greeting, 'with a banner');
+		const banner = implicit ? await this.read('connect', this.timeouts.greeting, 'with a banner') : await this.readBanner();
 		if (banner.code !== 220) {
 			this.fail('connect', new SessionFailure('protocol', `The server refused the session with ${banner.code} instead of a 220 banner.`));
 			return false;
 		}
 
 		return true;
+	}
+
+	/**
+	 * The banner on a plaintext connection. A port that stays silent for a moment is asked,
+	 * on a second connection, whether it answers a TLS hello: an implicit-TLS port (465)
+	 * waits for the client to speak first and would otherwise hang until the greeting timeout.
+	 */
+	private async readBanner(): Promise<Reply> {
+		const connection = this.requireConnection();
+		const settled = connection.readReply(this.timeouts.greeting, 'with a banner').then(reply => ({reply}), (error: unknown) => ({error}));
+		let timer: NodeJS.Timeout | undefined;
+		const silence = new Promise<'silent'>(resolve => {
+			timer = setTimeout(resolve, Math.min(silentPortMs, this.timeouts.greeting / 2), 'silent');
+		});
+		let first = await Promise.race([settled, silence]);
+		clearTimeout(timer);
+		if (first === 'silent') {
+			this.add('info', 'No banner yet; asking (on a second connection) whether this port speaks TLS from the first byte…', 'connect');
+			const probe = speaksTls({host: this.options.host, port: this.options.port, family: this.options.family, localAddress: this.options.localAddress}, this.options.tlsOptions.servername, Math.min(this.timeouts.connect, tlsProbeMs)).then(yes => yes ? 'tls' as const : 'plain' as const);
+			const answer = await Promise.race([settled, probe]);
+			if (answer === 'tls') {
+				connection.close();
+				await settled;
+				throw new SessionFailure('protocol', `${this.target} sent no SMTP banner but answered a TLS hello: this port speaks TLS from the first byte: try \`--tls implicit\`.`);
+			}
+
+			first = answer === 'plain' ? await settled : answer;
+		}
+
+		if ('error' in first) throw first.error;
+		this.recordReply(first.reply, 'connect');
+		return first.reply;
 	}
 
 	/**
