@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks run as real peers
 # (Postfix + Dovecot SASL as servers, dnsmasq as a DNS server, swaks / openssl /
-# mpop as clients), then checks that each tool can do what the tests ask of it
+# mpop / dig as clients), then checks that each tool can do what the tests ask of it
 # and stops with one line when one cannot. Idempotent: installs nothing when
 # everything is present. Never starts the packages' system services and never
 # prompts.
@@ -21,6 +21,7 @@ packages=(
 	openssl                # s_client as a TLS client; the test CA
 	dnsmasq-base           # a real DNS server on loopback (MX tests)
 	mpop                   # a real POP3 client (journey tests)
+	bind9-dnsutils         # dig: a real DNS client asking the lab's DNS server
 )
 
 is_installed() {
@@ -54,6 +55,7 @@ check_tools() {
 	need "openssl cannot run s_client" sh -c 'openssl s_client -help 2>&1 | grep -q -- -starttls'
 	need "dnsmasq is missing" dnsmasq --version
 	need "mpop is missing" mpop --version
+	need "dig cannot ask a given server and port (bind9-dnsutils)" sh -c 'dig -h 2>&1 | grep -q -- "-p port"'
 	return "$fail"
 }
 

@@ -21,6 +21,10 @@ import type {Preview, SessionOptions, StepOutcome, Timeouts} from '../engine/ses
 import {Session} from '../engine/session.js';
 import type {Pop3SessionOptions} from '../engine/pop3.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
+import type {MxResult} from '../engine/mx.js';
+import {lookupMx} from '../engine/mx.js';
+import type {LabDns} from '../lab/dns.js';
+import {startLabDns} from '../lab/dns.js';
 import {makeLabCertificates} from '../lab/ca.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {startLab} from '../lab/index.js';
@@ -30,6 +34,10 @@ import {isLocal} from '../lab/personality.js';
 import type {Pop3Event, Pop3Limits, Pop3Port, Pop3Server} from '../lab/pop3.js';
 import {startPop3Server} from '../lab/pop3.js';
 import type {CapturedMessage, LabUser} from '../lab/types.js';
+import type {DkimKey} from './auth.js';
+import {makeDkimKey} from './auth.js';
+import type {ZoneFacts} from './zone.js';
+import {journeyRecords, journeyZones} from './zone.js';
 
 export const journeySenderUsers: LabUser[] = [{user: 'alice', password: 'wonderland', address: 'alice@sender.test'}];
 export const journeyReceiverUsers: LabUser[] = [{user: 'bob', password: 'builder', address: 'bob@receiver.test'}];
@@ -63,6 +71,8 @@ export type JourneyOptions = {
 	relay?: 'auto' | 'manual';
 	/** Per-reply timeouts of the relay's SMTP session; default 30 s each (60 s for the message). */
 	relayTimeouts?: Partial<Timeouts>;
+	/** The lab DNS server's port (UDP and TCP); 0 or absent: ephemeral. */
+	dnsPort?: number;
 };
 
 export type RelayState = 'waiting' | 'running' | 'delivered' | 'failed';
@@ -182,6 +192,10 @@ export type JourneyLab = {
 	pop3Ca: string;
 	/** The receiver's mailboxes. */
 	mailboxes: Mailboxes;
+	/** The lab's DNS server (zone.ts): MX, A, PTR, SPF, DKIM and DMARC of both domains. */
+	dns: LabDns;
+	/** The sender's DKIM key (its public half is in DNS at `<selector>._domainkey.<sender domain>`). */
+	dkim: DkimKey;
 	/** Every relay hop, oldest first. */
 	relays: JourneyRelay[];
 	/** Calls `listener` when a relay hop is created (before its first step); returns the unsubscribe function. */
@@ -233,17 +247,41 @@ export async function startJourneyLab(options: JourneyOptions = {}): Promise<Jou
 		const material = await makeLabCertificates(receiver.hostname, 'valid');
 		const pop3 = await startPop3Server({host, hostname: receiver.hostname, mailboxes, tls: material, ports: options.pop3Ports, limits: options.pop3Limits});
 		started.push(pop3);
-		return wire({sender, receiver, pop3, pop3Ca: material.ca, mailboxes, host, options});
+		const dkim = await makeDkimKey();
+		const facts: ZoneFacts = {
+			host,
+			senderDomain: sender.domain,
+			senderHostname: sender.hostname,
+			receiverDomain: receiver.domain,
+			receiverHostname: receiver.hostname,
+			dkimSelector: dkim.selector,
+			dkimPublicKey: dkim.publicKey,
+			brandDomain: 'brand.test',
+		};
+		const dns = await startLabDns({host, port: options.dnsPort, zones: journeyZones(facts), records: journeyRecords(facts)});
+		started.push(dns);
+		return wire({sender, receiver, pop3, pop3Ca: material.ca, mailboxes, host, options, dns, dkim, facts});
 	} catch (error) {
 		await Promise.all(started.map(async part => part.close()));
 		throw error;
 	}
 }
 
-type Parts = {sender: Lab; receiver: Lab; pop3: Pop3Server; pop3Ca: string; mailboxes: Mailboxes; host: string; options: JourneyOptions};
+type Parts = {
+	sender: Lab;
+	receiver: Lab;
+	pop3: Pop3Server;
+	pop3Ca: string;
+	mailboxes: Mailboxes;
+	host: string;
+	options: JourneyOptions;
+	dns: LabDns;
+	dkim: DkimKey;
+	facts: ZoneFacts;
+};
 
 function wire(parts: Parts): JourneyLab {
-	const {sender, receiver, pop3, pop3Ca, mailboxes, host, options} = parts;
+	const {sender, receiver, pop3, pop3Ca, mailboxes, host, options, dns, dkim} = parts;
 	const relays: JourneyRelay[] = [];
 	const relayListeners = new Set<(relay: JourneyRelay) => void>();
 	const eventListeners = new Set<(event: JourneyEvent) => void>();
@@ -256,28 +294,40 @@ function wire(parts: Parts): JourneyLab {
 		}
 	};
 
-	const relayOptions = (message: CapturedMessage, recipients: string[], raw: string): SessionOptions => {
+	const relayOptions = (message: CapturedMessage, recipients: string[], raw: string, mx: MxResult): SessionOptions => {
 		const port = receiver.ports[25]!;
 		return {
-			host: receiver.host,
+			host: mx.address,
 			port,
 			profilePort: 25,
 			// Opportunistic, as between real MTAs: STARTTLS when offered, no credentials at all.
 			tls: 'auto',
-			tlsOptions: {ca: receiver.ca, servername: receiver.hostname, insecure: false},
+			tlsOptions: {ca: receiver.ca, servername: mx.host, insecure: false},
 			ehlo: sender.hostname,
 			from: message.mailFrom,
 			to: recipients,
 			rawMessage: raw,
-			label: `${receiver.hostname}:25`,
+			label: `${mx.host}:25`,
 			timeouts: {...defaultRelayTimeouts, ...options.relayTimeouts},
 			preamble: [
-				`${sender.hostname} hands on queue ID ${message.id} for ${recipients.join(', ')}: the MX of ${receiver.domain} is ${receiver.hostname}, here the lab's port-25 listener on ${receiver.host}:${port}.`,
+				`${sender.hostname} hands on queue ID ${message.id} for ${recipients.join(', ')}: first it asks DNS where ${receiver.domain} takes its mail (the lab's DNS server, ${dns.server}: try \`dig @${dns.host} -p ${dns.port} MX ${receiver.domain}\`).`,
+				...mx.lines,
+				`DNS names no ports: the lab's port-25 listener for ${mx.host} is ${mx.address}:${port}.`,
 			],
 		};
 	};
 
-	const startRelay = (message: CapturedMessage, recipients: string[]) => {
+	// Relays being prepared (MX lookup), so close() can wait for them.
+	const preparing = new Set<Promise<void>>();
+	const startRelay = async (message: CapturedMessage, recipients: string[]) => {
+		let mx: MxResult;
+		try {
+			mx = await lookupMx(receiver.domain, {resolver: dns.server, timeoutMs: 3000});
+		} catch (error) {
+			emit({type: 'not-relayed', message, recipients, reason: `The MX lookup of ${receiver.domain} failed: ${(error as Error).message}`});
+			return;
+		}
+
 		const header = formatReceived(receivedFieldsOf(message, sender.hostname));
 		const sent = Buffer.concat([Buffer.from(header, 'latin1'), message.raw]);
 		const relay = new JourneyRelay({
@@ -286,7 +336,7 @@ function wire(parts: Parts): JourneyLab {
 			sent,
 			// The engine speaks text; a message that is valid UTF-8 (all the lab takes in practice)
 			// goes out byte for byte.
-			options: relayOptions(message, recipients, sent.toString('utf8')),
+			options: relayOptions(message, recipients, sent.toString('utf8'), mx),
 			onEnd(ended) {
 				emit({type: 'relay-finished', relay: ended});
 			},
@@ -299,12 +349,7 @@ function wire(parts: Parts): JourneyLab {
 		}
 
 		emit({type: 'relay-started', relay});
-		// One turn later, so the sender's 250 goes out first: queued now, delivered next.
-		if ((options.relay ?? 'auto') === 'auto') {
-			setImmediate(() => {
-				void relay.run();
-			});
-		}
+		if ((options.relay ?? 'auto') === 'auto') void relay.run();
 	};
 
 	sender.onMessage(message => {
@@ -319,7 +364,11 @@ function wire(parts: Parts): JourneyLab {
 			emit({type: 'not-relayed', message, recipients: staying, reason});
 		}
 
-		if (onward.length > 0) startRelay(message, onward);
+		if (onward.length > 0) {
+			// Later than the sender's 250 (the lookup is asynchronous): queued now, delivered next.
+			const prepared = startRelay(message, onward).finally(() => preparing.delete(prepared));
+			preparing.add(prepared);
+		}
 	});
 	receiver.onMessage(message => {
 		mailboxes.deliver(message);
@@ -363,6 +412,7 @@ function wire(parts: Parts): JourneyLab {
 	let closing: Promise<void> | undefined;
 	const closeAll = async () => {
 		await sender.close();
+		await Promise.all([...preparing]);
 		const running = relays.filter(relay => relay.state === 'running');
 		if (running.length > 0) {
 			let timer: NodeJS.Timeout | undefined;
@@ -376,7 +426,7 @@ function wire(parts: Parts): JourneyLab {
 		}
 
 		for (const relay of relays) relay.close();
-		await Promise.all([receiver.close(), pop3.close()]);
+		await Promise.all([receiver.close(), pop3.close(), dns.close()]);
 	};
 
 	const alice = sender.users[0];
@@ -387,6 +437,8 @@ function wire(parts: Parts): JourneyLab {
 		receiver,
 		pop3,
 		pop3Ca,
+		dns,
+		dkim,
 		mailboxes,
 		relays,
 		onRelay(listener) {
