@@ -12,7 +12,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import {LocalInputError, RemoteProtocolError, type RemoteProtocolErrorKind} from '../protocol/errors.js';
 import {describeCapaChange, explainPop3Capability, explainPop3Command, explainPop3Response, explainPop3Step, type Pop3Status} from '../protocol/pop3-explain.js';
-import {MASK, redactSecrets} from '../protocol/redact.js';
+import {MASK, SecretGate, type PlannedLine} from '../protocol/redact.js';
 import {safeText} from '../protocol/safe-text.js';
 import type {Direction, Pop3StepKind, TlsFacts, TranscriptEntry, TranscriptStep} from '../protocol/transcript.js';
 import {connectTcp, describeCertError, formatTarget, handshake, type TlsOptions} from './connection.js';
@@ -611,7 +611,8 @@ export class Pop3Session {
 	private firstFailure?: {exitCode: number; message: string};
 	private capaBeforeTls?: string[];
 	private lastTlsFacts?: TlsFacts;
-	private readonly secrets: string[];
+	/** The secret gate: every entry's text passes it (the password, and PASS/APOP/AUTH typed by hand). */
+	private readonly gate: SecretGate;
 
 	constructor(options: Pop3SessionOptions) {
 		this.options = options;
@@ -622,7 +623,7 @@ export class Pop3Session {
 			insecureAuth: options.insecureAuth ?? false,
 			retrieve: options.retrieve ?? 1,
 		};
-		this.secrets = [options.password].filter(Boolean);
+		this.gate = new SecretGate([options.password], 'pop3');
 	}
 
 	get state(): Readonly<Pop3PlanState> {
@@ -691,7 +692,7 @@ export class Pop3Session {
 					line = this.commandFor(next.kind, true);
 				} catch (error) {
 					if (!(error instanceof LocalInputError)) throw error;
-					return {kind: next.kind, lines: [], description: redactSecrets(error.message, this.secrets), editable: false};
+					return {kind: next.kind, lines: [], description: this.gate.text(error.message), editable: false};
 				}
 
 				return {kind: next.kind, lines: [line], description: explainPop3Step(next.kind).summary, editable: next.kind !== 'pop-pass'};
@@ -722,7 +723,7 @@ export class Pop3Session {
 			const failure = this.handleError(kind, error);
 			// The planned line itself cannot be built (a CR in the user name): it never will be.
 			if (failure.kind === 'local' && override === undefined) {
-				this.firstFailure ??= {exitCode: exitCodes.usage, message: redactSecrets(failure.message, this.secrets)};
+				this.firstFailure ??= {exitCode: exitCodes.usage, message: this.gate.text(failure.message)};
 				if (this.planState.connected) this.planState.stopping = true;
 				else this.planState.ended = true;
 			}
@@ -785,11 +786,14 @@ export class Pop3Session {
 			throw error;
 		}
 
-		this.stepIndex++;
 		const verb = (line.split(/\s/, 1)[0] ?? '').toUpperCase();
-		const secret = verb === 'PASS' || verb === 'APOP';
+		if ((verb === 'PASS' || verb === 'APOP' || verb === 'AUTH') && !this.planState.tls && !this.config.insecureAuth) {
+			return {ok: false, failure: new SessionFailure('local', `${verb} was not sent: without TLS the credentials would travel readable by anyone on the path; run STLS first, or allow insecure logins.`)};
+		}
+
+		this.stepIndex++;
 		try {
-			await this.send(line, 'manual', secret ? {secret: true, display: `${verb} ${MASK}`} : {});
+			await this.send(line, 'manual');
 			const response = await this.read('manual', expectsMultiLine(line), this.timeouts.command, verb || 'the command');
 			await this.applyManual(verb, response);
 			return {ok: response.ok};
@@ -1038,20 +1042,22 @@ export class Pop3Session {
 		}
 	}
 
-	private async send(line: string, step: TranscriptStep, extra: {secret?: boolean; display?: string} = {}): Promise<void> {
+	/** Sends one line; its entry is what the secret gate makes of it (`planned`: already masked). */
+	private async send(line: string, step: TranscriptStep, planned?: PlannedLine): Promise<void> {
 		const connection = this.requireConnection();
 		const early = connection.takeUnsolicited();
 		if (early.length > 0) {
 			this.add('error', `The server sent ${early.length} bytes before it was asked: "${early.toString('latin1').slice(0, 120)}". A correct server waits for the command.`, step, {deviation: 'The server talked out of turn.'});
 		}
 
-		const shown = extra.display ?? line;
-		this.add('client', shown, step, {secret: extra.secret ?? false, explain: [explainPop3Command(shown).summary]});
+		const shown = this.gate.client(line, planned);
+		this.add('client', shown.text, step, {secret: shown.secret, explain: [explainPop3Command(shown.text).summary]});
 		await connection.sendLine(line);
 	}
 
 	private async read(step: TranscriptStep, multiLine: boolean, timeoutMs: number, waitingFor: string): Promise<Pop3Response> {
 		const response = await this.requireConnection().read(multiLine, timeoutMs, waitingFor);
+		this.gate.replied(false);
 		this.recordResponse(response, step, multiLine && response.ok);
 		return response;
 	}
@@ -1059,14 +1065,16 @@ export class Pop3Session {
 	private recordResponse(response: Pop3Response, step: TranscriptStep, multiLine: boolean): void {
 		const statusExplain = explainPop3Response(response.status, response.code).map(e => `${e.summary} (${e.rfc})`);
 		const deviation = response.bareLf ? 'The server ended a line with a bare LF instead of CRLF (RFC 1939 §3).' : undefined;
-		this.add('server', response.raw, step, {last: !multiLine, explain: statusExplain, deviation});
+		const shown = multiLine ? response.rawLines.slice(0, maxShownLines) : [];
+		// The status line and the lines shown are masked together: an echo split across lines is found.
+		const [status = '', ...lines] = this.gate.server([response.raw, ...shown]);
+		this.add('server', status, step, {last: !multiLine, explain: statusExplain, deviation});
 		if (!multiLine) return;
 		const isCapa = step === 'pop-capa' || (step === 'manual' && /^CAPA\b/i.test(this.lastClientLine()));
-		const shown = response.rawLines.slice(0, maxShownLines);
-		for (const raw of shown) {
+		shown.forEach((raw, index) => {
 			const explain = isCapa ? [((e) => `${e.summary} (${e.rfc})`)(explainPop3Capability(raw))] : undefined;
-			this.add('server', raw, step, explain ? {explain} : {});
-		}
+			this.add('server', lines[index]!, step, explain ? {explain} : {});
+		});
 
 		const hidden = response.rawLines.length - shown.length;
 		if (hidden > 0) this.add('info', `… ${hidden} more lines not shown (${response.data?.length ?? 0} bytes in all).`, step);
@@ -1092,9 +1100,8 @@ export class Pop3Session {
 		const entry: TranscriptEntry = {
 			seq: this.entries.length,
 			direction,
-			// Client lines are masked where they are built; everything else is scrubbed here, so a
-			// server echoing the password (or an error quoting it) cannot show it.
-			text: direction === 'client' ? text : redactSecrets(text, this.secrets),
+			// Client and server lines come gated from send() and recordResponse(); the rest is gated here.
+			text: direction === 'client' || direction === 'server' ? text : this.gate.text(text),
 			step,
 			stepIndex: this.stepIndex,
 			at: Math.round((performance.now() - this.started) * 1000) / 1000,
@@ -1102,6 +1109,8 @@ export class Pop3Session {
 			secret: false,
 			...extra,
 		};
+		if (entry.explain) entry.explain = entry.explain.map(line => this.gate.text(line));
+		if (entry.deviation !== undefined) entry.deviation = this.gate.text(entry.deviation);
 		this.entries.push(entry);
 		for (const listener of this.listeners) listener(entry);
 		return entry;
@@ -1113,7 +1122,7 @@ export class Pop3Session {
 	}
 
 	private fail(step: TranscriptStep, failure: SessionFailure): void {
-		const message = redactSecrets(failure.message, this.secrets);
+		const message = this.gate.text(failure.message);
 		this.add('error', message, step);
 		if (this.firstFailure) return;
 		const code = failure.kind === 'timeout' ? exitCodes.timeout
@@ -1130,7 +1139,7 @@ export class Pop3Session {
 				: new SessionFailure('protocol', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
 		if (failure.kind === 'local') {
 			// Nothing was sent: the session goes on unchanged.
-			this.add('error', redactSecrets(failure.message, this.secrets), step);
+			this.add('error', this.gate.text(failure.message), step);
 			return failure;
 		}
 

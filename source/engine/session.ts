@@ -5,7 +5,7 @@ import {parseEhlo, diffCapabilities, describeDiff, type Capabilities} from '../p
 import {LocalInputError} from '../protocol/errors.js';
 import {explainExtension, explainReplyLines, explainStep} from '../protocol/explain.js';
 import {buildMessage, encodeData} from '../protocol/message.js';
-import {MASK, redactSecrets} from '../protocol/redact.js';
+import {SecretGate, type GatedLine, type PlannedLine} from '../protocol/redact.js';
 import type {Reply} from '../protocol/reply-parser.js';
 import {createSasl, decodeChallenge, type SaslCredentials, type SaslExchange, type SaslLine} from '../protocol/sasl.js';
 import type {Direction, StepKind, TlsFacts, TranscriptEntry} from '../protocol/transcript.js';
@@ -105,10 +105,9 @@ export class Session implements SessionLike {
 	private listeners = new Set<(entry: TranscriptEntry) => void>();
 	private firstFailure?: {exitCode: number; message: string};
 	private capsBeforeTls?: Capabilities;
-	private manualAuthPending = false;
 	private lastTlsFacts?: TlsFacts;
-	/** Extra secrets to scrub from any text we show (the password, the token). */
-	private readonly secrets: string[];
+	/** The secret gate: every entry's text passes it (the password, the token, SASL typed by hand). */
+	private readonly gate: SecretGate;
 
 	constructor(options: SessionOptions) {
 		this.options = options;
@@ -121,7 +120,7 @@ export class Session implements SessionLike {
 			recipients: options.to,
 			quitAfter: options.quitAfter,
 		};
-		this.secrets = [options.credentials?.password, options.credentials?.token].filter((s): s is string => Boolean(s));
+		this.gate = new SecretGate([options.credentials?.password, options.credentials?.token], 'smtp');
 	}
 
 	get state(): Readonly<PlanState> {
@@ -180,7 +179,7 @@ export class Session implements SessionLike {
 			// The step's line cannot be built from the user's input: say why instead of throwing
 			// (step() then reports the same sentence and stops).
 			if (!(error instanceof LocalInputError)) throw error;
-			return {kind: next.kind, lines: [], description: redactSecrets(error.message, this.secrets), editable: false};
+			return {kind: next.kind, lines: [], description: this.gate.text(error.message), editable: false};
 		}
 	}
 
@@ -293,12 +292,15 @@ export class Session implements SessionLike {
 			throw error;
 		}
 
+		const verb = commands.verbOf(line);
+		if (verb === 'AUTH' && !this.planState.tls && !this.config.insecureAuth) {
+			return {ok: false, failure: new SessionFailure('local', 'AUTH was not sent: without TLS the credentials would travel readable by anyone on the path; run STARTTLS first, or start smtp-tui with --insecure-auth.')};
+		}
+
 		this.stepIndex++;
-		const secret = this.manualAuthPending && line !== '*'; // "*" only cancels the exchange
-		const verb = secret ? '' : commands.verbOf(line);
 		try {
-			await this.send(line, 'manual', {secret, display: secret ? MASK : line});
-			const reply = await this.read('manual', this.timeouts.command, `the command ${verb || 'line'}`);
+			const sent = await this.send(line, 'manual');
+			const reply = await this.read('manual', this.timeouts.command, sent.secret ? 'the SASL response' : `the command ${verb || 'line'}`);
 			await this.applyManual(verb, reply);
 			return {ok: reply.code < 400};
 		} catch (error) {
@@ -526,7 +528,7 @@ export class Session implements SessionLike {
 	}
 
 	private async sendSasl(line: SaslLine): Promise<void> {
-		await this.send(line.wire, 'auth', {secret: line.secret, display: line.display, decoded: line.decoded});
+		await this.send(line.wire, 'auth', line);
 	}
 
 	private async simple(next: {kind: StepKind; recipient?: string}, override?: string): Promise<boolean> {
@@ -595,7 +597,6 @@ export class Session implements SessionLike {
 
 	private async applyManual(verb: string, reply: Reply): Promise<void> {
 		const s = this.planState;
-		if (this.manualAuthPending && reply.code !== 334) this.manualAuthPending = false;
 		switch (verb) {
 			case 'EHLO':
 			case 'HELO':
@@ -615,7 +616,6 @@ export class Session implements SessionLike {
 
 				break;
 			case 'AUTH':
-				if (reply.code === 334) this.manualAuthPending = true;
 				if (reply.code === 235) Object.assign(s, {authDone: true, authenticated: true});
 				break;
 			case 'MAIL':
@@ -694,27 +694,32 @@ export class Session implements SessionLike {
 		return encodeData(this.message()).split('\r\n').slice(0, -1);
 	}
 
-	private async send(line: string, step: StepKind, extra: {secret?: boolean; display?: string; decoded?: string} = {}): Promise<void> {
+	/** Sends one line; its entry is what the secret gate makes of it (`planned`: sasl.ts's masked form). */
+	private async send(line: string, step: StepKind, planned?: PlannedLine): Promise<GatedLine> {
 		const connection = this.requireConnection();
 		const early = connection.takeUnsolicited();
 		for (const reply of early) {
 			this.recordReply(reply, step, 'The server sent this before it was asked (it talks out of turn; a correct server waits for the command).');
 		}
 
-		const entry: Partial<TranscriptEntry> = {secret: extra.secret ?? false, decoded: extra.decoded};
-		this.add('client', extra.display ?? line, step, entry);
+		const shown = this.gate.client(line, planned);
+		this.add('client', shown.text, step, {secret: shown.secret, decoded: shown.decoded});
 		await connection.sendLine(line);
+		return shown;
 	}
 
 	private async read(step: StepKind, timeoutMs: number, waitingFor: string): Promise<Reply> {
 		const reply = await this.requireConnection().readReply(timeoutMs, waitingFor);
+		this.gate.replied(reply.code === 334, reply.lines.at(-1));
 		this.recordReply(reply, step);
 		return reply;
 	}
 
 	private recordReply(reply: Reply, step: StepKind, deviation?: string): void {
 		const isEhlo = (step === 'ehlo' || (step === 'manual' && reply.code === 250 && reply.raw.length > 1));
-		reply.raw.forEach((raw, index) => {
+		const masked = this.gate.server(reply.raw);
+		reply.raw.forEach((_raw, index) => {
+			const raw = masked[index]!;
 			const last = index === reply.raw.length - 1;
 			const explain: string[] = [];
 			if (isEhlo && index > 0) {
@@ -724,8 +729,8 @@ export class Session implements SessionLike {
 			}
 
 			if (last) explain.push(...explainReplyLines(reply.code, reply.enhanced));
-			if (step === 'auth' && reply.code === 334) {
-				const decoded = decodeChallenge(reply.lines[index] ?? '');
+			if ((step === 'auth' || step === 'manual') && reply.code === 334) {
+				const decoded = this.gate.text(decodeChallenge(reply.lines[index] ?? ''));
 				this.add('server', raw, step, {code: reply.code, last, explain, decoded});
 				return;
 			}
@@ -744,7 +749,8 @@ export class Session implements SessionLike {
 		const entry: TranscriptEntry = {
 			seq: this.entries.length,
 			direction,
-			text: direction === 'client' ? text : redactSecrets(text, this.secrets),
+			// Client and server lines come gated from send() and recordReply(); the rest is gated here.
+			text: direction === 'client' || direction === 'server' ? text : this.gate.text(text),
 			step,
 			stepIndex: this.stepIndex,
 			at: Math.round((performance.now() - this.started) * 1000) / 1000,
@@ -752,9 +758,8 @@ export class Session implements SessionLike {
 			secret: false,
 			...extra,
 		};
-		// A server may echo the token or password back in a base64 challenge; its decoding
-		// is shown too, so it is scrubbed like the text (client lines are masked in sasl.ts).
-		if (direction !== 'client' && entry.decoded !== undefined) entry.decoded = redactSecrets(entry.decoded, this.secrets);
+		if (entry.explain) entry.explain = entry.explain.map(line => this.gate.text(line));
+		if (entry.deviation !== undefined) entry.deviation = this.gate.text(entry.deviation);
 		this.entries.push(entry);
 		for (const listener of this.listeners) listener(entry);
 		return entry;
@@ -766,7 +771,7 @@ export class Session implements SessionLike {
 	}
 
 	private fail(step: StepKind, failure: SessionFailure): void {
-		const message = redactSecrets(failure.message, this.secrets);
+		const message = this.gate.text(failure.message);
 		this.add('error', message, step);
 		if (!this.firstFailure) {
 			const code = failure.kind === 'timeout' ? exitCodes.timeout
@@ -783,7 +788,7 @@ export class Session implements SessionLike {
 				: new SessionFailure('protocol', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
 		if (failure.kind === 'local') {
 			// Bad input from the user: nothing was sent, so the session goes on unchanged.
-			this.add('error', redactSecrets(failure.message, this.secrets), step);
+			this.add('error', this.gate.text(failure.message), step);
 			return failure;
 		}
 
@@ -798,7 +803,7 @@ export class Session implements SessionLike {
 
 	/** Bad input in the plan itself: nothing more can be sent but QUIT; exit code 2 (usage). */
 	private stopOnLocalError(failure: SessionFailure): void {
-		this.firstFailure ??= {exitCode: exitCodes.usage, message: redactSecrets(failure.message, this.secrets)};
+		this.firstFailure ??= {exitCode: exitCodes.usage, message: this.gate.text(failure.message)};
 		if (this.planState.connected) this.planState.stopping = true;
 		else this.planState.ended = true;
 	}

@@ -1,61 +1,266 @@
-// Last line of defence for error messages and logs: whatever path a secret took, its clear form
-// and its base64 forms are masked. (SASL lines are masked where they are built, in sasl.ts.)
+// The secret gate. Every transcript entry is made through a SecretGate that knows the session's
+// secrets (password, token, and whatever the user types into a SASL exchange by hand) and the
+// SASL state, so nothing downstream of an entry ever holds a secret.
+//
+// The masking rule (readme, Security):
+// - clear text: a secret of 8 or more characters is masked wherever it occurs; a shorter one only
+//   where it stands as a word of its own, i.e. no letter or digit touches it, directly or across
+//   a run of `. - _ @` (so the password `test` leaves `mx.exim.test` readable but not `pw: test`);
+// - base64: a run of base64 characters is masked whole when it decodes, from any of its four
+//   possible starting alignments, to bytes that contain a secret of 3 or more bytes; for shorter
+//   secrets only when the run is the secret's own encoding or a SASL message (fields split by NUL
+//   or ^A) with the secret as one whole field;
+// - the lines of one reply are checked as one text, so an echo split across two lines is found.
 
 import {Buffer} from 'node:buffer';
 
 export const MASK = '********';
 
-// Alignment cores shorter than this are skipped: masking every 4-character match would mangle
-// unrelated text, and so short a fragment gives little away.
-const minCoreLength = 8;
+/** Secrets at least this long are masked wherever they occur in clear. */
+const anywhereLength = 8;
+/** Secrets of at least this many bytes are found inside any base64 run, at any alignment. */
+const base64AnywhereBytes = 3;
 
-/**
- * Base64 forms of a secret: its own encoding (with and without padding), and, for each of the
- * three byte alignments it can have inside a longer encoded string (e.g. the password inside a
- * PLAIN response), the run of base64 characters that encode only bytes of the secret.
- */
-function base64Forms(secret: string): string[] {
-	const bytes = Buffer.from(secret, 'utf8');
-	const whole = bytes.toString('base64');
-	const forms = [whole, whole.replace(/=+$/, '')];
-	for (let offset = 1; offset <= 2; offset++) {
-		const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
-		// The first group mixes in foreign bytes; so does a final partial group.
-		const core = encoded.slice(4, Math.floor((offset + bytes.length) / 3) * 4);
-		if (core.length >= minCoreLength) {
-			forms.push(core);
-		}
-	}
+const wordChar = /[\p{L}\p{N}]/u;
+const joiner = /[._@-]/;
 
-	const zeroCore = whole.slice(0, Math.floor(bytes.length / 3) * 4);
-	if (zeroCore.length >= minCoreLength) {
-		forms.push(zeroCore);
-	}
-
-	return forms;
+/** A letter or digit touches position `i` from `direction`, directly or across joiners (`xn--`). */
+function touches(text: string, i: number, direction: -1 | 1): boolean {
+	let at = i;
+	while (text[at] !== undefined && joiner.test(text[at]!)) at += direction;
+	const next = text[at];
+	return next !== undefined && wordChar.test(next);
 }
 
-/** Replace every non-empty secret, in clear and in base64, with MASK. */
-export function redactSecrets(text: string, secrets: string[]): string {
-	const forms = new Set<string>();
-	for (const secret of secrets) {
-		if (secret === '') {
-			continue;
-		}
+function markClear(text: string, secret: string, hide: Uint8Array): void {
+	for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) {
+		const end = at + secret.length;
+		const standalone = !touches(text, at - 1, -1) && !touches(text, end, 1);
+		if (secret.length >= anywhereLength || standalone) hide.fill(1, at, end);
+	}
+}
 
-		forms.add(secret);
-		for (const form of base64Forms(secret)) {
-			if (form !== '') {
-				forms.add(form);
+const base64Run = /[A-Za-z\d+/]{2,}={0,2}/g;
+
+function isField(decoded: Buffer, secret: Buffer): boolean {
+	const separator = (byte: number | undefined) => byte === undefined || byte === 0 || byte === 1;
+	for (let at = decoded.indexOf(secret); at !== -1; at = decoded.indexOf(secret, at + 1)) {
+		if (separator(decoded[at - 1]) && separator(decoded[at + secret.length])) return true;
+	}
+
+	return false;
+}
+
+function markBase64(text: string, secrets: readonly Buffer[], hide: Uint8Array): void {
+	for (const match of text.matchAll(base64Run)) {
+		const run = match[0];
+		const start = match.index;
+		const hit = secrets.some(secret => {
+			if (secret.length >= base64AnywhereBytes) {
+				for (let offset = 0; offset < 4; offset++) {
+					if (Buffer.from(run.slice(offset), 'base64').includes(secret)) return true;
+				}
+
+				return false;
 			}
+
+			const whole = secret.toString('base64');
+			if (run === whole || run === whole.replace(/=+$/, '')) return true;
+			return run.length % 4 === 0 && isField(Buffer.from(run, 'base64'), secret);
+		});
+		if (hit) hide.fill(1, start, start + run.length);
+	}
+}
+
+function applyMask(text: string, hide: Uint8Array): string {
+	let out = '';
+	for (let i = 0; i < text.length; i++) {
+		if (hide[i] !== 1) {
+			out += text[i];
+		} else if (hide[i - 1] !== 1) {
+			out += MASK;
 		}
 	}
 
-	// Longest first, so a shorter form never splits a longer one and leaves part of it visible.
-	let result = text;
-	for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-		result = result.split(form).join(MASK);
+	return out;
+}
+
+function active(secrets: readonly string[]): string[] {
+	return [...new Set(secrets.filter(secret => secret !== ''))];
+}
+
+/**
+ * Masks secrets in the lines of one reply, checked as one text (an echo split across two lines is
+ * still found). `prefix` matches the part of each line that is protocol framing (SMTP's `535-`),
+ * left out of the joined text and kept as it is.
+ */
+export function redactLines(lines: readonly string[], secrets: readonly string[], prefix?: RegExp): string[] {
+	const list = active(secrets);
+	if (list.length === 0) return [...lines];
+	const heads = lines.map(line => (prefix ? line.match(prefix)?.[0] ?? '' : ''));
+	const bodies = lines.map((line, index) => line.slice(heads[index]!.length));
+	const bytes = list.map(secret => Buffer.from(secret, 'utf8'));
+	const mark = (text: string, hide: Uint8Array) => {
+		for (const secret of list) markClear(text, secret, hide);
+		markBase64(text, bytes, hide);
+	};
+
+	// Each line on its own (its ends are word boundaries), then all of them as one text (an echo
+	// split across lines).
+	const joined = bodies.join('');
+	const hide = new Uint8Array(joined.length);
+	let start = 0;
+	for (const body of bodies) {
+		mark(body, hide.subarray(start, start + body.length));
+		start += body.length;
 	}
 
-	return result;
+	if (bodies.length > 1) {
+		const across = new Uint8Array(joined.length);
+		mark(joined, across);
+		for (let i = 0; i < across.length; i++) hide[i] ||= across[i]!;
+	}
+
+	let offset = 0;
+	return bodies.map((body, index) => {
+		const part = hide.subarray(offset, offset + body.length);
+		offset += body.length;
+		return heads[index]! + applyMask(body, part);
+	});
+}
+
+/** Replace every secret, in clear and in base64, with MASK (the rule at the top of this file). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+	return redactLines([text], secrets)[0]!;
+}
+
+/** Base64 → UTF-8 text, or undefined when it is not base64. */
+function decodeBase64(text: string): string | undefined {
+	const compact = text.trim();
+	if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z\d+/]*={0,2}$/.test(compact)) return undefined;
+	return Buffer.from(compact, 'base64').toString('utf8');
+}
+
+export type GatedLine = {text: string; secret: boolean; decoded?: string};
+
+/** A client line built by a SASL mechanism (sasl.ts): already masked for display. */
+export type PlannedLine = {display: string; secret: boolean; decoded?: string};
+
+/** SMTP framing left out of the joined text: the reply code and an enhanced status code. */
+const smtpPrefix = /^\d{3}(?:[ -](?:[245]\.\d{1,3}\.\d{1,3}(?: |$))?)?/;
+
+/**
+ * One per session. `client()` gates every line the client sends, `server()` every reply, and
+ * `text()` every other string an entry holds; `replied()` keeps the SASL state (a SASL exchange
+ * runs from an AUTH command, planned or typed by hand, for as long as the server answers with
+ * 334 in SMTP or `+` in POP3), so the lines typed into it are masked too.
+ */
+export class SecretGate {
+	private readonly secrets: string[];
+	/** The last client line began a SASL exchange or answered a challenge. */
+	private inSasl = false;
+	/** A challenge is open: the next client line is a SASL response. */
+	private challenged = false;
+	/** The decoded text of the open challenge ("Username:"). */
+	private challenge = '';
+
+	constructor(
+		secrets: ReadonlyArray<string | undefined>,
+		private readonly protocol: 'smtp' | 'pop3',
+	) {
+		this.secrets = active(secrets.filter((s): s is string => s !== undefined));
+	}
+
+	/** Secrets known so far, including those learned from lines typed by hand. */
+	get known(): readonly string[] {
+		return this.secrets;
+	}
+
+	learn(secret: string | undefined): void {
+		if (secret !== undefined && secret !== '' && !this.secrets.includes(secret)) this.secrets.push(secret);
+	}
+
+	/** Any string that is neither a client line nor a server reply (notes, errors, explanations). */
+	text(text: string): string {
+		return redactSecrets(text, this.secrets);
+	}
+
+	/** The lines of one server reply, masked together. */
+	server(lines: readonly string[]): string[] {
+		return redactLines(lines, this.secrets, this.protocol === 'smtp' ? smtpPrefix : undefined);
+	}
+
+	/**
+	 * The server answered the last client line. `challenge` is the base64 text of an SMTP 334 or
+	 * POP3 `+` continuation; any other reply ends a SASL exchange.
+	 */
+	replied(continuation: boolean, challenge = ''): void {
+		this.challenged = continuation && this.inSasl;
+		this.inSasl = this.challenged;
+		this.challenge = this.challenged ? decodeBase64(challenge) ?? challenge : '';
+	}
+
+	/** A line the client sends, as it may be shown; `planned` is sasl.ts's own masked form. */
+	client(line: string, planned?: PlannedLine): GatedLine {
+		const challenged = this.challenged;
+		this.challenged = false;
+		const words = line.split(' ');
+		const verb = (words[0] ?? '').toUpperCase();
+		if (!challenged) this.inSasl = verb === 'AUTH';
+		if (planned) {
+			return {text: this.text(planned.display), secret: planned.secret, decoded: planned.decoded === undefined ? undefined : this.text(planned.decoded)};
+		}
+
+		if (challenged) return this.saslResponse(line);
+		if (verb === 'AUTH' && words.length > 2) return this.initialResponse(words);
+		if (this.protocol === 'pop3' && verb === 'PASS' && words.length > 1) {
+			this.learn(line.slice(5));
+			return {text: `PASS ${MASK}`, secret: true};
+		}
+
+		if (this.protocol === 'pop3' && verb === 'APOP' && words.length > 2) {
+			this.learn(words.slice(2).join(' '));
+			return {text: `APOP ${this.text(words[1]!)} ${MASK}`, secret: true};
+		}
+
+		return {text: this.text(line), secret: false};
+	}
+
+	/** `AUTH MECH initial-response`, typed by hand: the response is masked and learned. */
+	private initialResponse(words: string[]): GatedLine {
+		const mechanism = words[1]!.toUpperCase();
+		const response = words.slice(2).join(' ');
+		if (response === '=') return {text: this.text(words.join(' ')), secret: false};
+		const decoded = decodeBase64(response);
+		this.learn(response);
+		let shown = MASK;
+		if (decoded !== undefined && mechanism === 'PLAIN') {
+			const [authzid = '', user = '', ...password] = decoded.split('\0');
+			this.learn(password.join('\0'));
+			shown = `${authzid}\\0${user}\\0${MASK}`;
+		} else if (decoded !== undefined && mechanism === 'XOAUTH2') {
+			const fields = decoded.split('\x01');
+			const user = fields.find(field => field.startsWith('user=')) ?? 'user=';
+			const bearer = fields.find(field => /^auth=Bearer /i.test(field));
+			this.learn(bearer?.slice('auth=Bearer '.length));
+			shown = `${user}\\x01auth=Bearer ${MASK}\\x01\\x01`;
+		} else {
+			this.learn(decoded);
+		}
+
+		return {text: `AUTH ${this.text(words[1]!)} ${MASK}`, secret: true, decoded: this.text(shown)};
+	}
+
+	/** A line answering a challenge, typed by hand. Only LOGIN's user name is shown. */
+	private saslResponse(line: string): GatedLine {
+		if (line.trim() === '*') return {text: '*', secret: false};
+		const decoded = decodeBase64(line);
+		if (decoded !== undefined && /user/i.test(this.challenge) && !/pass/i.test(this.challenge)) {
+			return {text: this.text(line), secret: false, decoded: this.text(decoded)};
+		}
+
+		this.learn(line);
+		this.learn(decoded);
+		return {text: MASK, secret: true, decoded: MASK};
+	}
 }
