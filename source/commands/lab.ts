@@ -3,6 +3,7 @@
 import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import type {Lab, LabEvent, LabLimits, LabPort, LabUser} from '../lab/index.js';
+import {defaultLimits} from '../lab/limits.js';
 import {safeText} from '../protocol/safe-text.js';
 import {parsePortList} from './probe.js';
 import {labConfig, labPortList, UsageError, type LabConfig, type TargetFlags} from './target.js';
@@ -17,6 +18,9 @@ export type ClassroomFlags = TargetFlags & {
 	maxPerIp?: string;
 	maxMessageSize?: string;
 	idleTimeout?: string;
+	maxInboxMessages?: string;
+	maxInboxSize?: string;
+	maxReceiving?: string;
 };
 
 export type ClassroomOptions = {
@@ -72,6 +76,13 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 	}
 
 	const idle = whole(flags.idleTimeout, '--idle-timeout', 1, 3600);
+	const size = whole(flags.maxMessageSize, '--max-message-size', 1000, 1_000_000_000);
+	const receiving = whole(flags.maxReceiving, '--max-receiving', 1000, 100_000_000_000);
+	const largest = size ?? defaultLimits.maxMessageBytes;
+	if (receiving !== undefined && receiving < 2 * largest) {
+		throw new UsageError(`--max-receiving must be at least twice the largest message (${2 * largest} bytes), not ${receiving}.`);
+	}
+
 	return {
 		host,
 		ports,
@@ -79,8 +90,11 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 		limits: {
 			maxClients: whole(flags.maxClients, '--max-clients', 1, 100_000),
 			maxClientsPerIp: whole(flags.maxPerIp, '--max-per-ip', 1, 100_000),
-			maxMessageBytes: whole(flags.maxMessageSize, '--max-message-size', 1000, 1_000_000_000),
+			maxMessageBytes: size,
 			idleTimeoutMs: idle === undefined ? undefined : idle * 1000,
+			maxInboxMessages: whole(flags.maxInboxMessages, '--max-inbox-messages', 1, 1_000_000),
+			maxInboxBytes: whole(flags.maxInboxSize, '--max-inbox-size', 1000, 100_000_000_000),
+			maxReceivingBytes: receiving,
 		},
 		config: labConfig({...flags, host: undefined}),
 		caOut: flags.caOut,

@@ -27,6 +27,8 @@ export type ConnectionState = {
 	authFailures: number;
 	/** Cleartext lines that came behind STARTTLS (kept only by the command-injection personality). */
 	injected: Buffer[];
+	/** Gives back the bytes of a message being received (set during DATA). */
+	releaseReceiving?: () => void;
 };
 
 export type HookSettings = {

@@ -15,8 +15,10 @@ import type {Fault} from './faults.js';
 import {resolveFaults} from './faults.js';
 import type {LabLimits} from './limits.js';
 import {resolveLimits} from './limits.js';
-import type {LabEvent, LabStats} from './monitor.js';
+import type {LabEvent, LabStats as MonitorStats} from './monitor.js';
 import {LabMonitor} from './monitor.js';
+import type {InboxStats} from './inbox.js';
+import {Inbox, ReceiveBudget} from './inbox.js';
 import type {LabPort} from './personality.js';
 import {labPorts, personalities} from './personality.js';
 import {closeLabServer, createLabServer, listen} from './server.js';
@@ -35,7 +37,8 @@ export type {AttackName} from './attacks.js';
 export {attackNames, attackText} from './attacks.js';
 export type {LabLimits} from './limits.js';
 export {defaultLimits} from './limits.js';
-export type {LabEvent, LabEventType, LabPortStats, LabStats} from './monitor.js';
+export type {LabEvent, LabEventType, LabPortStats} from './monitor.js';
+export type {InboxStats} from './inbox.js';
 export type {Delivery, ReceivedFields, StoredMessage} from './mailbox.js';
 export {Mailboxes, formatReceived, receivedFieldsOf} from './mailbox.js';
 export type {Pop3Event, Pop3EventType, Pop3Limits, Pop3Port, Pop3Server, Pop3ServerOptions} from './pop3.js';
@@ -72,6 +75,13 @@ export type LabOptions = {
 	limits?: LabLimits;
 };
 
+/** The lab's counters: connections, messages, faults, per port, and the in-memory inbox. */
+export type LabStats = MonitorStats & {
+	inbox: InboxStats;
+	/** Bytes held now for messages still being received (bounded by limits.maxReceivingBytes). */
+	receivingBytes: number;
+};
+
 export type Lab = {
 	host: string;
 	/** The ports actually listening, per personality. */
@@ -83,7 +93,10 @@ export type Lab = {
 	users: LabUser[];
 	/** The certificate variant every TLS listener serves. */
 	certificate: CertificateVariant;
-	/** Every accepted message, oldest first. */
+	/**
+	 * The accepted messages kept in memory, oldest first: the newest `limits.maxInboxMessages`,
+	 * within `limits.maxInboxBytes` (older ones are pruned; `stats().inbox.pruned` counts them).
+	 */
 	inbox: CapturedMessage[];
 	/** The faults in force, as given. */
 	faults: Fault[];
@@ -141,10 +154,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 
 	const material = await makeLabCertificates(hostname, certificate);
 	const tls = {key: material.key, cert: material.cert, legacyOnly: certificate === 'old-tls'};
-	const inbox: CapturedMessage[] = [];
+	const inbox = new Inbox(limits.maxInboxMessages, limits.maxInboxBytes);
+	const budget = new ReceiveBudget(limits.maxReceivingBytes);
 	const listeners = new Set<(message: CapturedMessage) => void>();
 	const capture = (message: CapturedMessage) => {
-		inbox.push(message);
+		// Listeners (--save-dir) get every message, also one pruned from memory later.
+		inbox.add(message);
 		for (const listener of [...listeners]) {
 			// A failing listener is the listener's bug; it must not break the SMTP session
 			// that is waiting for its reply, and the lab never prints.
@@ -172,6 +187,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			attacks,
 			limits,
 			monitor,
+			budget,
 		});
 		const listenPort = options.ports?.[port] ?? 0;
 		try {
@@ -193,7 +209,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		hostname,
 		users,
 		certificate,
-		inbox,
+		inbox: inbox.messages,
 		faults,
 		attacks,
 		limits,
@@ -209,7 +225,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			faults.splice(0, faults.length, ...next);
 		},
 		stats() {
-			return monitor.stats();
+			return {...monitor.stats(), inbox: inbox.stats(), receivingBytes: budget.held};
 		},
 		onEvent(listener) {
 			return monitor.onEvent(listener);

@@ -2,6 +2,7 @@
 // Defaults follow Postfix where Postfix has one.
 
 import {LabConfigError} from './errors.js';
+import type {LabReply} from './personality.js';
 
 export type LabLimits = {
 	/** Longest command line in octets, CRLF included (RFC 5321 §4.5.3.1.4); default 512. */
@@ -10,25 +11,37 @@ export type LabLimits = {
 	maxMessageBytes?: number;
 	/** Recipients per message; default 100 (Postfix's smtpd_recipient_limit is 1000). */
 	maxRecipients?: number;
-	/** Open sessions over the whole lab; default 200. */
+	/** Open connections over the whole lab, counted from accept (TLS handshakes included); default 200. */
 	maxClients?: number;
-	/** Open sessions from one client IP over the whole lab; default 50 (Postfix's smtpd_client_connection_count_limit). */
+	/** Open connections from one client IP over the whole lab, counted from accept; default 20 (Postfix's smtpd_client_connection_count_limit is 50). */
 	maxClientsPerIp?: number;
 	/** A client silent this long (ms) is told 421 and dropped; default 60000. */
 	idleTimeoutMs?: number;
 	/** Failed logins per connection before 421 and a hang-up; default 3. */
 	maxAuthFailures?: number;
-};
+	/** Messages the in-memory inbox keeps; older ones are pruned first; default 500 (as Mailpit). */
+	maxInboxMessages?: number;
+	/** Bytes the in-memory inbox keeps; older messages are pruned first; default 100000000 (100 MB). */
+	maxInboxBytes?: number;
+	/** Bytes of messages being received at once, over all sessions (one client IP: at most half); default 50000000. */
+	maxReceivingBytes?: number;
+}
 
 export const defaultLimits: Required<LabLimits> = {
 	maxLineLength: 512,
 	maxMessageBytes: 10_240_000,
 	maxRecipients: 100,
 	maxClients: 200,
-	maxClientsPerIp: 50,
+	maxClientsPerIp: 20,
 	idleTimeoutMs: 60_000,
 	maxAuthFailures: 3,
+	maxInboxMessages: 500,
+	maxInboxBytes: 100_000_000,
+	maxReceivingBytes: 50_000_000,
 };
+
+/** The end-of-data reply when the lab's budget for messages being received is used up (Postfix's words). */
+export const insufficientStorageReply: LabReply = {code: 452, enhanced: '4.3.1', text: 'Insufficient system storage'};
 
 /** AUTH lines may be longer than commands (RFC 4954 §4): up to 12288 octets. */
 export const maxAuthLineLength = 12_288;
@@ -55,6 +68,14 @@ export function resolveLimits(limits: LabLimits = {}): Required<LabLimits> {
 		}
 
 		resolved[name] = value;
+	}
+
+	// One client IP may hold half the budget for messages being received: room for two of the largest.
+	const room = 2 * resolved.maxMessageBytes;
+	if (limits.maxReceivingBytes === undefined) {
+		resolved.maxReceivingBytes = Math.max(resolved.maxReceivingBytes, room);
+	} else if (resolved.maxReceivingBytes < room) {
+		throw new LabConfigError(`The lab limit maxReceivingBytes is ${resolved.maxReceivingBytes}; it must be at least twice maxMessageBytes (${room}).`);
 	}
 
 	return resolved;

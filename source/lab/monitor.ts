@@ -1,6 +1,7 @@
 // What the lab has been doing, for a dashboard: counters and a stream of events. Also the
 // counts the limits and the rate-limit fault decide on (sessions per IP, messages per IP).
 
+import {LRUCache} from 'lru-cache';
 import type {FaultName} from './faults.js';
 import {faultNames} from './faults.js';
 import type {LabPort} from './personality.js';
@@ -32,6 +33,9 @@ export type LabStats = {
 	perPort: Record<LabPort, LabPortStats>;
 };
 
+/** Entries kept in each per-client table. */
+export const perClientEntries = 10_000;
+
 export type LabEventListener = (event: LabEvent) => void;
 
 export class LabMonitor {
@@ -43,8 +47,11 @@ export class LabMonitor {
 	/** Admitted sessions (those within the limits), in all and per IP. */
 	private admitted = 0;
 	private readonly admittedPerIp = new Map<string, number>();
-	/** Messages accepted per "port ip". */
-	private readonly messagesFrom = new Map<string, number>();
+	/**
+	 * Messages accepted per "port ip" (the rate-limit fault's count): bounded, and forgotten an
+	 * hour after an address last sent, so that a client inventing addresses cannot grow it.
+	 */
+	private readonly messagesFrom = new LRUCache<string, number>({max: perClientEntries, ttl: 60 * 60 * 1000});
 	private readonly listeners = new Set<LabEventListener>();
 
 	onEvent(listener: LabEventListener): () => void {

@@ -21,7 +21,8 @@ import {installHooks, later, runInjectedCommands} from './connection-hooks.js';
 import type {PortFaults} from './faults.js';
 import {authTempfailReply, tooBigReply} from './faults.js';
 import type {LabLimits} from './limits.js';
-import {defaultLimits, parserLineCap} from './limits.js';
+import {defaultLimits, insufficientStorageReply, parserLineCap} from './limits.js';
+import {ReceiveBudget} from './inbox.js';
 import {LabMonitor} from './monitor.js';
 import type {LabReply, Personality, SessionView} from './personality.js';
 import {authAvailable} from './personality.js';
@@ -68,6 +69,8 @@ export type LabServerSettings = {
 	limits?: Required<LabLimits>;
 	/** Shared by all the lab's ports: stats, events, connection and message counts. */
 	monitor?: LabMonitor;
+	/** Shared by all the lab's ports: bytes of messages being received; default one of this port's own. */
+	budget?: ReceiveBudget;
 };
 
 /** The settings with every default filled in, and this port's policy. */
@@ -77,6 +80,7 @@ type Wiring = {
 	faults: PortFaults;
 	attacks: AttackName[];
 	monitor: LabMonitor;
+	budget: ReceiveBudget;
 	policy: PortPolicy;
 	/** Open connections by session ID. */
 	states: Map<string, ConnectionState>;
@@ -122,21 +126,41 @@ function receiveMessage(
 ): void {
 	const {settings, policy} = wiring;
 	const limit = policy.maxMessageBytes;
+	const ip = session.remoteAddress;
 	const chunks: Buffer[] = [];
 	let kept = 0;
 	let previousByte = -1;
 	let bareLf = false;
+	// Over the lab's budget for messages being received: refused at the end, nothing kept.
+	let noRoom = false;
+	const release = () => {
+		wiring.budget.release(ip, kept);
+		kept = 0;
+		chunks.length = 0;
+	};
+
+	// A client that drops mid-message never reaches 'end': the session's close gives the bytes back.
+	const state = wiring.states.get(session.id);
+	if (state) state.releaseReceiving = release;
 	stream.on('data', (chunk: Buffer) => {
 		bareLf ||= hasBareLf(chunk, previousByte);
 		previousByte = chunk.at(-1) ?? previousByte;
 		// Past the limit the message is refused anyway: stop holding it in memory.
-		if (kept <= limit) {
-			chunks.push(chunk);
-			kept += chunk.length;
+		if (kept > limit || noRoom) return;
+		if (!wiring.budget.reserve(ip, chunk.length)) {
+			noRoom = true;
+			release();
+			return;
 		}
+
+		chunks.push(chunk);
+		kept += chunk.length;
 	});
 	stream.on('end', () => {
-		const ip = session.remoteAddress;
+		const raw = Buffer.concat(chunks);
+		const tooBig = stream.sizeExceeded || kept > limit;
+		release();
+		if (state) state.releaseReceiving = undefined;
 		const rcptTo = session.envelope.rcptTo.map(recipient => recipient.address);
 		const answer = (error: Error | null, message?: string) => {
 			const delay = wiring.faults.tarpit;
@@ -158,9 +182,14 @@ function receiveMessage(
 			return;
 		}
 
-		if (stream.sizeExceeded || kept > limit) {
+		if (tooBig) {
 			const fault = wiring.faults['too-big'] !== undefined;
 			answer(labError(fault ? tooBigReply : {code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed limit'}));
+			return;
+		}
+
+		if (noRoom) {
+			answer(labError(insufficientStorageReply));
 			return;
 		}
 
@@ -184,7 +213,7 @@ function receiveMessage(
 			helo: session.hostNameAppearsAs || undefined,
 			remoteAddress: ip,
 			transmission: session.transmissionType,
-			raw: Buffer.concat(chunks),
+			raw,
 		});
 		wiring.monitor.messageAccepted(settings.personality.port, ip, id);
 		answer(null, `Ok: queued as ${id}`);
@@ -239,7 +268,8 @@ function wire(settings: LabServerSettings): Wiring {
 		limits,
 		monitor,
 	});
-	return {settings, limits, faults, attacks: settings.attacks ?? [], monitor, policy, states: new Map()};
+	const budget = settings.budget ?? new ReceiveBudget(limits.maxReceivingBytes);
+	return {settings, limits, faults, attacks: settings.attacks ?? [], monitor, budget, policy, states: new Map()};
 }
 
 function view(session: SMTPServerSession): SessionView {
@@ -298,6 +328,7 @@ function openSession(server: SMTPServer, wiring: Wiring, session: SMTPServerSess
 function closeSession(wiring: Wiring, session: SMTPServerSession): void {
 	const state = wiring.states.get(session.id);
 	if (!state) return;
+	state.releaseReceiving?.();
 	wiring.states.delete(session.id);
 	wiring.monitor.closed(state.port, state.ip, state.admitted);
 }

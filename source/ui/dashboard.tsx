@@ -2,13 +2,21 @@
 // and the latest events, refreshed twice a second.
 import React, {useEffect, useState} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
-import type {Lab, LabEvent} from '../lab/index.js';
+import type {Lab, LabEvent, LabStats} from '../lab/index.js';
 import {classroomIntro, eventLine} from '../commands/lab.js';
 import {labPortList} from '../commands/target.js';
 import {fit} from './transcript-pane.js';
 import {useTerminalSize} from './use-terminal-size.js';
 
 const shownEvents = 12;
+
+const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+
+/** The in-memory inbox against its bounds, and how many older messages were pruned from it. */
+export function inboxLine(inbox: LabStats['inbox'], limits: Lab['limits']): string {
+	const pruned = inbox.pruned === 0 ? 'none pruned' : `${inbox.pruned} older pruned from memory (--save-dir keeps them on disk)`;
+	return `inbox: ${inbox.messages}/${limits.maxInboxMessages} messages, ${megabytes(inbox.bytes)}/${megabytes(limits.maxInboxBytes)} · ${pruned}`;
+}
 
 export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExit: () => void}) {
 	const {exit} = useApp();
@@ -46,6 +54,7 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 					return <Text key={port}>{String(port).padEnd(8)}{String(lab.ports[port]).padEnd(14)}{String(p.connectionsNow).padEnd(12)}{String(p.sessions).padEnd(12)}{p.messages}</Text>;
 				})}
 				<Text>faults hit: {faults}</Text>
+				<Text>{inboxLine(stats.inbox, lab.limits)}</Text>
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
 				<Text bold>Latest events</Text>

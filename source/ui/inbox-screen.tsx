@@ -10,7 +10,8 @@ import {inboxIndex, inboxReducer, initialInboxState, type InboxState} from './in
 import {fit} from './transcript-pane.js';
 
 export type InboxScreenProps = {
-	lab: Pick<Lab, 'inbox' | 'onMessage'>;
+	/** `stats`, when given, tells how many older messages the lab pruned from memory. */
+	lab: Pick<Lab, 'inbox' | 'onMessage'> & Partial<Pick<Lab, 'stats'>>;
 	columns: number;
 	rows: number;
 	/** esc / b on the list: back to where the inbox was opened from. */
@@ -151,7 +152,8 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 		}
 	});
 
-	const count = `${state.count} message${state.count === 1 ? '' : 's'}`;
+	const pruned = lab.stats?.().inbox.pruned ?? 0;
+	const count = `${state.count} message${state.count === 1 ? '' : 's'}${pruned > 0 ? ` (${pruned} older pruned from memory)` : ''}`;
 	let subtitle: React.ReactNode;
 	let body: React.ReactNode[];
 	if (state.mode === 'list') {

@@ -5,20 +5,8 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {LabConfigError, faultNames, faultText, magicRecipients, parseFault, startLab} from '../../source/lab/index.js';
 import type {Lab, LabEvent, LabOptions} from '../../source/lab/index.js';
-import {LabClients, queued, sendMail, timed} from '../support/lab-client.js';
+import {LabClients, withLab, queued, sendMail, timed} from '../support/lab-client.js';
 import {lastLine} from '../support/raw-smtp.js';
-
-/** Runs `body` with a lab started with `options`, closing both the clients and the lab. */
-async function withLab(options: LabOptions, body: (lab: Lab, clients: LabClients) => Promise<void>): Promise<void> {
-	const lab = await startLab(options);
-	const clients = new LabClients(lab);
-	try {
-		await body(lab, clients);
-	} finally {
-		clients.closeAll();
-		await lab.close();
-	}
-}
 
 const sleep = async (ms: number) =>
 	new Promise(resolve => {

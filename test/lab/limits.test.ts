@@ -5,20 +5,9 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {LabConfigError, defaultLimits, startLab} from '../../source/lab/index.js';
 import type {Lab, LabOptions} from '../../source/lab/index.js';
-import {LabClients, labBanner, queued, sendMail} from '../support/lab-client.js';
+import {LabClients, withLab, labBanner, queued, sendMail} from '../support/lab-client.js';
 import type {RawSmtpClient} from '../support/raw-smtp.js';
 import {lastLine, plainToken} from '../support/raw-smtp.js';
-
-async function withLab(options: LabOptions, body: (lab: Lab, clients: LabClients) => Promise<void>): Promise<void> {
-	const lab = await startLab(options);
-	const clients = new LabClients(lab);
-	try {
-		await body(lab, clients);
-	} finally {
-		clients.closeAll();
-		await lab.close();
-	}
-}
 
 const sleep = async (ms: number) =>
 	new Promise(resolve => {
@@ -33,15 +22,18 @@ async function settleTo(lab: Lab, open: number): Promise<void> {
 	assert.equal(lab.stats().connectionsNow, open);
 }
 
-test('the defaults: 512-octet lines, 10240000 bytes, 100 recipients, 200 sessions, 50 per IP, 60 s idle, 3 failed logins', async () => {
+test('the defaults: 512-octet lines, 10240000 bytes, 100 recipients, 200 sessions, 20 per IP, 60 s idle, 3 failed logins, an inbox of 500 / 100 MB', async () => {
 	assert.deepEqual(defaultLimits, {
 		maxLineLength: 512,
 		maxMessageBytes: 10_240_000,
 		maxRecipients: 100,
 		maxClients: 200,
-		maxClientsPerIp: 50,
+		maxClientsPerIp: 20,
 		idleTimeoutMs: 60_000,
 		maxAuthFailures: 3,
+		maxInboxMessages: 500,
+		maxInboxBytes: 100_000_000,
+		maxReceivingBytes: 50_000_000,
 	});
 	await withLab({only: [25], limits: {maxRecipients: 4}}, async lab => {
 		assert.deepEqual(lab.limits, {...defaultLimits, maxRecipients: 4}, 'one limit changed, the others kept');
@@ -194,7 +186,7 @@ async function failLogin(client: RawSmtpClient): Promise<string> {
 
 test('failed logins: the third bad password gets 535 then 421 and a hang-up; two then the right one is fine', async () => {
 	const failed = '535 5.7.8 Error: authentication failed: authentication failure';
-	await withLab({only: [587]}, async (_lab, clients) => {
+	await withLab({only: [587], limits: {maxAuthFailures: 3}}, async (_lab, clients) => {
 		const client = await clients.secure(587);
 		assert.equal(await failLogin(client), failed);
 		assert.equal(await failLogin(client), failed);

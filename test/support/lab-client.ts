@@ -3,7 +3,8 @@
 // spells out the step it is about.
 
 import assert from 'node:assert/strict';
-import type {Lab, LabPort} from '../../source/lab/index.js';
+import {startLab} from '../../source/lab/index.js';
+import type {Lab, LabOptions, LabPort} from '../../source/lab/index.js';
 import {RawSmtpClient, lastLine, plainToken} from './raw-smtp.js';
 
 export const labBanner = '220 mx.lab.test ESMTP smtp-tui lab';
@@ -83,4 +84,16 @@ export async function timed(action: () => Promise<unknown>): Promise<number> {
 	const started = performance.now();
 	await action();
 	return performance.now() - started;
+}
+
+/** Runs `body` with a lab started with `options`, closing both the clients and the lab. */
+export async function withLab(options: LabOptions, body: (lab: Lab, clients: LabClients) => Promise<void>): Promise<void> {
+	const lab = await startLab(options);
+	const clients = new LabClients(lab);
+	try {
+		await body(lab, clients);
+	} finally {
+		clients.closeAll();
+		await lab.close();
+	}
 }
