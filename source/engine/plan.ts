@@ -39,6 +39,8 @@ export type PlanState = {
 	quitDone: boolean;
 	/** A step failed or quit-after was reached: only QUIT is left. */
 	stopping: boolean;
+	/** Opportunistic STARTTLS went on with a certificate that did not verify. */
+	unverifiedTls?: boolean;
 };
 
 export const initialPlanState: PlanState = {
@@ -89,6 +91,13 @@ export function nextStep(state: PlanState, config: PlanConfig): NextStep {
 		if (!caps || caps.auth.length === 0) {
 			const hint = state.tls ? '' : ' before TLS (submission servers usually offer AUTH only after STARTTLS)';
 			return {kind: 'blocked', block: {step: 'auth', message: `The server does not offer AUTH${hint}; cannot log in.`}};
+		}
+
+		if (state.unverifiedTls) {
+			return {
+				kind: 'blocked',
+				block: {step: 'starttls', message: 'Refusing to send credentials: the certificate did not verify (opportunistic TLS carries mail, not passwords); use --tls starttls with --ca FILE to trust it, or --insecure to log in anyway.'},
+			};
 		}
 
 		if (!state.tls && !config.insecureAuth) {

@@ -85,6 +85,8 @@ export type StepOutcome = {ok: boolean; failure?: SessionFailure};
 
 /** SASL challenges answered at most before giving up (a server looping on 334). */
 const maxChallenges = 10;
+/** The planned step a typed command stands for, so its reply is explained in context. */
+const manualSteps: Readonly<Record<string, StepKind>> = {EHLO: 'ehlo', HELO: 'helo', STARTTLS: 'starttls', AUTH: 'auth', MAIL: 'mail', RCPT: 'rcpt', DATA: 'data', RSET: 'rset', NOOP: 'noop', QUIT: 'quit'};
 /** Silence after connect before smtp-tui asks whether the port speaks TLS instead. */
 const silentPortMs = 2000;
 /** How long that TLS question may take. */
@@ -300,7 +302,7 @@ export class Session implements SessionLike {
 		this.stepIndex++;
 		try {
 			const sent = await this.send(line, 'manual');
-			const reply = await this.read('manual', this.timeouts.command, sent.secret ? 'the SASL response' : `the command ${verb || 'line'}`);
+			const reply = await this.read('manual', this.timeouts.command, sent.secret ? 'the SASL response' : `the command ${verb || 'line'}`, sent.secret ? 'auth' : manualSteps[verb]);
 			await this.applyManual(verb, reply);
 			return {ok: reply.code < 400};
 		} catch (error) {
@@ -457,7 +459,11 @@ export class Session implements SessionLike {
 		}
 
 		const host = this.options.host;
-		const {facts, injected} = await connection.upgrade(host, this.options.tlsOptions, this.timeouts.command);
+		// Opportunistic STARTTLS (port 25, or a port where TLS is optional): encrypt whatever
+		// the certificate, as MTAs and swaks do (RFC 7435); the problem is recorded, not fatal.
+		const opportunistic = this.config.tls === 'opportunistic' && !this.options.tlsOptions.insecure;
+		const tlsOptions = opportunistic ? {...this.options.tlsOptions, insecure: true} : this.options.tlsOptions;
+		const {facts, injected} = await connection.upgrade(host, tlsOptions, this.timeouts.command);
 		if (injected.length > 0) {
 			this.add('error', `Discarded ${injected.length} bytes the server sent after its 220 and before TLS began: "${injected.toString('latin1').slice(0, 120)}". A correct server sends nothing there; this is the STARTTLS response-injection pattern.`, 'starttls', {deviation: 'starttls-injection'});
 		}
@@ -468,14 +474,19 @@ export class Session implements SessionLike {
 		this.planState.ehloDone = false;
 		this.planState.useHelo = false;
 		this.planState.capabilities = undefined;
-		this.recordTls(facts, 'starttls');
+		if (opportunistic && !facts.authorized) this.planState.unverifiedTls = true;
+		this.recordTls(facts, 'starttls', opportunistic);
 		return true;
 	}
 
-	private recordTls(facts: TlsFacts, step: StepKind): void {
+	private recordTls(facts: TlsFacts, step: StepKind, opportunistic = false): void {
 		this.lastTlsFacts = facts;
-		const verified = facts.authorized ? 'certificate verified' : `certificate NOT verified (${describeCertError(facts.authorizationError, facts)}) — continuing because of --insecure`;
-		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; ${verified}`, step, {tlsFacts: facts});
+		const why = opportunistic
+			? ' — continuing: this STARTTLS is opportunistic (a relay port, or TLS optional here), which encrypts without insisting on a verified certificate, as mail servers do (RFC 7435); a submission port, or --tls starttls, would stop here'
+			: ' — continuing because of --insecure';
+		const verified = facts.authorized ? 'certificate verified' : `certificate NOT verified (${describeCertError(facts.authorizationError, facts)})${why}`;
+		const explain = opportunistic && !facts.authorized ? ['The connection is encrypted, so a passive eavesdropper reads nothing, but the server is not authenticated: someone on the path could pose as it. smtp-tui will not send a password over it.'] : undefined;
+		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; ${verified}`, step, {tlsFacts: facts, ...(explain ? {explain} : {})});
 	}
 
 	private createSasl(): SaslExchange {
@@ -708,14 +719,15 @@ export class Session implements SessionLike {
 		return shown;
 	}
 
-	private async read(step: StepKind, timeoutMs: number, waitingFor: string): Promise<Reply> {
+	private async read(step: StepKind, timeoutMs: number, waitingFor: string, answers?: StepKind): Promise<Reply> {
 		const reply = await this.requireConnection().readReply(timeoutMs, waitingFor);
 		this.gate.replied(reply.code === 334, reply.lines.at(-1));
-		this.recordReply(reply, step);
+		this.recordReply(reply, step, undefined, answers);
 		return reply;
 	}
 
-	private recordReply(reply: Reply, step: StepKind, deviation?: string): void {
+	/** `answers`: the command the reply answers, when it is not the step's own (a typed command). */
+	private recordReply(reply: Reply, step: StepKind, deviation?: string, answers?: StepKind): void {
 		const isEhlo = (step === 'ehlo' || (step === 'manual' && reply.code === 250 && reply.raw.length > 1));
 		const masked = this.gate.server(reply.raw);
 		reply.raw.forEach((_raw, index) => {
@@ -728,7 +740,7 @@ export class Session implements SessionLike {
 				explain.push(`${ext.summary} (${ext.rfc})`);
 			}
 
-			if (last) explain.push(...explainReplyLines(reply.code, reply.enhanced));
+			if (last) explain.push(...explainReplyLines(reply.code, reply.enhanced, answers ?? (step === 'manual' ? undefined : step)));
 			if ((step === 'auth' || step === 'manual') && reply.code === 334) {
 				const decoded = this.gate.text(decodeChallenge(reply.lines[index] ?? ''));
 				this.add('server', raw, step, {code: reply.code, last, explain, decoded});

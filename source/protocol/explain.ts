@@ -469,6 +469,19 @@ const extensionTable: Readonly<Record<string, Explanation>> = {
 	SUBMITTER: {summary: 'The sender may name who really submitted the message (SUBMITTER=)', rfc: 'RFC 4405'},
 	CHECKPOINT: {summary: 'An interrupted transfer may resume where it stopped', rfc: 'RFC 1845'},
 	TURN: {summary: 'Obsolete: the client may ask to swap roles and receive mail; unsafe', rfc: 'RFC 5321 App. F.1'},
+	PIPECONNECT: {
+		summary: 'A client that remembers this EHLO may send EHLO before the banner next time (saves a round trip)',
+		rfc: 'Exim 4.94+ pipe_connect (an Exim extension, not an RFC)',
+	},
+	X_PIPE_CONNECT: {
+		summary: 'Exim\'s earlier name for PIPECONNECT: EHLO may be sent before the banner by a client that remembers it',
+		rfc: 'Exim 4.92 pipe_connect (an Exim extension, not an RFC)',
+	},
+};
+
+const emptyExtensionLine: Explanation = {
+	summary: 'An empty line: it names no extension, so there is nothing more on offer here',
+	rfc: 'RFC 5321 §4.1.1.1',
 };
 
 const unknownExtension: Explanation = {
@@ -565,6 +578,10 @@ export function explainExtension(keyword: string, params: string[] = []): Explan
 		name = name.slice(0, equals);
 		words = first === '' ? params : [first, ...params];
 		preStandard = true;
+	}
+
+	if (name === '') {
+		return {...emptyExtensionLine};
 	}
 
 	const base = extensionTable[name];
@@ -741,9 +758,49 @@ export function explainMechanism(name: string): Explanation {
 // Ready-to-print reply lines
 // ---------------------------------------------------------------------------------------------
 
-/** One line for the code and, when given, one for the enhanced code: "250 — text (RFC …)". */
-export function explainReplyLines(code: number, enhanced?: string): string[] {
+// What a reply means depends on what it answers: 554 as the greeting is "no service here",
+// after RCPT a refused recipient; 220 is the banner, or after STARTTLS "start TLS now".
+const inContext: Readonly<Record<number, Partial<Record<StepKind, Explanation>>>> = {
+	220: {
+		connect: {summary: 'Service ready: the greeting (banner); the client may now say EHLO', rfc: smtpCodes},
+		starttls: {summary: 'Ready to start TLS: the handshake begins now, before anything else is sent', rfc: 'RFC 3207 §4'},
+	},
+	250: {
+		ehlo: {summary: 'Hello accepted; the lines after the first list the extensions the server offers', rfc: 'RFC 5321 §4.1.1.1'},
+		mail: {summary: 'Sender accepted: the mail transaction has begun', rfc: smtpCodes},
+		rcpt: {summary: 'Recipient accepted: the server will take the message for this address', rfc: smtpCodes},
+		body: {summary: 'Message accepted: the server has taken responsibility for delivering it', rfc: 'RFC 5321 §4.1.1.4'},
+		rset: {summary: 'Transaction reset: sender, recipients and data are forgotten', rfc: smtpCodes},
+	},
+	554: {
+		connect: {summary: 'No SMTP service here: the server refuses the session at the greeting', rfc: 'RFC 5321 §3.1'},
+		mail: {summary: 'Sender refused for good, usually by policy (a blocked sender or client)', rfc: smtpCodes},
+		rcpt: {summary: 'Recipient refused for good, usually by policy, e.g. "Relay access denied"', rfc: smtpCodes},
+		data: {summary: 'DATA refused for good: no valid recipients, or refused by policy', rfc: smtpCodes},
+		body: {summary: 'Message refused for good after the final dot, usually by a content or policy check', rfc: smtpCodes},
+	},
+};
+
+/** The code's explanation as a reply to `step` (the command it answers), else the general one. */
+export function explainCodeFor(code: number, step?: StepKind, enhanced?: string): Explanation {
+	const specific = step ? inContext[code]?.[step] : undefined;
+	if (specific) return {...specific};
 	const basic = explainCode(code);
+	// A code RFC 5321 does not define (OpenSMTPD's 524, say) is read by its class and the
+	// enhanced code beside it, not by a second digit the server may not have meant.
+	if (!codeTable[code] && enhanced !== undefined && explainEnhanced(enhanced) && firstDigitMeaning[Math.floor(code / 100)]) {
+		return {summary: `A code RFC 5321 does not define; ${Math.floor(code / 100)}xx means ${firstDigitMeaning[Math.floor(code / 100)]}: read the enhanced code beside it`, rfc: 'RFC 5321 §4.2.1'};
+	}
+
+	return basic;
+}
+
+/**
+ * One line for the code and, when given, one for the enhanced code: "250 — text (RFC …)".
+ * `step` is the command the reply answers ('connect' for the greeting), when known.
+ */
+export function explainReplyLines(code: number, enhanced?: string, step?: StepKind): string[] {
+	const basic = explainCodeFor(code, step, enhanced);
 	const lines = [`${code} — ${basic.summary} (${basic.rfc})`];
 	if (enhanced !== undefined) {
 		const extra = explainEnhanced(enhanced);

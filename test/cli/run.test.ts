@@ -154,6 +154,25 @@ test('--lab-cert makes the lab serve a broken certificate: exit 29 with the reas
 	assert.match(bad.stderr, /--lab-cert must be one of valid, expired, not-yet-valid, wrong-host, self-signed, unknown-issuer, old-tls/);
 });
 
+test('opportunistic STARTTLS on 25 with a self-signed certificate: encrypted, the problem explained, the mail sent; 587 stops (exit 29)', async () => {
+	const relay = await cli(['run', '--port', '25', '--lab-cert', 'self-signed', '--explain']);
+	assert.equal(relay.code, 0, relay.stdout);
+	assert.match(relay.stdout, /certificate NOT verified \(it is self-signed \(nobody vouches for it\)\) — continuing: this STARTTLS is opportunistic/);
+	assert.match(relay.stdout, /someone on the path could pose as it/);
+	assert.match(relay.stdout, /250 2\.0\.0 Ok: queued/);
+	const submission = await cli(['run', '--port', '587', '--lab-cert', 'self-signed']);
+	assert.equal(submission.code, 29);
+	assert.match(submission.stdout, /was refused: it is self-signed/);
+});
+
+test('opportunistic TLS with a certificate that does not verify carries mail, never a password (exit 29 before AUTH)', async () => {
+	// The lab's 587 reached on its real port number: no well-known profile, so STARTTLS is opportunistic.
+	const result = await cli(['run', '--host', '127.0.0.1', '--port', String(lab.ports[587]), '--user', 'alice', '--password-env', 'PW', '--to', 'bob@lab.test'], {PW: 'wonderland'});
+	assert.equal(result.code, 29, result.stdout);
+	assert.match(result.stdout, /Refusing to send credentials: the certificate did not verify \(opportunistic TLS carries mail, not passwords\)/);
+	assert.ok(!result.stdout.split('\n').some(line => /^ ?~?> AUTH/.test(line.trim()) || /-> AUTH|~> AUTH/.test(line)), 'no AUTH sent');
+});
+
 test('an IPv6 literal host reaches a server on ::1; -6 never falls back to IPv4', async () => {
 	const server = await scriptedServer(async (socket, reader) => {
 		socket.write('220 v6.test ESMTP\r\n');

@@ -77,6 +77,10 @@ test('25: relay to an outside domain is denied with 554 5.7.1, the local domain 
 	const refused = session.entries.find(e => e.code === 554);
 	assert.equal(refused?.enhanced, '5.7.1');
 	assert.match(refused?.text ?? '', /Relay access denied/);
+	// Explained as the answer to RCPT, not as a greeting ("no SMTP service here").
+	assert.match(refused?.explain?.join('\n') ?? '', /^554 — Recipient refused for good, usually by policy/m);
+	assert.match(session.entries.find(e => e.direction === 'server')?.explain?.join('\n') ?? '', /^220 — Service ready: the greeting/m);
+	assert.match(session.entries.find(e => e.step === 'starttls' && e.code === 220)?.explain?.join('\n') ?? '', /^220 — Ready to start TLS/m);
 	assert.ok(!session.entries.some(e => e.direction === 'server' && /^250[- ]AUTH/.test(e.text)), 'port 25 offers no AUTH');
 });
 

@@ -7,6 +7,7 @@ import {
 	explainExtension,
 	explainMechanism,
 	explainReplyLines,
+	explainCodeFor,
 	explainStep,
 	portTexts,
 	whySeveralPorts,
@@ -373,4 +374,35 @@ test('returned explanations are copies, so callers cannot corrupt the tables', (
 	assert.ok(enhanced);
 	enhanced.summary = 'changed';
 	assert.equal(explainEnhanced('2.1.5')?.summary, 'Destination address valid');
+});
+
+test('a reply is explained as the answer to its command: 554 and 220 as greeting and later', () => {
+	assert.match(explainReplyLines(554, '5.7.1', 'connect')[0]!, /^554 — No SMTP service here: the server refuses the session at the greeting/);
+	const relay = explainReplyLines(554, '5.7.1', 'rcpt')[0]!;
+	assert.match(relay, /^554 — Recipient refused for good, usually by policy, e\.g\. "Relay access denied"/);
+	assert.doesNotMatch(relay, /greeting|no SMTP service/i);
+	assert.match(explainReplyLines(220, undefined, 'connect')[0]!, /^220 — Service ready: the greeting \(banner\)/);
+	const tls = explainReplyLines(220, '2.0.0', 'starttls')[0]!;
+	assert.match(tls, /^220 — Ready to start TLS: the handshake begins now, .*\(RFC 3207 §4\)$/);
+	assert.match(explainReplyLines(250, undefined, 'rcpt')[0]!, /Recipient accepted/);
+	// Without a step, the general reading (both meanings) as before.
+	assert.match(explainReplyLines(554)[0]!, /as the greeting it means/);
+	for (const [code, step] of [[554, 'connect'], [554, 'rcpt'], [554, 'body'], [220, 'connect'], [220, 'starttls'], [250, 'ehlo'], [250, 'body'], [524, 'rcpt']] as const) {
+		assertWellFormed(`${code} after ${step}`, explainCodeFor(code, step, '5.2.4'));
+	}
+});
+
+test('OpenSMTPD\'s 524 5.2.4 is read by its class and enhanced code, not as "about the connection"', () => {
+	const [code, enhanced] = explainReplyLines(524, '5.2.4', 'rcpt');
+	assert.match(code!, /^524 — A code RFC 5321 does not define; 5xx means a permanent failure: read the enhanced code beside it/);
+	assert.doesNotMatch(code!, /connection/);
+	assert.match(enhanced!, /^5\.2\.4 — Mailing list expansion problem/);
+});
+
+test('Exim\'s PIPECONNECT and an empty "250 " EHLO line are explained, not called unknown', () => {
+	assert.match(explainExtension('PIPECONNECT').summary, /EHLO before the banner/);
+	assert.match(explainExtension('PIPECONNECT').rfc, /Exim/);
+	assert.match(explainExtension('X_PIPE_CONNECT').summary, /PIPECONNECT/);
+	assert.equal(explainExtension('').summary, 'An empty line: it names no extension, so there is nothing more on offer here');
+	assert.notEqual(explainExtension('').summary, unknownExtensionText);
 });
