@@ -22,7 +22,14 @@ export type StoredMessage = {
 	deliveredAt: Date;
 	/** The bytes as stored: the new Received: header, then the message exactly as received (CRLF line ends). */
 	raw: Buffer;
+	/** IMAP's UID (RFC 3501 §2.3.1.1): ascending in delivery order within the user's mailbox, never reused. */
+	imapUid: number;
+	/** IMAP flags (systemFlags), kept across sessions: \Seen once read over IMAP, and what STORE sets. */
+	flags: Set<string>;
 };
+
+/** The flags the lab keeps per message (RFC 3501 §2.3.2; \Recent is never set). */
+export const systemFlags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'] as const;
 
 export type ReceivedFields = {
 	/** The name the client gave in EHLO/HELO; 'unknown' when it gave none. */
@@ -85,6 +92,9 @@ export class Mailboxes {
 	private readonly boxes = new Map<string, StoredMessage[]>();
 	private readonly listeners = new Set<(message: StoredMessage) => void>();
 	private readonly locks = new Set<string>();
+	private readonly nextUid = new Map<string, number>();
+	/** IMAP's UIDVALIDITY: one value for these mailboxes' life (UIDs are never reused within it). */
+	readonly uidValidity = Math.floor(Date.now() / 1000) % 4_000_000_000 || 1;
 
 	/** `hostname`: the receiving server, named in the Received: header delivery adds. */
 	constructor(hostname: string, users: LabUser[]) {
@@ -122,7 +132,10 @@ export class Mailboxes {
 				mailFrom: message.mailFrom,
 				deliveredAt: new Date(),
 				raw: Buffer.concat([Buffer.from(header, 'latin1'), message.raw]),
+				imapUid: this.uidNext(user.user),
+				flags: new Set(),
 			};
+			this.nextUid.set(user.user, copy.imapUid + 1);
 			this.boxes.get(user.user)!.push(copy);
 			stored.push(copy);
 		}
@@ -158,6 +171,11 @@ export class Mailboxes {
 		const removed = box.length - kept.length;
 		box.splice(0, box.length, ...kept);
 		return removed;
+	}
+
+	/** The UID the next message delivered to `user` will get (IMAP's UIDNEXT). */
+	uidNext(user: string): number {
+		return this.nextUid.get(this.findUser(user)?.user ?? '') ?? 1;
 	}
 
 	/** Calls `listener` for each message stored from now on; returns the unsubscribe function. */

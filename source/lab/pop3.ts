@@ -8,10 +8,9 @@
 // lines, bounded connections, idle timeout, a cap on failed logins and on unknown commands,
 // and nothing sent before STLS ever runs after it.
 
-import type {AddressInfo} from 'node:net';
-import net from 'node:net';
-import tls from 'node:tls';
-import type {Mailboxes, StoredMessage} from './mailbox.js';
+import type {Answer, BaseEvent, ConversationServer, MailConversationSettings, MailServerOptions, ServerConversation} from './conversation-server.js';
+import {startMailServer} from './conversation-server.js';
+import type {StoredMessage} from './mailbox.js';
 
 export type Pop3Port = 110 | 995;
 export const pop3Ports: Pop3Port[] = [110, 995];
@@ -39,41 +38,13 @@ export const defaultPop3Limits: Pop3Limits = {
 
 export type Pop3EventType = 'connect' | 'close' | 'login' | 'login-failed' | 'retr' | 'dele' | 'quit';
 
-export type Pop3Event = {
-	type: Pop3EventType;
-	port: Pop3Port;
-	ip: string;
-	user?: string;
-	/** retr / dele: the message's UID; quit: how many messages were deleted. */
-	detail?: string;
-};
+/** `detail` — retr / dele: the message's UID; quit: how many messages were deleted. */
+export type Pop3Event = BaseEvent<Pop3Port, Pop3EventType>;
 
-export type Pop3ServerOptions = {
-	/** Address to listen on; default '127.0.0.1'. */
-	host?: string;
-	/** Listen port per personality; 0 or absent = ephemeral. */
-	ports?: Partial<Record<Pop3Port, number>>;
-	/** Start just these personalities; default both. */
-	only?: Pop3Port[];
-	/** Named in the greeting; the certificate should name it too. */
-	hostname: string;
-	mailboxes: Mailboxes;
-	/** PEM key and certificate served on 995 and after STLS. */
-	tls: {key: string; cert: string};
-	limits?: Partial<Pop3Limits>;
-};
+export type Pop3ServerOptions = MailServerOptions<Pop3Port, Pop3Limits>;
 
-export type Pop3Server = {
-	host: string;
-	/** The ports actually listening, per personality. */
-	ports: Partial<Record<Pop3Port, number>>;
-	hostname: string;
-	limits: Pop3Limits;
-	/** Calls `listener` for each connection, login, RETR, DELE and QUIT from now on; returns the unsubscribe function. */
-	onEvent(listener: (event: Pop3Event) => void): () => void;
-	/** Stops listening and ends every open session; resolves once all sockets are closed. */
-	close(): Promise<void>;
-};
+/** onEvent: each connection, login, RETR, DELE and QUIT; close(): stops listening and ends every session. */
+export type Pop3Server = ConversationServer<Pop3Port, Pop3Event> & {limits: Pop3Limits};
 
 /** Dovecot's texts, so what is learned here reads the same on a real server. */
 const texts = {
@@ -97,19 +68,17 @@ const texts = {
 	byeDeleted: '+OK Logging out, messages deleted.',
 } as const;
 
-/** What the server does after writing a reply. */
-type Action = 'none' | 'starttls' | 'close';
-/** The reply as bytes: a message goes out byte for byte, whatever its encoding. */
-type Answer = {reply: Buffer; then: Action};
-
 type Phase = 'authorization' | 'transaction';
 
 /**
  * One POP3 conversation as a state machine: a command line in, the reply bytes and what to do
  * next out. No sockets here, so every rule can be read (and tested) on its own.
  */
-export class Pop3Conversation {
+export class Pop3Conversation implements ServerConversation {
 	private phase: Phase = 'authorization';
+	/** The command line read so far (no LF yet), bounded by maxLineLength. */
+	private pending: Buffer[] = [];
+	private pendingLength = 0;
 	private pendingUser?: string;
 	private user?: string;
 	/** The maildrop as it was at login: numbers stay fixed for the session (RFC 1939 §5). */
@@ -119,12 +88,46 @@ export class Pop3Conversation {
 	private badCommands = 0;
 
 	constructor(
-		private readonly settings: {port: Pop3Port; hostname: string; mailboxes: Mailboxes; limits: Pop3Limits; event: (type: Pop3EventType, user?: string, detail?: string) => void},
+		private readonly settings: MailConversationSettings<Pop3Port, Pop3Limits, Pop3EventType>,
 		public secure: boolean,
 	) {}
 
 	greeting(): Buffer {
 		return Buffer.from(`+OK ${this.settings.hostname} POP3 smtp-tui lab ready.\r\n`);
+	}
+
+	idle(): Buffer {
+		return line(texts.idle);
+	}
+
+	/**
+	 * What the client sent: cut into lines (bounded before they are kept: a line with no end costs
+	 * at most one line's worth), each answered in order. After STLS whatever followed in the
+	 * same read was sent in cleartext: it is dropped, never run inside TLS (CVE-2011-0411).
+	 */
+	receive(data: Buffer): Answer {
+		const replies: Buffer[] = [];
+		let pos = 0;
+		while (pos < data.length) {
+			const lf = data.indexOf(0x0a, pos);
+			const piece = data.subarray(pos, lf === -1 ? data.length : lf);
+			if (this.pendingLength + piece.length > this.settings.limits.maxLineLength) {
+				return {reply: Buffer.concat([...replies, line(texts.tooLong)]), then: 'close'};
+			}
+
+			this.pending.push(Buffer.from(piece));
+			this.pendingLength += piece.length;
+			if (lf === -1) break;
+			const text = Buffer.concat(this.pending, this.pendingLength).toString('utf8').replace(/\r$/, '');
+			this.pending = [];
+			this.pendingLength = 0;
+			pos = lf + 1;
+			const answer = this.handle(text);
+			replies.push(answer.reply);
+			if (answer.then !== 'none') return {reply: Buffer.concat(replies), then: answer.then};
+		}
+
+		return {reply: Buffer.concat(replies), then: 'none'};
 	}
 
 	/** The mailbox this session holds locked, if logged in (released when the connection ends). */
@@ -316,194 +319,7 @@ export function stuffed(raw: Buffer): Buffer {
 	return Buffer.from(text, 'latin1');
 }
 
-type Open = {socket: net.Socket; conversation?: Pop3Conversation};
-
-/** Runs one client connection: lines in (bounded), replies out, STLS, idle timeout. */
-function serve(socket: net.Socket, port: Pop3Port, secure: boolean, settings: Pop3ServerOptions & {limits: Pop3Limits}, emit: (event: Pop3Event) => void, open: Set<Open>): void {
-	const ip = socket.remoteAddress ?? '';
-	const entry: Open = {socket};
-	open.add(entry);
-	emit({type: 'connect', port, ip});
-	let current: net.Socket = socket;
-	let closed = false;
-	const finish = () => {
-		if (closed) return;
-		closed = true;
-		entry.conversation?.abandon();
-		open.delete(entry);
-		emit({type: 'close', port, ip});
-	};
-
-	socket.on('close', finish);
-	socket.on('error', () => undefined);
-	if (open.size > settings.limits.maxClients) {
-		socket.end(`${texts.tooMany}\r\n`);
-		return;
-	}
-
-	const conversation = new Pop3Conversation({
-		port,
-		hostname: settings.hostname,
-		mailboxes: settings.mailboxes,
-		limits: settings.limits,
-		event(type, user, detail) {
-			emit({type, port, ip, user, detail});
-		},
-	}, secure);
-	entry.conversation = conversation;
-
-	let pending: Buffer[] = [];
-	let pendingLength = 0;
-	const closeWith = (text: string) => {
-		current.end(text);
-	};
-
-	const onData = (chunk: Buffer) => {
-		let pos = 0;
-		while (pos < chunk.length) {
-			const lf = chunk.indexOf(0x0a, pos);
-			const piece = chunk.subarray(pos, lf === -1 ? chunk.length : lf);
-			// Bounded before it is kept: a line with no end costs at most one line's worth.
-			if (pendingLength + piece.length > settings.limits.maxLineLength) {
-				closeWith(`${texts.tooLong}\r\n`);
-				current.off('data', onData);
-				return;
-			}
-
-			pending.push(Buffer.from(piece));
-			pendingLength += piece.length;
-			if (lf === -1) return;
-			const line = Buffer.concat(pending, pendingLength).toString('utf8').replace(/\r$/, '');
-			pending = [];
-			pendingLength = 0;
-			pos = lf + 1;
-			const answer = conversation.handle(line);
-			current.write(answer.reply);
-			if (answer.then === 'close') {
-				current.off('data', onData);
-				current.end();
-				return;
-			}
-
-			if (answer.then === 'starttls') {
-				// Whatever followed STLS in this chunk was sent in cleartext: it is dropped, never
-				// run inside TLS (the CVE-2011-0411 pattern).
-				startTls();
-				return;
-			}
-		}
-	};
-
-	const startTls = () => {
-		const plain = current;
-		plain.removeAllListeners('data');
-		plain.removeAllListeners('timeout');
-		plain.setTimeout(0);
-		const secureSocket = new tls.TLSSocket(plain, {isServer: true, key: settings.tls.key, cert: settings.tls.cert, minVersion: 'TLSv1.2'});
-		current = secureSocket;
-		entry.socket = secureSocket;
-		secureSocket.on('error', () => {
-			plain.destroy();
-		});
-		secureSocket.on('close', finish);
-		// A client that never starts its handshake is idle like any other.
-		secureSocket.setTimeout(settings.limits.idleTimeoutMs);
-		secureSocket.once('timeout', () => {
-			secureSocket.destroy();
-		});
-		secureSocket.once('secure', () => {
-			conversation.secure = true;
-			secureSocket.removeAllListeners('timeout');
-			arm(secureSocket);
-		});
-	};
-
-	const arm = (target: net.Socket) => {
-		target.setTimeout(settings.limits.idleTimeoutMs);
-		target.on('timeout', () => {
-			closeWith(`${texts.idle}\r\n`);
-		});
-		target.on('data', onData);
-	};
-
-	current.write(conversation.greeting());
-	arm(current);
-}
-
-async function listenOn(server: net.Server, port: number, host: string): Promise<number> {
-	return new Promise((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, () => {
-			server.off('error', reject);
-			resolve((server.address() as AddressInfo).port);
-		});
-	});
-}
-
 /** Starts the POP3 listeners (110 and 995 personalities by default) on loopback. */
 export async function startPop3Server(options: Pop3ServerOptions): Promise<Pop3Server> {
-	const host = options.host ?? '127.0.0.1';
-	const limits: Pop3Limits = {...defaultPop3Limits, ...options.limits};
-	const settings = {...options, limits};
-	const listeners = new Set<(event: Pop3Event) => void>();
-	const emit = (event: Pop3Event) => {
-		for (const listener of [...listeners]) {
-			try {
-				listener(event);
-			} catch {}
-		}
-	};
-
-	const open = new Set<Open>();
-	const servers: net.Server[] = [];
-	const bound: Partial<Record<Pop3Port, number>> = {};
-	const wanted = pop3Ports.filter(port => (options.only ?? pop3Ports).includes(port));
-	try {
-		for (const port of wanted) {
-			const server = port === 995
-				? tls.createServer({key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2'}, socket => {
-					serve(socket, 995, true, settings, emit, open);
-				})
-				: net.createServer(socket => {
-					serve(socket, 110, false, settings, emit, open);
-				});
-			// A failed handshake or a reset is the client's business; the lab never prints.
-			server.on('tlsClientError', () => undefined);
-			server.on('error', () => undefined);
-			bound[port] = await listenOn(server, options.ports?.[port] ?? 0, host);
-			servers.push(server);
-		}
-	} catch (error) {
-		await Promise.all(servers.map(async server => new Promise(resolve => server.close(resolve))));
-		throw error;
-	}
-
-	let closing: Promise<void> | undefined;
-	const closeAll = async () => {
-		const stopped = Promise.all(servers.map(async server => new Promise(resolve => server.close(resolve))));
-		for (const {socket} of open) {
-			socket.end(`${texts.shutdown}\r\n`);
-			// Whoever does not go within a moment is cut off; close() never waits on a client.
-			setTimeout(() => socket.destroy(), 200).unref();
-		}
-
-		await stopped;
-	};
-
-	return {
-		host,
-		ports: bound,
-		hostname: options.hostname,
-		limits,
-		onEvent(listener) {
-			listeners.add(listener);
-			return () => {
-				listeners.delete(listener);
-			};
-		},
-		async close() {
-			closing ??= closeAll();
-			return closing;
-		},
-	};
+	return startMailServer(options, {ports: pop3Ports, implicitTls: 995, defaults: defaultPop3Limits, texts, conversation: Pop3Conversation});
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {makeLabCertificates} from '../../source/lab/ca.js';
 import type {CapturedMessage, LabUser, Pop3Server, StoredMessage} from '../../source/lab/index.js';
 import {Mailboxes, formatReceived, startPop3Server} from '../../source/lab/index.js';
+import {capturedMessage} from '../support/captured.js';
 import {RawPop3Client} from './raw-pop3.js';
 
 const users: LabUser[] = [
@@ -28,24 +29,7 @@ after(async () => {
 	await server.close();
 });
 
-let sequence = 0;
-function captured(rcptTo: string[], raw: string, over: Partial<CapturedMessage> = {}): CapturedMessage {
-	sequence++;
-	return {
-		id: `ABCDEF${String(sequence).padStart(4, '0')}`,
-		port: 25,
-		listenPort: 2525,
-		mailFrom: 'alice@sender.test',
-		rcptTo,
-		tls: true,
-		receivedAt: new Date('2026-11-29T10:00:00Z'),
-		helo: 'smtp.sender.test',
-		remoteAddress: '127.0.0.1',
-		transmission: 'ESMTPS',
-		raw: Buffer.from(raw, 'utf8'),
-		...over,
-	};
-}
+const captured = capturedMessage;
 
 const tlsTo = () => ({ca: material.ca, servername: hostname});
 
