@@ -11,6 +11,7 @@ import type {TranscriptEntry} from '../../source/protocol/transcript.js';
 
 const fixture = (name: string) => readFile(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)), 'utf8');
 const recording = parseRecording(await fixture('session-587.jsonl'));
+const head = (await fixture('session-587.jsonl')).split('\n')[0]!;
 
 for (const format of exportFormats.filter(f => f !== 'jsonl')) {
 	test(`${format} export of the known session matches the expected file`, async () => {
@@ -58,6 +59,6 @@ test('copy as command: swaks and openssl lines for the target, the password from
 test('a broken recording is one sentence naming the line', () => {
 	assert.throws(() => parseRecording(''), (e: Error) => e instanceof RecordingError && e.message === 'The recording is empty.');
 	assert.throws(() => parseRecording('{"type":"other"}'), /not an smtp-tui recording/);
-	assert.throws(() => parseRecording('{"type":"smtp-tui-recording","version":1}\n{"seq":"x"}'), /Line 2 of the recording is not a transcript entry\./);
-	assert.throws(() => parseRecording('{"type":"smtp-tui-recording","version":1}\nnot json'), /Line 2 of the recording is not JSON\./);
+	assert.throws(() => parseRecording(`${head}\n{"seq":"x"}`), {message: /^Line 2 of the recording is not valid: "seq" must be a number\.$/});
+	assert.throws(() => parseRecording(`${head}\nnot json`), /Line 2 of the recording is not JSON\./);
 });
