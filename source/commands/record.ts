@@ -3,7 +3,8 @@ import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {SessionOptions} from '../engine/session.js';
 import type {SessionLike} from '../engine/replay.js';
-import {opensslCommand, swaksCommand} from '../export/commands.js';
+import {resolveTlsMode, type TlsMode} from '../engine/profiles.js';
+import {opensslCommand, swaksCommand, type ResolvedTls} from '../export/commands.js';
 import {renderJsonLines} from '../export/jsonl.js';
 import {renderMarkdown} from '../export/markdown.js';
 import {renderMermaid} from '../export/mermaid.js';
@@ -40,6 +41,11 @@ export async function saveRecording(file: string, session: SessionLike): Promise
 export type ExportFormat = 'text' | 'markdown' | 'jsonl' | 'mermaid' | 'swaks' | 'openssl';
 export const exportFormats: ExportFormat[] = ['text', 'markdown', 'jsonl', 'mermaid', 'swaks', 'openssl'];
 
+/** What the engine did for the recorded TLS mode on the recorded port (auto resolves per port). */
+function recordedTls(header: RecordingHeader): ResolvedTls {
+	return resolveTlsMode(header.tls as TlsMode, header.profilePort);
+}
+
 export function renderExport(recording: Recording, format: ExportFormat): string {
 	switch (format) {
 		case 'text':
@@ -51,9 +57,9 @@ export function renderExport(recording: Recording, format: ExportFormat): string
 		case 'mermaid':
 			return renderMermaid(recording.entries, recording.header.label);
 		case 'swaks':
-			return swaksCommand(recording.header) + '\n';
+			return swaksCommand(recording.header, recordedTls(recording.header)) + '\n';
 		case 'openssl':
-			return opensslCommand(recording.header) + '\n';
+			return opensslCommand(recording.header, recordedTls(recording.header)) + '\n';
 	}
 }
 

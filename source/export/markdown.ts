@@ -9,7 +9,7 @@ const cell = (text: string) => safeText(text).replace(/\|/g, '\\|').replace(/`/g
 
 export function renderMarkdown(entries: readonly TranscriptEntry[], header?: RecordingHeader): string {
 	const lines: string[] = [];
-	if (header) lines.push(`## SMTP session with ${cell(header.label)}`, '', `Recorded ${header.createdAt}; EHLO ${cell(header.ehlo)}; from ${cell(header.from)} to ${cell(header.to.join(', '))}.`, '');
+	if (header) lines.push(`## SMTP session with ${cell(header.label)}`, '', `Recorded ${cell(header.createdAt)}; EHLO ${cell(header.ehlo)}; from ${cell(header.from)} to ${cell(header.to.join(', '))}.`, '');
 	lines.push('| ms | | TLS | line | meaning |', '|---:|---|---|---|---|');
 	for (const entry of entries) {
 		const line = entry.decoded === undefined ? entry.text : `${entry.text} = "${entry.decoded}"`;

@@ -25,6 +25,14 @@ export function safeText(s: string): string {
 	return s.replace(unsafe, escapeChar);
 }
 
+/** The text holds a character safeText() would escape (control, DEL, C1, bidi, line separators). */
+export function hasUnsafe(s: string): boolean {
+	unsafe.lastIndex = 0;
+	const found = unsafe.test(s);
+	unsafe.lastIndex = 0;
+	return found;
+}
+
 /** A line followed by visible CR LF symbols, for previews of what goes on the wire. */
 export function showCrlf(line: string): string {
 	return `${line}␍␊`;
