@@ -3,6 +3,7 @@
 //   alice's client ──587/465/2525──► smtp.sender.test ──25──► mx.receiver.test ──► bob's mailbox
 //                                    (sender lab)              (receiver lab)        │
 //                                                                  bob's client ◄─110/995 (POP3)
+//                                                                               ◄─143/993 (IMAP)
 //
 // Two labs, each a startLab() with its own domain, host name, users and CA. A message the
 // sender's provider accepts for a receiver.test address is handed on the way a real MTA does
@@ -33,6 +34,8 @@ import {Mailboxes, formatReceived, receivedFieldsOf} from '../lab/mailbox.js';
 import {isLocal} from '../lab/personality.js';
 import type {Pop3Event, Pop3Limits, Pop3Port, Pop3Server} from '../lab/pop3.js';
 import {startPop3Server} from '../lab/pop3.js';
+import type {ImapEvent, ImapLimits, ImapPort, ImapServer} from '../lab/imap.js';
+import {startImapServer} from '../lab/imap.js';
 import type {CapturedMessage, LabUser} from '../lab/types.js';
 import type {DkimKey} from './auth.js';
 import {makeDkimKey} from './auth.js';
@@ -64,6 +67,9 @@ export type JourneyOptions = {
 	/** POP3 listen ports (0 or absent: ephemeral). */
 	pop3Ports?: Partial<Record<Pop3Port, number>>;
 	pop3Limits?: Partial<Pop3Limits>;
+	/** IMAP listen ports (0 or absent: ephemeral). */
+	imapPorts?: Partial<Record<ImapPort, number>>;
+	imapLimits?: Partial<ImapLimits>;
 	/**
 	 * 'auto' (default): each relay runs to the end on its own, as an MTA's queue would.
 	 * 'manual': each relay waits for its caller to step() it (a TUI teaching the hop line by line).
@@ -170,7 +176,8 @@ export type JourneyEvent =
 	| {type: 'relay-finished'; relay: JourneyRelay}
 	/** A copy was stored in a mailbox of the receiver. */
 	| {type: 'delivered'; message: StoredMessage}
-	| {type: 'pop3'; event: Pop3Event};
+	| {type: 'pop3'; event: Pop3Event}
+	| {type: 'imap'; event: ImapEvent};
 
 /** Everything known about one submitted message, by the sender's queue ID. */
 export type JourneyTrace = {
@@ -188,7 +195,9 @@ export type JourneyLab = {
 	receiver: Lab;
 	/** The receiver's POP3 listeners (110: STLS, 995: implicit TLS). */
 	pop3: Pop3Server;
-	/** PEM of the CA behind the POP3 certificate (which names receiver.hostname). */
+	/** The receiver's IMAP listeners (143: STARTTLS, 993: implicit TLS), over the same mailboxes. */
+	imap: ImapServer;
+	/** PEM of the CA behind the POP3 and IMAP certificate (which names receiver.hostname). */
 	pop3Ca: string;
 	/** The receiver's mailboxes. */
 	mailboxes: Mailboxes;
@@ -247,6 +256,8 @@ export async function startJourneyLab(options: JourneyOptions = {}): Promise<Jou
 		const material = await makeLabCertificates(receiver.hostname, 'valid');
 		const pop3 = await startPop3Server({host, hostname: receiver.hostname, mailboxes, tls: material, ports: options.pop3Ports, limits: options.pop3Limits});
 		started.push(pop3);
+		const imap = await startImapServer({host, hostname: receiver.hostname, mailboxes, tls: material, ports: options.imapPorts, limits: options.imapLimits});
+		started.push(imap);
 		const dkim = await makeDkimKey();
 		const facts: ZoneFacts = {
 			host,
@@ -260,7 +271,7 @@ export async function startJourneyLab(options: JourneyOptions = {}): Promise<Jou
 		};
 		const dns = await startLabDns({host, port: options.dnsPort, zones: journeyZones(facts), records: journeyRecords(facts)});
 		started.push(dns);
-		return wire({sender, receiver, pop3, pop3Ca: material.ca, mailboxes, host, options, dns, dkim, facts});
+		return wire({sender, receiver, pop3, imap, pop3Ca: material.ca, mailboxes, host, options, dns, dkim, facts});
 	} catch (error) {
 		await Promise.all(started.map(async part => part.close()));
 		throw error;
@@ -271,6 +282,7 @@ type Parts = {
 	sender: Lab;
 	receiver: Lab;
 	pop3: Pop3Server;
+	imap: ImapServer;
 	pop3Ca: string;
 	mailboxes: Mailboxes;
 	host: string;
@@ -281,7 +293,7 @@ type Parts = {
 };
 
 function wire(parts: Parts): JourneyLab {
-	const {sender, receiver, pop3, pop3Ca, mailboxes, host, options, dns, dkim} = parts;
+	const {sender, receiver, pop3, imap, pop3Ca, mailboxes, host, options, dns, dkim} = parts;
 	const relays: JourneyRelay[] = [];
 	const relayListeners = new Set<(relay: JourneyRelay) => void>();
 	const eventListeners = new Set<(event: JourneyEvent) => void>();
@@ -379,6 +391,9 @@ function wire(parts: Parts): JourneyLab {
 	pop3.onEvent(event => {
 		emit({type: 'pop3', event});
 	});
+	imap.onEvent(event => {
+		emit({type: 'imap', event});
+	});
 
 	const relayFor = async (queueId: string, timeoutMs = 30_000): Promise<JourneyRelay> => {
 		let listener: ((relay: JourneyRelay) => void) | undefined;
@@ -426,7 +441,7 @@ function wire(parts: Parts): JourneyLab {
 		}
 
 		for (const relay of relays) relay.close();
-		await Promise.all([receiver.close(), pop3.close(), dns.close()]);
+		await Promise.all([receiver.close(), pop3.close(), imap.close(), dns.close()]);
 	};
 
 	const alice = sender.users[0];
@@ -436,6 +451,7 @@ function wire(parts: Parts): JourneyLab {
 		sender,
 		receiver,
 		pop3,
+		imap,
 		pop3Ca,
 		dns,
 		dkim,

@@ -43,6 +43,8 @@ export type {Delivery, ReceivedFields, StoredMessage} from './mailbox.js';
 export {Mailboxes, formatReceived, receivedFieldsOf} from './mailbox.js';
 export type {Pop3Event, Pop3EventType, Pop3Limits, Pop3Port, Pop3Server, Pop3ServerOptions} from './pop3.js';
 export {Pop3Conversation, defaultPop3Limits, pop3Ports, startPop3Server} from './pop3.js';
+export type {ImapEvent, ImapEventType, ImapLimits, ImapPort, ImapServer, ImapServerOptions} from './imap.js';
+export {ImapConversation, defaultImapLimits, imapPorts, startImapServer} from './imap.js';
 
 export const demoUsers: LabUser[] = [
 	{user: 'alice', password: 'wonderland', address: 'alice@lab.test'},

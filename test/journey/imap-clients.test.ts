@@ -1,0 +1,145 @@
+// Real IMAP clients read bob's mailbox from the lab: imapflow (npm), Python's imaplib and curl,
+// each on 993 (implicit TLS) and on 143 with STARTTLS, verifying the certificate against the
+// lab's CA. The message was captured by the receiver's port 25 with 8-bit bytes that are not
+// UTF-8; every client must get exactly the stored bytes, and \Seen must outlive the session.
+import {after, before, test} from 'node:test';
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {ImapFlow} from 'imapflow';
+import type {JourneyLab} from '../../source/journey/index.js';
+import {startJourneyLab} from '../../source/journey/index.js';
+import type {ImapEvent, StoredMessage} from '../../source/lab/index.js';
+import {lastLine, RawSmtpClient} from '../support/raw-smtp.js';
+
+let journey: JourneyLab;
+let stored: StoredMessage;
+let dir: string;
+let caFile: string;
+
+/** Header and body with latin1 bytes (é, ï, ÿ) that are not valid UTF-8, and a line starting with a dot. */
+const message = Buffer.concat([
+	Buffer.from('From: "Doe, Jane" <jane@sender.test>\r\nTo: bob@receiver.test\r\nSubject: caf', 'latin1'),
+	Buffer.from([0xe9]),
+	Buffer.from('\r\nMessage-ID: <imap-clients@sender.test>\r\n\r\nna', 'latin1'),
+	Buffer.from([0xef, 0x76, 0x65, 0x20, 0xff]),
+	Buffer.from('\r\n.a dotted line\r\nbye\r\n', 'latin1'),
+]);
+
+before(async () => {
+	journey = await startJourneyLab();
+	dir = mkdtempSync(path.join(tmpdir(), 'smtp-tui-imap-'));
+	caFile = path.join(dir, 'lab-ca.pem');
+	writeFileSync(caFile, journey.pop3Ca);
+	// Server to server, as the relay would, but with bytes the engine's text API cannot carry yet.
+	const smtp = await RawSmtpClient.connect({port: journey.receiver.ports[25]!});
+	await smtp.readReply();
+	assert.equal((await smtp.command('EHLO smtp.sender.test')).code, 250);
+	assert.equal(lastLine(await smtp.command('MAIL FROM:<jane@sender.test> BODY=8BITMIME')), '250 2.1.0 Ok');
+	assert.equal(lastLine(await smtp.command('RCPT TO:<bob@receiver.test>')), '250 2.1.5 Ok');
+	assert.equal((await smtp.command('DATA')).code, 354);
+	smtp.write(Buffer.concat([Buffer.from(message.toString('latin1').replace(/^\./gm, '..'), 'latin1'), Buffer.from('.\r\n')]));
+	assert.equal((await smtp.readReply()).code, 250);
+	smtp.close();
+	stored = await journey.mailboxes.waitFor(candidate => candidate.user === 'bob', 10_000);
+	assert.ok(stored.raw.subarray(stored.raw.length - message.length).equals(message), 'the lab stored the bytes as sent');
+});
+after(async () => {
+	await journey.close();
+	rmSync(dir, {recursive: true, force: true});
+});
+
+/** The IMAP server's events from now on, until `stop()`. */
+function watch(): {events: ImapEvent[]; stop: () => void} {
+	const events: ImapEvent[] = [];
+	const stop = journey.imap.onEvent(event => events.push(event));
+	return {events, stop};
+}
+
+function imapflow(port: 143 | 993): ImapFlow {
+	return new ImapFlow({
+		host: '127.0.0.1',
+		port: journey.imap.ports[port]!,
+		secure: port === 993,
+		doSTARTTLS: port === 143 ? true : undefined,
+		tls: {ca: [journey.pop3Ca], servername: journey.receiver.hostname, rejectUnauthorized: true},
+		auth: {user: 'bob', pass: 'builder'},
+		logger: false,
+		disableAutoIdle: true,
+	});
+}
+
+/** Sets or clears \Seen on the stored message directly, so each test starts from a known state. */
+function setSeen(seen: boolean): void {
+	if (seen) stored.flags.add('\\Seen');
+	else stored.flags.delete('\\Seen');
+}
+
+for (const port of [993, 143] as const) {
+	test(`imapflow on ${port === 993 ? '993 (implicit TLS)' : '143 (STARTTLS)'}: the stored bytes, the envelope, and \\Seen kept for the next session`, async () => {
+		setSeen(false);
+		const seen = watch();
+		const client = imapflow(port);
+		await client.connect();
+		try {
+			const lock = await client.getMailboxLock('INBOX');
+			try {
+				const fetched = await client.fetchOne(String(stored.imapUid), {uid: true, flags: true, envelope: true, size: true, internalDate: true, source: true}, {uid: true});
+				assert.ok(fetched, 'the message is there');
+				assert.ok(fetched.source?.equals(stored.raw), 'the same bytes as stored, 8-bit and both Received: headers included');
+				assert.equal(fetched.size, stored.raw.length);
+				assert.equal(fetched.uid, stored.imapUid);
+				assert.deepEqual([...(fetched.flags ?? [])], [], 'BODY.PEEK[] leaves \\Seen alone');
+				assert.equal(fetched.envelope?.messageId, '<imap-clients@sender.test>');
+				assert.deepEqual(fetched.envelope?.from?.map(address => [address.name, address.address]), [['Doe, Jane', 'jane@sender.test']]);
+				assert.ok(await client.messageFlagsAdd({uid: String(stored.imapUid)}, ['\\Seen'], {uid: true}));
+			} finally {
+				lock.release();
+			}
+
+			await client.logout();
+		} finally {
+			client.close();
+		}
+
+		// A second session sees the flag: it lives in the mailbox.
+		const again = imapflow(port);
+		await again.connect();
+		try {
+			const status = await again.status('INBOX', {messages: true, unseen: true});
+			assert.ok(status, 'STATUS answered');
+			assert.equal(status.unseen, (status.messages ?? 0) - 1);
+			const lock = await again.getMailboxLock('INBOX', {readOnly: true});
+			try {
+				const fetched = await again.fetchOne(String(stored.imapUid), {flags: true}, {uid: true});
+				assert.deepEqual([...(fetched ? fetched.flags ?? [] : [])], ['\\Seen']);
+			} finally {
+				lock.release();
+			}
+
+			await again.logout();
+		} finally {
+			again.close();
+		}
+
+		seen.stop();
+		const logins = seen.events.filter(event => event.type === 'login');
+		assert.deepEqual(logins.map(event => [event.port, event.user]), [[port, 'bob'], [port, 'bob']]);
+		assert.ok(seen.events.some(event => event.type === 'store' && event.detail === `${stored.imapUid} +\\Seen`));
+	});
+}
+
+test('imapflow cannot log in on 143 without STARTTLS: the lab says LOGINDISABLED and refuses', async () => {
+	const client = new ImapFlow({
+		host: '127.0.0.1',
+		port: journey.imap.ports[143]!,
+		secure: false,
+		doSTARTTLS: false,
+		auth: {user: 'bob', pass: 'builder'},
+		logger: false,
+		disableAutoIdle: true,
+	});
+	await assert.rejects(client.connect());
+	client.close();
+});
