@@ -15,12 +15,16 @@ set -euo pipefail
 packages=(
 	postfix                # smtpd + smtp-source: the interop server and the load generator
 	dovecot-core           # Dovecot SASL behind Postfix
+	dovecot-imapd          # a real IMAP server (the IMAP client conversation's interop test)
+	dovecot-pop3d          # a real POP3 server (the POP3 client's interop test)
 	swaks                  # a real SMTP client
 	libnet-ssleay-perl     # swaks: TLS (only a Recommends of swaks)
 	libio-socket-ssl-perl  # swaks: TLS (only a Recommends of swaks)
 	openssl                # s_client as a TLS client; the test CA
 	dnsmasq-base           # a real DNS server on loopback (MX tests)
 	mpop                   # a real POP3 client (journey tests)
+	curl                   # a real IMAP client: imap:// and imaps:// (lab IMAP tests)
+	python3                # imaplib, a real IMAP client (lab IMAP tests)
 	bind9-dnsutils         # dig: a real DNS client asking the lab's DNS server
 )
 
@@ -55,6 +59,10 @@ check_tools() {
 	need "openssl cannot run s_client" sh -c 'openssl s_client -help 2>&1 | grep -q -- -starttls'
 	need "dnsmasq is missing" dnsmasq --version
 	need "mpop is missing" mpop --version
+	need "dovecot has no imap server (dovecot-imapd)" test -x /usr/lib/dovecot/imap
+	need "dovecot has no pop3 server (dovecot-pop3d)" test -x /usr/lib/dovecot/pop3
+	need "curl cannot speak imap:// and imaps://" sh -c 'curl --version | grep -i "^Protocols:" | grep -qw imaps'
+	need "python3 has no imaplib or ssl" python3 -c 'import imaplib, ssl'
 	need "dig cannot ask a given server and port (bind9-dnsutils)" sh -c 'dig -h 2>&1 | grep -q -- "-p port"'
 	return "$fail"
 }
