@@ -3,7 +3,7 @@
 import packageJson from '../package.json' with {type: 'json'};
 import {exitCodes} from './engine/exit-codes.js';
 import {helpText} from './commands/help.js';
-import {promptHidden} from './commands/prompt.js';
+import {PromptInterrupted, promptHidden} from './commands/prompt.js';
 import {parseCompareArguments, runCompare} from './commands/compare.js';
 import {renderPresets} from './commands/presets.js';
 import {runProbe} from './commands/probe.js';
@@ -282,6 +282,10 @@ try {
 	await main();
 } catch (error) {
 	if (error instanceof UsageError) fail(error.message, exitCodes.usage);
+	if (error instanceof PromptInterrupted) process.exit(exitCodes.interrupted);
+	// The lab's own errors that are the user's to fix: a port in use, an address not on this
+	// machine, a fault value out of range, a save folder that cannot be written.
+	if ((error as {blame?: unknown} | undefined)?.blame === 'local') fail((error as Error).message, exitCodes.usage);
 	if (error instanceof SessionFailure) {
 		const code = error.kind === 'local' ? exitCodes.usage : error.kind === 'timeout' ? exitCodes.timeout : error.kind === 'connect' ? exitCodes.connect : exitCodes.internal;
 		fail(error.message, code);

@@ -104,7 +104,9 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 export async function startClassroom(options: ClassroomOptions): Promise<Lab> {
 	const {startLab} = await import('../lab/index.js');
 	const limits = Object.fromEntries(Object.entries(options.limits).filter(([, v]) => v !== undefined)) as LabLimits;
-	const lab = await startLab({host: options.host, ports: options.ports, users: options.users, limits, ...options.config});
+	// Only the ports named (all four unless --ports names fewer) listen.
+	const only = labPortList.filter(port => options.ports[port] !== undefined);
+	const lab = await startLab({host: options.host, ports: options.ports, only, users: options.users, limits, ...options.config});
 	if (options.caOut) {
 		try {
 			await writeFile(options.caOut, lab.ca);

@@ -1,7 +1,9 @@
 // Turns command-line flags into session options: validates every value (one sentence per
 // mistake), reads passwords from the environment or a file, and starts the embedded lab
 // when no --host is given.
+import dgram from 'node:dgram';
 import {readFile} from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import * as commands from '../protocol/commands.js';
 import {buildMessage} from '../protocol/message.js';
@@ -101,8 +103,8 @@ export function parsePort(value: string | undefined, flag = '--port'): number | 
 function parseSeconds(value: string | undefined, flag: string): number | undefined {
 	if (value === undefined || value === '') return undefined;
 	const n = Number(value);
-	if (!Number.isFinite(n) || n <= 0 || n > 3600) {
-		throw new UsageError(`${flag} takes a number of seconds greater than 0 (at most 3600), not "${value}".`);
+	if (!Number.isFinite(n) || n < 0.001 || n > 3600) {
+		throw new UsageError(`${flag} takes a number of seconds from 0.001 to 3600, not "${value}".`);
 	}
 
 	return Math.round(n * 1000);
@@ -151,8 +153,10 @@ async function readSecret(flags: TargetFlags, environment: TargetEnvironment, wa
 	}
 
 	if (flags.passwordFile) {
-		const text = await readTextFile(flags.passwordFile, 'password');
-		return text.replace(/\r?\n$/, '');
+		// The first line, without its line break (what `echo secret > file` writes).
+		const [first = ''] = (await readTextFile(flags.passwordFile, 'password')).split(/\r?\n/, 1);
+		if (first === '') throw new UsageError(`The password file "${flags.passwordFile}" has nothing on its first line.`);
+		return first;
 	}
 
 	if (flags.password !== undefined) {
@@ -188,9 +192,49 @@ function applyPreset(flags: TargetFlags, warnings: string[]): {flags: TargetFlag
 	return {flags: {...flags, host, port: String(port), tls: flags.tls ?? known?.tls}, lines};
 }
 
+/**
+ * --host as typed: an IPv6 literal may come in brackets ([::1]); a literal must agree with
+ * -4 / -6. Returns the host without brackets.
+ */
+function checkHost(host: string | undefined, family: 4 | 6 | undefined): string | undefined {
+	if (host === undefined) return undefined;
+	const bracketed = /^\[(.*)\]$/.exec(host);
+	if (bracketed && !net.isIPv6(bracketed[1]!)) throw new UsageError(`--host "${host}": brackets are for IPv6 addresses, like [::1].`);
+	const bare = bracketed ? bracketed[1]! : host;
+	if (bare === '') throw new UsageError('--host needs a host name or address.');
+	const literal = net.isIP(bare);
+	if (literal && family && literal !== family) throw new UsageError(`-${family} asks for IPv${family}, but --host ${host} is an IPv${literal} address.`);
+	return bare;
+}
+
+/** --local-address: an IP address of this machine, of the family the connection uses. */
+async function checkLocalAddress(address: string | undefined, host: string | undefined, family: 4 | 6 | undefined): Promise<void> {
+	if (address === undefined) return;
+	const own = net.isIP(address);
+	if (!own) throw new UsageError(`--local-address takes an IP address of this machine, not "${address}".`);
+	if (family && own !== family) throw new UsageError(`-${family} asks for IPv${family}, but --local-address ${address} is an IPv${own} address.`);
+	const remote = host === undefined ? 0 : net.isIP(host);
+	if (remote && remote !== own) throw new UsageError(`--local-address ${address} is an IPv${own} address and cannot reach the IPv${remote} address ${host}.`);
+	// Binding a UDP socket to it is the kernel's own answer to "is this address mine?".
+	const socket = dgram.createSocket(own === 6 ? 'udp6' : 'udp4');
+	try {
+		await new Promise<void>((resolve, reject) => {
+			socket.once('error', reject);
+			socket.bind(0, address, () => resolve());
+		});
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new UsageError(code === 'EADDRNOTAVAIL' ? `--local-address ${address} is not an address of this machine.` : `--local-address ${address} cannot be used: ${(error as Error).message}.`);
+	} finally {
+		socket.close();
+	}
+}
+
 export async function resolveTarget(givenFlags: TargetFlags, environment: TargetEnvironment): Promise<Target> {
 	const warnings: string[] = [];
-	const {flags, lines: presetLines} = applyPreset(givenFlags, warnings);
+	if (givenFlags.ipv4 && givenFlags.ipv6) throw new UsageError('Choose one of -4 and -6, not both.');
+	const family = givenFlags.ipv4 ? 4 : givenFlags.ipv6 ? 6 : undefined;
+	const {flags, lines: presetLines} = applyPreset({...givenFlags, host: checkHost(givenFlags.host, family)}, warnings);
 	const explicitPort = parsePort(flags.port);
 	const outside = (flags.to ?? []).some(address => domainOf(address) !== labDomain);
 	if (flags.host && (flags.mx || flags.resolver)) throw new UsageError('--mx and --resolver find the host from the recipient; leave out --host.');
@@ -215,7 +259,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 	const quitAfter: QuitAfter | undefined = oneOf(flags.quitAfter, quitAfterValues, '--quit-after');
 	const timeout = parseSeconds(flags.timeout, '--timeout');
 	const connectTimeout = parseSeconds(flags.connectTimeout, '--connect-timeout') ?? timeout;
-	if (flags.ipv4 && flags.ipv6) throw new UsageError('Choose one of -4 and -6, not both.');
+	await checkLocalAddress(flags.localAddress, useLab ? '127.0.0.1' : flags.host, family);
 	if (flags.passwordEnv && flags.passwordFile) throw new UsageError('Choose one of --password-env and --password-file, not both.');
 
 	const ehlo = flags.ehlo ?? (useLab ? 'client.example' : defaultEhloName());
@@ -285,7 +329,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 	if (mx) {
 		const domain = domainOf(to[0]!);
 		if (!domain) throw new UsageError(`The recipient "${to[0]}" has no domain to look up.`);
-		route = await lookupMx(domain, {resolver: flags.resolver, timeoutMs: connectTimeout ?? 10_000, family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined});
+		route = await lookupMx(domain, {resolver: flags.resolver, timeoutMs: connectTimeout ?? 10_000, family});
 	}
 
 	const timeouts = timeout === undefined ? {} : {greeting: timeout, command: timeout, mail: timeout, rcpt: timeout, data: timeout, body: timeout};
@@ -310,7 +354,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 		headers: flags.header,
 		subject: flags.subject,
 		body,
-		family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined,
+		family,
 		localAddress: flags.localAddress,
 		label: lab ? `lab:${port}` : `${route ? route.host : flags.host}:${port}`,
 		// The lab listens on an ephemeral port; the profile is the one it imitates. A

@@ -17,6 +17,7 @@ export const exitCodes = {
 	auth: 28,
 	tls: 29,
 	ehloAfterTls: 32,
+	interrupted: 130,
 } as const;
 
 export type ExitCodeName = keyof typeof exitCodes;

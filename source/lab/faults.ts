@@ -41,6 +41,8 @@ export type FaultText = {
 	/** What `value` means, for faults that take one. */
 	valueMeaning?: string;
 	defaultValue?: number;
+	/** The largest value that makes sense (timers and counters stay in range). */
+	maxValue?: number;
 };
 
 export const faultText: Record<FaultName, FaultText> = {
@@ -49,30 +51,35 @@ export const faultText: Record<FaultName, FaultText> = {
 		reply: '451 4.7.1 <rcpt>: Recipient address rejected: Greylisted, try again in N seconds',
 		valueMeaning: 'seconds before a retry passes',
 		defaultValue: 60,
+		maxValue: 86_400,
 	},
 	tarpit: {
 		summary: 'every reply, the banner included, comes late',
 		reply: '(the usual replies, each one delayed)',
 		valueMeaning: 'milliseconds of delay before each reply',
 		defaultValue: 2000,
+		maxValue: 600_000,
 	},
 	'rate-limit': {
 		summary: 'after a number of accepted messages from one client IP on this port, MAIL is refused and the connection closed',
 		reply: '421 4.7.0 mx.lab.test Error: too many messages, slow down',
 		valueMeaning: 'messages accepted from one client IP before MAIL is refused',
 		defaultValue: 3,
+		maxValue: 1_000_000,
 	},
 	'too-many-recipients': {
 		summary: 'RCPT beyond a small number of recipients per message is refused',
 		reply: '452 4.5.3 Error: too many recipients',
 		valueMeaning: 'recipients accepted per message',
 		defaultValue: 2,
+		maxValue: 1000,
 	},
 	'too-big': {
 		summary: 'SIZE advertises a small limit; a larger message (or MAIL with a larger SIZE=) is refused',
 		reply: '552 5.3.4 Error: message file too big',
 		valueMeaning: 'largest message accepted, in bytes',
 		defaultValue: 1000,
+		maxValue: 1_000_000_000,
 	},
 	'unknown-mailbox': {
 		summary: 'every recipient in the lab domain is unknown (postmaster excepted, as RFC 5321 requires)',
@@ -103,9 +110,13 @@ function checkValue(name: FaultName, value: number | undefined, where: string): 
 	if (value === undefined) return;
 	const meaning = faultText[name].valueMeaning;
 	if (!meaning) throw new LabConfigError(`The ${name} fault${where} takes no value.`);
-	if (!Number.isSafeInteger(value) || value < 0) {
-		throw new LabConfigError(`The ${name} fault${where} has the value ${String(value)}; it must be a whole number (${meaning}).`);
+	if (!Number.isSafeInteger(value) || value < 0 || value > maxValue(name)) {
+		throw new LabConfigError(`The ${name} fault${where} has the value ${String(value)}; it must be a whole number from 0 to ${maxValue(name)} (${meaning}).`);
 	}
+}
+
+function maxValue(name: FaultName): number {
+	return faultText[name].maxValue ?? Number.MAX_SAFE_INTEGER;
 }
 
 /**
@@ -175,8 +186,8 @@ export function parseFault(spec: string): Fault {
 	if (valueText === undefined) return {name, ports};
 	const meaning = faultText[name].valueMeaning;
 	if (!meaning) throw new LabConfigError(`The fault "${spec}" gives a value, but ${name} takes none.`);
-	if (!/^\d+$/.test(valueText.trim()) || !Number.isSafeInteger(Number(valueText))) {
-		throw new LabConfigError(`The fault "${spec}" has the value "${valueText}"; it must be a whole number (${meaning}).`);
+	if (!/^\d+$/.test(valueText.trim()) || Number(valueText) > maxValue(name)) {
+		throw new LabConfigError(`The fault "${spec}" has the value "${valueText}"; it must be a whole number from 0 to ${maxValue(name)} (${meaning}).`);
 	}
 
 	return {name, ports, value: Number(valueText)};

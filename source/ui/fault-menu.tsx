@@ -32,8 +32,9 @@ function toFaults(grid: Record<FaultName, Setting>): Fault[] {
 }
 
 /** Bigger and smaller steps for a fault's value: ×2 and ÷2 keep it a round number. */
-function scaled(value: number, up: boolean): number {
-	return Math.max(1, up ? value * 2 : Math.floor(value / 2));
+/** Doubled or halved, within the fault's range (the lab refuses a value past its maximum). */
+function scaled(value: number, up: boolean, max = Number.MAX_SAFE_INTEGER): number {
+	return Math.min(max, Math.max(1, up ? value * 2 : Math.floor(value / 2)));
 }
 
 export function FaultMenu({lab, columns, onBack, onQuit}: FaultMenuProps) {
@@ -58,7 +59,7 @@ export function FaultMenu({lab, columns, onBack, onQuit}: FaultMenuProps) {
 			const value = current === undefined ? faultText[name].defaultValue ?? true : undefined;
 			apply({...grid, [name]: {...grid[name], [port]: value}});
 		} else if ((input === '+' || input === '-') && typeof grid[name][port] === 'number') {
-			apply({...grid, [name]: {...grid[name], [port]: scaled(grid[name][port] as number, input === '+')}});
+			apply({...grid, [name]: {...grid[name], [port]: scaled(grid[name][port] as number, input === '+', faultText[name].maxValue)}});
 		}
 	});
 

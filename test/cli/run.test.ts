@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {startLab, type Lab} from '../../source/lab/index.js';
 import {cli} from '../support/cli.js';
-import {scriptedServer} from '../support/scripted-server.js';
+import {agreeableServer, scriptedServer} from '../support/scripted-server.js';
 
 let lab: Lab;
 let tmp: string;
@@ -81,7 +81,7 @@ const badInput: Array<{args: string[]; code: number; message: RegExp}> = [
 	{args: ['run', '--port', '99'], code: 2, message: /The embedded lab has ports 25, 465, 587, 2525; 99 is not one of them/},
 	{args: ['run', '--tls', 'maybe'], code: 2, message: /--tls must be one of auto, starttls, implicit, none, not "maybe"\./},
 	{args: ['run', '--quit-after', 'lunch'], code: 2, message: /--quit-after must be one of connect, banner/},
-	{args: ['run', '--timeout', '-1'], code: 2, message: /--timeout takes a number of seconds greater than 0/},
+	{args: ['run', '--timeout', '-1'], code: 2, message: /--timeout takes a number of seconds from 0.001 to 3600, not "-1"\./},
 	{args: ['run', '--host', '127.0.0.1'], code: 2, message: /Say who the message is for with --to ADDRESS/},
 	{args: ['run', '--to', 'a@b.test\r\nRSET'], code: 2, message: /line break/},
 	{args: ['run', '--ca', '/nonexistent/ca.pem'], code: 2, message: /Cannot read the CA certificate file "\/nonexistent\/ca\.pem": it does not exist\./},
@@ -174,19 +174,7 @@ test('opportunistic TLS with a certificate that does not verify carries mail, ne
 });
 
 test('an IPv6 literal host reaches a server on ::1; -6 never falls back to IPv4', async () => {
-	const server = await scriptedServer(async (socket, reader) => {
-		socket.write('220 v6.test ESMTP\r\n');
-		for (;;) {
-			const line = await reader.next();
-			if (line === undefined) return;
-			if (line === 'QUIT') {
-				socket.end('221 bye\r\n');
-				return;
-			}
-
-			socket.write('250 v6.test\r\n');
-		}
-	}, '::1');
+	const server = await agreeableServer('v6.test', '::1');
 	try {
 		const literal = await cli(['run', '--host', '::1', '--port', String(server.port), '--quit-after', 'ehlo', '--tls', 'none']);
 		assert.equal(literal.code, 0, literal.stdout);

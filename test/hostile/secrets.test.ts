@@ -8,7 +8,6 @@ import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {exportFormats, recordingOf, renderExport} from '../../source/commands/record.js';
@@ -20,6 +19,7 @@ import {renderText} from '../../source/export/text.js';
 import {startLab, type Lab, type LabPort} from '../../source/lab/index.js';
 import {keys, spawnTui, cliPath} from '../support/pty.js';
 import {scriptedServer, type ScriptedServer} from '../support/scripted-server.js';
+import {freePort} from '../support/cli.js';
 
 const labPassword = 'wonderland'; // the lab's own alice: compare always logs in with it
 const password = 'Hunter2-Secret-Pass-7c41'; // a classroom lab user's, given on every path
@@ -321,14 +321,6 @@ describe('compare, probe, the classroom log', () => {
 		assertNoSecret('classroom log', log);
 	});
 });
-
-async function freePort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise(resolve => server.close(resolve));
-	return port;
-}
 
 describe('the TUI', () => {
 	test('a remote-style session through STARTTLS and AUTH PLAIN: screen and raw output', {timeout: 60_000}, async () => {

@@ -28,7 +28,7 @@ test('parseFault refuses bad input with a LabConfigError of one sentence', () =>
 		['26:greylist', /names port "26"; the lab has 25, 465, 587, 2525, or all/],
 		['25,x:greylist', /names port "x"/],
 		['587:grey', /names no known fault; the lab has greylist, tarpit, /],
-		['587:greylist=soon', /value "soon"; it must be a whole number \(seconds before a retry passes\)/],
+		['587:greylist=soon', /value "soon"; it must be a whole number from 0 to 86400 \(seconds before a retry passes\)/],
 		['587:greylist=-1', /value "-1"/],
 		['587:tls-unavailable=3', /gives a value, but tls-unavailable takes none/],
 	];

@@ -1,5 +1,6 @@
 // Runs the built smtp-tui binary as a user would from a shell (stdin closed, no terminal).
 import {execFile} from 'node:child_process';
+import net from 'node:net';
 import {cliPath} from './pty.js';
 
 export type CliResult = {code: number; stdout: string; stderr: string};
@@ -11,4 +12,13 @@ export async function cli(args: string[], env: Record<string, string> = {}, opti
 		});
 		child.stdin?.end();
 	});
+}
+
+/** A port nothing listens on now (the kernel's ephemeral pick, released). */
+export async function freePort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	const {port} = server.address() as net.AddressInfo;
+	await new Promise(resolve => server.close(resolve));
+	return port;
 }

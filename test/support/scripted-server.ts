@@ -86,3 +86,23 @@ export async function upgradeServer(socket: net.Socket, reader: LineReader, cred
 }
 
 export const sleep = async (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Greets with `220 NAME ESMTP`, answers 250 to every line until QUIT (221): enough for --quit-after ehlo. */
+export async function agreeableServer(name: string, host = '127.0.0.1'): Promise<ScriptedServer & {connections: () => number}> {
+	let connections = 0;
+	const server = await scriptedServer(async (socket, reader) => {
+		connections++;
+		socket.write(`220 ${name} ESMTP\r\n`);
+		for (;;) {
+			const line = await reader.next();
+			if (line === undefined) return;
+			if (line === 'QUIT') {
+				socket.end('221 bye\r\n');
+				return;
+			}
+
+			socket.write(`250 ${name}\r\n`);
+		}
+	}, host);
+	return Object.assign(server, {connections: () => connections});
+}

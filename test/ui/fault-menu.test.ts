@@ -1,15 +1,20 @@
 // The fault menu: a fault switched on for one port fires there, live, and nowhere else.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui} from '../support/pty.js';
+import {keys, spawnTui, type Terminal} from '../support/pty.js';
+
+/** From the first screen to the fault menu (f on the port picker). */
+async function openFaultMenu(tui: Terminal): Promise<void> {
+	await tui.waitFor('where should the conversation go?');
+	await tui.press(keys.enter);
+	await tui.waitFor('f faults');
+	await tui.press('f');
+}
 
 test('f on the port picker: unknown-mailbox on 587 makes the next 587 session get 550 5.1.1; 25 is untouched', {timeout: 90_000}, async () => {
 	const tui = spawnTui();
 	try {
-		await tui.waitFor('where should the conversation go?');
-		await tui.press(keys.enter);
-		await tui.waitFor('f faults');
-		await tui.press('f');
+		await openFaultMenu(tui);
 		await tui.waitFor('lab faults');
 		for (let i = 0; i < 5; i++) {
 			await tui.press(keys.down);
@@ -34,6 +39,25 @@ test('f on the port picker: unknown-mailbox on 587 makes the next 587 session ge
 		await tui.press('a');
 		screen = await tui.waitFor('250 2.0.0 Ok: queued as');
 		assert.ok(!screen.includes('550 5.1.1'), 'port 25 is not affected');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('+ in the fault menu stops at the fault\'s maximum instead of breaking the lab', {timeout: 60_000}, async () => {
+	const tui = spawnTui();
+	try {
+		await openFaultMenu(tui);
+		await tui.waitFor('greylist: the first RCPT');
+		await tui.press(' '); // greylist on for 587, 60 s
+		await tui.waitFor(/greylist +· +· +on 60 +·/);
+		// 60, 120, … 61440, then the maximum: 86400 (a day), and there it stays.
+		for (const value of [120, 240, 480, 960, 1920, 3840, 7680, 15360, 30720, 61440, 86400, 86400]) {
+			await tui.press('+');
+			await tui.waitFor(new RegExp(`greylist +· +· +on ${value} +·`));
+		}
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 	} finally {
