@@ -17,6 +17,10 @@ export type SessionLike = {
 	readonly done: boolean;
 	readonly stepNumber: number;
 	readonly plannedSteps: number;
+	/** After DATA's 354, before the lone dot: typed lines are message lines. */
+	readonly inMessage?: boolean;
+	/** A SASL exchange typed by hand waits for the answer to a 334. */
+	readonly awaitingSaslAnswer?: boolean;
 	onEntry(listener: (entry: TranscriptEntry) => void): () => void;
 	peek(): Preview;
 	step(override?: string): Promise<StepOutcome>;

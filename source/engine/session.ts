@@ -3,7 +3,7 @@
 import * as commands from '../protocol/commands.js';
 import {parseEhlo, diffCapabilities, describeDiff, type Capabilities} from '../protocol/ehlo.js';
 import {LocalInputError} from '../protocol/errors.js';
-import {explainExtension, explainReplyLines, explainStep} from '../protocol/explain.js';
+import {explainExtension, explainMessageLine, explainReplyLines, explainStep} from '../protocol/explain.js';
 import {buildMessage, encodeData} from '../protocol/message.js';
 import {SecretGate, type GatedLine, type PlannedLine} from '../protocol/redact.js';
 import type {Reply} from '../protocol/reply-parser.js';
@@ -94,6 +94,16 @@ const tlsProbeMs = 5000;
 /** Order of preference when the user does not name a mechanism. */
 const mechanismPreference = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
 
+/** A line typed by hand, checked: the line, or the outcome that says why it cannot go out. */
+function typedLine(input: string, validate: (line: string) => string): string | StepOutcome {
+	try {
+		return validate(input);
+	} catch (error) {
+		if (error instanceof LocalInputError) return {ok: false, failure: new SessionFailure('local', error.message)};
+		throw error;
+	}
+}
+
 export class Session implements SessionLike {
 	readonly options: SessionOptions;
 	readonly entries: TranscriptEntry[] = [];
@@ -104,6 +114,14 @@ export class Session implements SessionLike {
 	private connection?: Connection;
 	private readonly started = performance.now();
 	private stepIndex = 0;
+	/** Planned steps performed (the status line's "step n/m"; manual commands do not count). */
+	private plannedDone = 0;
+	/** Between DATA's 354 and the lone dot: lines typed by hand are message lines. */
+	private messageOpen = false;
+	/** No blank line typed yet in the message typed by hand: its lines are header fields. */
+	private messageHeader = true;
+	/** Some of the message was typed by hand: the body step then only sends the lone dot. */
+	private typedBody = false;
 	private listeners = new Set<(entry: TranscriptEntry) => void>();
 	private firstFailure?: {exitCode: number; message: string};
 	private capsBeforeTls?: Capabilities;
@@ -150,13 +168,23 @@ export class Session implements SessionLike {
 		return nextStep(this.planState, this.config).kind === 'done';
 	}
 
-	/** Steps performed so far (manual commands included). */
+	/** Planned steps performed so far (commands typed by hand are not counted). */
 	get stepNumber(): number {
-		return this.stepIndex;
+		return this.plannedDone;
 	}
 
 	get plannedSteps(): number {
-		return Math.max(plannedStepCount(this.config, this.planState), this.stepIndex);
+		return Math.max(plannedStepCount(this.config, this.planState), this.plannedDone);
+	}
+
+	/** After DATA's 354, before the lone dot: what is typed by hand goes into the message. */
+	get inMessage(): boolean {
+		return this.messageOpen && !this.planState.ended;
+	}
+
+	/** A SASL exchange typed by hand waits for the answer to the server's 334. */
+	get awaitingSaslAnswer(): boolean {
+		return this.gate.awaitingResponse && !this.planState.ended;
 	}
 
 	get elapsedMs(): number {
@@ -203,6 +231,7 @@ export class Session implements SessionLike {
 			}
 
 			case 'body':
+				if (this.typedBody) return {kind: 'body', lines: ['.'], description: 'End the message you typed with a lone dot (or press m to type more lines)', editable: false};
 				return {kind: 'body', lines: this.messageLines(), description: describe('body'), editable: false};
 			default:
 				return {kind: next.kind, lines: [this.commandFor(next)], description: describe(next.kind), editable: true};
@@ -220,7 +249,19 @@ export class Session implements SessionLike {
 		}
 
 		const kind = next.kind;
+		if (override !== undefined && kind !== 'connect' && kind !== 'auth' && kind !== 'body') {
+			// Edited into another command altogether (STARTTLS into NOOP, a typo in the verb):
+			// sent as if typed by hand, and the planned step stays next.
+			const planned = commands.verbOf(this.commandFor(next));
+			const edited = commands.verbOf(override.trim());
+			if (edited !== planned) {
+				this.add('info', `The edited line is not ${planned}, so it goes out as a manual command and ${planned} is still next.`, kind);
+				return this.manual(override);
+			}
+		}
+
 		this.stepIndex++;
+		this.plannedDone++;
 		try {
 			if (override !== undefined) override = commands.validateCommandLine(override);
 			const ok = await this.perform(next, override);
@@ -286,14 +327,10 @@ export class Session implements SessionLike {
 			return {ok: false, failure: new SessionFailure('local', 'Not connected: press r to start a new session.')};
 		}
 
-		let line: string;
-		try {
-			line = commands.validateCommandLine(input);
-		} catch (error) {
-			if (error instanceof LocalInputError) return {ok: false, failure: new SessionFailure('local', error.message)};
-			throw error;
-		}
-
+		const message = this.inMessage;
+		const line = typedLine(input, message ? commands.validateMessageLine : commands.validateCommandLine);
+		if (typeof line !== 'string') return line;
+		if (message) return this.messageLine(line);
 		const verb = commands.verbOf(line);
 		if (verb === 'AUTH' && !this.planState.tls && !this.config.insecureAuth) {
 			return {ok: false, failure: new SessionFailure('local', 'AUTH was not sent: without TLS the credentials would travel readable by anyone on the path; run STARTTLS first, or start smtp-tui with --insecure-auth.')};
@@ -307,6 +344,24 @@ export class Session implements SessionLike {
 			return {ok: reply.code < 400};
 		} catch (error) {
 			return {ok: false, failure: this.handleError('manual', error)};
+		}
+	}
+
+	/** One line of a message typed by hand after 354: sent as typed; only the lone dot gets a reply. */
+	private async messageLine(line: string): Promise<StepOutcome> {
+		const explain = explainMessageLine(line, this.messageHeader);
+		if (line === '') this.messageHeader = false;
+		this.stepIndex++;
+		this.typedBody = true;
+		try {
+			await this.send(line, 'body', undefined, explain);
+			if (line !== '.') return {ok: true};
+			this.messageOpen = false;
+			this.planState.bodyDone = true;
+			const reply = await this.read('body', this.timeouts.body, 'the end of the message');
+			return {ok: reply.code === 250};
+		} catch (error) {
+			return {ok: false, failure: this.handleError('body', error)};
 		}
 	}
 
@@ -581,6 +636,7 @@ export class Session implements SessionLike {
 				return false;
 			case 'data':
 				s.dataDone = true;
+				if (reply.code === 354) this.openMessage();
 				return this.expect(kind, reply, 354, 'DATA');
 			default:
 				return reply.code < 400;
@@ -593,9 +649,16 @@ export class Session implements SessionLike {
 		return false;
 	}
 
+	private openMessage(): void {
+		this.messageOpen = true;
+		this.messageHeader = true;
+		this.typedBody = false;
+	}
+
 	private async sendBody(): Promise<boolean> {
 		const connection = this.requireConnection();
-		const encoded = encodeData(this.message());
+		this.messageOpen = false;
+		const encoded = this.typedBody ? '.\r\n' : encodeData(this.message());
 		const lines = encoded.split('\r\n').slice(0, -1);
 		for (const line of lines) this.add('client', line, 'body');
 		await connection.write(encoded);
@@ -640,7 +703,11 @@ export class Session implements SessionLike {
 
 				break;
 			case 'DATA':
-				if (reply.code === 354) Object.assign(s, {dataDone: true, rcptIndex: this.config.recipients.length});
+				if (reply.code === 354) {
+					Object.assign(s, {dataDone: true, bodyDone: false, rcptIndex: this.config.recipients.length});
+					this.openMessage();
+				}
+
 				break;
 			case 'RSET':
 				if (reply.code === 250) Object.assign(s, {mailDone: false, rcptIndex: 0, rcptAccepted: 0, dataDone: false, bodyDone: false, stopping: false});
@@ -706,7 +773,7 @@ export class Session implements SessionLike {
 	}
 
 	/** Sends one line; its entry is what the secret gate makes of it (`planned`: sasl.ts's masked form). */
-	private async send(line: string, step: StepKind, planned?: PlannedLine): Promise<GatedLine> {
+	private async send(line: string, step: StepKind, planned?: PlannedLine, explain?: string[]): Promise<GatedLine> {
 		const connection = this.requireConnection();
 		const early = connection.takeUnsolicited();
 		for (const reply of early) {
@@ -714,7 +781,7 @@ export class Session implements SessionLike {
 		}
 
 		const shown = this.gate.client(line, planned);
-		this.add('client', shown.text, step, {secret: shown.secret, decoded: shown.decoded});
+		this.add('client', shown.text, step, {secret: shown.secret, decoded: shown.decoded, ...(explain ? {explain} : {})});
 		await connection.sendLine(line);
 		return shown;
 	}

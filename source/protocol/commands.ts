@@ -34,7 +34,7 @@ export function checkField(value: string, field: string): string {
 function checkLength(line: string, limit: number, what: string): string {
 	const octets = Buffer.byteLength(line, 'utf8') + 2;
 	if (octets > limit) {
-		const rfc = limit === maxAuthLine ? 'RFC 4954 section 4' : 'RFC 5321 section 4.5.3.1.4';
+		const rfc = limit === maxAuthLine ? 'RFC 4954 section 4' : limit === maxMessageLine ? 'RFC 5322 section 2.1.1' : 'RFC 5321 section 4.5.3.1.4';
 		throw new LocalInputError(
 			`${sentence(what)} would be ${octets} octets long with its CRLF, but SMTP allows at most ${limit} (${rfc}).`,
 		);
@@ -192,6 +192,15 @@ export function validateCommandLine(line: string): string {
 	nonEmpty(trimmed, 'the command');
 	const limit = verbOf(trimmed) === 'AUTH' ? maxAuthLine : maxCommandLine;
 	return checkLength(trimmed, limit, 'the command');
+}
+
+/** RFC 5322 §2.1.1: a message line is at most 998 characters plus CRLF. */
+export const maxMessageLine = 1000;
+
+/** Check a message line typed by hand after DATA's 354: it may be empty; no CR, LF or NUL. */
+export function validateMessageLine(line: string): string {
+	checkField(line, 'the message line');
+	return checkLength(line, maxMessageLine, 'the message line');
 }
 
 /**

@@ -85,8 +85,9 @@ const codeTable: Readonly<Record<number, Explanation>> = {
 		detail: 'Also the answer when the client cancels an AUTH exchange with "*" (RFC 4954 §4).',
 	},
 	502: {
-		summary: 'Command not implemented (the server knows the verb but does not offer it)',
+		summary: 'Command not implemented: not offered here, or not known at all (the lab answers 502 to both)',
 		rfc: smtpCodes,
+		detail: 'RFC 5321 suggests 500 for an unknown verb; smtp-server (the lab) and many servers answer 502.',
 	},
 	503: {
 		summary: 'Bad sequence of commands (e.g. RCPT before MAIL, or AUTH when not offered)',
@@ -942,6 +943,34 @@ const stepTable: Readonly<Record<ExplainedStep, Explanation>> = {
 		detail: 'CR, LF and NUL inside the typed text are refused, so one line cannot smuggle in another.',
 	},
 };
+
+/**
+ * What one line typed after DATA's 354 means: a header field, the blank line, a body line, a
+ * dot-stuffed line or the lone dot that ends the message. `inHeader`: no blank line typed yet.
+ */
+export function explainMessageLine(line: string, inHeader: boolean): string[] {
+	if (line === '.') return ['The lone dot on a line of its own (CRLF.CRLF) ends the message; the server now answers whether it takes it (RFC 5321 §4.1.1.4).'];
+	const notes: string[] = [];
+	if (line.startsWith('.')) {
+		notes.push(`Dot-stuffing (RFC 5321 §4.5.2): the server removes the first dot of a line that starts with one, so this line is stored as "${line.slice(1)}". Mail programs double a leading dot for you; by hand you type ".." to get one dot.`);
+	}
+
+	if (line === '') {
+		notes.push(inHeader
+			? 'The empty line ends the header section: everything after it is the body the reader sees (RFC 5322 §2.1).'
+			: 'An empty line inside the body.');
+	} else if (inHeader && /^[ \t]/.test(line)) {
+		notes.push('A folded header line: leading white space continues the header field above (RFC 5322 §2.2.3).');
+	} else if (inHeader && /^[!-9;-~]+:/.test(line)) {
+		notes.push('A header field of the message itself (RFC 5322 §2.2). Mail programs show From:, To: and Subject:, but servers route by the envelope (MAIL FROM and RCPT TO), not by these lines: that is how a From: header can differ from the sender.');
+	} else if (inHeader) {
+		notes.push('Not a header field (those look like "Name: value"): type an empty line first to end the headers, then the body.');
+	} else {
+		notes.push('A body line: text the reader sees, at most 998 characters (RFC 5322 §2.1.1). A lone dot ends the message.');
+	}
+
+	return notes;
+}
 
 /** Explains what a step of the session does and why. */
 export function explainStep(step: ExplainedStep): Explanation {

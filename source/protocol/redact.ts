@@ -176,6 +176,11 @@ export class SecretGate {
 		return this.secrets;
 	}
 
+	/** A challenge is open: the next client line answers it (a SASL response). */
+	get awaitingResponse(): boolean {
+		return this.challenged;
+	}
+
 	learn(secret: string | undefined): void {
 		if (secret !== undefined && secret !== '' && !this.secrets.includes(secret)) this.secrets.push(secret);
 	}

@@ -1,7 +1,7 @@
 // The screens in order: target → port picker → session. Holds no argv logic: start.tsx
 // turns flags into the props given here.
 import React, {useCallback, useEffect, useState} from 'react';
-import {Box, Text, useApp, useInput} from 'ink';
+import {Box, Text, useApp} from 'ink';
 import type {CompareScenario} from '../engine/compare.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
@@ -17,10 +17,9 @@ import type {Lab, LabPort} from '../lab/index.js';
 import {PortPicker} from './port-picker.js';
 import {SessionScreen} from './session-screen.js';
 import {TargetScreen, type RemoteAnswers} from './target-screen.js';
-import {useTerminalSize} from './use-terminal-size.js';
+import {SizeGate} from './size-gate.js';
 
-export const minColumns = 80;
-export const minRows = 24;
+export {minColumns, minRows} from './size-gate.js';
 
 export type AppProps = {
 	/** Open this session straight away (flags named the target). */
@@ -60,20 +59,23 @@ type Screen =
 
 type SessionState = Extract<Screen, {name: 'session'}>;
 
-export function App({initialSession, initialCompare, initialReplay, recordFile, quiz, journeyLab, labSession, remoteSession, compareScenario, probeTargets, onExit, lab}: AppProps) {
+/** Below 80×24 drawing pauses (SizeGate); the screens and their state stay. */
+export function App(props: AppProps) {
 	const {exit} = useApp();
-	const {columns, rows} = useTerminalSize();
+	const quit = useCallback((code = 0) => {
+		props.onExit(code);
+		exit();
+	}, [exit, props]);
+	return <SizeGate onQuit={quit}>{({columns, rows}) => <Screens {...props} columns={columns} rows={rows} quit={quit} />}</SizeGate>;
+}
+
+function Screens({initialSession, initialCompare, initialReplay, recordFile, quiz, journeyLab, labSession, remoteSession, compareScenario, probeTargets, lab, columns, rows, quit}: AppProps & {columns: number; rows: number; quit: (code?: number) => void}) {
 	const [screen, setScreen] = useState<Screen>(
 		initialCompare ? {name: 'compare', ...initialCompare, fromPicker: false}
 			: initialSession ? {name: 'session', options: initialSession, fromPicker: false}
 				: {name: 'target'},
 	);
 	const [lastPort, setLastPort] = useState<LabPort>(587);
-
-	const quit = useCallback((code = 0) => {
-		onExit(code);
-		exit();
-	}, [exit, onExit]);
 
 	// Start the lab in the background while the person reads the first screen, once that
 	// screen is on the terminal (loading the lab competes with the first frame for the CPU).
@@ -83,19 +85,6 @@ export function App({initialSession, initialCompare, initialReplay, recordFile, 
 		return () => clearTimeout(timer);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);
-
-	const tooSmall = columns < minColumns || rows < minRows;
-	useInput((input, key) => {
-		if (input === 'q' || (key.ctrl && input === 'c')) quit(0);
-	}, {isActive: tooSmall});
-
-	if (tooSmall) {
-		return (
-			<Box>
-				<Text color="yellow">Make the terminal at least {minColumns}×{minRows} (it is {columns}×{rows} now). q quits.</Text>
-			</Box>
-		);
-	}
 
 	const openInbox = (from: Screen) => {
 		lab?.()
@@ -115,7 +104,7 @@ export function App({initialSession, initialCompare, initialReplay, recordFile, 
 					rows={rows}
 					onQuit={() => quit(0)}
 					onBack={current.fromPicker ? () => setScreen({name: 'ports'}) : () => setScreen({name: 'target'})}
-					onCompare={current.fromPicker ? () => setScreen({name: 'ports', choosing: true}) : undefined}
+					onCompare={current.options.label?.startsWith('lab:') ? () => setScreen({name: 'ports', choosing: true}) : undefined}
 					replay={current.options === initialSession ? initialReplay : undefined}
 					recordFile={recordFile}
 					quiz={quiz}
@@ -151,6 +140,7 @@ export function App({initialSession, initialCompare, initialReplay, recordFile, 
 						initialPort={lastPort}
 						isActive={!screen.choosing}
 						onQuit={() => quit(0)}
+						onBack={() => setScreen({name: 'target'})}
 						onCompare={() => setScreen({name: 'ports', choosing: true})}
 						onInbox={lab ? () => openInbox({name: 'ports'}) : undefined}
 						onJourney={journeyLab ? () => {

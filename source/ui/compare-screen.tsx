@@ -1,13 +1,14 @@
 // Compare ports side by side: one row per step of the same scenario, one column per port.
 // Cells where the ports disagree are highlighted; the selected cell is explained below.
 import React, {useMemo, useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import {compareRows} from '../protocol/compare-report.js';
 import {safeText} from '../protocol/safe-text.js';
 import type {CompareScenario} from '../engine/compare.js';
 import {compareCellText, summaryCells, summaryHeadings} from '../export/compare.js';
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
 import {useComparison} from './use-comparison.js';
+import {useScreenInput} from './screen-input.js';
 
 export type CompareScreenProps = {
 	scenario: CompareScenario;
@@ -37,7 +38,7 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 	const cellWidth = Math.floor((columns - labelWidth - 1) / visible) - 3;
 	const report = useMemo(() => comparison.report(target), [comparison, target, revision]);
 
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
 		else if (key.return || input === ' ') {
 			if (!busy) {

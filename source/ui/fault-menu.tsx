@@ -1,12 +1,13 @@
 // The fault menu: which lab port fails how, changed live. One row per fault, one column
 // per port; space toggles the fault on the selected port, + and - change its value.
 import React, {useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 // From faults.js, not the lab's index: the index loads the servers (smtp-server), which
 // the first screen must not wait for.
 import {faultNames, faultText, type Fault, type FaultName} from '../lab/faults.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {fit} from './transcript-pane.js';
+import {useScreenInput} from './screen-input.js';
 
 const ports: LabPort[] = [25, 465, 587, 2525];
 
@@ -45,7 +46,7 @@ export function FaultMenu({lab, columns, onBack, onQuit}: FaultMenuProps) {
 		lab.setFaults(toFaults(next));
 	};
 
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		const name = faultNames[cursor.row]!;
 		const port = ports[cursor.column]!;
 		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();

@@ -2,12 +2,13 @@
 // enter opens one (envelope, headers, parts, body), v shows its raw source. Every view draws
 // only the rows in sight, so a 10 MB message costs no more per frame than a short one.
 import React, {useEffect, useMemo, useReducer, useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import type {CapturedMessage, Lab} from '../lab/index.js';
 import {inboxCommandFor, inboxFooter} from './inbox-keymap.js';
 import {formatSize, messageViewLines, parseCached, rawLine, rawLineStarts, type InboxMessage, type ViewLine} from './inbox-model.js';
 import {inboxIndex, inboxReducer, initialInboxState, type InboxState} from './inbox-state.js';
 import {fit} from './transcript-pane.js';
+import {useScreenInput} from './screen-input.js';
 
 export type InboxScreenProps = {
 	/** `stats`, when given, tells how many older messages the lab pruned from memory. */
@@ -114,7 +115,7 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 		dispatch({type: 'lines', lines: lineCount});
 	}, [lineCount]);
 
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		switch (inboxCommandFor(input, key, state.mode)) {
 			case 'open':
 				dispatch({type: 'open'});

@@ -3,13 +3,14 @@
 // retrieval (bob's mail program ← his mailbox, POP3 995) — with a diagram of where the
 // message is now and the Received: lines it collects on the way.
 import React, {useEffect, useRef, useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import {Pop3Session} from '../engine/pop3.js';
 import {Session} from '../engine/session.js';
 import type {JourneyLab, JourneyRelay} from '../journey/index.js';
 import {safeText, showCrlf} from '../protocol/safe-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
+import {useScreenInput} from './screen-input.js';
 
 type Leg = 0 | 1 | 2;
 type Steppable = {entries: TranscriptEntry[]; done: boolean; step: () => Promise<unknown>; peek: () => {lines: string[]; description: string}; close: () => void};
@@ -77,7 +78,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 		}
 	};
 
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
 		else if ((input === 'b' || key.escape) && onBack) onBack();
 		else if (input === '1' || input === '2' || input === '3') setLeg((Number(input) - 1) as Leg);

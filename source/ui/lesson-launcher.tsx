@@ -1,11 +1,10 @@
 // The root component for `smtp-tui lesson NAME`: terminal size and exit around a lesson.
 import React from 'react';
-import {Text, useApp} from 'ink';
+import {useApp} from 'ink';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
-import {minColumns, minRows} from './app.js';
 import {LessonScreen} from './lesson-screen.js';
-import {useTerminalSize} from './use-terminal-size.js';
+import {SizeGate} from './size-gate.js';
 
 export type LessonLauncherProps = {
 	lesson: Lesson;
@@ -16,19 +15,14 @@ export type LessonLauncherProps = {
 
 export function LessonLauncher({lesson, labSession, quiz, onExit}: LessonLauncherProps) {
 	const {exit} = useApp();
-	const {columns, rows} = useTerminalSize();
-	if (columns < minColumns || rows < minRows) return <Text color="yellow">Make the terminal at least {minColumns}×{minRows} (it is {columns}×{rows} now).</Text>;
+	const quit = (code = 0) => {
+		onExit(code);
+		exit();
+	};
+
 	return (
-		<LessonScreen
-			lesson={lesson}
-			labSession={labSession}
-			columns={columns}
-			rows={rows}
-			quiz={quiz}
-			onQuit={() => {
-				onExit(0);
-				exit();
-			}}
-		/>
+		<SizeGate onQuit={quit}>
+			{({columns, rows}) => <LessonScreen lesson={lesson} labSession={labSession} columns={columns} rows={rows} quiz={quiz} onQuit={() => quit(0)} />}
+		</SizeGate>
 	);
 }

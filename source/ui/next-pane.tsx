@@ -1,10 +1,12 @@
-// The Next pane: the exact bytes the next step will send, CRLF shown, before they go.
+// The Next pane: the exact bytes the next step will send, CRLF shown, before they go. Its
+// height never changes (a long message, a notice, the manual input): the frame stays
+// inside the window whatever is typed.
 import React from 'react';
 import {Box, Text} from 'ink';
-import TextInput from 'ink-text-input';
 import {safeText, showCrlf} from '../protocol/safe-text.js';
 import type {Preview} from '../engine/session.js';
 import type {ViewState} from './session-view-state.js';
+import {LineInput} from './line-input.js';
 import {fit} from './transcript-pane.js';
 
 export type NextPaneProps = {
@@ -12,39 +14,56 @@ export type NextPaneProps = {
 	view: ViewState;
 	width: number;
 	completions: string[];
-	onInput: (value: string) => void;
-	onSubmit: (value: string) => void;
+	/** After DATA's 354: the manual line is a message line. */
+	inMessage?: boolean;
+	/** A SASL exchange typed by hand waits for its answer. */
+	saslAnswer?: boolean;
 };
 
-const shownLines = 3;
+/** Rows inside the pane's border. */
+export const nextPaneRows = 4;
 
-export function NextPane({preview, view, width, completions, onInput, onSubmit}: NextPaneProps) {
+function inputTitle(view: ViewState, inMessage?: boolean, saslAnswer?: boolean): string {
+	if (view.mode === 'edit') return 'Edit the next command (enter sends, esc cancels)';
+	if (inMessage) return 'Message line (after 354): headers, an empty line, the body; a lone . ends the message (esc closes)';
+	if (saslAnswer) return 'Answer the server\'s 334 (base64), or * to cancel the login (enter sends, esc closes)';
+	return 'Manual command (tab completes, enter sends, esc cancels)';
+}
+
+export function NextPane({preview, view, width, completions, inMessage, saslAnswer}: NextPaneProps) {
 	const inputMode = view.mode === 'edit' || view.mode === 'manual';
+	const inner = width - 4;
+	const notice = view.notice ? <Text color="yellow" wrap="truncate">{fit(view.notice, inner)}</Text> : null;
+	if (inputMode) {
+		return (
+			<Box flexDirection="column" borderStyle="single" width={width} height={nextPaneRows + 2} overflow="hidden">
+				<Text bold wrap="truncate">{fit(inputTitle(view, inMessage, saslAnswer), inner)}</Text>
+				<Box>
+					<Text color="cyan">{'> '}</Text>
+					<LineInput line={{value: view.input, cursor: view.inputCursor}} width={inner - 2} />
+				</Box>
+				{view.mode === 'manual' && completions.length > 0 && !inMessage ? <Text dimColor wrap="truncate">{fit(completions.join(' '), inner)}</Text> : null}
+				{notice}
+			</Box>
+		);
+	}
+
+	// Title, then as many lines as fit beside the decoding and the notice.
+	const room = nextPaneRows - 1 - (preview.decoded === undefined ? 0 : 1) - (view.notice ? 1 : 0);
+	const more = preview.lines.length > room;
+	const shown = preview.lines.slice(0, more ? Math.max(0, room - 1) : room);
 	return (
-		<Box flexDirection="column" borderStyle="single" width={width}>
-			{inputMode ? (
-				<>
-					<Text bold>{view.mode === 'edit' ? 'Edit the next command (enter sends, esc cancels)' : 'Manual command (tab completes, enter sends, esc cancels)'}</Text>
-					<Box>
-						<Text color="cyan">{'> '}</Text>
-						<TextInput value={view.input} onChange={onInput} onSubmit={onSubmit} />
-					</Box>
-					{view.mode === 'manual' && completions.length > 0 ? <Text dimColor>{fit(completions.join(' '), width - 4)}</Text> : null}
-				</>
-			) : (
-				<>
-					<Text bold>
-						Next{view.busy ? ' · working…' : ''}: <Text dimColor>{fit(preview.description, width - 14)}</Text>
-					</Text>
-					{preview.lines.slice(0, shownLines).map((line, index) => (
-						// eslint-disable-next-line react/no-array-index-key
-						<Text key={index} color="cyan" wrap="truncate">{fit(preview.kind === 'connect' ? line : showCrlf(safeText(line)), width - 4)}</Text>
-					))}
-					{preview.lines.length > shownLines ? <Text dimColor>… {preview.lines.length - shownLines} more lines</Text> : null}
-					{preview.decoded === undefined ? null : <Text dimColor>{fit(`= "${safeText(preview.decoded)}" (base64 decoded, password masked)`, width - 4)}</Text>}
-				</>
-			)}
-			{view.notice ? <Text color="yellow" wrap="truncate">{fit(view.notice, width - 4)}</Text> : null}
+		<Box flexDirection="column" borderStyle="single" width={width} height={nextPaneRows + 2} overflow="hidden">
+			<Text bold wrap="truncate">
+				Next{view.busy ? ' · working…' : ''}: <Text dimColor>{fit(preview.description, inner - 14)}</Text>
+			</Text>
+			{shown.map((line, index) => (
+				// eslint-disable-next-line react/no-array-index-key
+				<Text key={index} color="cyan" wrap="truncate">{fit(preview.kind === 'connect' ? line : showCrlf(safeText(line)), inner)}</Text>
+			))}
+			{more ? <Text dimColor>… {preview.lines.length - shown.length} more lines</Text> : null}
+			{preview.decoded === undefined ? null : <Text dimColor wrap="truncate">{fit(`= "${safeText(preview.decoded)}" (base64 decoded, password masked)`, inner)}</Text>}
+			{notice}
 		</Box>
 	);
 }

@@ -1,8 +1,9 @@
 // Choose the ports to compare: space toggles, enter starts (two or more).
 import React, {useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import {portTexts} from '../protocol/explain.js';
 import {pickerPorts} from './port-picker.js';
+import {useScreenInput} from './screen-input.js';
 
 export type PortMultiSelectProps = {
 	onStart: (ports: number[]) => void;
@@ -13,7 +14,7 @@ export function PortMultiSelect({onStart, onCancel}: PortMultiSelectProps) {
 	const [chosen, setChosen] = useState<Set<number>>(new Set(pickerPorts));
 	const [cursor, setCursor] = useState(0);
 	const [notice, setNotice] = useState<string>();
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		if (key.escape || input === 'q') onCancel();
 		else if (key.upArrow) setCursor(c => Math.max(0, c - 1));
 		else if (key.downArrow) setCursor(c => Math.min(pickerPorts.length - 1, c + 1));

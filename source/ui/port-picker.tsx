@@ -1,9 +1,10 @@
 // Pick a port: the four well-known ones, with what each is for.
 import React, {useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import SelectInput from 'ink-select-input';
 import {portTexts, whySeveralPorts} from '../protocol/explain.js';
 import type {LabPort} from '../lab/index.js';
+import {useInputActive, useScreenInput} from './screen-input.js';
 
 export type PortPickerProps = {
 	title: string;
@@ -11,6 +12,8 @@ export type PortPickerProps = {
 	initialPort?: LabPort;
 	onPick: (port: LabPort) => void;
 	onQuit: () => void;
+	/** b, Esc or Backspace: back to the start screen. */
+	onBack?: () => void;
 	/** The `c` key: compare ports side by side. */
 	onCompare?: () => void;
 	/** The `p` key: probe every port. */
@@ -27,16 +30,18 @@ export type PortPickerProps = {
 
 export const pickerPorts: LabPort[] = [25, 465, 587, 2525];
 
-export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, onCompare, onProbe, onInbox, onFaults, onJourney, isActive = true}: PortPickerProps) {
+export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, onCompare, onProbe, onInbox, onFaults, onJourney, onBack, isActive = true}: PortPickerProps) {
 	const [highlighted, setHighlighted] = useState<LabPort>(initialPort);
-	useInput((input, key) => {
-		if (input === 'q' || key.escape || (key.ctrl && input === 'c')) onQuit();
+	useScreenInput((input, key) => {
+		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
+		else if ((input === 'b' || key.escape || key.backspace || key.delete) && onBack) onBack();
 		else if (input === 'c' && !key.ctrl && onCompare) onCompare();
 		else if (input === 'p' && onProbe) onProbe();
 		else if (input === 'i' && onInbox) onInbox();
 		else if (input === 'f' && onFaults) onFaults();
 		else if (input === 'j' && onJourney) onJourney();
 	}, {isActive});
+	const focused = useInputActive(isActive);
 	const items = pickerPorts.map(port => ({label: `${String(port).padEnd(5)} ${portTexts[port].name}`, value: port}));
 	const text = portTexts[highlighted];
 	const panelWidth = Math.max(30, columns - 44);
@@ -49,7 +54,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 			<Box>
 				<Box flexDirection="column" borderStyle="single" width={40} paddingX={1}>
 					<Text bold>Pick a port</Text>
-					<SelectInput isFocused={isActive} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
+					<SelectInput isFocused={focused} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
 				</Box>
 				<Box flexDirection="column" borderStyle="single" width={panelWidth} paddingX={1}>
 					<Text bold>{highlighted} · {text.name} ({text.rfc})</Text>
@@ -61,7 +66,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 					<Text wrap="wrap" dimColor>{whySeveralPorts}</Text>
 				</Box>
 			</Box>
-			<Text dimColor>↑↓ move  enter open{onCompare ? '  c compare ports side by side' : ''}{onProbe ? '  p probe all ports' : ''}{onInbox ? '  i inbox' : ''}{onFaults ? '  f faults' : ''}{onJourney ? '  j journey' : ''}  q quit</Text>
+			<Text dimColor>↑↓ move  enter open{onCompare ? '  c compare' : ''}{onProbe ? '  p probe' : ''}{onInbox ? '  i inbox' : ''}{onFaults ? '  f faults' : ''}{onJourney ? '  j journey' : ''}{onBack ? '  b back' : ''}  q quit</Text>
 		</Box>
 	);
 }

@@ -1,10 +1,11 @@
 // Probe every port at once; each block fills in as its port answers, then the diagnosis.
 import React, {useEffect, useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import {diagnose, probePort, type ProbeRow, type ProbeTarget} from '../engine/probe.js';
 import {probeRowLines} from '../commands/probe.js';
 import {safeText} from '../protocol/safe-text.js';
 import {fit} from './transcript-pane.js';
+import {useScreenInput} from './screen-input.js';
 
 export type ProbeScreenProps = {
 	host: string;
@@ -30,7 +31,7 @@ export function ProbeScreen({host, targets, columns, onQuit, onBack}: ProbeScree
 		};
 	}, [targets, run]);
 
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
 		else if (input === 'r') setRun(r => r + 1);
 		else if ((input === 'b' || key.escape) && onBack) onBack();

@@ -1,22 +1,24 @@
 // The step-through session: transcript, explanation of the selected line, the next
 // bytes, the status line and the keys.
-import React, {useEffect, useMemo, useState} from 'react';
-import {Box, Text, useInput, type Key} from 'ink';
+import React, {useEffect, useMemo, useRef, useState} from 'react';
+import {Box, Text, type Key} from 'ink';
 import type {SessionLike} from '../engine/replay.js';
 import {answer, askIfReplied, initialQuiz, quizLine, type QuizState} from './quiz.js';
-import {completeVerb} from '../protocol/commands.js';
+import {completeVerb, verbOf} from '../protocol/commands.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {exportAll, saveRecording, stampedName} from '../commands/record.js';
 import {explainEntry} from './explain-lines.js';
 import {ExplainPane} from './explain-pane.js';
 import {HelpOverlay} from './help-overlay.js';
-import {commandFor, footerKeys} from './keymap.js';
-import {NextPane} from './next-pane.js';
+import {commandFor, footerFor} from './keymap.js';
+import {editLine} from './line-edit.js';
+import {NextPane, nextPaneRows} from './next-pane.js';
 import {StatusBar} from './status-bar.js';
 import {TlsPanel} from './tls-panel.js';
 import {fit, TranscriptPane} from './transcript-pane.js';
 import {useSession} from './use-session.js';
+import {useScreenInput} from './screen-input.js';
 
 export type SessionScreenProps = {
 	options: SessionOptions;
@@ -37,6 +39,8 @@ export type SessionScreenProps = {
 	/** A pane shown above the Next pane (a lesson's), and the rows it takes. */
 	sidePane?: React.ReactNode;
 	sidePaneRows?: number;
+	/** Footer labels of the wrapping screen's keys, shown first ("n next step"). */
+	extraFooter?: string[];
 	/** Called whenever the session changes (a lesson checks its expectations). */
 	onChange?: (session: SessionLike) => void;
 	/** Start with every step performed (for demos): the `a` key at launch. */
@@ -47,14 +51,17 @@ export type SessionScreenProps = {
 	recordFile?: string;
 };
 
-/** Rows taken by everything but the transcript: status, Next pane, footer, borders. */
-const chromeRows = 10;
+/**
+ * Rows taken by everything but the transcript: status, its borders, Next pane, footer, and
+ * one spare (Ink clears the whole screen on every frame as tall as the terminal).
+ */
+const chromeRows = 1 + 2 + nextPaneRows + 2 + 1 + 1;
 
-export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare, onInbox, isActive = true, autoRun, replay, recordFile, quiz: quizAtStart, extraKeys, sidePane, sidePaneRows = 0, onChange}: SessionScreenProps) {
+export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare, onInbox, isActive = true, autoRun, replay, recordFile, quiz: quizAtStart, extraKeys, sidePane, sidePaneRows = 0, extraFooter, onChange}: SessionScreenProps) {
 	const controls = useSession(options, replay);
 	const [quiz, setQuiz] = useState<QuizState>(() => ({...initialQuiz, on: quizAtStart ?? false}));
 	const {session, view, dispatch, revision} = controls;
-	const transcriptHeight = Math.max(3, rows - chromeRows - sidePaneRows);
+	const transcriptHeight = Math.max(3, rows - chromeRows - sidePaneRows - (quiz.on ? 1 : 0));
 	const transcriptWidth = Math.max(30, Math.floor(columns * 0.6) - 2);
 	const explainWidth = Math.max(20, columns - transcriptWidth - 4);
 
@@ -73,30 +80,47 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 	// A reply held back by the quiz is not explained before it is revealed.
 	const selected = view.cursor >= 0 && (quiz.hideFrom === undefined || view.cursor < quiz.hideFrom) ? session.entries[view.cursor] : undefined;
 	const explanation = useMemo(() => explainEntry(selected, session.entries), [selected, session, revision]);
-	const completions = view.mode === 'manual' ? completeVerb(view.input.trim().split(' ')[0] ?? '') : [];
+	const typingMessage = useRef(false);
+	const completionsFor = (text: string) => completeVerb(text.trim().split(' ')[0] ?? '');
+	const completions = view.mode === 'manual' && !session.inMessage ? completionsFor(view.input) : [];
+	/** A key that would start a step while one is in flight: refused, and said so. */
+	const refuseWhileBusy = (what: string) => {
+		dispatch({type: 'notice', text: `Still waiting for the server's reply: ${what} not done. Press it again once the reply is in (r restarts).`});
+	};
 
 	useEffect(() => {
 		onChange?.(controls.session);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [controls.revision, controls.session]);
 
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		// Ctrl-C quits from anywhere, overlays and text inputs included.
 		if (key.ctrl && input === 'c') {
 			onQuit(session.exitCode);
 			return;
 		}
 
-		if (view.mode === 'edit' || view.mode === 'manual') {
-			if (key.escape) dispatch({type: 'close'});
-			else if (key.tab && view.mode === 'manual' && completions.length > 0 && !view.input.includes(' ')) {
-				dispatch({type: 'input', value: completions[0] + ' '});
+		// The view as the last key left it: a key typed before the frame is drawn still lands
+		// in the input that the key before it opened.
+		const now = controls.viewNow();
+		if (now.mode === 'edit' || now.mode === 'manual') {
+			if (key.escape) {
+				typingMessage.current = false;
+				dispatch({type: 'close'});
+			} else if (key.return) submit(now.mode, now.input);
+
+			else if (key.tab) {
+				const choices = now.mode === 'manual' && !session.inMessage ? completionsFor(now.input) : [];
+				if (choices.length > 0 && !now.input.includes(' ')) dispatch({type: 'input', value: choices[0] + ' '});
+			} else {
+				const next = editLine({value: now.input, cursor: now.inputCursor}, input, key);
+				if (next.value !== now.input || next.cursor !== now.inputCursor) dispatch({type: 'input', value: next.value, cursor: next.cursor});
 			}
 
-			return; // the text input handles the rest
+			return;
 		}
 
-		if (view.mode === 'help' || view.mode === 'tls') {
+		if (now.mode === 'help' || now.mode === 'tls') {
 			if (key.escape || input === '?' || input === 't' || input === 'q') dispatch({type: 'close'});
 			return;
 		}
@@ -117,7 +141,8 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 		const command = commandFor(input, key);
 		switch (command) {
 			case 'send':
-				if (!view.busy && !session.done) {
+				if (controls.busyNow()) refuseWhileBusy('enter');
+				else if (!session.done) {
 					const before = session.entries.length;
 					void controls.send().then(() => {
 						if (quiz.on) setQuiz(q => askIfReplied(q, session.entries, before));
@@ -126,17 +151,20 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 
 				break;
 			case 'edit':
-				if (preview.editable && !view.busy) dispatch({type: 'open', mode: 'edit', input: preview.lines[0] ?? ''});
+				if (preview.editable) dispatch({type: 'open', mode: 'edit', input: preview.lines[0] ?? ''});
 				else dispatch({type: 'notice', text: preview.kind === 'auth' ? 'AUTH lines are built from your credentials; use m to type one by hand.' : 'This step has no command line to edit.'});
 				break;
 			case 'skip':
-				controls.skip();
+				if (controls.busyNow()) refuseWhileBusy('s (skip)');
+				else controls.skip();
 				break;
 			case 'run-all':
-				if (!view.busy) void controls.runAll();
+				if (controls.busyNow()) refuseWhileBusy('a (run all)');
+				else void controls.runAll();
 				break;
 			case 'manual':
-				if (!view.busy) dispatch({type: 'open', mode: 'manual'});
+				// Open at once, even while a step is in flight: the line waits its turn.
+				dispatch({type: 'open', mode: 'manual'});
 				break;
 			case 'tls':
 				dispatch({type: 'open', mode: 'tls'});
@@ -196,12 +224,23 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 		}
 	}, {isActive});
 
-	const submit = (value: string) => {
-		const mode = view.mode;
-		dispatch({type: 'close'});
+	function submit(mode: 'edit' | 'manual', value: string) {
+		// Typing a message by hand is line after line, as in telnet: the input stays open after
+		// DATA and after each line until the lone dot (lines typed before the 354 arrives wait
+		// their turn, and the session decides then whether they are message lines).
+		if (mode === 'manual' && verbOf(value) === 'DATA' && !session.inMessage) typingMessage.current = true;
+		const message = mode === 'manual' && (session.inMessage || typingMessage.current);
+		if (value === '.') typingMessage.current = false;
+		const keepOpen = message && value !== '.';
+		dispatch(keepOpen ? {type: 'open', mode: 'manual'} : {type: 'close'});
 		if (mode === 'edit') void controls.send(value);
-		if (mode === 'manual' && value.trim() !== '') void controls.manual(value);
-	};
+		if (mode === 'manual' && (message || value.trim() !== '')) {
+			void controls.manual(value).then(() => {
+				// DATA was refused: what follows is commands again.
+				if (verbOf(value) === 'DATA' && !session.inMessage) typingMessage.current = false;
+			});
+		}
+	}
 
 	const overlay = view.mode === 'help' ? <HelpOverlay width={columns} /> : view.mode === 'tls' ? <TlsPanel facts={session.tlsFacts} width={columns} /> : null;
 	return (
@@ -220,10 +259,10 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 				view={view}
 				width={columns}
 				completions={completions}
-				onInput={value => dispatch({type: 'input', value})}
-				onSubmit={submit}
+				inMessage={session.inMessage}
+				saslAnswer={session.awaitingSaslAnswer}
 			/>
-			<Text dimColor wrap="truncate">{fit(footerKeys, columns)}</Text>
+			<Text dimColor wrap="truncate">{fit(footerFor(columns, extraFooter), columns)}</Text>
 		</Box>
 	);
 }

@@ -17,6 +17,8 @@ export type ViewState = {
 	mode: ViewMode;
 	/** Text of the edit or manual input line. */
 	input: string;
+	/** Where the cursor is in `input`. */
+	inputCursor: number;
 	/** A step is being performed. */
 	busy: boolean;
 	/** One-line feedback under the Next pane (e.g. why an edit was refused). */
@@ -32,7 +34,7 @@ export type ViewAction =
 	| {type: 'end'}
 	| {type: 'open'; mode: ViewMode; input?: string}
 	| {type: 'close'}
-	| {type: 'input'; value: string}
+	| {type: 'input'; value: string; cursor?: number}
 	| {type: 'busy'; busy: boolean}
 	| {type: 'notice'; text?: string}
 	| {type: 'reset'};
@@ -45,6 +47,7 @@ export const initialViewState: ViewState = {
 	count: 0,
 	mode: 'normal',
 	input: '',
+	inputCursor: 0,
 	busy: false,
 };
 
@@ -85,11 +88,12 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
 		case 'end':
 			return moveTo(state, state.count - 1);
 		case 'open':
-			return {...state, mode: action.mode, input: action.input ?? '', notice: undefined};
+			return {...state, mode: action.mode, input: action.input ?? '', inputCursor: (action.input ?? '').length, notice: undefined};
 		case 'close':
-			return {...state, mode: 'normal', input: ''};
+			return {...state, mode: 'normal', input: '', inputCursor: 0};
 		case 'input':
-			return {...state, input: action.value};
+			// Without a cursor (a tab completion) the cursor goes to the end of the new text.
+			return {...state, input: action.value, inputCursor: action.cursor ?? action.value.length};
 		case 'busy':
 			return {...state, busy: action.busy, notice: action.busy ? undefined : state.notice};
 		case 'notice':

@@ -1,9 +1,10 @@
 // Where to connect: the embedded lab (default) or a remote server, asked field by field.
 import React, {useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import SelectInput from 'ink-select-input';
 import TextInput from 'ink-text-input';
 import {presets, type Preset} from '../protocol/presets.js';
+import {useInputActive, useScreenInput} from './screen-input.js';
 
 export type RemoteAnswers = {host: string; port: string; tls: string; user: string; password: string; to: string; preset?: string; region?: string};
 
@@ -48,7 +49,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 	const [answers, setAnswers] = useState<RemoteAnswers>(empty);
 	const [value, setValue] = useState('');
 
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		if (key.escape) {
 			if (mode !== 'choose') {
 				setMode('choose');
@@ -56,9 +57,8 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 				setIndex(0);
 				setAnswers(empty);
 				setValue('');
-			} else {
-				onQuit();
 			}
+			// On the start screen there is nothing to go back to: esc does nothing (q quits).
 		}
 
 		if (mode === 'choose' && (input === 'q' || (key.ctrl && input === 'c'))) onQuit();

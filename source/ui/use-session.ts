@@ -1,6 +1,10 @@
 // Binds an engine Session to React: creates it, counts its entries (the transcript pane
-// reads them windowed), and performs steps without overlapping them.
-import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
+// reads them windowed), and performs steps one at a time, never two at once on a session.
+//
+// Keys can arrive faster than frames: the view state is kept in a ref that every dispatch
+// updates at once, so the handler of the next key already sees what the last key did (the
+// mode it opened, the letter it typed), even before React has drawn it.
+import {useCallback, useEffect, useRef, useState} from 'react';
 import {Session, type SessionOptions} from '../engine/session.js';
 import {ReplaySession, type SessionLike} from '../engine/replay.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
@@ -9,12 +13,17 @@ import {initialViewState, viewReducer, type ViewAction, type ViewState} from './
 export type SessionControls = {
 	session: SessionLike;
 	view: ViewState;
+	/** The view as the last dispatch left it (newer than `view` between frames). */
+	viewNow: () => ViewState;
 	dispatch: (action: ViewAction) => void;
 	/** Bumps whenever the session changes, so memoised views refresh. */
 	revision: number;
+	/** Whether a step is in flight right now. */
+	busyNow: () => boolean;
 	send: (override?: string) => Promise<void>;
 	skip: () => void;
 	runAll: () => Promise<void>;
+	/** Queued behind a step in flight: a line typed by hand is never dropped. */
 	manual: (line: string) => Promise<void>;
 	restart: () => void;
 	/** Milliseconds the last step took. */
@@ -28,10 +37,19 @@ function create(options: SessionOptions, replay?: readonly TranscriptEntry[]): S
 
 export function useSession(options: SessionOptions, replay?: readonly TranscriptEntry[]): SessionControls {
 	const [session, setSession] = useState(() => create(options, replay));
-	const [view, dispatch] = useReducer(viewReducer, initialViewState);
+	const viewRef = useRef<ViewState>(initialViewState);
+	const [view, setView] = useState<ViewState>(initialViewState);
 	const [revision, setRevision] = useState(0);
 	const [lastStepMs, setLastStepMs] = useState<number>();
-	const busy = useRef(false);
+	const sessionRef = useRef(session);
+	sessionRef.current = session;
+	// Work on the current session, one item after another; `pending` counts what is queued.
+	const queue = useRef<{session: SessionLike; tail: Promise<void>; pending: number}>({session, tail: Promise.resolve(), pending: 0});
+
+	const dispatch = useCallback((action: ViewAction) => {
+		viewRef.current = viewReducer(viewRef.current, action);
+		setView(viewRef.current);
+	}, []);
 
 	useEffect(() => {
 		let pending = false;
@@ -41,6 +59,7 @@ export function useSession(options: SessionOptions, replay?: readonly Transcript
 			pending = true;
 			setImmediate(() => {
 				pending = false;
+				if (sessionRef.current !== session) return;
 				dispatch({type: 'entries', count: session.entries.length});
 				setRevision(r => r + 1);
 			});
@@ -49,64 +68,80 @@ export function useSession(options: SessionOptions, replay?: readonly Transcript
 			unsubscribe();
 			session.close();
 		};
-	}, [session]);
+	}, [session, dispatch]);
 
-	const perform = useCallback(async (work: () => Promise<unknown>) => {
-		if (busy.current) return;
-		busy.current = true;
-		dispatch({type: 'busy', busy: true});
-		const started = performance.now();
-		try {
-			await work();
-		} finally {
-			busy.current = false;
-			setLastStepMs(performance.now() - started);
-			dispatch({type: 'busy', busy: false});
-			setRevision(r => r + 1);
-		}
-	}, []);
+	const perform = useCallback(async (work: (s: SessionLike) => Promise<unknown>) => {
+		if (queue.current.session !== sessionRef.current) queue.current = {session: sessionRef.current, tail: Promise.resolve(), pending: 0};
+		const q = queue.current;
+		q.pending++;
+		if (q.pending === 1) dispatch({type: 'busy', busy: true});
+		const run = q.tail.then(async () => {
+			const started = performance.now();
+			try {
+				await work(q.session);
+			} finally {
+				q.pending--;
+				// A restart replaced the session meanwhile: its screen state is not ours to touch.
+				if (queue.current === q) {
+					setLastStepMs(performance.now() - started);
+					// The step's last lines are drawn in the same frame that says it is over.
+					dispatch({type: 'entries', count: q.session.entries.length});
+					if (q.pending === 0) dispatch({type: 'busy', busy: false});
+					setRevision(r => r + 1);
+				}
+			}
+		});
+		q.tail = run.catch(() => undefined);
+		await run;
+	}, [dispatch]);
+
+	const busyNow = useCallback(() => queue.current.session === sessionRef.current && queue.current.pending > 0, []);
 
 	const send = useCallback(async (override?: string) => {
-		await perform(async () => {
-			const outcome = await session.step(override);
+		await perform(async s => {
+			const outcome = await s.step(override);
 			if (outcome.failure?.kind === 'local') dispatch({type: 'notice', text: outcome.failure.message});
 		});
-	}, [perform, session]);
+	}, [perform, dispatch]);
 
 	const runAll = useCallback(async () => {
-		await perform(async () => {
+		await perform(async s => {
 			// A recording plays at its recorded speed; a live session goes as fast as it can.
-			if (session instanceof ReplaySession) {
-				await session.play();
+			if (s instanceof ReplaySession) {
+				await s.play();
 				return;
 			}
 
-			while (!session.done) {
-				const before = session.entries.length;
-				const outcome = await session.step();
-				if (outcome.failure?.kind === 'local' && session.entries.length === before) break;
+			while (!s.done && sessionRef.current === s) {
+				const before = s.entries.length;
+				const outcome = await s.step();
+				if (outcome.failure?.kind === 'local' && s.entries.length === before) break;
 			}
 		});
-	}, [perform, session]);
+	}, [perform]);
 
 	const manual = useCallback(async (line: string) => {
-		await perform(async () => {
-			const outcome = await session.manual(line);
+		await perform(async s => {
+			const outcome = await s.manual(line);
 			if (outcome.failure?.kind === 'local') dispatch({type: 'notice', text: outcome.failure.message});
 		});
-	}, [perform, session]);
+	}, [perform, dispatch]);
 
 	const skip = useCallback(() => {
-		if (busy.current) return;
-		session.skip();
+		if (busyNow()) return;
+		sessionRef.current.skip();
 		setRevision(r => r + 1);
-	}, [session]);
+	}, [busyNow]);
 
+	// Allowed while a step is in flight (a server that never answers must not trap anyone):
+	// the old session is closed, which ends its pending read.
 	const restart = useCallback(() => {
-		if (busy.current) return;
 		dispatch({type: 'reset'});
-		setSession(create(options, replay));
-	}, [options, replay]);
+		const next = create(options, replay);
+		sessionRef.current = next;
+		queue.current = {session: next, tail: Promise.resolve(), pending: 0};
+		setSession(next);
+	}, [options, replay, dispatch]);
 
-	return {session, view, dispatch, revision, send, skip, runAll, manual, restart, lastStepMs};
+	return {session, view, viewNow: () => viewRef.current, dispatch, revision, busyNow, send, skip, runAll, manual, restart, lastStepMs};
 }

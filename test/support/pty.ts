@@ -16,6 +16,7 @@ export const keys = {
 	tab: '\t',
 	ctrlC: '\u0003',
 	pageUp: '\u001B[5~',
+	backspace: '\u007F',
 	home: '\u001B[H',
 	end: '\u001B[F',
 } as const;
@@ -25,6 +26,8 @@ export type Terminal = {
 	waitFor: (pattern: string | RegExp, timeoutMs?: number) => Promise<string>;
 	press: (key: string) => Promise<void>;
 	type: (text: string) => Promise<void>;
+	/** Types `text` one key per write, back to back, without waiting for a frame in between. */
+	typeFast: (text: string) => Promise<void>;
 	exited: Promise<number>;
 	/** Everything the program wrote, raw, for byte-level checks. */
 	output: () => string;
@@ -99,6 +102,11 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		for (const char of text) await press(char);
 	};
 
+	const typeFast = async (text: string) => {
+		for (const char of text) child.write(char);
+		await new Promise(resolve => setTimeout(resolve, 40));
+	};
+
 	const select = async (label: string) => {
 		for (let i = 0; i < 12; i++) {
 			if (screen().includes(`❯ ${label}`)) {
@@ -119,5 +127,5 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		rows = newRows;
 	};
 
-	return {screen, waitFor, press, type, exited, output: () => raw, kill: () => child.kill(), select, resize};
+	return {screen, waitFor, press, type, typeFast, exited, output: () => raw, kill: () => child.kill(), select, resize};
 }

@@ -8,7 +8,7 @@ test('compare from the port picker: lockstep steps, highlighted differences, the
 	try {
 		await tui.waitFor('where should the conversation go?');
 		await tui.press(keys.enter);
-		await tui.waitFor('c compare ports side by side');
+		await tui.waitFor('c compare');
 		await tui.press('c');
 		await tui.waitFor('Compare which ports?');
 		await tui.press(keys.enter); // all four, preselected

@@ -213,7 +213,7 @@ test('p on the port picker probes the four lab ports and shows the diagnosis', {
 	try {
 		await tui.waitFor('where should the conversation go?');
 		await tui.press(keys.enter);
-		await tui.waitFor('p probe all ports');
+		await tui.waitFor('p probe');
 		await tui.press('p');
 		const screen = await tui.waitFor('Nothing wrong found.');
 		assert.match(screen, /probe · the embedded lab · 4\/4 ports answered/);
