@@ -28,7 +28,8 @@ import type {LabDns} from '../lab/dns.js';
 import {startLabDns} from '../lab/dns.js';
 import {makeLabCertificates} from '../lab/ca.js';
 import type {Lab, LabPort} from '../lab/index.js';
-import {startLab} from '../lab/index.js';
+import {LabConfigError, startLab} from '../lab/index.js';
+import type {MessagePolicy} from '../lab/index.js';
 import type {StoredMessage} from '../lab/mailbox.js';
 import {Mailboxes, formatReceived, receivedFieldsOf} from '../lab/mailbox.js';
 import {isLocal} from '../lab/personality.js';
@@ -37,8 +38,10 @@ import {startPop3Server} from '../lab/pop3.js';
 import type {ImapEvent, ImapLimits, ImapPort, ImapServer} from '../lab/imap.js';
 import {startImapServer} from '../lab/imap.js';
 import type {CapturedMessage, LabUser} from '../lab/types.js';
-import type {DkimKey} from './auth.js';
-import {makeDkimKey} from './auth.js';
+import type {AuthReport, DkimKey} from './auth.js';
+import {dkimSignature, makeDkimKey, verifyMessage} from './auth.js';
+import type {AuthFaultName} from './auth-faults.js';
+import {authFaultNames, isAuthFaultName, labFooter, rewriteFromDomain} from './auth-faults.js';
 import type {ZoneFacts} from './zone.js';
 import {journeyRecords, journeyZones} from './zone.js';
 
@@ -79,6 +82,8 @@ export type JourneyOptions = {
 	relayTimeouts?: Partial<Timeouts>;
 	/** The lab DNS server's port (UDP and TCP); 0 or absent: ephemeral. */
 	dnsPort?: number;
+	/** Faults that break authentication on purpose (auth-faults.ts); default none. */
+	authFaults?: AuthFaultName[];
 };
 
 export type RelayState = 'waiting' | 'running' | 'delivered' | 'failed';
@@ -107,6 +112,8 @@ export class JourneyRelay {
 	failure?: string;
 	/** The receiver's queue ID, from its `250 2.0.0 Ok: queued as <ID>`. */
 	receiverQueueId?: string;
+	/** What the receiving MX's checks found (SPF, DKIM, DMARC, ARC, iprev), once it has checked. */
+	authentication?: AuthReport;
 	private settle!: (relay: JourneyRelay) => void;
 	private readonly onEnd: (relay: JourneyRelay) => void;
 
@@ -174,6 +181,8 @@ export type JourneyEvent =
 	| {type: 'not-relayed'; message: CapturedMessage; recipients: string[]; reason: string}
 	| {type: 'relay-started'; relay: JourneyRelay}
 	| {type: 'relay-finished'; relay: JourneyRelay}
+	/** The receiving MX checked SPF, DKIM, DMARC (ARC) and iprev of a message at the end of DATA. */
+	| {type: 'authenticated'; report: AuthReport; relay?: JourneyRelay}
 	/** A copy was stored in a mailbox of the receiver. */
 	| {type: 'delivered'; message: StoredMessage}
 	| {type: 'pop3'; event: Pop3Event}
@@ -183,6 +192,8 @@ export type JourneyEvent =
 export type JourneyTrace = {
 	submitted?: CapturedMessage;
 	relay?: JourneyRelay;
+	/** What the receiving MX's checks found. */
+	authentication?: AuthReport;
 	/** The copies in the receiver's mailboxes (one per recipient with a mailbox). */
 	delivered: StoredMessage[];
 };
@@ -207,6 +218,12 @@ export type JourneyLab = {
 	dkim: DkimKey;
 	/** Every relay hop, oldest first. */
 	relays: JourneyRelay[];
+	/** The authentication faults in force. */
+	authFaults: AuthFaultName[];
+	/** Replaces the authentication faults in force, from the next message on (DNS records included). */
+	setAuthFaults(faults: AuthFaultName[]): void;
+	/** What the receiving MX's checks found, by the receiver's queue ID (accepted messages). */
+	authentication: Map<string, AuthReport>;
 	/** Calls `listener` when a relay hop is created (before its first step); returns the unsubscribe function. */
 	onRelay(listener: (relay: JourneyRelay) => void): () => void;
 	/** Calls `listener` for every stage of every journey from now on; returns the unsubscribe function. */
@@ -240,7 +257,19 @@ export async function startJourneyLab(options: JourneyOptions = {}): Promise<Jou
 	const receiverUsers = options.receiver?.users ?? journeyReceiverUsers;
 	const started: Array<{close(): Promise<void>}> = [];
 	try {
-		const receiver = await startLab({host, only: [25], domain: receiverDomain, hostname: receiverHostname, users: receiverUsers, ports: options.receiver?.ports});
+		checkAuthFaults(options.authFaults ?? []);
+		// The receiver's MX checks every message at the end of DATA; the check needs the DNS
+		// server and the relays, made below, so it is bound once they exist.
+		let policy: MessagePolicy | undefined;
+		const receiver = await startLab({
+			host,
+			only: [25],
+			domain: receiverDomain,
+			hostname: receiverHostname,
+			users: receiverUsers,
+			ports: options.receiver?.ports,
+			messagePolicy: async message => policy?.(message),
+		});
 		started.push(receiver);
 		const sender = await startLab({
 			host,
@@ -271,7 +300,9 @@ export async function startJourneyLab(options: JourneyOptions = {}): Promise<Jou
 		};
 		const dns = await startLabDns({host, port: options.dnsPort, zones: journeyZones(facts), records: journeyRecords(facts)});
 		started.push(dns);
-		return wire({sender, receiver, pop3, imap, pop3Ca: material.ca, mailboxes, host, options, dns, dkim, facts});
+		const lab = wire({sender, receiver, pop3, imap, pop3Ca: material.ca, mailboxes, host, options, dns, dkim, facts});
+		policy = lab.checkMessage;
+		return lab.journey;
 	} catch (error) {
 		await Promise.all(started.map(async part => part.close()));
 		throw error;
@@ -292,8 +323,31 @@ type Parts = {
 	facts: ZoneFacts;
 };
 
-function wire(parts: Parts): JourneyLab {
-	const {sender, receiver, pop3, imap, pop3Ca, mailboxes, host, options, dns, dkim} = parts;
+function checkAuthFaults(faults: string[]): void {
+	for (const name of faults) {
+		if (!isAuthFaultName(name)) throw new LabConfigError(`The journey has no authentication fault "${name}"; it has ${authFaultNames.join(', ')}.`);
+	}
+}
+
+/** The address of a client as the checks want it (an IPv4 client on a dual-stack socket is ::ffff:a.b.c.d). */
+function plainAddress(address: string | undefined): string {
+	return (address ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+}
+
+function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} {
+	const {sender, receiver, pop3, imap, pop3Ca, mailboxes, host, options, dns, dkim, facts} = parts;
+	const authFaults: AuthFaultName[] = [...(options.authFaults ?? [])];
+	const authentication = new Map<string, AuthReport>();
+	const zone = () => {
+		dns.setRecords(journeyRecords({
+			...facts,
+			spfNotListed: authFaults.includes('spf-not-listed'),
+			noPtr: authFaults.includes('no-ptr'),
+			brandReject: authFaults.includes('dmarc-reject'),
+		}));
+	};
+
+	zone();
 	const relays: JourneyRelay[] = [];
 	const relayListeners = new Set<(relay: JourneyRelay) => void>();
 	const eventListeners = new Set<(event: JourneyEvent) => void>();
@@ -341,7 +395,20 @@ function wire(parts: Parts): JourneyLab {
 		}
 
 		const header = formatReceived(receivedFieldsOf(message, sender.hostname));
-		const sent = Buffer.concat([Buffer.from(header, 'latin1'), message.raw]);
+		// The provider signs what it relays (RFC 6376), as d=its customer's domain, the one in From:.
+		const unaligned = authFaults.includes('unaligned-from') || authFaults.includes('dmarc-reject');
+		const body = unaligned ? rewriteFromDomain(message.raw, facts.brandDomain) : message.raw;
+		let signature: string;
+		try {
+			signature = await dkimSignature(body, sender.domain, dkim);
+		} catch (error) {
+			emit({type: 'not-relayed', message, recipients, reason: (error as Error).message});
+			return;
+		}
+
+		const footer = authFaults.includes('footer-after-signing') ? Buffer.from(labFooter, 'utf8') : Buffer.alloc(0);
+		// Its own Received: stays on top (RFC 5321 §4.4), the signature right below it.
+		const sent = Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from(signature, 'utf8'), body, footer]);
 		const relay = new JourneyRelay({
 			message,
 			recipients,
@@ -444,9 +511,24 @@ function wire(parts: Parts): JourneyLab {
 		await Promise.all([receiver.close(), pop3.close(), imap.close(), dns.close()]);
 	};
 
+	const checkMessage: MessagePolicy = async message => {
+		const report = await verifyMessage(message.raw, {
+			ip: plainAddress(message.remoteAddress),
+			helo: message.helo,
+			mailFrom: message.mailFrom,
+			mta: receiver.hostname,
+			dnsServer: dns.server,
+		});
+		const relay = relays.find(candidate => candidate.state !== 'delivered' && candidate.state !== 'failed' && candidate.sent.equals(message.raw));
+		if (relay) relay.authentication = report;
+		if (!report.refusal) authentication.set(message.id, report);
+		emit({type: 'authenticated', report, relay});
+		return report.refusal ? {refusal: report.refusal} : {prepend: report.headers};
+	};
+
 	const alice = sender.users[0];
 	const bob = receiver.users[0];
-	return {
+	const journey: JourneyLab = {
 		host,
 		sender,
 		receiver,
@@ -457,6 +539,13 @@ function wire(parts: Parts): JourneyLab {
 		dkim,
 		mailboxes,
 		relays,
+		authFaults,
+		setAuthFaults(next) {
+			checkAuthFaults(next);
+			authFaults.splice(0, authFaults.length, ...next);
+			zone();
+		},
+		authentication,
 		onRelay(listener) {
 			relayListeners.add(listener);
 			return () => {
@@ -503,6 +592,7 @@ function wire(parts: Parts): JourneyLab {
 			return {
 				submitted: sender.inbox.find(message => message.id === queueId),
 				relay,
+				authentication: relay?.authentication,
 				delivered: relay?.receiverQueueId ? mailboxes.all().filter(message => message.queueId === relay.receiverQueueId) : [],
 			};
 		},
@@ -511,4 +601,5 @@ function wire(parts: Parts): JourneyLab {
 			return closing;
 		},
 	};
+	return {journey, checkMessage};
 }

@@ -22,11 +22,11 @@ import {Inbox, ReceiveBudget} from './inbox.js';
 import type {LabPort} from './personality.js';
 import {labPorts, personalities} from './personality.js';
 import {closeLabServer, createLabServer, listen} from './server.js';
-import type {CapturedMessage, LabUser} from './types.js';
+import type {CapturedMessage, LabUser, MessagePolicy} from './types.js';
 
 export type {LabPort} from './personality.js';
 export {labPorts} from './personality.js';
-export type {CapturedMessage, LabUser} from './types.js';
+export type {CapturedMessage, LabUser, MessagePolicy, MessageVerdict} from './types.js';
 export {LabConfigError, LabStartError} from './errors.js';
 export {maxMessageBytes} from './server.js';
 export type {CertificateVariant} from './ca.js';
@@ -75,6 +75,8 @@ export type LabOptions = {
 	attacks?: AttackName[];
 	/** Hardening limits (limits.ts); each one absent keeps its default. */
 	limits?: LabLimits;
+	/** Decides about each message at the end of DATA (refuse, or add header lines); default: accept. */
+	messagePolicy?: MessagePolicy;
 };
 
 /** The lab's counters: connections, messages, faults, per port, and the in-memory inbox. */
@@ -185,6 +187,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			users,
 			tls,
 			capture,
+			messagePolicy: options.messagePolicy,
 			faults: faultsPerPort[port],
 			attacks,
 			limits,

@@ -28,7 +28,7 @@ import type {LabReply, Personality, SessionView} from './personality.js';
 import {authAvailable} from './personality.js';
 import {PortPolicy, replyLine} from './port-policy.js';
 import {replyMessage} from './replies.js';
-import type {CapturedMessage, LabUser} from './types.js';
+import type {CapturedMessage, LabUser, MessagePolicy} from './types.js';
 
 /** SIZE advertised and enforced by default, as Postfix's default message_size_limit. */
 export const maxMessageBytes = defaultLimits.maxMessageBytes;
@@ -61,6 +61,8 @@ export type LabServerSettings = {
 	users: LabUser[];
 	tls: LabTls;
 	capture: (message: CapturedMessage) => void;
+	/** Decides about each message at the end of DATA, before it is accepted; default: accept. */
+	messagePolicy?: MessagePolicy;
 	/** Faults in force on this port; default none. */
 	faults?: PortFaults;
 	/** Attack personalities; default none (the safe lab). */
@@ -201,7 +203,7 @@ function receiveMessage(
 
 		const id = queueId();
 		const {envelope} = session;
-		settings.capture({
+		const message: CapturedMessage = {
 			id,
 			port: settings.personality.port,
 			listenPort: session.localPort,
@@ -214,9 +216,30 @@ function receiveMessage(
 			remoteAddress: ip,
 			transmission: session.transmissionType,
 			raw,
-		});
-		wiring.monitor.messageAccepted(settings.personality.port, ip, id);
-		answer(null, `Ok: queued as ${id}`);
+		};
+		const accept = (prepend?: string) => {
+			if (prepend) message.raw = Buffer.concat([Buffer.from(prepend, 'utf8'), message.raw]);
+			settings.capture(message);
+			wiring.monitor.messageAccepted(settings.personality.port, ip, id);
+			answer(null, `Ok: queued as ${id}`);
+		};
+
+		if (!settings.messagePolicy) {
+			accept();
+			return;
+		}
+
+		// A policy that fails is the policy's bug: the message is refused for now (451), as an
+		// MTA whose milter breaks tempfails, and the client may retry.
+		settings.messagePolicy(message).then(
+			verdict => {
+				if (verdict?.refusal) answer(labError(verdict.refusal));
+				else accept(verdict?.prepend);
+			},
+			() => {
+				answer(labError({code: 451, enhanced: '4.3.0', text: 'Error: queue file write error'}));
+			},
+		);
 	});
 }
 

@@ -30,3 +30,13 @@ export type CapturedMessage = {
 	/** The message as received, dot-stuffing undone, without the final `.` line. */
 	raw: Buffer;
 };
+
+/**
+ * What a message policy (LabOptions.messagePolicy) decides about a message at the end of DATA:
+ * refuse it with a reply, or accept it with header lines put in front (e.g. the receiving MX's
+ * Authentication-Results:, RFC 8601 §5: added at the top, as trace headers are).
+ */
+export type MessageVerdict = {refusal?: {code: number; enhanced: string; text: string}; prepend?: string};
+
+/** Server policy as a hook (as smtp-server's onData would): sees the message before it is accepted. */
+export type MessagePolicy = (message: CapturedMessage) => Promise<MessageVerdict | undefined>;

@@ -31,6 +31,19 @@ function asLeg(relay: JourneyRelay): Steppable {
 	}, step: async () => relay.step(), peek: () => relay.peek(), close: () => relay.close()};
 }
 
+/**
+ * The receiving MX's checks, one line each: the verdict, the DNS questions it asked, and the
+ * last sentence of why (the full explanation is in the relay's report).
+ */
+export function checkLines(relay: JourneyRelay | undefined): string[] {
+	const report = relay?.authentication;
+	if (!report) return [];
+	return [
+		`checks at ${report.mta} (end of DATA, before it answers):`,
+		...report.checks.map(check => `${check.name}=${check.result} · asked ${check.lookups.map(lookup => `${lookup.type} ${lookup.name}`).join(', ') || 'nothing'} · ${check.explanation.at(-1) ?? ''}`),
+	];
+}
+
 export type JourneyScreenProps = {journey: JourneyLab; columns: number; rows: number; onQuit: () => void; onBack?: () => void};
 
 /** The Received: header lines of a message, unfolded, topmost (latest hop) first. */
@@ -103,7 +116,8 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 	const target = current();
 	const entries = target?.entries ?? [];
 	const height = Math.max(4, rows - 19);
-	const shown = entries.slice(-height);
+	const checks = leg === 1 ? checkLines(relay) : [];
+	const shown = entries.slice(-Math.max(1, height - checks.length));
 	const preview = target?.peek();
 	const raw = pop3.current?.retrieved?.toString('utf8') ?? journey.mailboxes.all().at(-1)?.raw.toString('utf8');
 	const received = raw ? receivedLines(raw) : [];
@@ -120,6 +134,9 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 				{leg === 1 && !relay ? <Text dimColor>The relay starts once smtp.sender.test has accepted the message: finish leg 1 first.</Text> : null}
 				{shown.map(entry => (
 					<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{entryMarker(entry)} {fit(safeText(entry.text), columns - 6)}</Text>
+				))}
+				{checks.map((line, index) => (
+					<Text key={`check-${index}`} color={index === 0 ? 'magenta' : /^\w+=pass /.test(line) ? 'green' : 'yellow'} wrap="truncate">{index === 0 ? '' : '  '}{fit(safeText(line), columns - 6)}</Text>
 				))}
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>

@@ -148,7 +148,10 @@ export class RawPop3Client {
 	}
 }
 
-/** Removes every Received: field (with its folded continuation lines) from a message's header. */
+/**
+ * Removes the fields the hops add (with their folded continuation lines): Received: (each hop),
+ * DKIM-Signature: (the sender's provider), Received-SPF: and Authentication-Results: (the MX).
+ */
 export function stripReceived(raw: Buffer): Buffer {
 	const text = raw.toString('latin1');
 	const split = text.indexOf('\r\n\r\n');
@@ -162,7 +165,7 @@ export function stripReceived(raw: Buffer): Buffer {
 			continue;
 		}
 
-		dropping = /^Received:/i.test(line);
+		dropping = /^(Received|Received-SPF|Authentication-Results|DKIM-Signature):/i.test(line);
 		if (!dropping) kept.push(line);
 	}
 

@@ -18,9 +18,18 @@ test('smtp-tui journey: submission, relay and POP3 retrieval, the diagram follow
 		await tui.waitFor('smtp.sender.test hands on queue ID');
 		let screen = await tui.waitFor('▶bob\'s mailbox');
 		screen = await tui.waitFor(/S~ 221 2\.0\.0 Bye/);
-		assert.match(screen, /C~ MAIL FROM:<alice@sender\.test>/);
+		// The receiving MX's checks, each with what it asked DNS and why it passed.
+		screen = await tui.waitFor('checks at mx.receiver.test');
+		assert.match(screen, /spf=pass · asked TXT sender\.test, A smtp\.sender\.test/);
+		assert.match(screen, /dkim=pass · asked TXT lab2026\._domainkey\.sender\.test/);
+		assert.match(screen, /dmarc=pass · asked TXT _dmarc\.sender\.test · One aligned pass is enough/);
+		assert.match(screen, /iprev=pass · asked PTR 1\.0\.0\.127\.in-addr\.arpa/);
+		// The window ends with the message (its DKIM signature and body); what scrolled by was drawn before.
+		assert.match(screen, /C~ {2}b=[A-Za-z0-9+/]/, 'the provider\'s DKIM-Signature travels with the message');
+		const drawn = tui.output();
+		assert.match(drawn, /C~ MAIL FROM:<alice@sender\.test>/);
 		assert.ok(!/C~? +AUTH/.test(screen), 'no AUTH on the relay hop');
-		assert.match(screen, /C~ {5}by smtp\.sender\.test .* with ESMTPSA/, 'the first hop\'s Received: line travels with the message, tabs shown as spaces');
+		assert.match(drawn, /C~ {5}by smtp\.sender\.test .* with ESMTPSA/, 'the first hop\'s Received: line travels with the message, tabs shown as spaces');
 		await tui.press('3');
 		await tui.waitFor('not SMTP at all');
 		await tui.press('a');
