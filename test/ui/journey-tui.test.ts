@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import {keys, spawnTui} from '../support/pty.js';
 
 test('smtp-tui journey: submission, relay and POP3 retrieval, the diagram following the message', {timeout: 90_000}, async () => {
-	const tui = spawnTui(['journey']);
+	// Tall enough for the relay's whole DATA exchange (the DKIM signature included) and the checks.
+	const tui = spawnTui(['journey'], {rows: 64});
 	try {
 		await tui.waitFor('▶alice\'s client');
 		await tui.press(keys.enter); // one step: connect
@@ -24,12 +25,10 @@ test('smtp-tui journey: submission, relay and POP3 retrieval, the diagram follow
 		assert.match(screen, /dkim=pass · asked TXT lab2026\._domainkey\.sender\.test/);
 		assert.match(screen, /dmarc=pass · asked TXT _dmarc\.sender\.test · One aligned pass is enough/);
 		assert.match(screen, /iprev=pass · asked PTR 1\.0\.0\.127\.in-addr\.arpa/);
-		// The window ends with the message (its DKIM signature and body); what scrolled by was drawn before.
 		assert.match(screen, /C~ {2}b=[A-Za-z0-9+/]/, 'the provider\'s DKIM-Signature travels with the message');
-		const drawn = tui.output();
-		assert.match(drawn, /C~ MAIL FROM:<alice@sender\.test>/);
+		assert.match(screen, /C~ MAIL FROM:<alice@sender\.test>/);
 		assert.ok(!/C~? +AUTH/.test(screen), 'no AUTH on the relay hop');
-		assert.match(drawn, /C~ {5}by smtp\.sender\.test .* with ESMTPSA/, 'the first hop\'s Received: line travels with the message, tabs shown as spaces');
+		assert.match(screen, /C~ {5}by smtp\.sender\.test .* with ESMTPSA/, 'the first hop\'s Received: line travels with the message, tabs shown as spaces');
 		await tui.press('3');
 		await tui.waitFor('not SMTP at all');
 		await tui.press('a');
