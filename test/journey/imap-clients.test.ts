@@ -13,6 +13,7 @@ import {ImapFlow} from 'imapflow';
 import type {JourneyLab} from '../../source/journey/index.js';
 import {startJourneyLab} from '../../source/journey/index.js';
 import type {ImapEvent, StoredMessage} from '../../source/lab/index.js';
+import {eightBitMessage} from '../support/captured.js';
 import {lastLine, RawSmtpClient} from '../support/raw-smtp.js';
 
 const run = promisify(execFile);
@@ -22,13 +23,7 @@ let dir: string;
 let caFile: string;
 
 /** Header and body with latin1 bytes (é, ï, ÿ) that are not valid UTF-8, and a line starting with a dot. */
-const message = Buffer.concat([
-	Buffer.from('From: "Doe, Jane" <jane@sender.test>\r\nTo: bob@receiver.test\r\nSubject: caf', 'latin1'),
-	Buffer.from([0xe9]),
-	Buffer.from('\r\nMessage-ID: <imap-clients@sender.test>\r\n\r\nna', 'latin1'),
-	Buffer.from([0xef, 0x76, 0x65, 0x20, 0xff]),
-	Buffer.from('\r\n.a dotted line\r\nbye\r\n', 'latin1'),
-]);
+const message = eightBitMessage({from: '"Doe, Jane" <jane@sender.test>', to: 'bob@receiver.test', messageId: '<imap-clients@sender.test>'});
 
 before(async () => {
 	journey = await startJourneyLab();

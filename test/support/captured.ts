@@ -21,3 +21,17 @@ export function capturedMessage(rcptTo: string[], raw: string | Buffer, over: Pa
 		...over,
 	};
 }
+
+/**
+ * A message with 8-bit bytes that are not UTF-8 (latin1 é in the Subject, ï and ÿ in the body),
+ * CRLF line ends and a line starting with a dot: what must come back byte for byte.
+ */
+export function eightBitMessage(fields: {from: string; to: string; messageId: string}): Buffer {
+	return Buffer.concat([
+		Buffer.from(`From: ${fields.from}\r\nTo: ${fields.to}\r\nSubject: caf`, 'latin1'),
+		Buffer.from([0xe9]),
+		Buffer.from(`\r\nMessage-ID: ${fields.messageId}\r\n\r\nna`, 'latin1'),
+		Buffer.from([0xef, 0x76, 0x65, 0x20, 0xff]),
+		Buffer.from('\r\n.a dotted line\r\nbye\r\n', 'latin1'),
+	]);
+}

@@ -226,7 +226,7 @@ async function readIds(): Promise<Ids> {
 }
 
 /** Binds port 0 several times at once (so the ports differ), notes the ports, releases them. */
-async function pickFreePorts(count: number): Promise<number[]> {
+export async function pickFreePorts(count: number): Promise<number[]> {
 	const servers = await Promise.all(
 		Array.from({length: count}, async () => {
 			const server = net.createServer();
@@ -525,7 +525,7 @@ async function stopInstance(layout: Layout, pids: {postfix?: number; dovecot?: n
 	await rm(layout.dir, {recursive: true, force: true, maxRetries: 3, retryDelay: 50});
 }
 
-async function readPid(path: string): Promise<number> {
+export async function readPid(path: string): Promise<number> {
 	const pid = Number((await readFile(path, 'utf8')).trim());
 	if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${path} holds no process id`);
 	return pid;
@@ -545,7 +545,7 @@ function killIfAlive(pid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'
  * instance keeps no state worth a clean shutdown, so end its whole process group at once
  * (the master leads its own group; its children are in it).
  */
-function killDovecot(pid: number | undefined): void {
+export function killDovecot(pid: number | undefined): void {
 	if (pid === undefined) return;
 	try {
 		process.kill(-pid, 'SIGKILL');
@@ -566,7 +566,7 @@ function isGone(pid: number): boolean {
 	return state === 'Z' || state === 'X';
 }
 
-async function waitForExit(pid: number | undefined): Promise<void> {
+export async function waitForExit(pid: number | undefined): Promise<void> {
 	if (pid === undefined) return;
 	const deadline = Date.now() + 5000;
 	while (!isGone(pid)) {
@@ -598,7 +598,7 @@ async function logTails(layout: Layout): Promise<string> {
  * stderr, so waiting for those to close (as execFile does) would wait for the daemon to end:
  * send them to a file and wait for the command's own exit instead.
  */
-async function startDaemon(file: string, args: string[], outFile: string): Promise<void> {
+export async function startDaemon(file: string, args: string[], outFile: string): Promise<void> {
 	const out = await open(outFile, 'w');
 	try {
 		const child = spawn(file, args, {stdio: ['ignore', out.fd, out.fd]});
@@ -631,6 +631,6 @@ async function settleAll(promises: Promise<unknown>[]): Promise<void> {
 	if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
 }
 
-async function sleep(ms: number): Promise<void> {
+export async function sleep(ms: number): Promise<void> {
 	return new Promise(resolve => setTimeout(resolve, ms));
 }

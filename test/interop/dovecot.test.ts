@@ -1,0 +1,205 @@
+// The project's clients against a real Dovecot (test/support/dovecot.ts): the POP3 client
+// (engine/pop3.ts) with USER/PASS over STLS on 110 and implicit TLS on 995, and the sans-I/O
+// IMAP client conversation (protocol/imap.ts) driven over a plain test socket on 143
+// (STARTTLS) and 993. Messages are put into the Maildir directly, with 8-bit bytes that are
+// not UTF-8, and must come back byte for byte.
+import {after, before, test} from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import tls from 'node:tls';
+import {Pop3Session} from '../../source/engine/pop3.js';
+import type {ImapCommand, ImapEvent} from '../../source/protocol/imap.js';
+import {ImapClientConversation, capabilityList, fetchData, flagList, needData, nodeBytes, nodeText} from '../../source/protocol/imap.js';
+import type {DovecotInstance} from '../support/dovecot.js';
+import {startDovecot} from '../support/dovecot.js';
+import {eightBitMessage} from '../support/captured.js';
+
+let dovecot: DovecotInstance;
+
+/** CRLF line ends, a latin1 é and ÿ, a line starting with a dot (byte-stuffed by POP3). */
+const message = eightBitMessage({from: 'Jane <jane@sender.test>', to: 'bob@dovecot.test', messageId: '<dovecot-interop@sender.test>'});
+
+before(async () => {
+	dovecot = await startDovecot();
+	// bob's copy is read over POP3 (Dovecot's RETR marks it \Seen), carol's over IMAP.
+	await dovecot.deliver('bob', message);
+	await dovecot.deliver('carol', message);
+});
+after(async () => {
+	await dovecot?.stop();
+});
+
+for (const port of [110, 995] as const) {
+	test(`the POP3 client against Dovecot's pop3d on ${port === 995 ? '995 (implicit TLS)' : '110 (STLS)'}: USER/PASS inside TLS, RETR gives the delivered bytes`, async () => {
+		const session = new Pop3Session({
+			host: dovecot.host,
+			port: port === 995 ? dovecot.ports.pop3s : dovecot.ports.pop3,
+			profilePort: port,
+			tls: 'auto',
+			tlsOptions: {ca: dovecot.ca, servername: dovecot.hostname, insecure: false},
+			user: 'bob',
+			password: 'builder',
+			retrieve: 1,
+			timeouts: {connect: 5000, greeting: 5000, command: 5000},
+		});
+		assert.equal(await session.runToEnd(), 0, session.failureMessage);
+		assert.ok(session.retrieved?.equals(message), 'RETR: exactly the bytes in the Maildir');
+		const sent = session.entries.filter(entry => entry.direction === 'client').map(entry => entry.step);
+		assert.deepEqual(sent, [...(port === 110 ? ['pop-capa', 'pop-stls'] : []), 'pop-capa', 'pop-user', 'pop-pass', 'pop-stat', 'pop-list', 'pop-retr', 'pop-quit']);
+		const greeting = session.entries.find(entry => entry.direction === 'server');
+		assert.equal(greeting?.text, '+OK Dovecot (Debian) ready.');
+		assert.ok(session.entries.some(entry => entry.direction === 'server' && entry.text === '+OK Logged in.' && entry.tls));
+		assert.equal(session.tlsFacts?.authorized, true, 'the certificate verified against the test CA and name');
+	});
+}
+
+/**
+ * Drives an ImapClientConversation over a socket: what it says to send is written, what the
+ * socket reads is fed in, STARTTLS upgrades the socket. The test owns the socket; the engine's
+ * driver comes later.
+ */
+class SocketDriver {
+	readonly imap = new ImapClientConversation();
+	readonly events: ImapEvent[] = [];
+	private socket: net.Socket;
+	private waiting?: () => void;
+
+	private constructor(socket: net.Socket) {
+		this.socket = socket;
+		this.attach(socket);
+	}
+
+	static async connect(port: number, implicitTls: boolean): Promise<SocketDriver> {
+		const socket = implicitTls ? tls.connect({host: dovecot.host, port, ca: dovecot.ca, servername: dovecot.hostname}) : net.connect({host: dovecot.host, port});
+		await new Promise<void>((resolve, reject) => {
+			socket.once(implicitTls ? 'secureConnect' : 'connect', () => resolve());
+			socket.once('error', reject);
+		});
+		return new SocketDriver(socket);
+	}
+
+	/** Events until `done` says stop (a tagged reply, the greeting, ...); fails on a protocol error. */
+	async until(done: (event: ImapEvent) => boolean): Promise<ImapEvent[]> {
+		const seen: ImapEvent[] = [];
+		const deadline = Date.now() + 10_000;
+		for (;;) {
+			const event = this.imap.nextEvent();
+			if (event === needData) {
+				assert.ok(Date.now() < deadline, 'Dovecot answered in time');
+				await new Promise<void>(resolve => {
+					this.waiting = resolve;
+					setTimeout(resolve, 200);
+				});
+				continue;
+			}
+
+			seen.push(event);
+			this.events.push(event);
+			if (event.type === 'protocol-error') assert.fail(event.message);
+			if (event.type === 'continuation') this.socket.write(event.send);
+			if (event.type === 'tagged' && event.startTls) await this.upgrade();
+			if (done(event)) return seen;
+		}
+	}
+
+	/** Sends a command and returns every event up to its tagged reply. */
+	async command(command: ImapCommand): Promise<{tagged: Extract<ImapEvent, {type: 'tagged'}>; untagged: ImapEvent[]}> {
+		const {tag, bytes} = this.imap.send(command);
+		this.socket.write(bytes);
+		const events = await this.until(event => event.type === 'tagged' && event.tag === tag);
+		const tagged = events.at(-1) as Extract<ImapEvent, {type: 'tagged'}>;
+		return {tagged, untagged: events.filter(event => event.type === 'untagged')};
+	}
+
+	close(): void {
+		this.socket.destroy();
+	}
+
+	private attach(socket: net.Socket): void {
+		socket.on('data', (chunk: Buffer) => {
+			this.imap.receiveData(chunk);
+			this.waiting?.();
+		});
+		socket.on('end', () => {
+			this.imap.receiveData(Buffer.alloc(0));
+			this.waiting?.();
+		});
+		socket.on('error', () => undefined);
+	}
+
+	private async upgrade(): Promise<void> {
+		const plain = this.socket;
+		plain.removeAllListeners('data');
+		plain.removeAllListeners('end');
+		const secure = tls.connect({socket: plain, ca: dovecot.ca, servername: dovecot.hostname});
+		await new Promise<void>((resolve, reject) => {
+			secure.once('secureConnect', () => resolve());
+			secure.once('error', reject);
+		});
+		this.socket = secure;
+		this.attach(secure);
+		this.imap.tlsStarted();
+	}
+}
+
+test('the IMAP client conversation against Dovecot\'s imapd on 143: STARTTLS, LOGIN, SELECT, UID FETCH of the delivered bytes, STORE \\Seen', async () => {
+	const driver = await SocketDriver.connect(dovecot.ports.imap, false);
+	try {
+		const [greeting] = await driver.until(event => event.type === 'greeting');
+		assert.ok(greeting?.type === 'greeting' && greeting.status === 'OK');
+		const before = capabilityList(greeting.codeArgs ?? []);
+		assert.ok(before.includes('STARTTLS'), before.join(' '));
+		const starttls = await driver.command({name: 'STARTTLS'});
+		assert.ok(starttls.tagged.startTls);
+		const capability = await driver.command({name: 'CAPABILITY'});
+		const after = capability.untagged.flatMap(event => (event.type === 'untagged' && event.line.command === 'CAPABILITY' ? capabilityList(event.line.attributes) : []));
+		assert.ok(after.includes('AUTH=PLAIN') && !after.includes('STARTTLS'), after.join(' '));
+		const login = await driver.command({name: 'LOGIN', args: [{string: 'carol'}, {string: 'cards'}]});
+		assert.equal(login.tagged.status, 'OK', login.tagged.text);
+		const select = await driver.command({name: 'SELECT', args: [{atom: 'INBOX'}]});
+		assert.equal(select.tagged.code, 'READ-WRITE');
+		assert.ok(select.untagged.some(event => event.type === 'untagged' && event.line.command === '1' && nodeText(event.line.attributes[0]) === 'EXISTS'));
+		const fetch = await driver.command({name: 'UID FETCH', args: [{raw: '1:*'}, {raw: '(UID FLAGS RFC822.SIZE BODY.PEEK[])'}]});
+		assert.equal(fetch.tagged.status, 'OK');
+		const data = fetch.untagged.map(event => (event.type === 'untagged' ? fetchData(event.line) : undefined)).find(Boolean)!;
+		assert.ok(nodeBytes(data.items.get('BODY[]'))?.equals(message), 'BODY.PEEK[]: exactly the bytes in the Maildir');
+		assert.equal(nodeText(data.items.get('RFC822.SIZE')), String(message.length));
+		assert.ok(!flagList(data.items.get('FLAGS')).includes('\\Seen'));
+		const uid = nodeText(data.items.get('UID'))!;
+		const store = await driver.command({name: 'UID STORE', args: [{raw: uid}, {raw: '+FLAGS'}, {raw: '(\\Seen)'}]});
+		assert.equal(store.tagged.status, 'OK');
+		const flags = store.untagged.map(event => (event.type === 'untagged' ? fetchData(event.line) : undefined)).find(Boolean);
+		assert.ok(flagList(flags?.items.get('FLAGS')).includes('\\Seen'));
+		const logout = await driver.command({name: 'LOGOUT'});
+		assert.equal(logout.tagged.status, 'OK');
+		assert.ok(logout.untagged.some(event => event.type === 'untagged' && event.line.command === 'BYE'));
+	} finally {
+		driver.close();
+	}
+});
+
+test('the IMAP client conversation against Dovecot on 993: AUTHENTICATE PLAIN after "+", a literal, and \\Seen from the last session', async () => {
+	const driver = await SocketDriver.connect(dovecot.ports.imaps, true);
+	try {
+		await driver.until(event => event.type === 'greeting');
+		const token = Buffer.from('\0carol\0cards').toString('base64');
+		const auth = await driver.command({name: 'AUTHENTICATE', args: [{atom: 'PLAIN'}], continuations: [Buffer.from(token)]});
+		assert.equal(auth.tagged.status, 'OK', auth.tagged.text);
+		assert.ok(driver.events.some(event => event.type === 'continuation'), 'Dovecot asked with "+"');
+		// A mailbox name with a CR in it can only go as a literal: Dovecot asks for it with "+", then refuses the name.
+		const odd = await driver.command({name: 'EXAMINE', args: [{string: 'IN\rBOX'}]});
+		assert.equal(odd.tagged.status, 'NO');
+		const examine = await driver.command({name: 'EXAMINE', args: [{string: 'INBOX'}]});
+		assert.equal(examine.tagged.code, 'READ-ONLY');
+		const fetch = await driver.command({name: 'FETCH', args: [{raw: '1'}, {raw: '(FLAGS ENVELOPE)'}]});
+		const data = fetch.untagged.map(event => (event.type === 'untagged' ? fetchData(event.line) : undefined)).find(Boolean)!;
+		assert.ok(flagList(data.items.get('FLAGS')).includes('\\Seen'), 'the flag set on 143 is still there');
+		const envelope = data.items.get('ENVELOPE');
+		assert.ok(Array.isArray(envelope));
+		assert.equal(nodeText(envelope[9]), '<dovecot-interop@sender.test>');
+		assert.ok(nodeBytes(envelope[1])?.equals(Buffer.from([0x63, 0x61, 0x66, 0xe9])), 'the 8-bit subject as sent');
+		await driver.command({name: 'LOGOUT'});
+	} finally {
+		driver.close();
+	}
+});
