@@ -8,7 +8,7 @@ import {parseCompareArguments, runCompare} from './commands/compare.js';
 import {renderPresets} from './commands/presets.js';
 import {runProbe} from './commands/probe.js';
 import {classroomOptions, runClassroomLog, startClassroom, type ClassroomFlags} from './commands/lab.js';
-import {renderExport} from './commands/record.js';
+import {recordFileProblem, renderExport} from './commands/record.js';
 import {readRecording, runExport} from './commands/replay.js';
 import {runSession} from './commands/run.js';
 import {resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './commands/target.js';
@@ -104,6 +104,12 @@ function respectNoColor(): void {
 	if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
 }
 
+/** --record FILE (run, TUI): a file that cannot be written is a usage error before connecting. */
+async function checkRecordFile(file: string | undefined): Promise<void> {
+	const problem = file === undefined ? undefined : await recordFileProblem(file);
+	if (problem) throw new UsageError(problem);
+}
+
 async function startLab(only: LabPort[], config: LabConfig = {}) {
 	const {startLab} = await import('./lab/index.js');
 	return startLab({only, ...config});
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
 
 	switch (mode) {
 		case 'run': {
+			await checkRecordFile(flags.record);
 			const saveDir = await saveDirectory(flags);
 			const target = await resolveTarget(flags, environment);
 			const controller = new AbortController();
@@ -261,6 +268,7 @@ async function main(): Promise<void> {
 				fail('the interactive TUI needs a terminal; for scripts and pipes use `smtp-tui run` (see smtp-tui --help).', exitCodes.usage);
 			}
 
+			await checkRecordFile(flags.record);
 			respectNoColor();
 			const {startTui} = await import('./ui/start.js');
 			process.exitCode = await startTui(flags, environment);

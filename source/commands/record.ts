@@ -1,5 +1,5 @@
 // Saving sessions: recordings (--record, w in the TUI) and every export at once (x).
-import {mkdir, writeFile} from 'node:fs/promises';
+import {mkdir, open, rm, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {SessionOptions} from '../engine/session.js';
 import type {SessionLike} from '../engine/replay.js';
@@ -31,6 +31,53 @@ export function recordingHeader(options: SessionOptions, createdAt = new Date())
 
 export function recordingOf(session: SessionLike): Recording {
 	return {header: recordingHeader(session.options), entries: [...session.entries]};
+}
+
+/** Why a file cannot be written, in a few words. */
+export function writeFailure(error: unknown): string {
+	switch ((error as NodeJS.ErrnoException).code) {
+		case 'ENOENT':
+			return 'its folder does not exist';
+		case 'ENOTDIR':
+			return 'part of the path is a file, not a folder';
+		case 'EISDIR':
+			return 'it is a folder';
+		case 'EACCES':
+		case 'EPERM':
+			return 'permission denied';
+		case 'EROFS':
+			return 'the file system is read-only';
+		case 'ENOSPC':
+			return 'the disk is full';
+		default:
+			return (error as Error).message.replace(/\.$/, '');
+	}
+}
+
+/**
+ * --record FILE, checked before anything connects: a regular file that can be written, or a
+ * new one in a folder that can be written (created and removed again to be sure). Returns
+ * the sentence that says why not, or undefined.
+ */
+export async function recordFileProblem(file: string): Promise<string | undefined> {
+	const cannot = (why: string) => `Cannot write the recording to "${file}": ${why}.`;
+	if (file === '') return '--record needs a file name.';
+	const existing = await stat(file).catch(() => undefined);
+	if (existing?.isDirectory()) return cannot('it is a folder');
+	// A device or a pipe (/dev/full, /dev/stdout) is no place for a recording to be read back from.
+	if (existing && !existing.isFile()) return cannot('it is not a regular file');
+	try {
+		if (existing) {
+			await (await open(file, 'r+')).close();
+		} else {
+			await (await open(file, 'wx')).close();
+			await rm(file);
+		}
+	} catch (error) {
+		return cannot(writeFailure(error));
+	}
+
+	return undefined;
 }
 
 export async function saveRecording(file: string, session: SessionLike): Promise<string> {

@@ -6,7 +6,7 @@ import {safeText} from '../protocol/safe-text.js';
 import {exitCodes} from '../engine/exit-codes.js';
 import type {SaveDirHandle} from '../lab/save.js';
 import {UsageError, type Target} from './target.js';
-import {saveRecording} from './record.js';
+import {saveRecording, writeFailure} from './record.js';
 
 export type RunOutput = {
 	write: (text: string) => void;
@@ -46,11 +46,13 @@ export async function runSession(target: Target, output: RunOutput, options: Run
 	signal?.addEventListener('abort', abort);
 	try {
 		const code = await session.runToEnd();
+		let recordFailed = false;
 		if (options.record) {
 			try {
 				await saveRecording(options.record, session);
 			} catch (error) {
-				output.note(`could not write the recording to ${options.record}: ${(error as Error).message}`);
+				recordFailed = true;
+				output.note(`Could not write the recording to "${options.record}": ${writeFailure(error)}.`);
 			}
 		}
 
@@ -61,7 +63,8 @@ export async function runSession(target: Target, output: RunOutput, options: Run
 		const result = signal?.aborted ? 130 : code;
 		// The lab saved each message (started) before its 250, so by now every save has begun.
 		await saving?.flush();
-		return saveFailed && result === 0 ? exitCodes.usage : result;
+		// The conversation went as planned but what was asked to be kept on disk was not.
+		return (saveFailed || recordFailed) && result === 0 ? exitCodes.usage : result;
 	} finally {
 		signal?.removeEventListener('abort', abort);
 		session.close();
