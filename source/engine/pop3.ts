@@ -787,8 +787,8 @@ export class Pop3Session {
 		}
 
 		const verb = (line.split(/\s/, 1)[0] ?? '').toUpperCase();
-		if ((verb === 'PASS' || verb === 'APOP' || verb === 'AUTH') && !this.planState.tls && !this.config.insecureAuth) {
-			return {ok: false, failure: new SessionFailure('local', `${verb} was not sent: without TLS the credentials would travel readable by anyone on the path; run STLS first, or allow insecure logins.`)};
+		if (this.gate.carriesCredentials(line) && !this.planState.tls && !this.config.insecureAuth) {
+			return {ok: false, failure: new SessionFailure('local', 'Not sent: this line carries credentials, and without TLS they would travel readable by anyone on the path; run STLS first, or allow insecure logins.')};
 		}
 
 		this.stepIndex++;

@@ -332,12 +332,10 @@ export class Session implements SessionLike {
 		if (typeof line !== 'string') return line;
 		if (message) return this.messageLine(line);
 		const verb = commands.verbOf(line);
-		// Credentials never go out without TLS: an AUTH with its initial response, or an answer
-		// to a 334. A bare "AUTH PLAIN" carries none, so it goes (and shows the server's 530).
-		const carriesCredentials = (verb === 'AUTH' && line.trim().split(/\s+/).length > 2) || (this.gate.awaitingResponse && line.trim() !== '*');
-		if (carriesCredentials && !this.planState.tls && !this.config.insecureAuth) {
-			const what = verb === 'AUTH' ? 'AUTH' : 'The SASL answer';
-			return {ok: false, failure: new SessionFailure('local', `${what} was not sent: without TLS the credentials would travel readable by anyone on the path; run STARTTLS first, or start smtp-tui with --insecure-auth.`)};
+		// Credentials never go out without TLS (SecretGate.carriesCredentials says which lines
+		// carry them). A bare "AUTH PLAIN" carries none, so it goes (and shows the server's 530).
+		if (this.gate.carriesCredentials(line) && !this.planState.tls && !this.config.insecureAuth) {
+			return {ok: false, failure: new SessionFailure('local', 'Not sent: this line carries credentials, and without TLS they would travel readable by anyone on the path; run STARTTLS first, or start smtp-tui with --insecure-auth.')};
 		}
 
 		this.stepIndex++;

@@ -205,6 +205,20 @@ export class SecretGate {
 		this.challenge = this.challenged ? decodeBase64(challenge) ?? challenge : '';
 	}
 
+	/**
+	 * Whether a line typed by hand would carry credentials if sent now: a response to an open
+	 * SASL challenge (not the `*` that cancels it), an AUTH initial response (not the empty
+	 * `=`), or POP3's PASS / APOP. A bare `AUTH PLAIN` carries none, so it may be sent without
+	 * TLS to show what the server answers (530 on a submission port); what follows a 334 may not.
+	 */
+	carriesCredentials(line: string): boolean {
+		if (this.awaitingResponse) return line.trim() !== '*';
+		const words = line.split(' ').filter(word => word !== '');
+		const verb = (words[0] ?? '').toUpperCase();
+		if (verb === 'AUTH') return words.length > 2 && words[2] !== '=';
+		return this.protocol === 'pop3' && ((verb === 'PASS' && words.length > 1) || verb === 'APOP');
+	}
+
 	/** A line the client sends, as it may be shown; `planned` is sasl.ts's own masked form. */
 	client(line: string, planned?: PlannedLine): GatedLine {
 		const challenged = this.challenged;

@@ -75,9 +75,25 @@ test('manual AUTH over plaintext is refused without insecure logins, and nothing
 	const before = server.received.length;
 	const outcome = await session.manual(`AUTH PLAIN ${plain}`);
 	assert.equal(outcome.ok, false);
-	assert.match(outcome.failure?.message ?? '', /^AUTH was not sent: without TLS the credentials would travel readable/);
+	assert.match(outcome.failure?.message ?? '', /^Not sent: this line carries credentials, and without TLS they would travel readable/);
 	assert.equal(server.received.length, before, 'not a byte went out');
 	assertNoPassword(session);
+	session.close();
+});
+
+test('a bare AUTH LOGIN over plaintext goes out (it carries nothing); the answer to its 334 does not', async () => {
+	const session = new Session(options({quitAfter: 'ehlo'}));
+	await session.step();
+	await session.step();
+	assert.equal((await session.manual('AUTH LOGIN')).ok, true);
+	assert.equal(server.received.at(-1), 'AUTH LOGIN', 'the bare command reached the server');
+	const before = server.received.length;
+	const outcome = await session.manual(b64('alice'));
+	assert.equal(outcome.ok, false);
+	assert.match(outcome.failure?.message ?? '', /^Not sent: this line carries credentials/);
+	assert.equal(server.received.length, before, 'the user name did not go out');
+	await session.manual('*');
+	assert.equal(server.received.at(-1), '*', 'the * that cancels the exchange carries nothing and goes out');
 	session.close();
 });
 
