@@ -21,7 +21,7 @@ type Result = {code: number | null; stdout: string; stderr: string; ms: number; 
 const password = 'Hostile-Pass-7f3a9c';
 const timeBinary = '/usr/bin/time';
 /** No run may take longer than this (the CLI gets --timeout 2): beyond it, it hung. */
-const hardLimitMs = 15_000;
+const hardLimitMs = 30_000;
 
 let tmp: string;
 let good: LabCa;
@@ -83,10 +83,13 @@ function base(port: number, ...extra: string[]): string[] {
 // Raw controls a terminal would act on: C0 but TAB and LF, DEL, C1, bidi controls and separators.
 const rawControl = /[\x00-\x08\x0B-\x1F\x7F-\x9F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
 
-/** The result every case shares: ended on its own, in time, no raw control byte, no stack trace. */
-function assertSane(result: Result, maxMs = 8000): void {
+/**
+ * The result every case shares: ended on its own (the harness kills a client that outlives
+ * every timeout it was given, and code null says so), no raw control byte, no stack trace.
+ * How long it took is not asserted: durations belong in the bench.
+ */
+function assertSane(result: Result): void {
 	assert.notEqual(result.code, null, `killed after ${Math.round(result.ms)} ms: it hung`);
-	assert.ok(result.ms < maxMs, `took ${Math.round(result.ms)} ms`);
 	assert.ok(!rawControl.test(result.stdout), `a raw control character reached stdout: ${JSON.stringify(result.stdout.match(rawControl)?.[0])}`);
 	assert.ok(!rawControl.test(result.stderr), 'a raw control character reached stderr');
 	assert.ok(!/\n\s+at /.test(result.stderr), `no stack trace: ${result.stderr}`);
@@ -327,9 +330,8 @@ describe('hostile servers', {concurrency: 4}, () => {
 
 	test('a banner that never comes: exit 6 after the 2 s timeout', async () => {
 		const result = await against(() => undefined, port => base(port));
-		assertSane(result, 6000);
+		assertSane(result);
 		assert.equal(result.code, 6);
-		assert.ok(result.ms >= 1900, `waited the timeout: ${Math.round(result.ms)} ms`);
 		assertSentence(result, /^127\.0\.0\.1:\d+ did not answer with a banner within 2 s\.$/);
 	});
 
@@ -341,7 +343,7 @@ describe('hostile servers', {concurrency: 4}, () => {
 				await sleep(1000);
 			}
 		}, port => base(port));
-		assertSane(result, 6000);
+		assertSane(result);
 		assert.equal(result.code, 6);
 		assertSentence(result, /did not answer with a banner within 2 s\.$/);
 	});
@@ -511,7 +513,7 @@ describe('hostile servers', {concurrency: 4}, () => {
 		try {
 			const {port} = server.address() as net.AddressInfo;
 			const result = await runCli(base(port));
-			assertSane(result, 6000);
+			assertSane(result);
 			assert.equal(result.code, 6);
 			assertSentence(result, /did not answer with a banner within 2 s\.$/);
 		} finally {
