@@ -18,6 +18,10 @@ export type ClassroomFlags = TargetFlags & {
 	maxPerIp?: string;
 	maxMessageSize?: string;
 	idleTimeout?: string;
+	handshakeTimeout?: string;
+	commandTimeout?: string;
+	sessionTimeout?: string;
+	minDataRate?: string;
 	maxInboxMessages?: string;
 	maxInboxSize?: string;
 	maxReceiving?: string;
@@ -76,6 +80,11 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 	}
 
 	const idle = whole(flags.idleTimeout, '--idle-timeout', 1, 3600);
+	const seconds = (value: string | undefined, flag: string, max: number) => {
+		const n = whole(value, flag, 1, max);
+		return n === undefined ? undefined : n * 1000;
+	};
+
 	const size = whole(flags.maxMessageSize, '--max-message-size', 1000, 1_000_000_000);
 	const receiving = whole(flags.maxReceiving, '--max-receiving', 1000, 100_000_000_000);
 	const largest = size ?? defaultLimits.maxMessageBytes;
@@ -92,6 +101,10 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 			maxClientsPerIp: whole(flags.maxPerIp, '--max-per-ip', 1, 100_000),
 			maxMessageBytes: size,
 			idleTimeoutMs: idle === undefined ? undefined : idle * 1000,
+			handshakeTimeoutMs: seconds(flags.handshakeTimeout, '--handshake-timeout', 600),
+			commandTimeoutMs: seconds(flags.commandTimeout, '--command-timeout', 3600),
+			sessionTimeoutMs: seconds(flags.sessionTimeout, '--session-timeout', 86_400),
+			minDataRate: whole(flags.minDataRate, '--min-data-rate', 1, 1_000_000_000),
 			maxInboxMessages: whole(flags.maxInboxMessages, '--max-inbox-messages', 1, 1_000_000),
 			maxInboxBytes: whole(flags.maxInboxSize, '--max-inbox-size', 1000, 100_000_000_000),
 			maxReceivingBytes: receiving,

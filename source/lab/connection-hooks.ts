@@ -22,8 +22,6 @@ export type ConnectionState = {
 	connection: Connection;
 	port: LabPort;
 	ip: string;
-	/** Within the connection limits (a refused session is counted, but not as a load). */
-	admitted: boolean;
 	authFailures: number;
 	/** Cleartext lines that came behind STARTTLS (kept only by the command-injection personality). */
 	injected: Buffer[];

@@ -5,7 +5,6 @@
 // recipients that are always on), can be made deliberately vulnerable (attacks.ts), and is
 // hardened by default (limits.ts). `stats()` and `onEvent()` feed a dashboard.
 
-import type {SMTPServer} from 'smtp-server';
 import type {AttackName} from './attacks.js';
 import {resolveAttacks} from './attacks.js';
 import type {CertificateVariant} from './ca.js';
@@ -21,7 +20,9 @@ import type {InboxStats} from './inbox.js';
 import {Inbox, ReceiveBudget} from './inbox.js';
 import type {LabPort} from './personality.js';
 import {labPorts, personalities} from './personality.js';
+import type {LabListener} from './server.js';
 import {closeLabServer, createLabServer, listen} from './server.js';
+import {GateCounter} from './gate.js';
 import type {CapturedMessage, LabUser, MessagePolicy} from './types.js';
 
 export type {LabPort} from './personality.js';
@@ -173,7 +174,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		}
 	};
 
-	const running: SMTPServer[] = [];
+	const running: LabListener[] = [];
+	const counter = new GateCounter();
 	const bound: Partial<Record<LabPort, number>> = {};
 	const closeAll = async () => {
 		await Promise.all(running.map(async server => closeLabServer(server, hostname)));
@@ -193,6 +195,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			limits,
 			monitor,
 			budget,
+			counter,
 		});
 		const listenPort = options.ports?.[port] ?? 0;
 		try {

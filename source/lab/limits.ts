@@ -17,6 +17,14 @@ export type LabLimits = {
 	maxClientsPerIp?: number;
 	/** A client silent this long (ms) is told 421 and dropped; default 60000. */
 	idleTimeoutMs?: number;
+	/** From accept to the SMTP session (the TLS handshake on 465 included), in ms; default 10000. */
+	handshakeTimeoutMs?: number;
+	/** A command line (or a line of a message) must be complete this long (ms) after its first byte, plus 1 s per minDataRate bytes; default 10000 (Postfix's smtpd_timeout under stress, with smtpd_per_request_deadline). */
+	commandTimeoutMs?: number;
+	/** Bytes per second that earn a line one more second (Postfix's smtpd_min_data_rate); default 500. */
+	minDataRate?: number;
+	/** Longest a connection may stay open, in ms, however busy; default 1800000 (30 minutes). */
+	sessionTimeoutMs?: number;
 	/** Failed logins per connection before 421 and a hang-up; default 3. */
 	maxAuthFailures?: number;
 	/** Messages the in-memory inbox keeps; older ones are pruned first; default 500 (as Mailpit). */
@@ -34,6 +42,10 @@ export const defaultLimits: Required<LabLimits> = {
 	maxClients: 200,
 	maxClientsPerIp: 20,
 	idleTimeoutMs: 60_000,
+	handshakeTimeoutMs: 10_000,
+	commandTimeoutMs: 10_000,
+	minDataRate: 500,
+	sessionTimeoutMs: 1_800_000,
 	maxAuthFailures: 3,
 	maxInboxMessages: 500,
 	maxInboxBytes: 100_000_000,

@@ -7,7 +7,7 @@ import {faultNames} from './faults.js';
 import type {LabPort} from './personality.js';
 import {labPorts} from './personality.js';
 
-export type LabEventType = 'connect' | 'close' | 'message' | 'fault';
+export type LabEventType = 'connect' | 'close' | 'message' | 'fault' | 'limit';
 
 export type LabEvent = {
 	type: LabEventType;
@@ -15,17 +15,23 @@ export type LabEvent = {
 	port: LabPort;
 	/** The client's IP address. */
 	ip: string;
-	/** connect: why it was refused, if it was; message: the queue ID; fault: which and what it said. */
+	/** connect: why it was refused, if it was; message: the queue ID; fault: which and what it said; limit: which limit and what it did. */
 	detail?: string;
 };
 
 export type LabPortStats = {connectionsNow: number; sessions: number; messages: number};
 
+/** The kinds of limit the dashboard counts. */
+export type LimitName = 'refused' | 'timeout' | 'auth-delay' | 'auth-rate';
+export const limitNames: LimitName[] = ['refused', 'timeout', 'auth-delay', 'auth-rate'];
+
 export type LabStats = {
-	/** Sessions open right now. */
+	/** Connections open right now, counted from accept (TLS handshakes included). */
 	connectionsNow: number;
-	/** Sessions since the lab started (refused ones included). */
+	/** Connections since the lab started (refused ones included). */
 	sessionsTotal: number;
+	/** How often each limit acted: connections refused, clients dropped for taking too long, failed logins delayed, logins refused for their rate. */
+	limitsHit: Record<LimitName, number>;
 	/** Messages accepted since the lab started. */
 	messages: number;
 	/** How often each fault fired; `magic` counts the magic recipients. */
@@ -44,9 +50,7 @@ export class LabMonitor {
 	private messages = 0;
 	private readonly faultsHit = Object.fromEntries([...faultNames, 'magic'].map(name => [name, 0])) as Record<FaultName | 'magic', number>;
 	private readonly perPort = Object.fromEntries(labPorts.map(port => [port, {connectionsNow: 0, sessions: 0, messages: 0}])) as Record<LabPort, LabPortStats>;
-	/** Admitted sessions (those within the limits), in all and per IP. */
-	private admitted = 0;
-	private readonly admittedPerIp = new Map<string, number>();
+	private readonly limitsHit = Object.fromEntries(limitNames.map(name => [name, 0])) as Record<LimitName, number>;
 	/**
 	 * Messages accepted per "port ip" (the rate-limit fault's count): bounded, and forgotten an
 	 * hour after an address last sent, so that a client inventing addresses cannot grow it.
@@ -66,40 +70,39 @@ export class LabMonitor {
 			connectionsNow: this.connectionsNow,
 			sessionsTotal: this.sessionsTotal,
 			messages: this.messages,
+			limitsHit: {...this.limitsHit},
 			faultsHit: {...this.faultsHit},
 			perPort: Object.fromEntries(labPorts.map(port => [port, {...this.perPort[port]}])) as Record<LabPort, LabPortStats>,
 		};
 	}
 
-	/** Admitted sessions now, over the lab and from `ip`. */
-	load(ip: string): {total: number; fromIp: number} {
-		return {total: this.admitted, fromIp: this.admittedPerIp.get(ip) ?? 0};
-	}
-
-	connected(port: LabPort, ip: string, refusal?: string): void {
+	/** A connection accepted within the limits (counted until it closes). */
+	connected(port: LabPort, ip: string): void {
 		this.connectionsNow++;
 		this.sessionsTotal++;
 		this.perPort[port].connectionsNow++;
 		this.perPort[port].sessions++;
-		if (!refusal) {
-			this.admitted++;
-			this.admittedPerIp.set(ip, (this.admittedPerIp.get(ip) ?? 0) + 1);
-		}
-
-		this.emit({type: 'connect', port, ip, ...(refusal ? {detail: refusal} : {})});
+		this.emit({type: 'connect', port, ip});
 	}
 
-	closed(port: LabPort, ip: string, admitted: boolean): void {
+	/** A connection refused at accept, over a connection limit. */
+	refused(port: LabPort, ip: string, detail: string): void {
+		this.sessionsTotal++;
+		this.perPort[port].sessions++;
+		this.limitsHit.refused++;
+		this.emit({type: 'connect', port, ip, detail});
+	}
+
+	closed(port: LabPort, ip: string): void {
 		this.connectionsNow--;
 		this.perPort[port].connectionsNow--;
-		if (admitted) {
-			this.admitted--;
-			const left = (this.admittedPerIp.get(ip) ?? 1) - 1;
-			if (left > 0) this.admittedPerIp.set(ip, left);
-			else this.admittedPerIp.delete(ip);
-		}
-
 		this.emit({type: 'close', port, ip});
+	}
+
+	/** A limit acted on a client: `name` counts it, `detail` says what happened. */
+	limitHit(name: Exclude<LimitName, 'refused'>, port: LabPort, ip: string, detail: string): void {
+		this.limitsHit[name]++;
+		this.emit({type: 'limit', port, ip, detail});
 	}
 
 	messageAccepted(port: LabPort, ip: string, id: string): void {

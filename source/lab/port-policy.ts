@@ -71,17 +71,6 @@ export class PortPolicy {
 		this.settings.monitor.faultHit(name, this.port, ip, `${name}: ${what}`);
 	}
 
-	/** The refusal for a new session over the connection limits, if it is one too many. */
-	admission(ip: string): LabReply | undefined {
-		const {limits, monitor, hostname} = this.settings;
-		const load = monitor.load(ip);
-		if (load.total >= limits.maxClients || load.fromIp >= limits.maxClientsPerIp) {
-			return {code: 421, enhanced: '4.7.0', text: `${hostname} Error: too many connections`};
-		}
-
-		return undefined;
-	}
-
 	/** Verdict on MAIL FROM: the rate limit first (as Postfix checks it), then the personality. */
 	mail(ip: string, session: SessionView): LabReply | undefined {
 		const {faults, monitor, hostname, personality} = this.settings;

@@ -24,6 +24,7 @@ import type {LabLimits} from './limits.js';
 import {defaultLimits, insufficientStorageReply, parserLineCap} from './limits.js';
 import {ReceiveBudget} from './inbox.js';
 import {LabMonitor} from './monitor.js';
+import {Gate, GateCounter} from './gate.js';
 import type {LabReply, Personality, SessionView} from './personality.js';
 import {authAvailable} from './personality.js';
 import {PortPolicy, replyLine} from './port-policy.js';
@@ -73,7 +74,12 @@ export type LabServerSettings = {
 	monitor?: LabMonitor;
 	/** Shared by all the lab's ports: bytes of messages being received; default one of this port's own. */
 	budget?: ReceiveBudget;
+	/** Shared by all the lab's ports: open connections, in all and per client IP; default one of this port's own. */
+	counter?: GateCounter;
 };
+
+/** One lab port: the gate that accepts its sockets (gate.ts) and the smtp-server that serves them. */
+export type LabListener = {smtp: SMTPServer; gate: Gate};
 
 /** The settings with every default filled in, and this port's policy. */
 type Wiring = {
@@ -86,6 +92,8 @@ type Wiring = {
 	policy: PortPolicy;
 	/** Open connections by session ID. */
 	states: Map<string, ConnectionState>;
+	/** Set once the gate exists (createLabServer). */
+	gate?: Gate;
 };
 
 type LabError = Error & {responseCode: number};
@@ -300,23 +308,22 @@ function view(session: SMTPServerSession): SessionView {
 }
 
 /**
- * A new session: counted, refused if over the connection limits, its connection hooked
- * (connection-hooks.ts), and its banner held back by the tarpit fault.
+ * A new session (the gate has counted it and applied the connection limits): its connection
+ * hooked (connection-hooks.ts), and its banner held back by the tarpit fault.
  */
 function openSession(server: SMTPServer, wiring: Wiring, session: SMTPServerSession, callback: (error?: Error | null) => void): void {
-	const {settings, policy, monitor} = wiring;
+	const {settings, policy} = wiring;
+	wiring.gate?.sessionStarted(session.remoteAddress, session.remotePort);
 	const connection = [...server.connections].find(open => open.id === session.id);
 	if (!connection) {
-		// Gone before it was greeted: nothing to count or to hook.
+		// Gone before it was greeted: nothing to hook.
 		callback();
 		return;
 	}
 
 	const port = settings.personality.port;
 	const ip = session.remoteAddress;
-	const refusal = policy.admission(ip);
-	monitor.connected(port, ip, refusal ? `refused: ${replyLine(refusal)}` : undefined);
-	const state: ConnectionState = {connection, port, ip, admitted: !refusal, authFailures: 0, injected: []};
+	const state: ConnectionState = {connection, port, ip, authFailures: 0, injected: []};
 	wiring.states.set(session.id, state);
 	installHooks(state, {
 		personality: settings.personality,
@@ -328,11 +335,6 @@ function openSession(server: SMTPServer, wiring: Wiring, session: SMTPServerSess
 			policy.hit(name, ip, what);
 		},
 	});
-	if (refusal) {
-		callback(labError(refusal));
-		return;
-	}
-
 	const delay = wiring.faults.tarpit;
 	if (delay === undefined) {
 		callback();
@@ -349,11 +351,12 @@ function openSession(server: SMTPServer, wiring: Wiring, session: SMTPServerSess
 }
 
 function closeSession(wiring: Wiring, session: SMTPServerSession): void {
+	// The gate may not see a socket close that smtp-server wrapped in TLS for STARTTLS.
+	wiring.gate?.sessionClosed(session.remoteAddress, session.remotePort);
 	const state = wiring.states.get(session.id);
 	if (!state) return;
 	state.releaseReceiving?.();
 	wiring.states.delete(session.id);
-	wiring.monitor.closed(state.port, state.ip, state.admitted);
 }
 
 function checkRecipient(
@@ -378,7 +381,7 @@ function checkRecipient(
 	else answer();
 }
 
-export function createLabServer(settings: LabServerSettings): SMTPServer {
+export function createLabServer(settings: LabServerSettings): LabListener {
 	const {personality} = settings;
 	const wiring = wire(settings);
 	// AUTH is offered per session: smtp-server would list it in EHLO before TLS too.
@@ -388,6 +391,8 @@ export function createLabServer(settings: LabServerSettings): SMTPServer {
 
 	const options: SMTPServerOptions = {
 		secure: personality.implicitTls,
+		// On 465 the gate does the TLS handshake (within its deadline) and hands over a TLS socket.
+		secured: personality.implicitTls,
 		name: settings.hostname,
 		banner: 'smtp-tui lab',
 		heloResponse: '%s',
@@ -413,8 +418,9 @@ export function createLabServer(settings: LabServerSettings): SMTPServer {
 		onClose(session) {
 			closeSession(wiring, session);
 		},
-		onSecure(_socket, session, callback) {
+		onSecure(socket, session, callback) {
 			setAuthAvailability(session);
+			gate.secured(session.remoteAddress, session.remotePort, socket);
 			// The command-injection personality only: what came behind STARTTLS now runs in TLS.
 			const state = wiring.states.get(session.id);
 			if (state) runInjectedCommands(state);
@@ -438,20 +444,33 @@ export function createLabServer(settings: LabServerSettings): SMTPServer {
 	// A client that drops mid-transaction or fails its handshake surfaces here; the lab keeps
 	// serving and, being embedded in a TUI, must never print. Without a listener it would throw.
 	server.on('error', () => undefined);
-	return server;
+	const gate = new Gate(
+		{
+			port: personality.port,
+			hostname: settings.hostname,
+			limits: wiring.limits,
+			monitor: wiring.monitor,
+			smtp: server,
+			tls: personality.implicitTls ? {key: settings.tls.key, cert: settings.tls.cert, ...tlsVersions(settings.tls)} : undefined,
+		},
+		settings.counter ?? new GateCounter(),
+	);
+	wiring.gate = gate;
+	return {smtp: server, gate};
 }
 
 /** Listens, and resolves with the port actually bound (useful when asking for port 0). */
-export async function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+export async function listen(listener: LabListener, port: number, host: string): Promise<number> {
+	const {server} = listener.gate;
 	return new Promise((resolve, reject) => {
 		const fail = (error: Error) => {
 			reject(error);
 		};
 
-		server.server.once('error', fail);
+		server.once('error', fail);
 		server.listen(port, host, () => {
-			server.server.off('error', fail);
-			resolve((server.server.address() as AddressInfo).port);
+			server.off('error', fail);
+			resolve((server.address() as AddressInfo).port);
 		});
 	});
 }
@@ -459,31 +478,18 @@ export async function listen(server: SMTPServer, port: number, host: string): Pr
 /**
  * Stops listening and ends every session: each client gets a 421 and its socket is ended;
  * whatever is still open after a short grace is destroyed, so close() never waits on a
- * client (smtp-server's own close() waits up to 30 s for sessions to finish).
+ * client (smtp-server's own close() waits up to 30 s for sessions to finish). Sockets still
+ * short of a session (a TLS handshake on 465) are destroyed at once by the gate.
  */
-export async function closeLabServer(server: SMTPServer, hostname: string): Promise<void> {
-	// Resolves once the listener is closed and every socket it accepted is gone.
-	const closed = new Promise<void>(resolve => {
-		server.server.close(() => {
-			resolve();
-		});
-	});
-	// smtp-server hands a freshly accepted socket on one setImmediate later. Destroying it
-	// before then (as smtp-server's own close() does) makes the 465 listener wrap a destroyed
-	// socket in TLS, which crashes Node 20 (SIGSEGV). Nothing new is accepted now, so after
-	// one turn every socket is either a session or a TLS handshake in progress.
-	await new Promise(resolve => {
-		setImmediate(resolve);
-	});
-	// Implicit-TLS handshakes still in progress: destroy the TLS socket, never the one below.
-	for (const top of server._pendingSockets.values()) top.destroy();
-	const open = [...server.connections];
-	for (const connection of open) {
+export async function closeLabServer(listener: LabListener, hostname: string): Promise<void> {
+	const {smtp, gate} = listener;
+	const closed = gate.close();
+	for (const connection of smtp.connections) {
 		connection.send(421, replyMessage({code: 421, enhanced: '4.3.2', text: `${hostname} Service shutting down`}), false);
 	}
 
 	const timer = setTimeout(() => {
-		for (const connection of open) connection._socket.destroy();
+		gate.destroyAll();
 	}, closeGraceMs);
 	await closed;
 	clearTimeout(timer);

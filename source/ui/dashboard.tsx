@@ -12,6 +12,11 @@ const shownEvents = 12;
 
 const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 
+/** How often the hardening limits acted (the readme's Limits section says what each one is). */
+export function limitsLine(hit: LabStats['limitsHit']): string {
+	return `limits: ${hit.refused} connections refused · ${hit.timeout} dropped for taking too long · ${hit['auth-delay']} failed logins delayed · ${hit['auth-rate']} logins refused for their rate`;
+}
+
 /** The in-memory inbox against its bounds, and how many older messages were pruned from it. */
 export function inboxLine(inbox: LabStats['inbox'], limits: Lab['limits']): string {
 	const pruned = inbox.pruned === 0 ? 'none pruned' : `${inbox.pruned} older pruned from memory (--save-dir keeps them on disk)`;
@@ -54,6 +59,7 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 					return <Text key={port}>{String(port).padEnd(8)}{String(lab.ports[port]).padEnd(14)}{String(p.connectionsNow).padEnd(12)}{String(p.sessions).padEnd(12)}{p.messages}</Text>;
 				})}
 				<Text>faults hit: {faults}</Text>
+				<Text>{limitsLine(stats.limitsHit)}</Text>
 				<Text>{inboxLine(stats.inbox, lab.limits)}</Text>
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>

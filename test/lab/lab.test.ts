@@ -12,7 +12,8 @@ let lab: Lab;
 const clients: RawSmtpClient[] = [];
 
 before(async () => {
-	lab = await startLab();
+	// Every client here stays open until the end: more than the default 20 per IP at once.
+	lab = await startLab({limits: {maxClientsPerIp: 200}});
 });
 
 after(async () => {

@@ -30,6 +30,10 @@ test('the defaults: 512-octet lines, 10240000 bytes, 100 recipients, 200 session
 		maxClients: 200,
 		maxClientsPerIp: 20,
 		idleTimeoutMs: 60_000,
+		handshakeTimeoutMs: 10_000,
+		commandTimeoutMs: 10_000,
+		minDataRate: 500,
+		sessionTimeoutMs: 1_800_000,
 		maxAuthFailures: 3,
 		maxInboxMessages: 500,
 		maxInboxBytes: 100_000_000,
@@ -149,14 +153,16 @@ test('maxClients over the whole lab: the third session (on any port) gets 421 an
 	});
 });
 
-test('maxClientsPerIp: the third session from 127.0.0.1 gets 421 and is closed', async () => {
+test('maxClientsPerIp: counted from accept; the third from 127.0.0.1 is refused before any TLS handshake, with 421 in plaintext', async () => {
 	await withLab({only: [25, 465], limits: {maxClients: 10, maxClientsPerIp: 2}}, async (lab, clients) => {
 		const first = await clients.connect(465);
 		assert.equal(lastLine(await first.readReply()), labBanner);
 		await clients.greeted(25);
-		const third = await clients.connect(465);
-		assert.equal(lastLine(await third.readReply()), tooManyConnections, 'inside TLS on 465');
-		await third.waitForClose();
+		await assert.rejects(clients.connect(465), /socket disconnected before secure TLS connection/, 'on 465 nothing readable can be said before TLS: closed');
+		const plain = await clients.connect(25);
+		assert.equal(lastLine(await plain.readReply()), `${tooManyConnections} from 127.0.0.1`, "Postfix's words");
+		await plain.waitForClose();
+		assert.equal(lab.stats().limitsHit.refused, 2);
 		first.close();
 		await settleTo(lab, 1);
 		const again = await clients.connect(25);

@@ -24,20 +24,21 @@ export class LabClients {
 		return {ca: this.lab.ca, servername: this.lab.hostname};
 	}
 
-	/** Connects (TLS first on 465); reads nothing. */
-	async connect(personality: LabPort, timeoutMs?: number): Promise<RawSmtpClient> {
+	/** Connects (TLS first on 465); reads nothing. `localAddress` 127.0.0.2 is a second client IP. */
+	async connect(personality: LabPort, timeoutMs?: number, localAddress?: string): Promise<RawSmtpClient> {
 		const client = await RawSmtpClient.connect({
 			port: this.port(personality),
 			tls: personality === 465 ? this.tls() : undefined,
 			timeoutMs,
+			localAddress,
 		});
 		this.open.push(client);
 		return client;
 	}
 
 	/** Connects, reads the banner, says EHLO. */
-	async greeted(personality: LabPort): Promise<RawSmtpClient> {
-		const client = await this.connect(personality);
+	async greeted(personality: LabPort, localAddress?: string): Promise<RawSmtpClient> {
+		const client = await this.connect(personality, undefined, localAddress);
 		assert.equal(lastLine(await client.readReply()), labBanner);
 		assert.equal((await client.command('EHLO client.test')).code, 250);
 		return client;

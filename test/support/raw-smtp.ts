@@ -29,6 +29,8 @@ export type RawConnectOptions = {
 	tls?: RawTlsOptions;
 	/** Per-read timeout for readReply() in ms; default 5000. */
 	timeoutMs?: number;
+	/** The loopback source address (e.g. 127.0.0.2: a second client IP); default the system's choice. */
+	localAddress?: string;
 };
 
 const replyLine = /^(\d{3})([ -])(.*)$/s;
@@ -43,11 +45,11 @@ export class RawSmtpClient {
 			};
 
 			const socket = options.tls
-				? tls.connect({host, port: options.port, ...tlsSettings(options.tls)}, () => {
+				? tls.connect({host, port: options.port, socket: options.localAddress ? net.connect({host, port: options.port, localAddress: options.localAddress}) : undefined, ...tlsSettings(options.tls)}, () => {
 						socket.off('error', onError);
 						resolve(socket);
 					})
-				: net.connect({host, port: options.port}, () => {
+				: net.connect({host, port: options.port, localAddress: options.localAddress}, () => {
 						socket.off('error', onError);
 						resolve(socket);
 					});
