@@ -76,6 +76,7 @@ const flagSpec = {
 	format: {type: 'string'},
 	outside: {type: 'string'},
 	explain: {type: 'boolean'},
+	maxSize: {type: 'string'},
 	timings: {type: 'boolean'},
 	help: {type: 'boolean', shortFlag: 'h'},
 	version: {type: 'boolean'},
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
 		return;
 	}
 
-	if (rest.length > (['probe', 'replay', 'export', 'lesson'].includes(mode) ? 1 : 0) && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
+	if (rest.length > (['probe', 'replay', 'export', 'lesson', 'check'].includes(mode) ? 1 : 0) && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
 
 	const flags = cli.flags as unknown as TargetFlags & ClassroomFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean; format?: string};
 	const environment: TargetEnvironment = {
@@ -214,6 +215,14 @@ async function main(): Promise<void> {
 			respectNoColor();
 			const {startReplayTui} = await import('./ui/start.js');
 			process.exitCode = await startReplayTui(recording);
+			return;
+		}
+
+		case 'check': {
+			const {runCheck} = await import('./commands/check.js');
+			const {output, exitCode} = await runCheck(rest[0], flags as {json?: boolean; maxSize?: string});
+			process.stdout.write(output);
+			process.exitCode = exitCode;
 			return;
 		}
 
@@ -280,7 +289,7 @@ async function main(): Promise<void> {
 		}
 
 		default:
-			fail(`unknown command "${mode}" (commands: run, compare, probe, replay, export, lab, lesson, journey, presets; with no command the TUI starts).`, exitCodes.usage);
+			fail(`unknown command "${mode}" (commands: run, compare, probe, replay, export, lab, lesson, journey, check, presets; with no command the TUI starts).`, exitCodes.usage);
 	}
 }
 

@@ -49,7 +49,8 @@ const flags = {
 	caOut: '--ca-out FILE          write the lab\'s CA certificate for students (--lab-ca FILE)',
 	limits: '--max-clients N, --max-per-ip N, --max-message-size BYTES, --idle-timeout SECONDS,\n    --handshake-timeout SECONDS, --command-timeout SECONDS, --session-timeout SECONDS,\n    --min-data-rate BYTES, --max-inbox-messages N, --max-inbox-size BYTES, --max-receiving BYTES\n                           (each limit, its default and meaning: the readme\'s Limits)',
 	probePorts: '--ports LIST           ports to probe, e.g. 25,587 or 25=10025 (name=where to connect)',
-	json: '--json                 run: the transcript as JSON Lines; compare, probe: the report as JSON',
+	json: '--json                 run: the transcript as JSON Lines; compare, probe, check:\n                           the report as JSON',
+	maxSize: '--max-size BYTES       the receiving server\'s SIZE, for attachments (default\n                           26214400, Gmail\'s 25 MB)',
 	explain: '--explain              explain every reply in plain words',
 	timings: '--timings              show milliseconds since the start on every line',
 	record: '--record FILE          run, TUI: save the session as a recording (secrets masked);\n                           a FILE that cannot be written is refused before connecting',
@@ -130,6 +131,13 @@ const pages: Record<string, Page> = {
 		exits: interactiveCodes,
 		examples: ['smtp-tui journey'],
 	},
+	check: {
+		usage: ['smtp-tui check FILE.eml     check a message before real users see it: RFC 5322', '                            structure, MIME, bulk-sender rules, authentication results'],
+		intro: ['Each finding has a severity (error, warning, info), one sentence and the RFC or', 'provider rule it comes from. Reads the file only: no DNS, no network.'],
+		sections: [['Options', ['json', 'maxSize']]],
+		exits: [[0, 'checked: no finding of severity error'], [4, 'checked: at least one error'], [2, 'FILE cannot be read, or bad input']],
+		examples: ['smtp-tui check newsletter.eml', 'smtp-tui check mail/0A1B2C3D4E.eml --json'],
+	},
 	presets: {
 		usage: ['smtp-tui presets            list the provider presets (host, ports, TLS, the catch)'],
 		sections: [],
@@ -142,7 +150,7 @@ const overview = [
 	'smtp-tui [options]          step through an SMTP session in the terminal (the TUI)',
 	...pages.run!.usage, ...pages.probe!.usage, ...pages.replay!.usage,
 	'smtp-tui export FILE --format text|markdown|jsonl|mermaid|swaks|openssl',
-	...pages.lab!.usage, ...pages.lesson!.usage, ...pages.journey!.usage, ...pages.presets!.usage, ...pages.compare!.usage,
+	...pages.lab!.usage, ...pages.lesson!.usage, ...pages.journey!.usage, ...pages.check!.usage, ...pages.presets!.usage, ...pages.compare!.usage,
 ];
 
 pages.tui = {

@@ -1,0 +1,64 @@
+// `smtp-tui check FILE.eml [--json]`: the checks of one message file ("test before real users"),
+// the same findings the inbox's Checks view shows. Reads the file, never the network.
+import {readFile, stat} from 'node:fs/promises';
+import type {CheckReport, Finding} from '../checks/message-checks.js';
+import {checkMessage, defaultMaxSize} from '../checks/message-checks.js';
+import {safeText} from '../protocol/safe-text.js';
+import {UsageError} from './target.js';
+
+/** Largest message file read (Gmail takes 25 MB, some servers 50 MB). */
+const maxFileBytes = 64 * 1_048_576;
+
+/** Exit code when a finding of severity error was found. */
+export const checkErrorExit = 4;
+
+export type CheckFlags = {json?: boolean; maxSize?: string};
+
+async function readMessage(file: string | undefined): Promise<Buffer> {
+	if (!file) throw new UsageError('Name the message: smtp-tui check FILE.eml.');
+	try {
+		const {size, isDirectory} = await stat(file).then(info => ({size: info.size, isDirectory: info.isDirectory()}));
+		if (isDirectory) throw new UsageError(`Cannot read the message "${file}": it is a folder.`);
+		if (size > maxFileBytes) throw new UsageError(`The message "${file}" is ${Math.round(size / 1_048_576)} MiB; smtp-tui checks messages up to ${maxFileBytes / 1_048_576} MiB.`);
+		return await readFile(file);
+	} catch (error) {
+		if (error instanceof UsageError) throw error;
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new UsageError(`Cannot read the message "${file}": ${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : (error as Error).message}.`);
+	}
+}
+
+function parseMaxSize(value: string | undefined): number {
+	if (value === undefined) return defaultMaxSize;
+	if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 2 ** 40) throw new UsageError(`--max-size takes a number of bytes (e.g. 26214400), not "${value}".`);
+	return Number(value);
+}
+
+const marks: Record<Finding['severity'], string> = {error: 'error  ', warning: 'warning', info: 'info   '};
+
+/** The report as text: one finding a line, grouped, then the counts. */
+export function renderCheckText(file: string, report: CheckReport): string {
+	const lines = [`Checks of ${safeText(file)}:`];
+	const auth = Object.entries(report.authentication);
+	lines.push(auth.length > 0 ? `  authentication (from Authentication-Results:): ${auth.map(([method, result]) => `${method}=${result}`).map(text => safeText(text)).join(' ')}` : '  authentication: no Authentication-Results: field');
+	for (const group of ['structure', 'mime', 'bulk', 'authentication'] as const) {
+		const mine = report.findings.filter(item => item.group === group);
+		if (mine.length === 0) continue;
+		lines.push(`  ${group}:`);
+		for (const item of mine) lines.push(`    ${marks[item.severity]} ${item.rule}: ${safeText(item.message)} (${item.reference})`);
+	}
+
+	const {error, warning, info} = report.counts;
+	lines.push(error + warning + info === 0 ? 'No findings: structure, MIME, bulk-sender rules and authentication all pass.' : `${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}, ${info} note${info === 1 ? '' : 's'}.`);
+	return lines.join('\n') + '\n';
+}
+
+/** Runs the check; returns what to print and the exit code (0: no errors, 4: errors). */
+export async function runCheck(file: string | undefined, flags: CheckFlags): Promise<{output: string; exitCode: number}> {
+	const maxSize = parseMaxSize(flags.maxSize);
+	const raw = await readMessage(file);
+	const report = await checkMessage(raw, {maxSize});
+	// JSON.stringify escapes control characters, so the JSON is safe for a terminal as it is.
+	const output = flags.json ? `${JSON.stringify({file, ...report}, null, 2)}\n` : renderCheckText(file!, report);
+	return {output, exitCode: report.counts.error > 0 ? checkErrorExit : 0};
+}
