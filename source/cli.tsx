@@ -10,6 +10,7 @@ import {runProbe} from './commands/probe.js';
 import {classroomOptions, runClassroomLog, startClassroom, type ClassroomFlags} from './commands/lab.js';
 import {recordFileProblem, renderExport} from './commands/record.js';
 import {readRecording, runExport} from './commands/replay.js';
+import {safeOutput} from './protocol/safe-text.js';
 import {runSession} from './commands/run.js';
 import {resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './commands/target.js';
 import {SessionFailure} from './engine/failure.js';
@@ -96,8 +97,19 @@ function unknownFlags(given: Record<string, unknown>): string | undefined {
 	return name === undefined ? undefined : name.length === 1 ? `-${name}` : `--${kebab(name)}`;
 }
 
+// The terminal gate for batch output: every byte smtp-tui writes to stdout or stderr outside the
+// TUI passes here (the only process.stdout/stderr writes in source/, test/ui/terminal-gate.test.ts),
+// so peer text, recordings and file names can never send a control sequence to the terminal.
+function writeOut(text: string): boolean {
+	return process.stdout.write(safeOutput(text));
+}
+
+function writeErr(text: string): boolean {
+	return process.stderr.write(safeOutput(text));
+}
+
 function fail(message: string, code: number): never {
-	process.stderr.write(`smtp-tui: ${message}\n`);
+	writeErr(`smtp-tui: ${message}\n`);
 	process.exit(code);
 }
 
@@ -149,12 +161,12 @@ async function main(): Promise<void> {
 	const [mode = 'tui', ...rest] = cli.input;
 	// Help and version do nothing else: no session, no lab, no mail.
 	if (cli.flags.help) {
-		process.stdout.write(helpText(mode));
+		writeOut(helpText(mode));
 		return;
 	}
 
 	if (cli.flags.version) {
-		process.stdout.write(`${packageJson.version}\n`);
+		writeOut(`${packageJson.version}\n`);
 		return;
 	}
 
@@ -175,8 +187,8 @@ async function main(): Promise<void> {
 			const controller = new AbortController();
 			process.once('SIGINT', () => controller.abort());
 			const code = await runSession(target, {
-				write: text => process.stdout.write(text),
-				note: text => process.stderr.write(`smtp-tui: ${text}\n`),
+				write: text => writeOut(text),
+				note: text => writeErr(`smtp-tui: ${text}\n`),
 			}, {...flags, saveDir}, controller.signal);
 			process.exitCode = code;
 			return;
@@ -189,8 +201,8 @@ async function main(): Promise<void> {
 				const controller = new AbortController();
 				process.once('SIGINT', () => controller.abort());
 				process.exitCode = await runCompare(flags, ports, environment, {
-					write: text => process.stdout.write(text),
-					note: text => process.stderr.write(`smtp-tui: ${text}\n`),
+					write: text => writeOut(text),
+					note: text => writeErr(`smtp-tui: ${text}\n`),
 				}, controller.signal);
 				return;
 			}
@@ -202,13 +214,13 @@ async function main(): Promise<void> {
 		}
 
 		case 'probe':
-			process.exitCode = await runProbe(flags, rest[0], environment, text => process.stdout.write(text));
+			process.exitCode = await runProbe(flags, rest[0], environment, text => writeOut(text));
 			return;
 
 		case 'replay': {
 			const recording = await readRecording(rest[0]);
 			if (!process.stdin.isTTY || !process.stdout.isTTY) {
-				process.stdout.write(renderExport(recording, 'text'));
+				writeOut(renderExport(recording, 'text'));
 				return;
 			}
 
@@ -227,7 +239,7 @@ async function main(): Promise<void> {
 		}
 
 		case 'export':
-			process.stdout.write(await runExport(rest[0], flags.format));
+			writeOut(await runExport(rest[0], flags.format));
 			return;
 
 		case 'lab': {
@@ -244,14 +256,14 @@ async function main(): Promise<void> {
 				process.once('SIGINT', () => resolve());
 				process.once('SIGTERM', () => resolve());
 			});
-			process.exitCode = await runClassroomLog(lab, options.caOut, line => process.stdout.write(line + '\n'), stopped);
+			process.exitCode = await runClassroomLog(lab, options.caOut, line => writeOut(line + '\n'), stopped);
 			return;
 		}
 
 		case 'lesson': {
 			const {lessons, findLesson} = await import('./lessons/index.js');
 			if (!rest[0]) {
-				process.stdout.write(lessons.map((l, i) => `${String(i + 1).padStart(2)}  ${l.name.padEnd(24)} ${l.title}\n    ${l.goal}\n`).join('') + '\nRun one with: smtp-tui lesson NAME (or its number)\n');
+				writeOut(lessons.map((l, i) => `${String(i + 1).padStart(2)}  ${l.name.padEnd(24)} ${l.title}\n    ${l.goal}\n`).join('') + '\nRun one with: smtp-tui lesson NAME (or its number)\n');
 				return;
 			}
 
@@ -273,7 +285,7 @@ async function main(): Promise<void> {
 		}
 
 		case 'presets':
-			process.stdout.write(renderPresets());
+			writeOut(renderPresets());
 			return;
 
 		case 'tui': {

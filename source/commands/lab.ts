@@ -138,7 +138,7 @@ export function classroomIntro(lab: Lab, caOut?: string): string[] {
 	const reach = lab.host === '0.0.0.0' || lab.host === '::' ? 'THIS-MACHINE' : lab.host.includes(':') ? `[${lab.host}]` : lab.host;
 	return [
 		`lab: listening on ${lab.host}: ${ports} (domain ${lab.domain}; never relays mail outward)`,
-		`lab: accounts: ${lab.users.map(u => u.user).join(', ')}`,
+		`lab: accounts: ${safeText(lab.users.map(u => u.user).join(', '))}`,
 		caOut ? `lab: CA certificate written to ${caOut}` : 'lab: no CA file written (--ca-out FILE gives students the CA to trust)',
 		`lab: students: smtp-tui --host ${reach} --port ${lab.ports[587] ?? ''} --lab-ca ${caOut ?? 'ca.pem'} --to bob@${lab.domain}`,
 		...lab.faults.map(f => `lab: fault ${f.name}${f.value === undefined ? '' : `=${f.value}`} on ${f.ports === 'all' ? 'all ports' : f.ports.join(',')}`),

@@ -52,7 +52,7 @@ function tlsText(row: ProbeRow): string {
 
 /** The lines of one port's block: a head line, then TLS, AUTH and extensions. */
 export function probeRowLines(row: ProbeRow): string[] {
-	const head = `${String(row.port).padEnd(5)} ${row.label.padEnd(26)}`;
+	const head = `${String(row.port).padEnd(5)} ${safeText(row.label).padEnd(26)}`;
 	if (row.status !== 'open') {
 		return [`${head} ${row.status === 'refused' ? 'refused' : row.status === 'timeout' ? 'timed out' : 'error'}: ${safeText(row.error ?? '')}`];
 	}
@@ -62,7 +62,7 @@ export function probeRowLines(row: ProbeRow): string[] {
 	return [
 		`${head} open (${row.latencyMs ?? '?'} ms)  ${safeText(row.banner ?? '(no banner)')}`,
 		`${pad}TLS: ${safeText(tlsText(row))}`,
-		`${pad}AUTH before TLS: ${row.tls === 'implicit' ? 'no "before" (TLS from the first byte)' : row.authBeforeTls.join(' ') || 'none'} · after TLS: ${row.tlsReached ? row.authAfterTls.join(' ') || 'none' : 'unknown (TLS never started)'}`,
+		`${pad}AUTH before TLS: ${row.tls === 'implicit' ? 'no "before" (TLS from the first byte)' : safeText(row.authBeforeTls.join(' ')) || 'none'} · after TLS: ${row.tlsReached ? safeText(row.authAfterTls.join(' ')) || 'none' : 'unknown (TLS never started)'}`,
 		`${pad}SIZE ${row.size ?? '-'} · PIPELINING ${yesNo(row.pipelining)} · SMTPUTF8 ${yesNo(row.smtputf8)} · CHUNKING ${yesNo(row.chunking)}`,
 	];
 }

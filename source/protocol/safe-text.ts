@@ -16,13 +16,28 @@ function escapeChar(char: string): string {
 	return `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
+declare const safeBrand: unique symbol;
+
+/** Text that has passed the terminal gate: only safeText(), safeOutput() and safe`` make it. */
+export type SafeText = string & {readonly [safeBrand]: true};
+
 /**
  * Make text safe to write to a terminal: control and bidi characters become `\x1b` / `\u202e`
  * style escapes. A literal backslash is left alone, so the output is for reading, not for
  * reversing.
  */
-export function safeText(s: string): string {
-	return s.replace(unsafe, escapeChar);
+export function safeText(s: string): SafeText {
+	return s.replace(unsafe, escapeChar) as SafeText;
+}
+
+/** The same for a block of lines: line feeds (and tabs) are kept, everything else is escaped. */
+export function safeOutput(s: string): SafeText {
+	return s.split('\n').map(line => safeText(line)).join('\n') as SafeText;
+}
+
+/** A template whose every interpolated value passes safeText(); the literal parts are source code. */
+export function safe(strings: TemplateStringsArray, ...values: Array<string | number>): SafeText {
+	return strings.reduce((out, part, index) => out + part + (index < values.length ? safeText(String(values[index])) : ''), '') as SafeText;
 }
 
 /** The text holds a character safeText() would escape (control, DEL, C1, bidi, line separators). */

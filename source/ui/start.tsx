@@ -1,5 +1,6 @@
 // Starts the TUI: turns flags into the App's props, renders, and cleans up on exit
 // (sockets closed, lab stopped, terminal restored).
+import {safeOutput} from '../protocol/safe-text.js';
 import React from 'react';
 import {render} from 'ink';
 import {buildScenario, type CompareFlags} from '../commands/compare.js';
@@ -31,7 +32,7 @@ export async function startTui(flags: TargetFlags, environment: TargetEnvironmen
 		// Flags that name a target (a host, a lab port, an MX delivery) open the session directly.
 		if (!flags.host && !flags.port && !flags.mx && !flags.resolver) return {};
 		const target = await resolve(flags);
-		for (const warning of target.warnings) process.stderr.write(`smtp-tui: warning: ${warning}\n`);
+		for (const warning of target.warnings) process.stderr.write(safeOutput(`smtp-tui: warning: ${warning}\n`));
 		return {initialSession: target.options};
 	});
 }
@@ -192,6 +193,6 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	}
 
 	// The screen is gone now: say what could not be saved, where it can be read.
-	for (const message of saveErrors) process.stderr.write(`smtp-tui: ${message}\n`);
+	for (const message of saveErrors) process.stderr.write(safeOutput(`smtp-tui: ${message}\n`));
 	return saveErrors.length > 0 && exitCode === 0 ? 2 : exitCode;
 }

@@ -3,6 +3,7 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {SessionLike} from '../engine/replay.js';
 import {profileFor} from '../engine/profiles.js';
+import {safeText, type SafeText} from '../protocol/safe-text.js';
 import {fit} from './transcript-pane.js';
 
 export type StatusBarProps = {
@@ -11,7 +12,8 @@ export type StatusBarProps = {
 	lastStepMs?: number;
 };
 
-export function statusText(session: SessionLike, lastStepMs?: number): string {
+/** The status line; the label, TLS version and user come from the peer or a recording: gated. */
+export function statusText(session: SessionLike, lastStepMs?: number): SafeText {
 	const o = session.options;
 	const port = o.profilePort ?? o.port;
 	const profile = profileFor(port);
@@ -20,7 +22,7 @@ export function statusText(session: SessionLike, lastStepMs?: number): string {
 	const auth = s.authenticated ? `authenticated as ${o.credentials?.user ?? '?'}` : 'not authenticated';
 	const time = lastStepMs === undefined ? '' : ` · ${Math.round(lastStepMs)} ms`;
 	const parts = [`${o.label ?? session.target}${profile ? ' ' + profile.label : ''}`, tls, auth, `step ${session.stepNumber}/${session.plannedSteps}${time}`];
-	return parts.join(' · ');
+	return safeText(parts.join(' · '));
 }
 
 export function StatusBar({session, width, lastStepMs}: StatusBarProps) {

@@ -11,15 +11,15 @@ export function TlsPanel({facts, width}: {facts?: TlsFacts; width: number}) {
 			<Text bold>TLS (press t or esc to close)</Text>
 			{facts ? (
 				<>
-					<Text>version      {facts.protocol}</Text>
-					<Text>cipher       {facts.cipher}</Text>
+					<Text>version      {safeText(facts.protocol)}</Text>
+					<Text>cipher       {safeText(facts.cipher)}</Text>
 					<Text>server name  {safeText(facts.servername ?? '(none sent)')}</Text>
 					<Text>subject      {safeText(facts.subject ?? '?')}</Text>
 					<Text>issuer       {safeText(facts.issuer ?? '?')}</Text>
 					<Text wrap="wrap">names        {safeText(facts.subjectAltNames.join(', ') || 'none')}</Text>
 					<Text>valid from   {safeText(facts.validFrom ?? '?')}</Text>
 					<Text>valid to     {safeText(facts.validTo ?? '?')}</Text>
-					<Text wrap="truncate">SHA-256      {facts.fingerprint256 ?? '?'}</Text>
+					<Text wrap="truncate">SHA-256      {safeText(facts.fingerprint256 ?? '?')}</Text>
 					<Text color={facts.authorized ? 'green' : 'yellow'}>
 						{facts.authorized ? 'verified: the chain and the host name check out' : `NOT verified: ${safeText(describeCertError(facts.authorizationError, facts))}`}
 					</Text>
