@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import {ReplyParseError, ReplyParser, type Reply} from '../protocol/reply-parser.js';
 import {RemoteProtocolError} from '../protocol/errors.js';
 import type {TlsFacts} from '../protocol/transcript.js';
-import {describeSocketError, SessionFailure} from './failure.js';
+import {alertName, describeSocketError, opensslReason, SessionFailure} from './failure.js';
 
 export type ConnectOptions = {
 	host: string;
@@ -74,20 +74,21 @@ export class Connection {
 	}
 
 	/** Writes one command line; CRLF is added here and nowhere else. */
-	async sendLine(line: string): Promise<void> {
-		await this.write(line + '\r\n');
+	async sendLine(line: string, timeoutMs: number): Promise<void> {
+		await this.write(line + '\r\n', timeoutMs, 'the command');
 	}
 
-	/** Writes raw text (a message body already encoded with CRLF and the final dot). */
-	async write(text: string): Promise<void> {
-		if (this.failure) throw this.failure;
-		if (this.socket.destroyed) throw new SessionFailure('closed', `${this.target} closed the connection.`);
-		await new Promise<void>((resolve, reject) => {
-			this.socket.write(text, 'utf8', error => {
-				if (error) reject(describeSocketError(error as NodeJS.ErrnoException, this.target));
-				else resolve();
-			});
-		});
+	/**
+	 * Writes raw text (a message body already encoded with CRLF and the final dot) in pieces,
+	 * each of which must be taken by the server within `timeoutMs`: a server that stops reading
+	 * cannot hold the session past its timeout, nor make us buffer the whole body at once.
+	 */
+	async write(text: string, timeoutMs: number, what = 'the message'): Promise<void> {
+		const data = Buffer.from(text, 'utf8');
+		for (let at = 0; at < data.length || at === 0; at += writeChunk) {
+			await writeWithDeadline(this.socket, data.subarray(at, at + writeChunk), timeoutMs, () => this.failure, {target: this.target, what, tls: this.tlsActive});
+			if (data.length === 0) break;
+		}
 	}
 
 	/** Waits for the next whole reply. */
@@ -154,7 +155,7 @@ export class Connection {
 			}
 		});
 		socket.on('error', (error: NodeJS.ErrnoException) => {
-			this.fail(describeSocketError(error, this.target));
+			this.fail(describeSocketError(error, this.target, this.tlsActive));
 		});
 		socket.on('close', () => {
 			const partial = this.parser.buffered > 0 ? ' in the middle of a reply' : '';
@@ -406,11 +407,6 @@ function refusedCertificateMessage(target: string, facts: TlsFacts, checkedName:
 
 const cannotHelp = ' --insecure cannot help: the handshake failed before any certificate was checked.';
 
-/** The TLS alert OpenSSL reports, e.g. "protocol version" from "tlsv1 alert protocol version". */
-function alertName(message: string): string | undefined {
-	return /(?:sslv3|tlsv1|tlsv13) alert ([a-z ]+)/i.exec(message)?.[1]?.trim();
-}
-
 function describeHandshakeError(error: NodeJS.ErrnoException, target: string): SessionFailure {
 	const text = `${error.code ?? ''} ${error.message}`;
 	const failed = `The TLS handshake with ${target} failed:`;
@@ -447,9 +443,29 @@ function describeHandshakeError(error: NodeJS.ErrnoException, target: string): S
 	return new SessionFailure('tls', `${failed} ${error.message.trim().replace(/\.$/, '')}.`);
 }
 
-/** "unexpected message" from OpenSSL's one-line error format; undefined for other messages. */
-function opensslReason(message: string): string | undefined {
-	return /^[\dA-F]+:error:[\dA-F]+:[^:]*:[^:]*:([^:]+):/.exec(message.trim())?.[1]?.trim();
+/** Bytes handed to the socket at a time when writing a message. */
+const writeChunk = 64 * 1024;
+
+/**
+ * One write with a deadline, shared by the SMTP and POP3 drivers: resolves when the socket took
+ * the bytes, rejects with one sentence when it fails, or when the server has not read them
+ * within `timeoutMs` (then the socket is destroyed).
+ */
+export async function writeWithDeadline(socket: net.Socket, data: Buffer | string, timeoutMs: number, failure: () => SessionFailure | undefined, about: {target: string; what: string; tls: boolean}): Promise<void> {
+	const earlier = failure();
+	if (earlier) throw earlier;
+	if (socket.destroyed) throw new SessionFailure('closed', `${about.target} closed the connection.`);
+	await new Promise<void>((resolve, reject) => {
+		const timer = setTimeout(() => {
+			reject(new SessionFailure('timeout', `${about.target} stopped reading: ${about.what} was not taken within ${seconds(timeoutMs)}.`));
+			socket.destroy();
+		}, timeoutMs);
+		socket.write(data, error => {
+			clearTimeout(timer);
+			if (error) reject(failure() ?? describeSocketError(error as NodeJS.ErrnoException, about.target, about.tls));
+			else resolve();
+		});
+	});
 }
 
 export function formatTarget(host: string, port: number): string {

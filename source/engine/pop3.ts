@@ -15,7 +15,7 @@ import {describeCapaChange, explainPop3Capability, explainPop3Command, explainPo
 import {MASK, SecretGate, type PlannedLine} from '../protocol/redact.js';
 import {safeText} from '../protocol/safe-text.js';
 import type {Direction, Pop3StepKind, TlsFacts, TranscriptEntry, TranscriptStep} from '../protocol/transcript.js';
-import {connectTcp, describeCertError, formatTarget, handshake, type TlsOptions} from './connection.js';
+import {connectTcp, describeCertError, formatTarget, handshake, writeWithDeadline, type TlsOptions} from './connection.js';
 import {exitCodes} from './exit-codes.js';
 import {describeSocketError, SessionFailure} from './failure.js';
 import type {StepOutcome} from './session.js';
@@ -414,15 +414,8 @@ export class Pop3Connection {
 		return this.parser.buffered > 0 ? this.parser.takeRemainder() : Buffer.alloc(0);
 	}
 
-	async sendLine(line: string): Promise<void> {
-		if (this.failure) throw this.failure;
-		if (this.socket.destroyed) throw new SessionFailure('closed', `${this.target} closed the connection.`);
-		await new Promise<void>((resolve, reject) => {
-			this.socket.write(`${line}\r\n`, 'utf8', error => {
-				if (error) reject(describeSocketError(error as NodeJS.ErrnoException, this.target));
-				else resolve();
-			});
-		});
+	async sendLine(line: string, timeoutMs: number): Promise<void> {
+		await writeWithDeadline(this.socket, `${line}\r\n`, timeoutMs, () => this.failure, {target: this.target, what: 'the command', tls: this.tlsActive});
 	}
 
 	/** Waits for the next whole response; `multiLine` as for Pop3ResponseParser.take(). */
@@ -496,7 +489,7 @@ export class Pop3Connection {
 			this.wake();
 		});
 		socket.on('error', (error: NodeJS.ErrnoException) => {
-			this.fail(describeSocketError(error, this.target));
+			this.fail(describeSocketError(error, this.target, this.tlsActive));
 		});
 		socket.on('close', () => {
 			const partial = this.parser.buffered > 0 ? ' in the middle of a response' : '';
@@ -1052,7 +1045,7 @@ export class Pop3Session {
 
 		const shown = this.gate.client(line, planned);
 		this.add('client', shown.text, step, {secret: shown.secret, explain: [explainPop3Command(shown.text).summary]});
-		await connection.sendLine(line);
+		await connection.sendLine(line, this.timeouts.command);
 	}
 
 	private async read(step: TranscriptStep, multiLine: boolean, timeoutMs: number, waitingFor: string): Promise<Pop3Response> {

@@ -663,7 +663,7 @@ export class Session implements SessionLike {
 		const encoded = this.typedBody ? '.\r\n' : encodeData(this.message());
 		const lines = encoded.split('\r\n').slice(0, -1);
 		for (const line of lines) this.add('client', line, 'body');
-		await connection.write(encoded);
+		await connection.write(encoded, this.timeouts.body);
 		this.planState.bodyDone = true;
 		const reply = await this.read('body', this.timeouts.body, 'the end of the message');
 		if (reply.code === 250) return true;
@@ -784,7 +784,7 @@ export class Session implements SessionLike {
 
 		const shown = this.gate.client(line, planned);
 		this.add('client', shown.text, step, {secret: shown.secret, decoded: shown.decoded, ...(explain ? {explain} : {})});
-		await connection.sendLine(line);
+		await connection.sendLine(line, this.timeouts.command);
 		return shown;
 	}
 
