@@ -3,7 +3,7 @@
 import type {Key} from 'ink';
 import type {InboxMode} from './inbox-state.js';
 
-export type InboxCommand = 'open' | 'raw' | 'up' | 'down' | 'page-up' | 'page-down' | 'home' | 'end' | 'back' | 'quit';
+export type InboxCommand = 'open' | 'raw' | 'checks' | 'up' | 'down' | 'page-up' | 'page-down' | 'home' | 'end' | 'back' | 'quit';
 
 export type InboxKeyBinding = {
 	command: InboxCommand;
@@ -14,11 +14,12 @@ export type InboxKeyBinding = {
 	match: (input: string, key: Key) => boolean;
 };
 
-const all: readonly InboxMode[] = ['list', 'message', 'raw'];
+const all: readonly InboxMode[] = ['list', 'message', 'raw', 'checks'];
 
 export const inboxKeymap: InboxKeyBinding[] = [
 	{command: 'open', keys: 'enter', help: 'open the message', modes: ['list'], match: (_input, key) => key.return},
-	{command: 'raw', keys: 'v', help: 'raw source / message view', modes: ['message', 'raw'], match: input => input === 'v'},
+	{command: 'raw', keys: 'v', help: 'raw source / message view', modes: ['message', 'raw', 'checks'], match: input => input === 'v'},
+	{command: 'checks', keys: 'c', help: 'checks (structure, MIME, bulk-sender rules, authentication) / message view', modes: ['message', 'raw', 'checks'], match: input => input === 'c'},
 	{command: 'up', keys: '↑', help: 'up', modes: all, match: (input, key) => key.upArrow || input === 'k'},
 	{command: 'down', keys: '↓', help: 'down', modes: all, match: (input, key) => key.downArrow || input === 'j'},
 	{command: 'page-up', keys: 'PgUp', help: 'page up', modes: all, match: (_input, key) => key.pageUp},
@@ -39,8 +40,10 @@ export function inboxFooter(mode: InboxMode): string {
 		case 'list':
 			return '↑↓ select  enter open  esc/b back  q quit';
 		case 'message':
-			return '↑↓ PgUp PgDn scroll  v raw source  esc/b back to the list  q quit';
+			return '↑↓ PgUp PgDn scroll  v raw source  c checks  esc/b back to the list  q quit';
 		case 'raw':
-			return '↑↓ PgUp PgDn scroll  v message view  esc/b back to the message  q quit';
+			return '↑↓ PgUp PgDn scroll  v message view  c checks  esc/b back to the message  q quit';
+		case 'checks':
+			return '↑↓ PgUp PgDn scroll  c message view  v raw source  esc/b back to the message  q quit';
 	}
 }

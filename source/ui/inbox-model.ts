@@ -4,6 +4,7 @@
 // Types only at load: mailparser (with iconv-lite's tables, about 1 MB) is imported when
 // the first message is opened, not while the first screen is being drawn.
 import type {AddressObject, HeaderValue, ParsedMail} from 'mailparser';
+import type {CheckReport} from '../checks/message-checks.js';
 import type {CapturedMessage} from '../lab/index.js';
 import {safeText} from '../protocol/safe-text.js';
 
@@ -257,4 +258,37 @@ export function rawLine(raw: Buffer, starts: readonly number[], index: number): 
 	if (end > start && raw[end - 1] === 0x0a) end--;
 	if (end > start && raw[end - 1] === 0x0d) end--;
 	return displayText(decodeBytes(raw.subarray(start, end)));
+}
+
+/** The Checks view of a message: authentication results, then each finding with its rule. */
+export function checkViewLines(report: CheckReport | undefined, width: number): ViewLine[] {
+	if (!report) return [{text: 'Checking…', tone: 'dim'}];
+	const lines: ViewLine[] = [];
+	const auth = Object.entries(report.authentication);
+	lines.push({text: 'Authentication (from Authentication-Results:)', tone: 'heading'});
+	lines.push(...wrapped(auth.length > 0 ? auth.map(([method, result]) => `${method}=${result}`).join('  ') : 'none: the message has not been through a receiving MX that checks (the journey\'s MX does).', width, undefined, '  '));
+	for (const group of ['structure', 'mime', 'bulk', 'authentication'] as const) {
+		const mine = report.findings.filter(item => item.group === group);
+		lines.push({text: ''}, {text: `${group === 'mime' ? 'MIME' : group === 'bulk' ? 'Bulk-sender rules' : group[0]!.toUpperCase() + group.slice(1)}: ${mine.length === 0 ? 'nothing found' : `${mine.length} finding${mine.length === 1 ? '' : 's'}`}`, tone: 'heading'});
+		for (const item of mine) {
+			lines.push(...wrapped(displayText(`${item.severity.padEnd(7)} ${item.rule}: ${item.message} (${item.reference})`), width, item.severity === 'error' ? 'problem' : item.severity === 'info' ? 'dim' : undefined, '        '));
+		}
+	}
+
+	const {error, warning, info} = report.counts;
+	lines.push({text: ''}, {text: `${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}, ${info} note${info === 1 ? '' : 's'} (smtp-tui check FILE.eml prints the same)`, tone: 'dim'});
+	return lines;
+}
+
+const checkCache = new WeakMap<CapturedMessage, Promise<CheckReport>>();
+
+/** The checks of a captured message, once per message. */
+export async function checksCached(message: CapturedMessage): Promise<CheckReport> {
+	let checking = checkCache.get(message);
+	if (!checking) {
+		checking = import('../checks/message-checks.js').then(async ({checkMessage}) => checkMessage(message.raw));
+		checkCache.set(message, checking);
+	}
+
+	return checking;
 }

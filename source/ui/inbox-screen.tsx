@@ -3,9 +3,10 @@
 // only the rows in sight, so a 10 MB message costs no more per frame than a short one.
 import React, {useEffect, useMemo, useReducer, useState} from 'react';
 import {Box, Text} from 'ink';
+import type {CheckReport} from '../checks/message-checks.js';
 import type {CapturedMessage, Lab} from '../lab/index.js';
 import {inboxCommandFor, inboxFooter} from './inbox-keymap.js';
-import {formatSize, messageViewLines, parseCached, rawLine, rawLineStarts, type InboxMessage, type ViewLine} from './inbox-model.js';
+import {checkViewLines, checksCached, formatSize, messageViewLines, parseCached, rawLine, rawLineStarts, type InboxMessage, type ViewLine} from './inbox-model.js';
 import {inboxIndex, inboxReducer, initialInboxState, type InboxState} from './inbox-state.js';
 import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
@@ -109,8 +110,20 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 		() => (selected && selectedParsed ? messageViewLines(selected, selectedParsed, width) : [{text: 'Parsing…', tone: 'dim' as const}]),
 		[selected, selectedParsed, width],
 	);
+	const [checks, setChecks] = useState<{message: CapturedMessage; report: CheckReport} | undefined>(undefined);
+	useEffect(() => {
+		if (!selected || state.mode !== 'checks' || checks?.message === selected) return;
+		let live = true;
+		void checksCached(selected).then(report => {
+			if (live) setChecks({message: selected, report});
+		});
+		return () => {
+			live = false;
+		};
+	}, [selected, state.mode, checks]);
+	const checkLines = useMemo(() => checkViewLines(checks?.message === selected ? checks?.report : undefined, width), [checks, selected, width]);
 	const rawStarts = useMemo(() => (selected && state.mode === 'raw' ? rawLineStarts(selected.raw) : []), [selected, state.mode]);
-	const lineCount = state.mode === 'message' ? messageLines.length : state.mode === 'raw' ? rawStarts.length : 0;
+	const lineCount = state.mode === 'message' ? messageLines.length : state.mode === 'raw' ? rawStarts.length : state.mode === 'checks' ? checkLines.length : 0;
 	useEffect(() => {
 		dispatch({type: 'lines', lines: lineCount});
 	}, [lineCount]);
@@ -122,6 +135,9 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 				break;
 			case 'raw':
 				dispatch({type: 'toggle-raw'});
+				break;
+			case 'checks':
+				dispatch({type: 'toggle-checks'});
 				break;
 			case 'up':
 				dispatch({type: 'move', delta: -1});
@@ -173,6 +189,11 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 	} else if (state.mode === 'message') {
 		subtitle = <Text bold wrap="truncate">{fit(selectedParsed ? selectedParsed.subject || '(no subject)' : '…', columns)}</Text>;
 		body = messageLines.slice(state.scroll, state.scroll + state.height).map((line, offset) => (
+			<ViewRow key={state.scroll + offset} line={line} width={width} />
+		));
+	} else if (state.mode === 'checks') {
+		subtitle = <Text bold wrap="truncate">{fit(`Checks: ${selectedParsed ? selectedParsed.subject || '(no subject)' : '…'}`, columns)}</Text>;
+		body = checkLines.slice(state.scroll, state.scroll + state.height).map((line, offset) => (
 			<ViewRow key={state.scroll + offset} line={line} width={width} />
 		));
 	} else {

@@ -1,7 +1,7 @@
 // The inbox screen's state as a pure reducer: which message is selected in the list (newest
-// first), which view is open (list, message, raw source) and how far it is scrolled. No I/O.
+// first), which view is open (list, message, raw source, checks) and how far it is scrolled. No I/O.
 
-export type InboxMode = 'list' | 'message' | 'raw';
+export type InboxMode = 'list' | 'message' | 'raw' | 'checks';
 
 export type InboxState = {
 	mode: InboxMode;
@@ -29,6 +29,7 @@ export type InboxAction =
 	| {type: 'end'}
 	| {type: 'open'}
 	| {type: 'toggle-raw'}
+	| {type: 'toggle-checks'}
 	| {type: 'back'};
 
 export const initialInboxState: InboxState = {mode: 'list', count: 0, cursor: -1, top: 0, height: 10, lines: 0, scroll: 0};
@@ -86,8 +87,11 @@ export function inboxReducer(state: InboxState, action: InboxAction): InboxState
 		case 'toggle-raw':
 			if (state.mode === 'list') return state;
 			return {...state, mode: state.mode === 'raw' ? 'message' : 'raw', scroll: 0, lines: 0};
+		case 'toggle-checks':
+			if (state.mode === 'list') return state;
+			return {...state, mode: state.mode === 'checks' ? 'message' : 'checks', scroll: 0, lines: 0};
 		case 'back':
-			return state.mode === 'raw' ? {...state, mode: 'message', scroll: 0, lines: 0} : {...state, mode: 'list', scroll: 0, lines: 0};
+			return state.mode === 'raw' || state.mode === 'checks' ? {...state, mode: 'message', scroll: 0, lines: 0} : {...state, mode: 'list', scroll: 0, lines: 0};
 	}
 }
 

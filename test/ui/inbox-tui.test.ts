@@ -34,6 +34,20 @@ test('i after a lab session: the message listed, opened, its raw source, back to
 		assert.match(screen, /│ Message-ID: <[^>]+@lab\.test>/);
 		assert.match(screen, /│ This is a test message sent by smtp-tui\./);
 
+		await tui.press('c'); // raw → checks
+		await tui.waitFor('Checks: smtp-tui test message');
+		screen = await tui.waitFor('Authentication (from Authentication-Results:)');
+		assert.match(screen, /Authentication \(from Authentication-Results:\)/);
+		assert.match(screen, /none: the message has not been through a receiving MX/);
+		assert.match(screen, /Structure: nothing found/);
+		assert.match(screen, /warning list-unsubscribe: No List-Unsubscribe: field/);
+		assert.match(screen, /warning dkim-signature: The message has no DKIM-Signature:/);
+		assert.match(screen, /0 errors, 2 warnings, 1 note/);
+
+		await tui.press('b'); // checks → message
+		await tui.waitFor('Parts: none besides the text');
+		await tui.press('v'); // message → raw
+		await tui.waitFor(/Raw source: \d+ lines/);
 		await tui.press('b'); // raw → message
 		await tui.waitFor('Parts: none besides the text');
 		await tui.press(keys.escape); // message → list
