@@ -2,7 +2,7 @@
 // one log line per event otherwise. Students point their smtp-tui at it with --lab-ca.
 import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
-import type {Lab, LabEvent, LabLimits, LabPort, LabUser} from '../lab/index.js';
+import type {ImapEvent, Lab, LabEvent, LabLimits, LabPort, LabUser, MailPort, Pop3Event} from '../lab/index.js';
 import {defaultLimits} from '../lab/limits.js';
 import {safeText} from '../protocol/safe-text.js';
 import {parsePortList} from './probe.js';
@@ -30,6 +30,8 @@ export type ClassroomFlags = TargetFlags & {
 export type ClassroomOptions = {
 	host: string;
 	ports: Record<LabPort, number>;
+	/** Where the POP3 and IMAP personalities listen (each account's mailbox). */
+	mailPorts: Record<MailPort, number>;
 	users?: LabUser[];
 	limits: LabLimits;
 	config: LabConfig;
@@ -38,6 +40,9 @@ export type ClassroomOptions = {
 
 /** Usual ports are privileged; by default the classroom lab listens on 10000 + the port. */
 export const defaultBasePort = 10_000;
+
+/** The mailbox personalities the classroom lab adds: POP3 110 (STLS) and 995, IMAP 143 (STARTTLS) and 993. */
+export const mailPortList: MailPort[] = [110, 995, 143, 993];
 
 function whole(value: string | undefined, flag: string, min: number, max: number): number | undefined {
 	if (value === undefined) return undefined;
@@ -74,9 +79,12 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 	const base = whole(flags.basePort, '--base-port', 1, 62_000) ?? defaultBasePort;
 	const mapping = flags.ports ? parsePortList(flags.ports, labPortList) : labPortList.map(port => ({port, connect: base + port}));
 	const ports = {} as Record<LabPort, number>;
+	// POP3 and IMAP not named in --ports listen at the base (10000 by default) + the port.
+	const mailPorts = Object.fromEntries(mailPortList.map(port => [port, base + port])) as Record<MailPort, number>;
 	for (const {port, connect} of mapping) {
-		if (!labPortList.includes(port as LabPort)) throw new UsageError(`--ports maps the lab's ports (25, 465, 587, 2525), not ${port}.`);
-		ports[port as LabPort] = connect;
+		if (mailPortList.includes(port as MailPort)) mailPorts[port as MailPort] = connect;
+		else if (labPortList.includes(port as LabPort)) ports[port as LabPort] = connect;
+		else throw new UsageError(`--ports maps the lab's ports (25, 465, 587, 2525; POP3 110, 995; IMAP 143, 993), not ${port}.`);
 	}
 
 	const idle = whole(flags.idleTimeout, '--idle-timeout', 1, 3600);
@@ -95,6 +103,7 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 	return {
 		host,
 		ports,
+		mailPorts,
 		users: flags.users ? await readUsers(flags.users) : undefined,
 		limits: {
 			maxClients: whole(flags.maxClients, '--max-clients', 1, 100_000),
@@ -118,8 +127,7 @@ export async function startClassroom(options: ClassroomOptions): Promise<Lab> {
 	const {startLab} = await import('../lab/index.js');
 	const limits = Object.fromEntries(Object.entries(options.limits).filter(([, v]) => v !== undefined)) as LabLimits;
 	// Only the ports named (all four unless --ports names fewer) listen.
-	const only = labPortList.filter(port => options.ports[port] !== undefined);
-	const lab = await startLab({host: options.host, ports: options.ports, only, users: options.users, limits, ...options.config});
+	const lab = await startLab({host: options.host, ports: options.ports, users: options.users, limits, mailboxes: {ports: options.mailPorts}, ...options.config});
 	if (options.caOut) {
 		try {
 			await writeFile(options.caOut, lab.ca);
@@ -139,11 +147,23 @@ export function classroomIntro(lab: Lab, caOut?: string): string[] {
 	return [
 		`lab: listening on ${lab.host}: ${ports} (domain ${lab.domain}; never relays mail outward)`,
 		`lab: accounts: ${safeText(lab.users.map(u => u.user).join(', '))}`,
+		...(lab.mail ? [`lab: mailboxes (mail to each account's address): POP3 ${mailList(lab.mail.pop3.ports, [110, 995])}; IMAP ${mailList(lab.mail.imap.ports, [143, 993])}`] : []),
 		caOut ? `lab: CA certificate written to ${caOut}` : 'lab: no CA file written (--ca-out FILE gives students the CA to trust)',
 		`lab: students: smtp-tui --host ${reach} --port ${lab.ports[587] ?? ''} --lab-ca ${caOut ?? 'ca.pem'} --to bob@${lab.domain}`,
 		...lab.faults.map(f => `lab: fault ${f.name}${f.value === undefined ? '' : `=${f.value}`} on ${f.ports === 'all' ? 'all ports' : f.ports.join(',')}`),
 		...lab.attacks.map(a => `lab: DELIBERATELY VULNERABLE personality on: ${a}`),
 	];
+}
+
+function mailList(ports: Partial<Record<number, number>>, wanted: number[]): string {
+	return wanted.filter(port => ports[port]).map(port => `${port}→${ports[port]}`).join(', ');
+}
+
+/** A POP3 or IMAP event worth a log line (logins, reads, flags; not every connect and close). */
+export function mailEventLine(protocol: 'pop3' | 'imap', event: Pop3Event | ImapEvent): string | undefined {
+	if (event.type === 'connect' || event.type === 'close') return undefined;
+	const who = event.user === undefined ? '' : ` ${safeText(event.user.slice(0, 64))}`;
+	return `lab: ${protocol} ${event.type} ${event.port} ${event.ip}${who}${event.detail ? ` ${safeText(event.detail.slice(0, 200))}` : ''}`;
 }
 
 export function eventLine(event: LabEvent): string {
@@ -153,9 +173,18 @@ export function eventLine(event: LabEvent): string {
 /** Without a terminal: log lines until a signal stops the lab. */
 export async function runClassroomLog(lab: Lab, caOut: string | undefined, write: (line: string) => void, stopped: Promise<void>): Promise<number> {
 	for (const line of classroomIntro(lab, caOut)) write(line);
-	const unsubscribe = lab.onEvent(event => write(eventLine(event)));
+	const unsubscribe = [lab.onEvent(event => write(eventLine(event)))];
+	if (lab.mail) {
+		const mailLine = (protocol: 'pop3' | 'imap') => (event: Pop3Event | ImapEvent) => {
+			const line = mailEventLine(protocol, event);
+			if (line) write(line);
+		};
+
+		unsubscribe.push(lab.mail.pop3.onEvent(mailLine('pop3')), lab.mail.imap.onEvent(mailLine('imap')));
+	}
+
 	await stopped;
-	unsubscribe();
+	for (const stop of unsubscribe) stop();
 	const stats = lab.stats();
 	write(`lab: stopped after ${stats.sessionsTotal} sessions and ${stats.messages} messages`);
 	await lab.close();

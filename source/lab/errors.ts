@@ -3,15 +3,18 @@
 
 import type {LabPort} from './personality.js';
 
+/** A personality of the lab: an SMTP port, or a POP3/IMAP one (startLab's mailboxes option). */
+export type LabPersonality = LabPort | 110 | 995 | 143 | 993;
+
 export class LabStartError extends Error {
 	override readonly name = 'LabStartError';
 	readonly blame = 'local' as const;
 	/** The personality that could not start. */
-	readonly port?: LabPort;
+	readonly port?: LabPersonality;
 	/** Node's error code, e.g. EADDRINUSE, when there was one. */
 	readonly code?: string;
 
-	constructor(message: string, port?: LabPort, code?: string) {
+	constructor(message: string, port?: LabPersonality, code?: string) {
 		super(message);
 		this.port = port;
 		this.code = code;
@@ -21,7 +24,7 @@ export class LabStartError extends Error {
 /** One sentence about why listening on host:listenPort for a personality failed. */
 export function describeListenError(
 	error: NodeJS.ErrnoException,
-	port: LabPort,
+	port: LabPersonality,
 	host: string,
 	listenPort: number,
 ): LabStartError {

@@ -23,6 +23,11 @@ import {labPorts, personalities} from './personality.js';
 import type {LabListener} from './server.js';
 import {closeLabServer, createLabServer, listen} from './server.js';
 import {GateCounter} from './gate.js';
+import type {ImapPort, ImapServer} from './imap.js';
+import {imapPorts, startImapServer} from './imap.js';
+import {Mailboxes} from './mailbox.js';
+import type {Pop3Port, Pop3Server} from './pop3.js';
+import {pop3Ports, startPop3Server} from './pop3.js';
 import type {CapturedMessage, LabUser, MessagePolicy} from './types.js';
 
 export type {LabPort} from './personality.js';
@@ -78,7 +83,17 @@ export type LabOptions = {
 	limits?: LabLimits;
 	/** Decides about each message at the end of DATA (refuse, or add header lines); default: accept. */
 	messagePolicy?: MessagePolicy;
+	/**
+	 * Also keep a mailbox per user and serve it over POP3 (110, 995) and IMAP (143, 993), with
+	 * the lab's certificate: mail accepted for a user's address lands in their mailbox, so a
+	 * real mail program can read it. The listen port per personality (0 or absent: ephemeral).
+	 */
+	mailboxes?: {ports?: Partial<Record<MailPort, number>>};
 };
+
+/** The mail-reading personalities the `mailboxes` option adds. */
+export type MailPort = Pop3Port | ImapPort;
+export const mailPorts: MailPort[] = [110, 995, 143, 993];
 
 /** The lab's counters: connections, messages, faults, per port, and the in-memory inbox. */
 export type LabStats = MonitorStats & {
@@ -111,6 +126,8 @@ export type Lab = {
 	attacks: AttackName[];
 	/** The limits in force, defaults filled in. */
 	limits: Required<LabLimits>;
+	/** With the `mailboxes` option: each user's mailbox, and the POP3 and IMAP servers reading it. */
+	mail?: {mailboxes: Mailboxes; pop3: Pop3Server; imap: ImapServer};
 	/** Calls `listener` for each message accepted from now on; returns the unsubscribe function. */
 	onMessage(listener: (message: CapturedMessage) => void): () => void;
 	/** Counters for a dashboard, as of now (a copy). */
@@ -208,10 +225,28 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		}
 	}
 
+	let mail: Lab['mail'];
+	if (options.mailboxes) {
+		try {
+			mail = await startMail(options.mailboxes.ports ?? {}, {host, hostname, users, tls: material});
+		} catch (error) {
+			await closeAll();
+			const failed = error as NodeJS.ErrnoException & {port?: number};
+			const port = mailPorts.find(candidate => (options.mailboxes?.ports?.[candidate] ?? 0) === failed.port) ?? 143;
+			throw describeListenError(failed, port, host, failed.port ?? 0);
+		}
+
+		const {mailboxes} = mail;
+		listeners.add(message => {
+			mailboxes.deliver(message);
+		});
+	}
+
 	let closing: Promise<void> | undefined;
 	return {
 		host,
 		ports: bound,
+		mail,
 		ca: material.ca,
 		domain,
 		hostname,
@@ -245,8 +280,24 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			};
 		},
 		async close() {
-			closing ??= closeAll();
+			closing ??= (async () => {
+				await Promise.all([closeAll(), mail?.pop3.close(), mail?.imap.close()]);
+			})();
 			return closing;
 		},
 	};
+}
+
+/** The mailboxes and the POP3 and IMAP servers over them (the `mailboxes` option). */
+async function startMail(ports: Partial<Record<MailPort, number>>, settings: {host: string; hostname: string; users: LabUser[]; tls: {key: string; cert: string}}): Promise<NonNullable<Lab['mail']>> {
+	const mailboxes = new Mailboxes(settings.hostname, settings.users);
+	const pick = <Port extends MailPort>(wanted: Port[]) => Object.fromEntries(wanted.map(port => [port, ports[port] ?? 0])) as Record<Port, number>;
+	const pop3 = await startPop3Server({host: settings.host, hostname: settings.hostname, mailboxes, tls: settings.tls, ports: pick(pop3Ports)});
+	try {
+		const imap = await startImapServer({host: settings.host, hostname: settings.hostname, mailboxes, tls: settings.tls, ports: pick(imapPorts)});
+		return {mailboxes, pop3, imap};
+	} catch (error) {
+		await pop3.close();
+		throw error;
+	}
 }

@@ -4,27 +4,10 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFile, spawn} from 'node:child_process';
 import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {free, freeBase} from '../support/ports.js';
 import {cliPath, spawnTui} from '../support/pty.js';
-
-async function free(port: number): Promise<boolean> {
-	return new Promise(resolve => {
-		const server = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-	});
-}
-
-/** A base port whose four lab ports (base+25, +465, +587, +2525) are all free. */
-async function freeBase(): Promise<number> {
-	for (let i = 0; i < 50; i++) {
-		const base = 20_000 + Math.floor(Math.random() * 30_000);
-		const ok = await Promise.all([25, 465, 587, 2525].map(async p => free(base + p)));
-		if (ok.every(Boolean)) return base;
-	}
-
-	throw new Error('no free base port');
-}
 
 async function run(file: string, args: string[], env: Record<string, string> = {}): Promise<{code: number; stdout: string; stderr: string}> {
 	return new Promise(resolve => {
@@ -80,7 +63,7 @@ test('bad classroom options: one sentence each, exit 2', async () => {
 		[['--listen', 'somewhere'], /--listen takes an IP address/],
 		[['--base-port', '70000'], /--base-port takes a whole number from 1 to 62000/],
 		[['--users', '/nonexistent'], /Cannot read the users file "\/nonexistent": it does not exist\./],
-		[['--ports', '25=1,999=2'], /--ports maps the lab's ports \(25, 465, 587, 2525\), not 999\./],
+		[['--ports', '25=1,999=2'], /--ports maps the lab's ports \(25, 465, 587, 2525; POP3 110, 995; IMAP 143, 993\), not 999\./],
 	] as const) {
 		const result = await run(process.execPath, [cliPath, 'lab', ...args]);
 		assert.equal(result.code, 2, result.stderr);
