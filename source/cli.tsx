@@ -121,6 +121,23 @@ function respectNoColor(): void {
 	if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
 }
 
+/**
+ * Loads the UI (and with it Ink) for a terminal a person is looking at. Ink decides once,
+ * when it loads, whether it runs in CI (is-in-ci reads CI and CONTINUOUS_INTEGRATION), and
+ * in CI draws nothing until it exits. Every caller has checked that stdin and stdout are a
+ * terminal, so those variables are hidden while Ink loads, then put back as they were.
+ */
+async function loadUi() {
+	respectNoColor();
+	const hidden = Object.entries(process.env).filter(([name]) => name === 'CI' || name === 'CONTINUOUS_INTEGRATION');
+	for (const [name] of hidden) delete process.env[name];
+	try {
+		return await import('./ui/start.js');
+	} finally {
+		for (const [name, value] of hidden) process.env[name] = value;
+	}
+}
+
 /** --record FILE (run, TUI): a file that cannot be written is a usage error before connecting. */
 async function checkRecordFile(file: string | undefined): Promise<void> {
 	const problem = file === undefined ? undefined : await recordFileProblem(file);
@@ -207,8 +224,7 @@ async function main(): Promise<void> {
 				return;
 			}
 
-			respectNoColor();
-			const {startCompareTui} = await import('./ui/start.js');
+			const {startCompareTui} = await loadUi();
 			process.exitCode = await startCompareTui(flags, ports, environment);
 			return;
 		}
@@ -224,8 +240,7 @@ async function main(): Promise<void> {
 				return;
 			}
 
-			respectNoColor();
-			const {startReplayTui} = await import('./ui/start.js');
+			const {startReplayTui} = await loadUi();
 			process.exitCode = await startReplayTui(recording);
 			return;
 		}
@@ -246,8 +261,7 @@ async function main(): Promise<void> {
 			const options = await classroomOptions(flags);
 			const lab = await startClassroom(options);
 			if (process.stdout.isTTY && process.stdin.isTTY) {
-				respectNoColor();
-				const {startDashboard} = await import('./ui/start.js');
+				const {startDashboard} = await loadUi();
 				process.exitCode = await startDashboard(lab, options.caOut);
 				return;
 			}
@@ -270,16 +284,14 @@ async function main(): Promise<void> {
 			const lesson = findLesson(rest[0]);
 			if (!lesson) fail(`there is no lesson "${rest[0]}" (smtp-tui lesson lists them).`, exitCodes.usage);
 			if (!process.stdin.isTTY || !process.stdout.isTTY) fail('a lesson runs in the interactive TUI and needs a terminal.', exitCodes.usage);
-			respectNoColor();
-			const {startLessonTui} = await import('./ui/start.js');
+			const {startLessonTui} = await loadUi();
 			process.exitCode = await startLessonTui(lesson, flags, environment);
 			return;
 		}
 
 		case 'journey': {
 			if (!process.stdin.isTTY || !process.stdout.isTTY) fail('the journey runs in the interactive TUI and needs a terminal.', exitCodes.usage);
-			respectNoColor();
-			const {startJourneyTui} = await import('./ui/start.js');
+			const {startJourneyTui} = await loadUi();
 			process.exitCode = await startJourneyTui();
 			return;
 		}
@@ -294,8 +306,7 @@ async function main(): Promise<void> {
 			}
 
 			await checkRecordFile(flags.record);
-			respectNoColor();
-			const {startTui} = await import('./ui/start.js');
+			const {startTui} = await loadUi();
 			process.exitCode = await startTui(flags, environment);
 			return;
 		}

@@ -2,7 +2,6 @@
 // (sockets closed, lab stopped, terminal restored).
 import {safeOutput} from '../protocol/safe-text.js';
 import React from 'react';
-import {render} from 'ink';
 import {buildScenario, type CompareFlags} from '../commands/compare.js';
 import {labConfig, resolveTarget, saveDirectory, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
 import type {CompareScenario} from '../engine/compare.js';
@@ -15,6 +14,7 @@ import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {attachSaveDir, type SaveDirHandle} from '../lab/save.js';
 import {App} from './app.js';
+import {interruptedExitCode, showUntilExit} from './show.js';
 import {Dashboard} from './dashboard.js';
 import {JourneyLauncher} from './journey-launcher.js';
 import type {JourneyLab} from '../journey/index.js';
@@ -51,45 +51,36 @@ export async function startLessonTui(lesson: Lesson, flags: TargetFlags, environ
 	const labEnvironment: TargetEnvironment = {...environment, startLab: async () => (labPromise ??= environment.startLab([25, 465, 587, 2525], config))};
 	const labSession = async (port: LessonPort) => (await resolveTarget({host: undefined, lab: true, port: String(port)}, labEnvironment)).options;
 	let exitCode = 0;
-	const instance = render(<LessonLauncher lesson={lesson} labSession={labSession} quiz={flags.quiz} onExit={code => {
-		exitCode = code;
-	}} />, {exitOnCtrlC: false});
 	try {
-		await instance.waitUntilExit();
+		const {interrupted} = await showUntilExit(<LessonLauncher lesson={lesson} labSession={labSession} quiz={flags.quiz} onExit={code => {
+			exitCode = code;
+		}} />);
+		return interrupted ? interruptedExitCode : exitCode;
 	} finally {
-		instance.cleanup();
 		if (labPromise) await (await labPromise).close();
 	}
-
-	return exitCode;
 }
 
 /** `smtp-tui journey`: one message through submission, relay and retrieval, step by step. */
 export async function startJourneyTui(): Promise<number> {
 	const {startJourneyLab} = await import('../journey/index.js');
 	const journey = await startJourneyLab({relay: 'manual'});
-	const instance = render(<JourneyLauncher journey={journey} />, {exitOnCtrlC: false});
 	try {
-		await instance.waitUntilExit();
+		const {interrupted} = await showUntilExit(<JourneyLauncher journey={journey} />);
+		return interrupted ? interruptedExitCode : 0;
 	} finally {
-		instance.cleanup();
 		await journey.close();
 	}
-
-	return 0;
 }
 
 /** `smtp-tui lab` on a terminal: the classroom dashboard until q. */
 export async function startDashboard(lab: Lab, caOut: string | undefined): Promise<number> {
-	const instance = render(<Dashboard lab={lab} caOut={caOut} onExit={() => undefined} />, {exitOnCtrlC: false});
 	try {
-		await instance.waitUntilExit();
+		const {interrupted} = await showUntilExit(<Dashboard lab={lab} caOut={caOut} onExit={() => undefined} />);
+		return interrupted ? interruptedExitCode : 0;
 	} finally {
-		instance.cleanup();
 		await lab.close();
 	}
-
-	return 0;
 }
 
 /** `smtp-tui compare` on a terminal: straight into the comparison. */
@@ -157,7 +148,7 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	let exitCode = 0;
 	try {
 		const {initialSession, initialCompare, initialReplay} = await first(builders);
-		const instance = render(
+		const {interrupted} = await showUntilExit(
 			<App
 				initialSession={initialSession}
 				initialCompare={initialCompare}
@@ -174,13 +165,8 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 					exitCode = code;
 				}}
 			/>,
-			{exitOnCtrlC: false},
 		);
-		try {
-			await instance.waitUntilExit();
-		} finally {
-			instance.cleanup();
-		}
+		if (interrupted) exitCode = interruptedExitCode;
 	} finally {
 		try {
 			if (journeyPromise) await (await journeyPromise).close();
