@@ -5,8 +5,9 @@ import dgram from 'node:dgram';
 import {readFile} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
+import {basename} from 'node:path';
 import * as commands from '../protocol/commands.js';
-import {buildMessage} from '../protocol/message.js';
+import {buildMessage, decodeTextBody} from '../protocol/message.js';
 import {LocalInputError} from '../protocol/errors.js';
 import {findPreset, presetHost, presetPort, presets} from '../protocol/presets.js';
 import type {SaslCredentials} from '../protocol/sasl.js';
@@ -121,8 +122,12 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 }
 
 async function readTextFile(path: string, what: string): Promise<string> {
+	return (await readBytes(path, what)).toString('utf8');
+}
+
+async function readBytes(path: string, what: string): Promise<Buffer> {
 	try {
-		return await readFile(path, 'utf8');
+		return await readFile(path);
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
 		const reason = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
@@ -278,10 +283,13 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 	if (flags.header) for (const header of flags.header) checkHeader(header);
 	check(() => buildMessage({from, to, subject: flags.subject, headers: flags.header}));
 
-	let body = flags.body;
+	let body: string | Uint8Array | undefined = flags.body;
 	if (flags.bodyFile) {
 		if (body !== undefined) throw new UsageError('Choose one of --body and --body-file, not both.');
-		body = await readTextFile(flags.bodyFile, 'body');
+		// Read as bytes: UTF-8 text becomes the text body; anything else (an image, a PDF, Latin-1
+		// text) is attached byte for byte, never decoded into U+FFFD replacement characters.
+		const bytes = await readBytes(flags.bodyFile, 'body');
+		body = decodeTextBody(bytes) ?? bytes;
 	}
 
 	if (flags.ca && flags.labCa) throw new UsageError('Choose one of --ca and --lab-ca, not both.');
@@ -354,6 +362,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 		headers: flags.header,
 		subject: flags.subject,
 		body,
+		bodyName: flags.bodyFile ? basename(flags.bodyFile) : undefined,
 		family,
 		localAddress: flags.localAddress,
 		label: lab ? `lab:${port}` : `${route ? route.host : flags.host}:${port}`,

@@ -16,6 +16,8 @@ export type PlanConfig = {
 	insecureAuth: boolean;
 	recipients: string[];
 	quitAfter?: QuitAfter;
+	/** The sender or a recipient is a UTF-8 address: MAIL needs the server's SMTPUTF8. */
+	utf8Addresses?: boolean;
 };
 
 export type PlanState = {
@@ -110,7 +112,16 @@ export function nextStep(state: PlanState, config: PlanConfig): NextStep {
 		return {kind: 'auth'};
 	}
 
-	if (!state.mailDone) return {kind: 'mail'};
+	if (!state.mailDone) {
+		if (config.utf8Addresses && !(caps && hasExtension(caps, 'SMTPUTF8'))) {
+			// RFC 6531 §3.4: without SMTPUTF8 a non-ASCII address cannot be sent at all (the server
+			// would answer 501 or 553); say so here instead of earning the refusal.
+			const why = caps ? 'the server does not offer SMTPUTF8 in EHLO' : 'a server that only took HELO offers no SMTPUTF8';
+			return {kind: 'blocked', block: {step: 'mail', message: `An address is not ASCII (UTF-8 mail, RFC 6531), and ${why}; smtp-tui did not send MAIL. Use an ASCII address here, or a server that offers SMTPUTF8.`}};
+		}
+
+		return {kind: 'mail'};
+	}
 	if (state.rcptIndex < config.recipients.length) {
 		return {kind: 'rcpt', recipient: config.recipients[state.rcptIndex]};
 	}

@@ -1,10 +1,10 @@
 // A step-through SMTP session: `step()` performs exactly one protocol step and appends
 // its transcript entries; `peek()` says what the next step will send before it goes out.
 import * as commands from '../protocol/commands.js';
-import {parseEhlo, diffCapabilities, describeDiff, type Capabilities} from '../protocol/ehlo.js';
+import {parseEhlo, diffCapabilities, describeDiff, hasExtension, type Capabilities} from '../protocol/ehlo.js';
 import {LocalInputError} from '../protocol/errors.js';
 import {explainExtension, explainMessageLine, explainReplyLines, explainStep} from '../protocol/explain.js';
-import {buildMessage, encodeData} from '../protocol/message.js';
+import {buildMessage, encodeData, isAscii, makeMessageId} from '../protocol/message.js';
 import {SecretGate, type GatedLine, type PlannedLine} from '../protocol/redact.js';
 import type {Reply} from '../protocol/reply-parser.js';
 import {createSasl, decodeChallenge, type SaslCredentials, type SaslExchange, type SaslLine} from '../protocol/sasl.js';
@@ -53,7 +53,10 @@ export type SessionOptions = {
 	timeouts?: Partial<Timeouts>;
 	headers?: string[];
 	subject?: string;
-	body?: string;
+	/** Text, or the bytes of a --body-file that is not UTF-8 (attached, byte for byte). */
+	body?: string | Uint8Array;
+	/** The name a byte body is attached under (the --body-file's name). */
+	bodyName?: string;
 	/**
 	 * The exact message to send (as a relaying server hands on what it received), instead of
 	 * one built from subject/headers/body. Sent CRLF-normalised and dot-stuffed, nothing else.
@@ -139,6 +142,7 @@ export class Session implements SessionLike {
 			insecureAuth: options.insecureAuth ?? false,
 			recipients: options.to,
 			quitAfter: options.quitAfter,
+			utf8Addresses: !isAscii(options.from) || options.to.some(address => !isAscii(address)),
 		};
 		this.gate = new SecretGate([options.credentials?.password, options.credentials?.token], 'smtp');
 	}
@@ -602,6 +606,7 @@ export class Session implements SessionLike {
 	private async simple(next: {kind: StepKind; recipient?: string}, override?: string): Promise<boolean> {
 		const kind = next.kind;
 		const line = override ?? this.commandFor(next);
+		if (kind === 'mail') this.noteEightBit();
 		await this.send(line, kind);
 		const timeout = kind === 'mail' ? this.timeouts.mail : kind === 'rcpt' ? this.timeouts.rcpt : kind === 'data' ? this.timeouts.data : this.timeouts.command;
 		const s = this.planState;
@@ -736,10 +741,10 @@ export class Session implements SessionLike {
 			case 'starttls':
 				return commands.starttls();
 			case 'mail': {
-				const size = Buffer.byteLength(encodeData(this.message()));
-				// eslint-disable-next-line no-control-regex
-				const eightBit = /[^\x00-\x7f]/.test(this.message());
-				return commands.mailFrom(this.options.from, {size, body: eightBit ? '8BITMIME' : undefined}, caps);
+				const message = this.message();
+				const size = Buffer.byteLength(encodeData(message));
+				// BODY=8BITMIME (RFC 6152) when the bytes need it; SMTPUTF8 (RFC 6531) for a UTF-8 address.
+				return commands.mailFrom(this.options.from, {size, body: isAscii(message) ? undefined : '8BITMIME', smtputf8: this.config.utf8Addresses}, caps);
 			}
 
 			case 'rcpt':
@@ -757,17 +762,47 @@ export class Session implements SessionLike {
 		}
 	}
 
-	private cachedMessage?: string;
+	private cachedMessage?: {eightBit: boolean; text: string};
+	private readonly messageDate = new Date();
+	private messageId?: string;
 
+	/** The server took EHLO and offers 8BITMIME, so a UTF-8 body may travel as it is. */
+	private get eightBitOffered(): boolean {
+		const caps = this.planState.capabilities;
+		return caps ? hasExtension(caps, '8BITMIME') : false;
+	}
+
+	/** The message as it goes out: the same Date and Message-ID whichever encoding the server allows. */
 	private message(): string {
-		this.cachedMessage ??= this.options.rawMessage ?? buildMessage({
-			from: this.options.from,
-			to: this.options.to,
-			subject: this.options.subject,
-			headers: this.options.headers,
-			body: this.options.body,
-		});
-		return this.cachedMessage;
+		const eightBit = this.eightBitOffered;
+		if (this.cachedMessage?.eightBit !== eightBit) {
+			this.messageId ??= makeMessageId(this.options.from);
+			const text = this.options.rawMessage ?? buildMessage({
+				from: this.options.from,
+				to: this.options.to,
+				subject: this.options.subject,
+				headers: this.options.headers,
+				body: this.options.body,
+				bodyName: this.options.bodyName,
+				date: this.messageDate,
+				messageId: this.messageId,
+				eightBit,
+			});
+			this.cachedMessage = {eightBit, text};
+		}
+
+		return this.cachedMessage.text;
+	}
+
+	/** Said at MAIL when the server's lack of 8BITMIME changes how the message travels. */
+	private noteEightBit(): void {
+		if (this.eightBitOffered || !this.planState.capabilities) return;
+		const raw = this.options.rawMessage;
+		if (raw !== undefined && !isAscii(raw)) {
+			this.add('info', 'The server does not offer 8BITMIME, but this message has 8-bit bytes: it goes as it is, undeclared; a strict server may refuse or alter it (RFC 6152).', 'mail');
+		} else if (raw === undefined && /quoted-printable|base64/.test(this.message().split('\r\n\r\n', 1)[0] ?? '') && typeof this.options.body === 'string' && !isAscii(this.options.body)) {
+			this.add('info', 'The server does not offer 8BITMIME, so the UTF-8 body goes quoted-printable (7-bit): the bytes change on the wire, the text the recipient reads does not (RFC 2045 §6.7).', 'mail');
+		}
 	}
 
 	private messageLines(): string[] {

@@ -4,6 +4,9 @@
 
 import {Buffer} from 'node:buffer';
 import {randomBytes} from 'node:crypto';
+import * as libbase64 from 'libbase64';
+import libmime from 'libmime';
+import * as libqp from 'libqp';
 import {LocalInputError} from './errors.js';
 
 /** Bare CR and bare LF become CRLF; existing CRLF pairs stay as they are. */
@@ -37,11 +40,25 @@ export type MessageOptions = {
 	messageId?: string;
 	/** Extra header fields, each "Name: value". */
 	headers?: string[];
-	body?: string;
+	/** Text, or bytes (a --body-file that is not UTF-8: sent as an attachment, byte for byte). */
+	body?: string | Uint8Array;
+	/** The file name a byte body is attached under. */
+	bodyName?: string;
+	/**
+	 * The server takes 8-bit bodies (8BITMIME): a UTF-8 text body travels as it is (8bit).
+	 * Without it the body is quoted-printable, 7-bit clean, so any server passes it on intact.
+	 */
+	eightBit?: boolean;
 };
 
 export const defaultSubject = 'smtp-tui test message';
 const defaultBody = 'This is a test message sent by smtp-tui.\r\n';
+/** RFC 5322 §2.1.1: a line holds at most 998 characters; longer text needs an encoding. */
+const maxLineLength = 998;
+/** libmime's length for the encoded text of one RFC 2047 word: with "=?UTF-8?Q?" and "?=" it stays under 75. */
+const encodedWordText = 52;
+/** Header lines are folded at 76 characters (RFC 5322 §2.1.1 recommends 78 at most). */
+const foldAt = 76;
 
 const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -58,7 +75,7 @@ export function formatRfc5322Date(date: Date): string {
 	return `${day}, ${date.getUTCDate()} ${month} ${date.getUTCFullYear()} ${time} +0000`;
 }
 
-function isAscii(text: string): boolean {
+export function isAscii(text: string): boolean {
 	return /^[\x00-\x7F]*$/.test(text);
 }
 
@@ -74,9 +91,25 @@ function checkHeaderValue(value: string, what: string): string {
 	return value;
 }
 
-/** RFC 2047 encoded-word for a non-ASCII subject; plain ASCII passes through. */
-function encodeSubject(subject: string): string {
-	return isAscii(subject) ? subject : `=?UTF-8?B?${Buffer.from(subject, 'utf8').toString('base64')}?=`;
+/** RFC 2047 encoded-words (each under 75 characters) for non-ASCII text; plain ASCII passes through. */
+function encodeWords(text: string): string {
+	return isAscii(text) ? text : libmime.encodeWords(text, 'Q', encodedWordText);
+}
+
+/** "Name: value", folded at whitespace onto continuation lines (RFC 5322 §2.2.3). */
+function headerLine(name: string, value: string): string {
+	return normalizeCrlf(libmime.foldLines(`${name}: ${value}`, foldAt));
+}
+
+/**
+ * An address as a header field holds it: a non-ASCII display name as encoded-words; the
+ * address itself unchanged (a UTF-8 address is legal in headers once SMTPUTF8 carries it,
+ * RFC 6532, and smtp-tui sends none without SMTPUTF8).
+ */
+function headerAddress(address: string): string {
+	const match = /^\s*(.*?)\s*<([^<>]*)>\s*$/.exec(address);
+	if (!match || match[1] === '') return address.trim();
+	return `${encodeWords(match[1]!)} <${match[2]}>`;
 }
 
 /** The domain of an address such as "a@b.example" or "Alice <a@b.example>". */
@@ -99,30 +132,75 @@ function checkExtraHeader(header: string): string {
 	return header;
 }
 
-/** A complete message with CRLF line endings, ready for encodeData(). */
+/** Whether the body bytes are text this builder sends as text (valid UTF-8). */
+export function decodeTextBody(bytes: Uint8Array): string | undefined {
+	try {
+		return new TextDecoder('utf-8', {fatal: true, ignoreBOM: true}).decode(bytes);
+	} catch {
+		return undefined;
+	}
+}
+
+type Body = {headers: string[]; text: string};
+
+/** An encoder's output with CRLF line ends, ending in one. */
+function crlfLines(text: string): string {
+	const crlf = normalizeCrlf(text);
+	return crlf.endsWith('\r\n') ? crlf : crlf + '\r\n';
+}
+
+function textBody(text: string, eightBit: boolean): Body {
+	let body = normalizeCrlf(text);
+	if (!body.endsWith('\r\n')) body += '\r\n';
+	const long = body.split('\r\n').some(line => line.length > maxLineLength);
+	if (isAscii(body) && !long) return {headers: [], text: body};
+	const mime = ['MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8'];
+	// Raw UTF-8 only where the server said it takes 8-bit data, and only in lines it can hold.
+	if (eightBit && !long) return {headers: [...mime, 'Content-Transfer-Encoding: 8bit'], text: body};
+	return {headers: [...mime, 'Content-Transfer-Encoding: quoted-printable'], text: crlfLines(libqp.wrap(libqp.encode(body), foldAt))};
+}
+
+function binaryBody(bytes: Uint8Array, name: string): Body {
+	// The bytes go base64 (7-bit, any server), so the recipient gets exactly the file.
+	const file = libmime.encodeWords(name.replace(/["\\\r\n]/g, '_'), 'Q', encodedWordText);
+	return {
+		headers: [
+			'MIME-Version: 1.0',
+			'Content-Type: application/octet-stream',
+			'Content-Transfer-Encoding: base64',
+			headerLine('Content-Disposition', `attachment; filename="${file}"`),
+		],
+		text: crlfLines(libbase64.wrap(libbase64.encode(bytes), foldAt)),
+	};
+}
+
+/**
+ * A complete message with CRLF line endings, ready for encodeData(): header fields with
+ * RFC 2047 encoded-words and folding (libmime), the body as 7bit, 8bit or quoted-printable
+ * text, or base64 bytes.
+ */
 export function buildMessage(o: MessageOptions): string {
 	const from = checkHeaderValue(o.from, 'From address');
 	const to = o.to.map((address) => checkHeaderValue(address, 'To address'));
 	const subject = checkHeaderValue(o.subject ?? defaultSubject, 'subject');
 	const messageId = checkHeaderValue(o.messageId ?? makeMessageId(from), 'Message-ID');
 	const extra = (o.headers ?? []).map((header) => checkExtraHeader(header));
-	let body = normalizeCrlf(o.body ?? defaultBody);
-	if (!body.endsWith('\r\n')) {
-		body += '\r\n';
-	}
+	const given = o.body ?? defaultBody;
+	const text = typeof given === 'string' ? given : decodeTextBody(given);
+	const body = text === undefined ? binaryBody(given as Uint8Array, o.bodyName ?? 'body.bin') : textBody(text, o.eightBit ?? false);
 
 	const headers = [
 		`Date: ${formatRfc5322Date(o.date ?? new Date())}`,
-		`From: ${from}`,
+		headerLine('From', headerAddress(from)),
 		// No recipients in the header is legal (RFC 5322 §3.6.3: like a Bcc-only message).
-		...(to.length > 0 ? [`To: ${to.join(', ')}`] : []),
-		`Subject: ${encodeSubject(subject)}`,
+		...(to.length > 0 ? [headerLine('To', to.map(headerAddress).join(', '))] : []),
+		headerLine('Subject', encodeWords(subject)),
 		`Message-ID: ${messageId}`,
+		...body.headers,
+		...extra.map((header) => {
+			const colon = header.indexOf(':');
+			return headerLine(header.slice(0, colon), encodeWords(header.slice(colon + 1).trim()));
+		}),
 	];
-	if (!isAscii(body)) {
-		headers.push('MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit');
-	}
-
-	headers.push(...extra);
-	return `${headers.join('\r\n')}\r\n\r\n${body}`;
+	return `${headers.join('\r\n')}\r\n\r\n${body.text}`;
 }

@@ -229,3 +229,44 @@ test('AUTH challenges that never end are cancelled after a cap', async () => {
 		assert.ok(received.includes('*'));
 	});
 });
+
+/** A server that offers neither SMTPUTF8 nor 8BITMIME and accepts anything else. */
+const sevenBitServer: Handler = async (socket, reader) => {
+	socket.write('220 old.test ESMTP\r\n');
+	for (;;) {
+		const line = await reader.next();
+		if (line === undefined) return;
+		const verb = line.split(' ')[0]!.toUpperCase();
+		if (verb === 'EHLO') socket.write('250-old.test\r\n250 SIZE 100000\r\n');
+		else if (verb === 'DATA') {
+			socket.write('354 go ahead\r\n');
+			while ((await reader.next()) !== '.') { /* the message */ }
+			socket.write('250 ok\r\n');
+		} else if (verb === 'QUIT') {
+			socket.end('221 bye\r\n');
+			return;
+		} else socket.write('250 ok\r\n');
+	}
+};
+
+test('a UTF-8 address to a server without SMTPUTF8: one sentence before MAIL, exit 23, no MAIL sent', async () => {
+	await withServer(sevenBitServer, async (port, received) => {
+		const session = new Session(options(port, {to: ['zoë@mx.test']}));
+		assert.equal(await session.runToEnd(), 23);
+		assert.equal(session.failureMessage, 'An address is not ASCII (UTF-8 mail, RFC 6531), and the server does not offer SMTPUTF8 in EHLO; smtp-tui did not send MAIL. Use an ASCII address here, or a server that offers SMTPUTF8.');
+		assert.ok(!received.some(line => line.startsWith('MAIL')), received.join(' | '));
+		assert.equal(received.at(-1), 'QUIT');
+	});
+});
+
+test('a UTF-8 body to a server without 8BITMIME goes quoted-printable (7-bit), with a note, and no BODY= parameter', async () => {
+	await withServer(sevenBitServer, async (port, received) => {
+		const session = new Session(options(port, {body: 'Grüße ✓\n', subject: 'Grüße'}));
+		assert.equal(await session.runToEnd(), 0, session.failureMessage);
+		assert.match(received.find(line => line.startsWith('MAIL')) ?? '', /^MAIL FROM:<a@client\.example> SIZE=\d+$/);
+		assert.ok(received.includes('Content-Transfer-Encoding: quoted-printable'));
+		assert.ok(received.includes('Gr=C3=BC=C3=9Fe =E2=9C=93'));
+		assert.ok(received.every(line => /^[\x20-\x7e\t]*$/.test(line)), 'only 7-bit bytes went out');
+		assert.ok(session.entries.some(e => e.direction === 'info' && /does not offer 8BITMIME, so the UTF-8 body goes quoted-printable/.test(e.text)));
+	});
+});

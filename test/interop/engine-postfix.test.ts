@@ -103,3 +103,17 @@ test('587: --auth CRAM-MD5 where Postfix offers only PLAIN LOGIN stops before AU
 	assert.ok(!session.entries.some(e => e.direction === 'client' && /^MAIL/.test(e.text)), 'and no mail either');
 	assert.equal(session.entries.findLast(e => e.direction === 'client')?.text, 'QUIT');
 });
+
+test('25: UTF-8 addresses go with SMTPUTF8, an 8-bit body with BODY=8BITMIME; Postfix delivers the bytes unchanged', async () => {
+	const subject = `Grüße ${Date.now()} — ein Betreff, der lang genug ist, um gefaltet zu werden ✓`;
+	const body = 'Grüße aus Köln ✓\r\n日本語のテキスト\r\n';
+	const session = new Session(options(25, {from: 'jösé@exämple.org', to: [`zoë@${postfix.domain}`], subject, body}));
+	assert.equal(await session.runToEnd(), 0, session.failureMessage);
+	const mail = session.entries.find(e => e.direction === 'client' && e.text.startsWith('MAIL FROM'));
+	assert.match(mail?.text ?? '', /^MAIL FROM:<jösé@exämple\.org> SIZE=\d+ BODY=8BITMIME SMTPUTF8$/);
+	assert.ok(session.entries.some(e => e.direction === 'client' && e.text === `RCPT TO:<zoë@${postfix.domain}>`));
+	const delivered = await postfix.waitForDelivered('Gr=C3=BC=C3=9Fe');
+	assert.ok(delivered.includes(body.replace(/\r\n/g, '\n')), 'the 8bit body arrives byte for byte (the Maildir keeps LF line ends)');
+	assert.match(delivered, /^Content-Transfer-Encoding: 8bit$/m);
+	assert.match(delivered, /^From: jösé@exämple\.org$/m);
+});

@@ -1,7 +1,8 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {LocalInputError} from '../../source/protocol/errors.js';
-import {buildMessage, dotStuff, encodeData, formatRfc5322Date, normalizeCrlf} from '../../source/protocol/message.js';
+import {simpleParser} from 'mailparser';
+import {buildMessage, decodeTextBody, dotStuff, encodeData, formatRfc5322Date, isAscii, normalizeCrlf} from '../../source/protocol/message.js';
 
 test('normalizeCrlf turns bare CR and bare LF into CRLF and keeps CRLF', () => {
 	assert.equal(normalizeCrlf('a\nb\rc\r\nd'), 'a\r\nb\r\nc\r\nd');
@@ -80,14 +81,60 @@ test('buildMessage: generated Message-ID uses the sender domain and is unique', 
 	assert.equal(first.replace(/\r\n/g, '').includes('\n'), false);
 });
 
-test('buildMessage: MIME headers only for a non-ASCII body; non-ASCII subject is encoded', () => {
+test('buildMessage: MIME headers only for a non-ASCII body; 8bit where the server takes it, else quoted-printable', () => {
 	const ascii = buildMessage({from: 'a@x', to: ['b@y'], body: 'plain'});
 	assert.equal(ascii.includes('Content-Type'), false);
 	assert.equal(ascii.includes('MIME-Version'), false);
-	const utf8 = buildMessage({from: 'a@x', to: ['b@y'], subject: 'Grüße', body: 'Grüße ✓'});
-	assert.match(utf8, /\r\nMIME-Version: 1\.0\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
-	assert.match(utf8, /\r\nSubject: =\?UTF-8\?B\?R3LDvMOfZQ==\?=\r\n/);
-	assert.ok(utf8.endsWith('\r\n\r\nGrüße ✓\r\n'));
+	const eight = buildMessage({from: 'a@x', to: ['b@y'], subject: 'Grüße', body: 'Grüße ✓', eightBit: true});
+	assert.match(eight, /\r\nMIME-Version: 1\.0\r\nContent-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n/);
+	assert.match(eight, /\r\nSubject: =\?UTF-8\?Q\?Gr=C3=BC=C3=9Fe\?=\r\n/);
+	assert.ok(eight.endsWith('\r\n\r\nGrüße ✓\r\n'));
+	const seven = buildMessage({from: 'a@x', to: ['b@y'], body: 'Grüße ✓'});
+	assert.match(seven, /\r\nContent-Transfer-Encoding: quoted-printable\r\n/);
+	assert.ok(seven.endsWith('\r\n\r\nGr=C3=BC=C3=9Fe =E2=9C=93\r\n'), seven);
+	assert.ok(isAscii(seven), 'without 8BITMIME the message is 7-bit');
+});
+
+const longSubject = 'Grüße aus Köln — ein sehr langer Betreff, der über fünfundsiebzig Zeichen hinausgeht ✓ und noch weiter';
+
+test('buildMessage: encoded-words of at most 75 characters, header lines folded, display names encoded', () => {
+	const message = buildMessage({from: 'José Núñez <jose@example.org>', to: ['Zoë <zoe@example.net>', 'bob@example.net'], subject: longSubject, headers: ['X-Note: café crème'], body: 'x'});
+	const head = message.split('\r\n\r\n')[0]!;
+	for (const word of head.match(/=\?[^?]+\?[QB]\?[^?]*\?=/g) ?? []) assert.ok(word.length <= 75, `encoded-word of ${word.length}: ${word}`);
+	for (const line of head.split('\r\n')) assert.ok(line.length <= 78, `header line of ${line.length}: ${line}`);
+	assert.match(head, /^Subject: =\?UTF-8\?Q\?.+\?=\r\n =\?UTF-8\?Q\?/m);
+	assert.match(head, /^From: =\?UTF-8\?Q\?Jos=C3=A9_N=C3=BA=C3=B1ez\?= <jose@example\.org>$/m);
+	assert.match(head, /^To: =\?UTF-8\?Q\?Zo=C3=AB\?= <zoe@example\.net>, bob@example\.net$/m);
+	assert.match(head, /^X-Note: =\?UTF-8\?Q\?caf=C3=A9_cr=C3=A8me\?=$/m);
+	assert.ok(isAscii(head));
+});
+
+test('buildMessage: a real parser (mailparser) reads back the subject, names and body exactly', async () => {
+	for (const eightBit of [false, true]) {
+		const body = 'Grüße ✓\r\nzweite Zeile — 日本語\r\n' + 'ä'.repeat(400) + '\r\n';
+		const parsed = await simpleParser(buildMessage({from: 'José Núñez <jose@example.org>', to: ['bob@example.net'], subject: longSubject, body, eightBit}));
+		assert.equal(parsed.subject, longSubject);
+		assert.equal(parsed.from?.value[0]?.name, 'José Núñez');
+		assert.equal(parsed.text, body.replace(/\r\n/g, '\n'));
+	}
+});
+
+test('buildMessage: a line over 998 characters goes quoted-printable even when it is ASCII', () => {
+	const message = buildMessage({from: 'a@x', to: ['b@y'], body: 'y'.repeat(2000), eightBit: true});
+	assert.match(message, /Content-Transfer-Encoding: quoted-printable/);
+	for (const line of message.split('\r\n')) assert.ok(line.length <= 998);
+});
+
+test('buildMessage: bytes that are not UTF-8 are attached base64 and come back byte for byte, no U+FFFD', async () => {
+	const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x2e, 0x0d, 0x0a, 0x2e, 0x80]);
+	assert.equal(decodeTextBody(bytes), undefined);
+	assert.equal(decodeTextBody(new TextEncoder().encode('Grüße')), 'Grüße');
+	const message = buildMessage({from: 'a@x', to: ['b@y'], body: bytes, bodyName: 'logo.png'});
+	assert.ok(isAscii(message));
+	assert.ok(!message.includes('\uFFFD'));
+	assert.match(message, /Content-Type: application\/octet-stream\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="logo\.png"/);
+	const parsed = await simpleParser(message);
+	assert.deepEqual(new Uint8Array(parsed.attachments[0]!.content), bytes);
 });
 
 test('buildMessage: CR/LF in header values and malformed extra headers are refused', () => {
