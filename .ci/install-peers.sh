@@ -26,7 +26,42 @@ packages=(
 	curl                   # a real IMAP client: imap:// and imaps:// (lab IMAP tests)
 	python3                # imaplib, a real IMAP client (lab IMAP tests)
 	bind9-dnsutils         # dig: a real DNS client asking the lab's DNS server
+	libidn12               # a library Exim (unpacked below) needs that the base image lacks
 )
+
+# Exim 4 as a second real server. Debian's exim4-daemon-light conflicts with postfix (both
+# are the mail-transport-agent), so it is not installed: its packages are downloaded and
+# unpacked into a folder of their own, where test/support/exim.ts runs it with a private
+# config. Its other run-time libraries (gnutls, pcre2, libdb, ...) are in the base image.
+exim_root=/opt/smtp-tui-peers/exim4
+exim_packages=(exim4-daemon-light exim4-base exim4-config)
+exim_works() { "$exim_root/usr/sbin/exim4" -C /dev/null -bV >/dev/null 2>&1; }
+
+ensure_exim() {
+	# Exim is built to run as Debian-exim (its package's postinst makes that user).
+	if ! id Debian-exim >/dev/null 2>&1; then
+		if getent group Debian-exim >/dev/null; then
+			useradd --system --gid Debian-exim --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin Debian-exim
+		else
+			useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin Debian-exim
+		fi
+	fi
+	exim_works && return 0
+	echo "install-peers: unpacking ${exim_packages[*]} into $exim_root"
+	local tmp
+	tmp="$(mktemp -d)"
+	# apt-get download fetches as the _apt user where it can (else it warns and fetches as root).
+	chown _apt "$tmp" 2>/dev/null || true
+	if ! (cd "$tmp" && apt-get download -o DPkg::Lock::Timeout=300 "${exim_packages[@]}"); then
+		# A fresh machine has no package lists yet, or stale ones: refresh once and retry.
+		apt-get update -o DPkg::Lock::Timeout=300
+		(cd "$tmp" && apt-get download -o DPkg::Lock::Timeout=300 "${exim_packages[@]}")
+	fi
+	rm -rf "$exim_root"
+	mkdir -p "$exim_root"
+	for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$exim_root"; done
+	rm -rf "$tmp"
+}
 
 is_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
@@ -64,15 +99,17 @@ check_tools() {
 	need "curl cannot speak imap:// and imaps://" sh -c 'curl --version | grep -i "^Protocols:" | grep -qw imaps'
 	need "python3 has no imaplib or ssl" python3 -c 'import imaplib, ssl'
 	need "dig cannot ask a given server and port (bind9-dnsutils)" sh -c 'dig -h 2>&1 | grep -q -- "-p port"'
+	need "exim4 (unpacked in $exim_root) cannot run" exim_works
+	need "the Debian-exim user Exim runs as is missing" id Debian-exim
 	return "$fail"
 }
 
-if [ "${#missing[@]}" -eq 0 ]; then
+if [ "${#missing[@]}" -eq 0 ] && exim_works && id Debian-exim >/dev/null 2>&1; then
 	check_tools || { echo "install-peers: a peer is installed but cannot do what the tests need (above)" >&2; exit 1; }
 	echo "install-peers: all present and working (${packages[*]})"
 	exit 0
 fi
-echo "install-peers: installing ${missing[*]}"
+[ "${#missing[@]}" -eq 0 ] || echo "install-peers: installing ${missing[*]}"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-peers: must run as root to install packages" >&2
@@ -115,11 +152,12 @@ for pkg in "${missing[@]}"; do
 		break
 	fi
 done
-if ! apt-get install "${apt_opts[@]}" --no-install-recommends "${missing[@]}"; then
+if [ "${#missing[@]}" -gt 0 ] && ! apt-get install "${apt_opts[@]}" --no-install-recommends "${missing[@]}"; then
 	# The lists may be stale (a package version gone from the mirror): refresh once and retry.
 	apt-get update -o DPkg::Lock::Timeout=300
 	apt-get install "${apt_opts[@]}" --no-install-recommends "${missing[@]}"
 fi
+ensure_exim
 
 for pkg in "${packages[@]}"; do
 	is_installed "$pkg" || { echo "install-peers: $pkg failed to install" >&2; exit 1; }

@@ -2,20 +2,11 @@
 // not where the well-known ones are (an implicit-TLS port taken for plaintext, probe).
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {execFile} from 'node:child_process';
-import {cliPath} from '../support/pty.js';
+import {runCli} from '../support/peers.js';
 import {scriptedServer} from '../support/scripted-server.js';
 import {startPostfix, type PostfixInstance} from '../support/postfix.js';
 
-type Result = {code: number; stdout: string; stderr: string};
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-	return new Promise(resolve => {
-		const child = execFile(process.execPath, [cliPath, ...args], {env: {...process.env, ...env}, timeout: 60_000}, (error, stdout, stderr) => {
-			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
-		});
-		child.stdin?.end();
-	});
-}
+const cli = runCli;
 
 let postfix: PostfixInstance;
 before(async () => {

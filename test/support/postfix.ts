@@ -10,10 +10,11 @@
 import {execFile, spawn} from 'node:child_process';
 import {readFileSync, rmSync} from 'node:fs';
 import {access, chmod, chown, mkdir, mkdtemp, open, readFile, readdir, rm, stat, utimes, writeFile} from 'node:fs/promises';
-import net from 'node:net';
-import type {AddressInfo} from 'node:net';
 import {join} from 'node:path';
-import tls from 'node:tls';
+import {pickFreePorts, waitForGreeting} from './peers.js';
+
+// Other harnesses took the free-port picker from here before test/support/peers.ts held it.
+export {pickFreePorts} from './peers.js';
 
 export type PostfixPorts = {25: number; 465: number; 587: number; 2525: number};
 
@@ -127,10 +128,10 @@ async function startOnce(): Promise<PostfixInstance> {
 		pids.dovecot = await readPid(join(layout.dovecotBase, 'master.pid'));
 		const ca = await readFile(layout.caFile, 'utf8');
 		await Promise.all([
-			waitForBanner(ports[25], false, ca, deadline),
-			waitForBanner(ports[587], false, ca, deadline),
-			waitForBanner(ports[2525], false, ca, deadline),
-			waitForBanner(ports[465], true, ca, deadline),
+			waitForGreeting(ports[25], {deadline}),
+			waitForGreeting(ports[587], {deadline}),
+			waitForGreeting(ports[2525], {deadline}),
+			waitForGreeting(ports[465], {deadline, tls: {ca, servername: HOSTNAME}}),
 			waitForFile(join(layout.queue, 'private', 'auth'), deadline),
 		]);
 		return {
@@ -223,23 +224,6 @@ async function readIds(): Promise<Ids> {
 		return value;
 	};
 	return {postfixUid: field(passwd, 'postfix'), postfixGid: field(group, 'postfix')};
-}
-
-/** Binds port 0 several times at once (so the ports differ), notes the ports, releases them. */
-export async function pickFreePorts(count: number): Promise<number[]> {
-	const servers = await Promise.all(
-		Array.from({length: count}, async () => {
-			const server = net.createServer();
-			await new Promise<void>((resolve, reject) => {
-				server.once('error', reject);
-				server.listen(0, HOST, () => resolve());
-			});
-			return server;
-		}),
-	);
-	const ports = servers.map(s => (s.address() as AddressInfo).port);
-	await Promise.all(servers.map(async s => new Promise<void>(resolve => s.close(() => resolve()))));
-	return ports;
 }
 
 /** A throwaway CA and a server certificate for mx.postfix.test, localhost and 127.0.0.1 (EC P-256: fast). */
@@ -429,48 +413,6 @@ service anvil {
   }
 }
 `;
-}
-
-/** Connects until the port answers with a 220 greeting (after the handshake for implicit TLS). */
-async function waitForBanner(port: number, implicitTls: boolean, ca: string, deadline: number): Promise<void> {
-	let lastError: unknown;
-	while (Date.now() < deadline) {
-		try {
-			await readBannerOnce(port, implicitTls, ca, Math.min(3000, deadline - Date.now()));
-			return;
-		} catch (error) {
-			lastError = error;
-			await sleep(50);
-		}
-	}
-	const why = lastError instanceof Error ? lastError.message : String(lastError);
-	throw new Error(`port ${port} gave no SMTP greeting within ${START_TIMEOUT_MS / 1000} s (last: ${why})`);
-}
-
-async function readBannerOnce(port: number, implicitTls: boolean, ca: string, timeoutMs: number): Promise<void> {
-	return new Promise((resolve, reject) => {
-		const socket = implicitTls
-			? tls.connect({host: HOST, port, ca, servername: HOSTNAME})
-			: net.connect({host: HOST, port});
-		let text = '';
-		const finish = (error?: Error): void => {
-			clearTimeout(timer);
-			socket.removeAllListeners('data');
-			if (error === undefined) socket.end('QUIT\r\n');
-			socket.destroy();
-			if (error === undefined) resolve();
-			else reject(error);
-		};
-		const timer = setTimeout(() => finish(new Error('timed out waiting for the greeting')), timeoutMs);
-		socket.setEncoding('utf8');
-		socket.on('data', (chunk: string) => {
-			text += chunk;
-			if (/^220 .*\r\n/m.test(text)) finish();
-			else if (/^\d{3} .*\r\n/m.test(text)) finish(new Error(`unexpected greeting ${JSON.stringify(text.trim())}`));
-		});
-		socket.on('error', error => finish(error));
-		socket.on('close', () => finish(new Error('connection closed before the greeting')));
-	});
 }
 
 async function waitForFile(path: string, deadline: number): Promise<void> {
