@@ -258,28 +258,28 @@ export async function handshake(
  * connection of its own: asked when a port stays silent after connect, since an
  * implicit-TLS port waits for the client's hello and never sends an SMTP banner.
  */
-export async function speaksTls(options: Pick<ConnectOptions, 'host' | 'port' | 'family' | 'localAddress'>, servername: string | undefined, timeoutMs: number): Promise<boolean> {
-	let socket: net.Socket;
-	try {
-		socket = await connectTcp({...options, connectTimeoutMs: timeoutMs}, formatTarget(options.host, options.port));
-	} catch {
-		return false;
-	}
-
+export async function speaksTls(options: Pick<ConnectOptions, 'host' | 'port' | 'family' | 'localAddress'>, servername: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+	if (signal?.aborted) return false;
 	return new Promise(resolve => {
-		const secure = tls.connect({socket, servername: servername ?? (net.isIP(options.host) ? undefined : options.host), rejectUnauthorized: false});
+		const raw = net.connect({host: options.host, port: options.port, family: options.family, localAddress: options.localAddress});
+		raw.on('error', () => undefined); // reported through the TLS socket below
+		const secure = tls.connect({socket: raw, servername: servername ?? (net.isIP(options.host) ? undefined : options.host), rejectUnauthorized: false});
 		const done = (answer: boolean) => {
 			clearTimeout(timer);
+			signal?.removeEventListener('abort', abort);
 			secure.removeAllListeners();
 			secure.on('error', () => undefined);
 			secure.destroy();
+			raw.destroy();
 			resolve(answer);
 		};
 
-		const timer = setTimeout(() => done(false), timeoutMs);
+		const abort = () => done(false);
+		const timer = setTimeout(abort, timeoutMs);
+		signal?.addEventListener('abort', abort);
 		secure.once('secureConnect', () => done(true));
 		// An alert is an answer in TLS too (no cipher in common, an old version); bytes that are
-		// not TLS ("wrong version number"), a reset or a close are not.
+		// not TLS ("wrong version number"), a refusal, a reset or a close are not.
 		secure.once('error', (error: Error) => done(/alert/i.test(error.message)));
 		secure.once('close', () => done(false));
 	});

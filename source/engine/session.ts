@@ -452,8 +452,11 @@ export class Session implements SessionLike {
 		clearTimeout(timer);
 		if (first === 'silent') {
 			this.add('info', 'No banner yet; asking (on a second connection) whether this port speaks TLS from the first byte…', 'connect');
-			const probe = speaksTls({host: this.options.host, port: this.options.port, family: this.options.family, localAddress: this.options.localAddress}, this.options.tlsOptions.servername, Math.min(this.timeouts.connect, tlsProbeMs)).then(yes => yes ? 'tls' as const : 'plain' as const);
+			// Whatever answers first wins; the other question is called off, so nothing lingers.
+			const stop = new AbortController();
+			const probe = speaksTls({host: this.options.host, port: this.options.port, family: this.options.family, localAddress: this.options.localAddress}, this.options.tlsOptions.servername, Math.min(this.timeouts.connect, tlsProbeMs), stop.signal).then(yes => yes ? 'tls' as const : 'plain' as const);
 			const answer = await Promise.race([settled, probe]);
+			stop.abort();
 			if (answer === 'tls') {
 				connection.close();
 				await settled;
