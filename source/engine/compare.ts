@@ -92,7 +92,9 @@ export class CompareColumn {
 
 			case 'starttls':
 				if (next.kind === 'starttls') return stepIf(['starttls'], '');
-				return cell('skipped', s.state.tls ? 'already TLS (implicit, from the first byte)' : 'not offered');
+				if (s.state.tls) return cell('skipped', 'already TLS (implicit, from the first byte)');
+				if (s.capabilitiesBeforeTls?.extensions.some(e => e.keyword === 'STARTTLS')) return cell('skipped', s.options.tls === 'none' ? 'offered, not used (--tls none)' : 'offered, not used');
+				return cell('skipped', s.state.ended ? 'connection closed' : 'not offered');
 			case 'ehlo-tls':
 				return stepIf(['ehlo', 'helo'], s.state.starttlsDone ? 'no EHLO now' : 'no STARTTLS, so no second EHLO');
 			case 'mail-without-auth': {
@@ -160,7 +162,8 @@ export class CompareColumn {
 		const tlsEntries = s.entries.filter(e => e.direction === 'tls');
 		const implicit = tlsEntries.length > 0 && tlsEntries[0]!.step === 'connect';
 		const offeredStarttls = s.capabilitiesBeforeTls?.extensions.some(e => e.keyword === 'STARTTLS') ?? false;
-		const tls: ColumnSummary['tls'] = implicit ? 'implicit' : s.state.starttlsDone && s.state.tls ? 'starttls' : offeredStarttls ? 'starttls-not-used' : 'none';
+		const triedStarttls = s.entries.some(e => e.direction === 'client' && e.step === 'starttls');
+		const tls: ColumnSummary['tls'] = implicit ? 'implicit' : s.state.starttlsDone && s.state.tls ? 'starttls' : triedStarttls ? 'starttls-failed' : offeredStarttls ? 'starttls-not-used' : 'none';
 		const before = implicit ? [] : s.capabilitiesBeforeTls?.auth ?? [];
 		const after = s.state.tls ? s.state.capabilities?.auth ?? authSeenInTls(s.entries) : [];
 		const probe = this.cells.get('mail-without-auth');

@@ -22,6 +22,8 @@ export function tlsLabel(summary: ColumnSummary): string {
 			return 'implicit TLS';
 		case 'starttls':
 			return 'STARTTLS';
+		case 'starttls-failed':
+			return 'STARTTLS failed';
 		case 'starttls-not-used':
 			return 'STARTTLS offered, not used';
 		case 'none':

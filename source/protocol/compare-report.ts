@@ -37,7 +37,8 @@ export type CellStatus = 'pending' | 'done' | 'skipped' | 'failed';
 export type ColumnSummary = {
 	port: number;
 	label: string;
-	tls: 'implicit' | 'starttls' | 'starttls-not-used' | 'none';
+	/** `starttls-failed`: tried and refused, or the handshake failed; `starttls-not-used`: offered, not tried (--tls none). */
+	tls: 'implicit' | 'starttls' | 'starttls-failed' | 'starttls-not-used' | 'none';
 	authBeforeTls: string[];
 	authAfterTls: string[];
 	/** Reply to AUTH attempted before TLS: "530 5.7.0", or a note. */

@@ -25,6 +25,18 @@ test('compare --json: all four lab ports, facts per port, no password', async ()
 	assert.ok(!stdout.includes('wonderland'));
 });
 
+test('compare with a failed handshake says "STARTTLS failed"; with --tls none, "offered, not used", not "not offered"', async () => {
+	const failed = await cli(['compare', '587', '--lab-cert', 'expired', '--markdown']);
+	assert.equal(failed.code, 29, failed.stdout);
+	assert.match(failed.stdout, /^\| 587 submission, STARTTLS \| STARTTLS failed \|/m);
+	assert.doesNotMatch(failed.stdout, /offered, not used/);
+	const none = await cli(['compare', '25', '--tls', 'none', '--markdown']);
+	assert.equal(none.code, 0, none.stdout);
+	assert.match(none.stdout, /^\| STARTTLS \| — offered, not used \(--tls none\) \|$/m);
+	assert.match(none.stdout, /^\| 25 relay \/ MX \| STARTTLS offered, not used \|/m);
+	assert.doesNotMatch(none.stdout, /not offered/);
+});
+
 test('compare 25 587 --markdown: a handout table with the differences marked', async () => {
 	const {code, stdout} = await cli(['compare', '25', '587', '--markdown']);
 	assert.equal(code, 0);
