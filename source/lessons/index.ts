@@ -6,9 +6,11 @@ import authDecoded from './data/4-auth-decoded.json' with {type: 'json'};
 import implicitVsStarttls from './data/5-implicit-vs-starttls.json' with {type: 'json'};
 import whenThingsGoWrong from './data/6-when-things-go-wrong.json' with {type: 'json'};
 import attacks from './data/7-attacks.json' with {type: 'json'};
+import dnsAndMx from './data/8-dns-and-mx.json' with {type: 'json'};
+import spfDkimDmarc from './data/9-spf-dkim-dmarc.json' with {type: 'json'};
 import type {Lesson} from './lesson.js';
 
-export const lessons: Lesson[] = [fourPorts, relayVsSubmission, starttls, authDecoded, implicitVsStarttls, whenThingsGoWrong, attacks] as Lesson[];
+export const lessons: Lesson[] = [fourPorts, relayVsSubmission, starttls, authDecoded, implicitVsStarttls, whenThingsGoWrong, attacks, dnsAndMx, spfDkimDmarc] as Lesson[];
 
 export function findLesson(name: string): Lesson | undefined {
 	const wanted = name.trim().toLowerCase();

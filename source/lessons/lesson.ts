@@ -31,6 +31,16 @@ export type Expectation = {
 	tls?: boolean;
 	/** An entry flagged with this deviation (e.g. "starttls-injection"). */
 	deviation?: string;
+	/** An info line (e.g. the MX lookup before the connection) matching this regular expression. */
+	info?: string;
+	/** Journey lessons: what the receiving MX's checks found for the latest message, e.g. {"spf": "pass"}. */
+	authentication?: Record<string, string>;
+};
+
+/** What a lesson step can be checked against besides the transcript (journey lessons). */
+export type LessonContext = {
+	/** The receiving MX's results for the latest message it checked (spf, dkim, dmarc, arc, iprev). */
+	authentication?: Record<string, string>;
 };
 
 export type LessonStep = {
@@ -41,6 +51,8 @@ export type LessonStep = {
 	expect: Expectation;
 	/** Shown once the expectation is met. */
 	explanation: string;
+	/** Journey lessons: the authentication faults in force for this step (default none). */
+	authFaults?: string[];
 };
 
 export type Lesson = {
@@ -51,6 +63,11 @@ export type Lesson = {
 	faults?: string[];
 	/** Opt-in attack personalities the lesson needs. */
 	attacks?: string[];
+	/**
+	 * 'journey': the lesson runs on the mail journey (sender.test's provider on 587, the MX of
+	 * receiver.test on 25, the lab's DNS server); default: the one lab.
+	 */
+	lab?: 'journey';
 	steps: LessonStep[];
 };
 
@@ -59,7 +76,17 @@ function lastReply(entries: readonly TranscriptEntry[], code: number, enhanced?:
 }
 
 /** Whether `expect` holds for the entries a step produced. `all` is the whole transcript. */
-export function expectationMet(expect: Expectation, since: readonly TranscriptEntry[], all: readonly TranscriptEntry[]): boolean {
+export function expectationMet(expect: Expectation, since: readonly TranscriptEntry[], all: readonly TranscriptEntry[], context: LessonContext = {}): boolean {
+	if (expect.info !== undefined) {
+		const pattern = new RegExp(expect.info, 'i');
+		if (!since.some(e => e.direction === 'info' && pattern.test(e.text))) return false;
+	}
+
+	if (expect.authentication) {
+		const found = context.authentication;
+		if (!found || !Object.entries(expect.authentication).every(([method, result]) => found[method] === result)) return false;
+	}
+
 	if (expect.sent !== undefined) {
 		const pattern = new RegExp(expect.sent, 'i');
 		if (!since.some(e => e.direction === 'client' && pattern.test(e.text))) return false;
@@ -89,13 +116,17 @@ export function checkLesson(lesson: Lesson): string[] {
 	if (lesson.steps.length === 0) problems.push('a lesson needs steps');
 	lesson.steps.forEach((step, index) => {
 		if (![25, 465, 587, 2525].includes(step.port)) problems.push(`step ${index + 1}: port ${step.port} is not a lab port`);
+		if (lesson.lab === 'journey' && step.port !== 25 && step.port !== 587) problems.push(`step ${index + 1}: a journey lesson runs on 587 (the provider) or 25 (the MX), not ${step.port}`);
+		if (lesson.lab !== 'journey' && (step.authFaults || step.expect.authentication)) problems.push(`step ${index + 1}: authentication belongs to journey lessons ("lab": "journey")`);
 		if (!step.instruction || !step.explanation) problems.push(`step ${index + 1}: instruction and explanation are required`);
 		if (Object.keys(step.expect).length === 0) problems.push(`step ${index + 1}: expect says nothing`);
-		if (step.expect.sent) {
+		for (const key of ['sent', 'info'] as const) {
+			const pattern = step.expect[key];
+			if (pattern === undefined) continue;
 			try {
-				new RegExp(step.expect.sent);
+				new RegExp(pattern);
 			} catch {
-				problems.push(`step ${index + 1}: expect.sent is not a regular expression`);
+				problems.push(`step ${index + 1}: expect.${key} is not a regular expression`);
 			}
 		}
 	});

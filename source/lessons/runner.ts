@@ -1,7 +1,7 @@
 // Performing a lesson step's action on a session (for tests and the demo key), and
 // following a student's progress through a lesson.
 import type {SessionLike} from '../engine/replay.js';
-import {expectationMet, type Lesson, type LessonAction, type LessonStep} from './lesson.js';
+import {expectationMet, type Lesson, type LessonAction, type LessonContext, type LessonStep} from './lesson.js';
 
 /** Enter-presses an `until` may take at the most (a full session is about 12). */
 const maxSteps = 20;
@@ -53,11 +53,11 @@ export class LessonProgress {
 		return this.index >= this.lesson.steps.length;
 	}
 
-	/** Checks the current step against the session's transcript; true when it just became met. */
-	check(session: SessionLike): boolean {
+	/** Checks the current step against the session's transcript (and the journey's context); true when it just became met. */
+	check(session: SessionLike, context?: LessonContext): boolean {
 		const step = this.step;
 		if (!step || this.met) return false;
-		if (expectationMet(step.expect, session.entries.slice(this.since), session.entries)) {
+		if (expectationMet(step.expect, session.entries.slice(this.since), session.entries, context)) {
 			this.met = true;
 			return true;
 		}

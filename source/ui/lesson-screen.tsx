@@ -5,15 +5,23 @@ import React, {useCallback, useEffect, useRef, useState} from 'react';
 import {Box, Text} from 'ink';
 import type {SessionLike} from '../engine/replay.js';
 import type {SessionOptions} from '../engine/session.js';
-import type {Lesson, LessonPort} from '../lessons/lesson.js';
+import type {Lesson, LessonContext, LessonPort} from '../lessons/lesson.js';
 import {LessonProgress} from '../lessons/runner.js';
 import {SessionScreen} from './session-screen.js';
 import {fit} from './transcript-pane.js';
+
+/** Journey lessons: the receiving MX's results, when it checks, and the faults each step needs. */
+export type LessonContextSource = {
+	context(): LessonContext;
+	onContext(listener: () => void): () => void;
+	beginStep(authFaults: string[] | undefined): void;
+};
 
 export type LessonScreenProps = {
 	lesson: Lesson;
 	/** Session options for a lab port (the lab carries the lesson's faults). */
 	labSession: (port: LessonPort) => Promise<SessionOptions>;
+	context?: LessonContextSource;
 	columns: number;
 	rows: number;
 	quiz?: boolean;
@@ -22,13 +30,24 @@ export type LessonScreenProps = {
 
 const paneRows = 6;
 
-export function LessonScreen({lesson, labSession, columns, rows, quiz, onQuit}: LessonScreenProps) {
+export function LessonScreen({lesson, labSession, context, columns, rows, quiz, onQuit}: LessonScreenProps) {
 	const progress = useRef(new LessonProgress(lesson));
 	const [, setTick] = useState(0);
 	const [session, setSession] = useState<{port: LessonPort; options: SessionOptions; segment: number}>();
 	const [error, setError] = useState<string>();
 	const current = useRef<SessionLike | undefined>(undefined);
 	const step = progress.current.step;
+
+	// Each step's authentication faults, in force before its session (or its next message) starts.
+	const index = progress.current.index;
+	useEffect(() => {
+		context?.beginStep(progress.current.step?.authFaults);
+	}, [context, index]);
+
+	// The MX checks a relayed message after the submission is over: check again when it has.
+	useEffect(() => context?.onContext(() => {
+		if (current.current && progress.current.check(current.current, context.context())) setTick(t => t + 1);
+	}), [context]);
 
 	// A session on the port the current step needs.
 	useEffect(() => {
@@ -45,8 +64,8 @@ export function LessonScreen({lesson, labSession, columns, rows, quiz, onQuit}: 
 
 	const onChange = useCallback((s: SessionLike) => {
 		current.current = s;
-		if (progress.current.check(s)) setTick(t => t + 1);
-	}, []);
+		if (progress.current.check(s, context?.context())) setTick(t => t + 1);
+	}, [context]);
 
 	const extraKeys = useCallback((input: string) => {
 		if (input !== 'n' || !progress.current.met) return false;

@@ -19,6 +19,7 @@ import {Dashboard} from './dashboard.js';
 import {JourneyLauncher} from './journey-launcher.js';
 import type {JourneyLab} from '../journey/index.js';
 import {LessonLauncher} from './lesson-launcher.js';
+import type {LessonContextSource} from './lesson-screen.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
 import {parseFault} from '../lab/faults.js';
 import type {AttackName} from '../lab/attacks.js';
@@ -46,19 +47,39 @@ export async function startReplayTui(recording: Recording): Promise<number> {
 
 /** `smtp-tui lesson NAME`: the lesson screen on a lab started with the lesson's faults. */
 export async function startLessonTui(lesson: Lesson, flags: TargetFlags, environment: TargetEnvironment): Promise<number> {
+	if (lesson.lab === 'journey') return startJourneyLessonTui(lesson, flags);
 	const config = {faults: (lesson.faults ?? []).map(spec => parseFault(spec)), attacks: lesson.attacks as AttackName[] | undefined};
 	let labPromise: Promise<Lab> | undefined;
 	const labEnvironment: TargetEnvironment = {...environment, startLab: async () => (labPromise ??= environment.startLab([25, 465, 587, 2525], config))};
 	const labSession = async (port: LessonPort) => (await resolveTarget({host: undefined, lab: true, port: String(port)}, labEnvironment)).options;
+	return runLesson(lesson, flags, labSession, undefined, async () => {
+		if (labPromise) await (await labPromise).close();
+	});
+}
+
+/** The lesson screen until the student quits; then `close` (the lab). */
+async function runLesson(lesson: Lesson, flags: TargetFlags, labSession: (port: LessonPort) => Promise<SessionOptions>, context: LessonContextSource | undefined, close: () => Promise<void>): Promise<number> {
 	let exitCode = 0;
 	try {
-		const {interrupted} = await showUntilExit(<LessonLauncher lesson={lesson} labSession={labSession} quiz={flags.quiz} onExit={code => {
+		const {interrupted} = await showUntilExit(<LessonLauncher lesson={lesson} labSession={labSession} context={context} quiz={flags.quiz} onExit={code => {
 			exitCode = code;
 		}} />);
 		return interrupted ? interruptedExitCode : exitCode;
 	} finally {
-		if (labPromise) await (await labPromise).close();
+		await close();
 	}
+}
+
+/** A journey lesson: the provider on 587, the MX on 25, the DNS server, and the MX's checks. */
+async function startJourneyLessonTui(lesson: Lesson, flags: TargetFlags): Promise<number> {
+	const {startJourneyLessonLab} = await import('../journey/lesson-lab.js');
+	const lab = await startJourneyLessonLab();
+	const labSession = async (port: LessonPort) => {
+		if (port !== 25 && port !== 587) throw new Error(`A journey lesson runs on 587 or 25, not ${port}.`);
+		return lab.session(port);
+	};
+
+	return runLesson(lesson, flags, labSession, lab, async () => lab.close());
 }
 
 /** `smtp-tui journey`: one message through submission, relay and retrieval, step by step. */

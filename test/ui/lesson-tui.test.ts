@@ -72,3 +72,31 @@ test('quiz mode: the reply is held back until the student predicts its class; th
 		tui.kill();
 	}
 });
+
+test('a journey lesson in the TUI: the MX lookup comes first, and the MX\'s checks complete a step after the relay', {timeout: 120_000}, async () => {
+	const tui = spawnTui(['lesson', 'spf-dkim-dmarc']);
+	try {
+		await tui.waitFor('step 1 of 6');
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press(keys.enter); // connect: the MX lookup through the lab DNS server comes first
+		let screen = await tui.waitFor('220 mx.receiver.test');
+		assert.match(screen, /DNS: receiver\.test has 1 MX record: 10 mx\.receiver\.test/);
+		assert.ok(!screen.includes('✓'), 'not explained before the MX has checked anything');
+		await tui.press('a');
+		await tui.waitFor('✓ spf=pass: sender.test\'s record', 30_000);
+		await tui.press('n');
+		screen = await tui.waitFor('step 2 of 6');
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press('a'); // submit on 587: the provider signs and relays after its 250
+		await tui.waitFor('✓ The provider added DKIM-Signature: d=sender.test', 30_000);
+		await tui.press('n');
+		await tui.waitFor('step 3 of 6');
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press('a'); // spf-not-listed
+		await tui.waitFor('✓ spf=fail, and with no signature', 30_000);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
