@@ -47,7 +47,7 @@ const flags = {
 	labPorts: '--ports LIST           or name them: 25=2525,465=2465,587=2587,2525=2526,993=2993',
 	users: '--users FILE           accounts, one user:password per line (default alice, bob)',
 	caOut: '--ca-out FILE          write the lab\'s CA certificate for students (--lab-ca FILE)',
-	limits: '--max-clients N, --max-per-ip N, --max-message-size BYTES, --idle-timeout SECONDS,\n    --handshake-timeout SECONDS, --command-timeout SECONDS, --session-timeout SECONDS,\n    --min-data-rate BYTES, --max-inbox-messages N, --max-inbox-size BYTES, --max-receiving BYTES\n                           (each limit, its default and meaning: the readme\'s Limits)',
+	limits: '--max-clients N, --max-per-ip N, --max-message-size BYTES, --max-line-length N,\n    --max-recipients N, --idle-timeout SECONDS, --handshake-timeout SECONDS,\n    --command-timeout SECONDS, --min-data-rate BYTES, --session-timeout SECONDS,\n    --max-auth-failures N, --auth-failure-delay MS, --auth-failure-delay-max MS,\n    --max-auth-per-minute N, --max-inbox-messages N, --max-inbox-size BYTES,\n    --max-receiving BYTES  (each limit, its default and meaning: the readme\'s Limits)',
 	probePorts: '--ports LIST           ports to probe, e.g. 25,587 or 25=10025 (name=where to connect)',
 	json: '--json                 run: the transcript as JSON Lines; compare, probe, check:\n                           the report as JSON',
 	maxSize: '--max-size BYTES       the receiving server\'s SIZE, for attachments (default\n                           26214400, Gmail\'s 25 MB)',

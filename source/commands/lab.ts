@@ -18,6 +18,12 @@ export type ClassroomFlags = TargetFlags & {
 	maxPerIp?: string;
 	maxMessageSize?: string;
 	idleTimeout?: string;
+	maxLineLength?: string;
+	maxRecipients?: string;
+	maxAuthFailures?: string;
+	authFailureDelay?: string;
+	authFailureDelayMax?: string;
+	maxAuthPerMinute?: string;
 	handshakeTimeout?: string;
 	commandTimeout?: string;
 	sessionTimeout?: string;
@@ -110,6 +116,12 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 			maxClientsPerIp: whole(flags.maxPerIp, '--max-per-ip', 1, 100_000),
 			maxMessageBytes: size,
 			idleTimeoutMs: idle === undefined ? undefined : idle * 1000,
+			maxLineLength: whole(flags.maxLineLength, '--max-line-length', 80, 16_384),
+			maxRecipients: whole(flags.maxRecipients, '--max-recipients', 1, 100_000),
+			maxAuthFailures: whole(flags.maxAuthFailures, '--max-auth-failures', 1, 1000),
+			authFailureDelayMs: whole(flags.authFailureDelay, '--auth-failure-delay', 1, 60_000),
+			authFailureDelayMaxMs: whole(flags.authFailureDelayMax, '--auth-failure-delay-max', 1, 600_000),
+			maxAuthFailuresPerMinute: whole(flags.maxAuthPerMinute, '--max-auth-per-minute', 1, 100_000),
 			handshakeTimeoutMs: seconds(flags.handshakeTimeout, '--handshake-timeout', 600),
 			commandTimeoutMs: seconds(flags.commandTimeout, '--command-timeout', 3600),
 			sessionTimeoutMs: seconds(flags.sessionTimeout, '--session-timeout', 86_400),

@@ -23,6 +23,7 @@ import {labPorts, personalities} from './personality.js';
 import type {LabListener} from './server.js';
 import {closeLabServer, createLabServer, listen} from './server.js';
 import {GateCounter} from './gate.js';
+import {AuthPenalty} from './auth-penalty.js';
 import type {ImapPort, ImapServer} from './imap.js';
 import {imapPorts, startImapServer} from './imap.js';
 import {Mailboxes} from './mailbox.js';
@@ -193,6 +194,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 
 	const running: LabListener[] = [];
 	const counter = new GateCounter();
+	const penalty = new AuthPenalty(limits);
 	const bound: Partial<Record<LabPort, number>> = {};
 	const closeAll = async () => {
 		await Promise.all(running.map(async server => closeLabServer(server, hostname)));
@@ -213,6 +215,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			monitor,
 			budget,
 			counter,
+			penalty,
 		});
 		const listenPort = options.ports?.[port] ?? 0;
 		try {

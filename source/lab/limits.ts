@@ -25,8 +25,14 @@ export type LabLimits = {
 	minDataRate?: number;
 	/** Longest a connection may stay open, in ms, however busy; default 1800000 (30 minutes). */
 	sessionTimeoutMs?: number;
-	/** Failed logins per connection before 421 and a hang-up; default 3. */
+	/** Failed logins per connection before 421 and a hang-up; default 10 (one mistyped password in Python's smtplib login() is 3: it tries CRAM-MD5, PLAIN and LOGIN in turn). */
 	maxAuthFailures?: number;
+	/** An AUTH from an address with recent failed logins waits this long (ms) per failure, doubling; default 1000. */
+	authFailureDelayMs?: number;
+	/** The longest that wait grows; default 15000 (Dovecot's anvil penalty maximum). */
+	authFailureDelayMaxMs?: number;
+	/** Failed logins per client IP per minute; past them AUTH gets 450 4.7.1 at once; default 30. */
+	maxAuthFailuresPerMinute?: number;
 	/** Messages the in-memory inbox keeps; older ones are pruned first; default 500 (as Mailpit). */
 	maxInboxMessages?: number;
 	/** Bytes the in-memory inbox keeps; older messages are pruned first; default 100000000 (100 MB). */
@@ -46,7 +52,10 @@ export const defaultLimits: Required<LabLimits> = {
 	commandTimeoutMs: 10_000,
 	minDataRate: 500,
 	sessionTimeoutMs: 1_800_000,
-	maxAuthFailures: 3,
+	maxAuthFailures: 10,
+	authFailureDelayMs: 1000,
+	authFailureDelayMaxMs: 15_000,
+	maxAuthFailuresPerMinute: 30,
 	maxInboxMessages: 500,
 	maxInboxBytes: 100_000_000,
 	maxReceivingBytes: 50_000_000,

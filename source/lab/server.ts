@@ -25,6 +25,7 @@ import {defaultLimits, insufficientStorageReply, parserLineCap} from './limits.j
 import {ReceiveBudget} from './inbox.js';
 import {LabMonitor} from './monitor.js';
 import {Gate, GateCounter} from './gate.js';
+import {AuthPenalty} from './auth-penalty.js';
 import type {LabReply, Personality, SessionView} from './personality.js';
 import {authAvailable} from './personality.js';
 import {PortPolicy, replyLine} from './port-policy.js';
@@ -76,6 +77,8 @@ export type LabServerSettings = {
 	budget?: ReceiveBudget;
 	/** Shared by all the lab's ports: open connections, in all and per client IP; default one of this port's own. */
 	counter?: GateCounter;
+	/** Shared by all the lab's ports: failed logins per client IP; default one of this port's own. */
+	penalty?: AuthPenalty;
 };
 
 /** One lab port: the gate that accepts its sockets (gate.ts) and the smtp-server that serves them. */
@@ -89,6 +92,7 @@ type Wiring = {
 	attacks: AttackName[];
 	monitor: LabMonitor;
 	budget: ReceiveBudget;
+	penalty: AuthPenalty;
 	policy: PortPolicy;
 	/** Open connections by session ID. */
 	states: Map<string, ConnectionState>;
@@ -150,13 +154,21 @@ function receiveMessage(
 	};
 
 	// A client that drops mid-message never reaches 'end': the session's close gives the bytes back.
+	// Bytes smtp-server still passes on after the close are not held either.
+	let gone = false;
 	const state = wiring.states.get(session.id);
-	if (state) state.releaseReceiving = release;
+	if (state) {
+		state.releaseReceiving = () => {
+			gone = true;
+			release();
+		};
+	}
+
 	stream.on('data', (chunk: Buffer) => {
 		bareLf ||= hasBareLf(chunk, previousByte);
 		previousByte = chunk.at(-1) ?? previousByte;
 		// Past the limit the message is refused anyway: stop holding it in memory.
-		if (kept > limit || noRoom) return;
+		if (kept > limit || noRoom || gone) return;
 		if (!wiring.budget.reserve(ip, chunk.length)) {
 			noRoom = true;
 			release();
@@ -272,19 +284,43 @@ function checkLogin(
 		return;
 	}
 
-	const user = findUser(settings.users, auth.username);
-	const passwordOk =
-		user !== undefined &&
-		(auth.method === 'CRAM-MD5' ? auth.validatePassword(user.password) : auth.password === user.password);
-	if (!user || !passwordOk) {
-		// Counted before the 535 goes out: the send hook adds the 421 after the last one allowed.
-		const state = wiring.states.get(session.id);
-		if (state) state.authFailures++;
-		callback(null, {message: replyMessage(failure), responseCode: failure.code});
+	const ip = session.remoteAddress;
+	const port = settings.personality.port;
+	const {penalty, monitor} = wiring;
+	if (penalty.overRate(ip)) {
+		const reply = {code: 450, enhanced: '4.7.1', text: `Error: too many AUTH commands from ${ip}`};
+		monitor.limitHit('auth-rate', port, ip, `AUTH refused: ${wiring.limits.maxAuthFailuresPerMinute} failed logins from ${ip} in the last minute`);
+		callback(labError(reply));
 		return;
 	}
 
-	callback(null, {user: user.user});
+	const verdict = () => {
+		const user = findUser(settings.users, auth.username);
+		const passwordOk =
+			user !== undefined &&
+			(auth.method === 'CRAM-MD5' ? auth.validatePassword(user.password) : auth.password === user.password);
+		if (!user || !passwordOk) {
+			penalty.failed(ip);
+			// Counted before the 535 goes out: the send hook adds the 421 after the last one allowed.
+			const state = wiring.states.get(session.id);
+			if (state) state.authFailures++;
+			callback(null, {message: replyMessage(failure), responseCode: failure.code});
+			return;
+		}
+
+		penalty.succeeded(ip);
+		callback(null, {user: user.user});
+	};
+
+	// Held before the check, right password or wrong, so an early answer tells nothing.
+	const delay = penalty.delayFor(ip);
+	if (delay === 0) {
+		verdict();
+		return;
+	}
+
+	monitor.limitHit('auth-delay', port, ip, `AUTH held ${delay} ms: ${penalty.failuresOf(ip)} failed logins from ${ip}`);
+	later(delay, verdict);
 }
 
 function wire(settings: LabServerSettings): Wiring {
@@ -300,7 +336,8 @@ function wire(settings: LabServerSettings): Wiring {
 		monitor,
 	});
 	const budget = settings.budget ?? new ReceiveBudget(limits.maxReceivingBytes);
-	return {settings, limits, faults, attacks: settings.attacks ?? [], monitor, budget, policy, states: new Map()};
+	const penalty = settings.penalty ?? new AuthPenalty(limits);
+	return {settings, limits, faults, attacks: settings.attacks ?? [], monitor, budget, penalty, policy, states: new Map()};
 }
 
 function view(session: SMTPServerSession): SessionView {

@@ -99,7 +99,8 @@ test('a client that drops mid-message gives its bytes back', async () => {
 		for (let wait = 0; wait < 200 && lab.stats().receivingBytes < 40_000; wait++) await new Promise(resolve => setTimeout(resolve, 10));
 		assert.ok(lab.stats().receivingBytes >= 40_000);
 		client.close();
-		for (let wait = 0; wait < 200 && lab.stats().connectionsNow > 0; wait++) await new Promise(resolve => setTimeout(resolve, 10));
+		// smtp-server reports the close (onClose) after the socket's own close event.
+		for (let wait = 0; wait < 200 && (lab.stats().connectionsNow > 0 || lab.stats().receivingBytes > 0); wait++) await new Promise(resolve => setTimeout(resolve, 10));
 		assert.equal(lab.stats().receivingBytes, 0);
 	});
 });

@@ -22,7 +22,7 @@ async function settleTo(lab: Lab, open: number): Promise<void> {
 	assert.equal(lab.stats().connectionsNow, open);
 }
 
-test('the defaults: 512-octet lines, 10240000 bytes, 100 recipients, 200 sessions, 20 per IP, 60 s idle, 3 failed logins, an inbox of 500 / 100 MB', async () => {
+test('the defaults: 512-octet lines, 10240000 bytes, 100 recipients, 200 sessions, 20 per IP, 60 s idle, 10 failed logins per connection, an inbox of 500 / 100 MB', async () => {
 	assert.deepEqual(defaultLimits, {
 		maxLineLength: 512,
 		maxMessageBytes: 10_240_000,
@@ -34,7 +34,10 @@ test('the defaults: 512-octet lines, 10240000 bytes, 100 recipients, 200 session
 		commandTimeoutMs: 10_000,
 		minDataRate: 500,
 		sessionTimeoutMs: 1_800_000,
-		maxAuthFailures: 3,
+		maxAuthFailures: 10,
+		authFailureDelayMs: 1000,
+		authFailureDelayMaxMs: 15_000,
+		maxAuthFailuresPerMinute: 30,
 		maxInboxMessages: 500,
 		maxInboxBytes: 100_000_000,
 		maxReceivingBytes: 50_000_000,
@@ -192,7 +195,8 @@ async function failLogin(client: RawSmtpClient): Promise<string> {
 
 test('failed logins: the third bad password gets 535 then 421 and a hang-up; two then the right one is fine', async () => {
 	const failed = '535 5.7.8 Error: authentication failed: authentication failure';
-	await withLab({only: [587], limits: {maxAuthFailures: 3}}, async (_lab, clients) => {
+	// The penalty delay is another test's (auth-penalty.test.ts): 1 ms here.
+	await withLab({only: [587], limits: {maxAuthFailures: 3, authFailureDelayMs: 1, authFailureDelayMaxMs: 1}}, async (_lab, clients) => {
 		const client = await clients.secure(587);
 		assert.equal(await failLogin(client), failed);
 		assert.equal(await failLogin(client), failed);
@@ -207,7 +211,7 @@ test('failed logins: the third bad password gets 535 then 421 and a hang-up; two
 		assert.equal((await patient.settle(100)).length, 0, 'no 421');
 	});
 
-	await withLab({only: [465], limits: {maxAuthFailures: 1}}, async (_lab, clients) => {
+	await withLab({only: [465], limits: {maxAuthFailures: 1, authFailureDelayMs: 1, authFailureDelayMaxMs: 1}}, async (_lab, clients) => {
 		const client = await clients.secure(465);
 		assert.equal(await failLogin(client), failed);
 		assert.equal(lastLine(await client.readReply()), '421 4.7.0 mx.lab.test Error: too many authentication failures');

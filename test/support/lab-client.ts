@@ -45,8 +45,8 @@ export class LabClients {
 	}
 
 	/** Greeted, then inside TLS (STARTTLS unless 465) with EHLO said again. */
-	async secure(personality: LabPort): Promise<RawSmtpClient> {
-		const client = await this.greeted(personality);
+	async secure(personality: LabPort, localAddress?: string): Promise<RawSmtpClient> {
+		const client = await this.greeted(personality, localAddress);
 		if (personality !== 465) {
 			assert.equal(lastLine(await client.command('STARTTLS')), '220 2.0.0 Ready to start TLS');
 			await client.startTls(this.tls());
