@@ -85,8 +85,9 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 	const base = whole(flags.basePort, '--base-port', 1, 62_000) ?? defaultBasePort;
 	const mapping = flags.ports ? parsePortList(flags.ports, labPortList) : labPortList.map(port => ({port, connect: base + port}));
 	const ports = {} as Record<LabPort, number>;
-	// POP3 and IMAP not named in --ports listen at the base (10000 by default) + the port.
-	const mailPorts = Object.fromEntries(mailPortList.map(port => [port, base + port])) as Record<MailPort, number>;
+	// POP3 and IMAP listen at the base (10000 by default) + the port; with --ports, those it does
+	// not name take a free port (printed), so two labs with --ports never collide on them.
+	const mailPorts = Object.fromEntries(mailPortList.map(port => [port, flags.ports ? 0 : base + port])) as Record<MailPort, number>;
 	for (const {port, connect} of mapping) {
 		if (mailPortList.includes(port as MailPort)) mailPorts[port as MailPort] = connect;
 		else if (labPortList.includes(port as LabPort)) ports[port as LabPort] = connect;
@@ -138,8 +139,9 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 export async function startClassroom(options: ClassroomOptions): Promise<Lab> {
 	const {startLab} = await import('../lab/index.js');
 	const limits = Object.fromEntries(Object.entries(options.limits).filter(([, v]) => v !== undefined)) as LabLimits;
-	// Only the ports named (all four unless --ports names fewer) listen.
-	const lab = await startLab({host: options.host, ports: options.ports, users: options.users, limits, mailboxes: {ports: options.mailPorts}, ...options.config});
+	// Only the SMTP ports named (all four unless --ports names fewer) listen; POP3 and IMAP always do.
+	const only = labPortList.filter(port => options.ports[port] !== undefined);
+	const lab = await startLab({host: options.host, ports: options.ports, only, users: options.users, limits, mailboxes: {ports: options.mailPorts}, ...options.config});
 	if (options.caOut) {
 		try {
 			await writeFile(options.caOut, lab.ca);

@@ -4,6 +4,8 @@
 // For teaching it fails on purpose where asked (faults.ts: per-port faults, and magic
 // recipients that are always on), can be made deliberately vulnerable (attacks.ts), and is
 // hardened by default (limits.ts). `stats()` and `onEvent()` feed a dashboard.
+// With the `mailboxes` option it also keeps a mailbox per account and serves it over POP3
+// (pop3.ts) and IMAP (imap.ts), so a real mail program can read what the lab accepted.
 
 import type {AttackName} from './attacks.js';
 import {resolveAttacks} from './attacks.js';

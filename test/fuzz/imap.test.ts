@@ -12,6 +12,7 @@ import {ImapClientConversation, needData} from '../../source/protocol/imap.js';
 import type {ImapEvent} from '../../source/protocol/imap.js';
 import {capturedMessage} from '../support/captured.js';
 import {fuzzParameters} from '../support/fuzz-seed.js';
+import {splitAt} from '../support/split.js';
 
 const users: LabUser[] = [{user: 'bob', password: 'builder', address: 'bob@receiver.test'}];
 
@@ -33,19 +34,6 @@ const commandPiece = fc.oneof(
 	fc.uint8Array({maxLength: 16}).map(bytes => Buffer.from(bytes).toString('latin1')),
 );
 const clientBytes = fc.array(commandPiece, {maxLength: 30}).map(parts => Buffer.from(parts.join(''), 'latin1'));
-
-function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
-	const points = [...new Set(cuts.map(cut => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-	const pieces: Buffer[] = [];
-	let last = 0;
-	for (const point of points) {
-		pieces.push(bytes.subarray(last, point));
-		last = point;
-	}
-
-	pieces.push(bytes.subarray(last));
-	return pieces;
-}
 
 /** Feeds the pieces until the conversation closes or upgrades; returns all it answered and why it stopped. */
 function serve(pieces: Buffer[]): {reply: Buffer; then: string} {

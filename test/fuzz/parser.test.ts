@@ -14,6 +14,7 @@ import {encodeData, normalizeCrlf} from '../../source/protocol/message.js';
 import {MASK, redactSecrets} from '../../source/protocol/redact.js';
 import {ReplyParseError, ReplyParser, type ParserLimits, type Reply} from '../../source/protocol/reply-parser.js';
 import {safeText} from '../../source/protocol/safe-text.js';
+import {splitAt} from '../support/split.js';
 import {createSasl, decodeChallenge} from '../../source/protocol/sasl.js';
 
 // ——— generators ———
@@ -28,20 +29,6 @@ const fragment = fc.oneof(
 	fc.tuple(fc.constantFrom('250-', '250 '), fc.integer({min: 0, max: 30})).map(([head, n]) => `${head}${'x'.repeat(n)}\r\n`),
 );
 const smtpishBytes = fc.array(fragment, {maxLength: 40}).map(parts => Buffer.from(parts.join(''), 'utf8'));
-
-/** Cut points inside a buffer, so the same bytes can be fed in arbitrary chunks. */
-function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
-	const points = [...new Set(cuts.map(c => c % (bytes.length + 1)))].sort((a, b) => a - b);
-	const pieces: Buffer[] = [];
-	let last = 0;
-	for (const point of points) {
-		pieces.push(bytes.subarray(last, point));
-		last = point;
-	}
-
-	pieces.push(bytes.subarray(last));
-	return pieces;
-}
 
 const cuts = fc.array(fc.nat(), {maxLength: 20});
 /** Small caps, so every limit is reached often. */
