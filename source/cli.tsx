@@ -254,7 +254,7 @@ async function main(): Promise<void> {
 		case 'check': {
 			const {runCheck} = await import('./commands/check.js');
 			const {output, exitCode} = await runCheck(rest[0], flags as {json?: boolean; maxSize?: string});
-			process.stdout.write(output);
+			writeOut(output);
 			process.exitCode = exitCode;
 			return;
 		}

@@ -18,6 +18,7 @@ import {PortPicker} from './port-picker.js';
 import {SessionScreen} from './session-screen.js';
 import {TargetScreen, type RemoteAnswers} from './target-screen.js';
 import {SizeGate} from './size-gate.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 export {minColumns, minRows} from './size-gate.js';
 
@@ -175,7 +176,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 							}}
 						/>
 					) : null}
-					{screen.error ? <Text color="red">{screen.error}</Text> : null}
+					{screen.error ? <Text color="red">{safeOutput(screen.error)}</Text> : null}
 				</Box>
 			);
 		case 'probe':

@@ -3,7 +3,7 @@
 import React, {useMemo, useState} from 'react';
 import {Box, Text} from 'ink';
 import {compareRows} from '../protocol/compare-report.js';
-import {safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from '../protocol/safe-text.js';
 import type {CompareScenario} from '../engine/compare.js';
 import {compareCellText, summaryCells, summaryHeadings} from '../export/compare.js';
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
@@ -80,14 +80,14 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 	const table = (
 		<Box flexDirection="column">
 			<Text bold wrap="truncate">
-				{'step'.padEnd(labelWidth)}
-				{shown.map(c => ` │ ${fit(`${c.port} ${c.summary().label}`, cellWidth).padEnd(cellWidth)}`).join('')}
+				{safeOutput('step'.padEnd(labelWidth))}
+				{safeOutput(shown.map(c => ` │ ${fit(`${c.port} ${c.summary().label}`, cellWidth).padEnd(cellWidth)}`).join(''))}
 			</Text>
 			{compareRows.map(({row, label}, rowIndex) => {
 				const reportRow = report.rows[rowIndex]!;
 				return (
 					<Text key={row} wrap="truncate">
-						<Text bold={reportRow.differs} color={reportRow.differs ? 'yellow' : undefined}>{fit(label + (reportRow.differs ? ' ≠' : ''), labelWidth).padEnd(labelWidth)}</Text>
+						<Text bold={reportRow.differs} color={reportRow.differs ? 'yellow' : undefined}>{safeOutput(fit(label + (reportRow.differs ? ' ≠' : ''), labelWidth).padEnd(labelWidth))}</Text>
 						{shown.map((column, index) => {
 							const c = reportRow.cells[page + index]!;
 							const selected = rowIndex === cursor.row && page + index === cursor.column;
@@ -95,7 +95,7 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 								<Text key={column.port}>
 									{' │ '}
 									<Text inverse={selected} color={c.status === 'skipped' ? 'gray' : classColor(c.code)} bold={reportRow.differs && c.status !== 'skipped'}>
-										{fit(compareCellText(c), cellWidth).padEnd(cellWidth)}
+										{safeOutput(fit(compareCellText(c), cellWidth).padEnd(cellWidth))}
 									</Text>
 								</Text>
 							);
@@ -113,7 +113,7 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 				const [port, ...values] = summaryCells(s);
 				if (!tall) {
 					// Short terminal: one line per port, the facts without their headings.
-					return <Text key={s.port} wrap="truncate">{fit(safeText(`${port}: ${values.slice(0, -1).join(' · ')}`), columns - 4)}</Text>;
+					return <Text key={s.port} wrap="truncate">{safeOutput(fit(safeText(`${port}: ${values.slice(0, -1).join(' · ')}`), columns - 4))}</Text>;
 				}
 
 				// One wrapped line per port: "heading value" pairs never get cut off.
@@ -131,21 +131,21 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Box justifyContent="space-between">
-				<Text bold>compare · {safeText(target)} · step {comparison.rowIndex}/{compareRows.length}{busy ? ' · working…' : ''}{pageNote}</Text>
+				<Text bold>compare · {safeText(target)} · step {comparison.rowIndex}/{compareRows.length}{busy ? ' · working…' : ''}{safeOutput(pageNote)}</Text>
 				<Text dimColor>q quit</Text>
 			</Box>
 			{showSummary && !tall ? null : table}
 			{showSummary ? summary : (
 				<Box flexDirection="column" borderStyle="single" paddingX={1}>
-					<Text bold>{selectedColumn ? `${selectedColumn.port} · ${selectedRow.label}` : ''}{cell?.note && cell.status === 'skipped' ? ` — ${safeText(cell.note)}` : ''}</Text>
+					<Text bold>{safeOutput(selectedColumn ? `${selectedColumn.port} · ${selectedRow.label}` : '')}{safeOutput(cell?.note && cell.status === 'skipped' ? ` — ${safeText(cell.note)}` : '')}</Text>
 					{details.length === 0 ? <Text dimColor>{cell ? 'Nothing was sent on this row.' : 'Not reached yet: enter advances every column by one step.'}</Text> : null}
 					{details.slice(-4).map(entry => (
-						<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{entryMarker(entry)} {fit(safeText(entry.text), columns - 8)}</Text>
+						<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), columns - 8))}</Text>
 					))}
-					{(lastReply?.explain ?? []).slice(-2).map(note => <Text key={note} dimColor wrap="truncate">{fit(safeText(note), columns - 6)}</Text>)}
+					{(lastReply?.explain ?? []).slice(-2).map(note => <Text key={note} dimColor wrap="truncate">{safeOutput(fit(safeText(note), columns - 6))}</Text>)}
 				</Box>
 			)}
-			<Text dimColor wrap="truncate">{fit(`enter step all  a run all  ↑↓←→ select  r restart${comparison.done ? (showSummary ? '  v cell details' : '  v summary') : ''}${onBack ? '  b back' : ''}  q quit`, columns)}</Text>
+			<Text dimColor wrap="truncate">{safeOutput(fit(`enter step all  a run all  ↑↓←→ select  r restart${comparison.done ? (showSummary ? '  v cell details' : '  v summary') : ''}${onBack ? '  b back' : ''}  q quit`, columns))}</Text>
 		</Box>
 	);
 }

@@ -7,6 +7,7 @@ import {classroomIntro, eventLine} from '../commands/lab.js';
 import {labPortList} from '../commands/target.js';
 import {fit} from './transcript-pane.js';
 import {useTerminalSize} from './use-terminal-size.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 const shownEvents = 12;
 
@@ -51,22 +52,22 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Text bold>smtp-tui lab · classroom server · {stats.connectionsNow} connected · {stats.sessionsTotal} sessions · {stats.messages} messages</Text>
-			{classroomIntro(lab, caOut).map(line => <Text key={line} dimColor wrap="truncate">{fit(line.replace(/^lab: /, ''), columns)}</Text>)}
+			{classroomIntro(lab, caOut).map(line => <Text key={line} dimColor wrap="truncate">{safeOutput(fit(line.replace(/^lab: /, ''), columns))}</Text>)}
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
-				<Text bold>{'port'.padEnd(8)}{'listens on'.padEnd(14)}{'connected'.padEnd(12)}{'sessions'.padEnd(12)}messages</Text>
+				<Text bold>{safeOutput('port'.padEnd(8))}{safeOutput('listens on'.padEnd(14))}{safeOutput('connected'.padEnd(12))}{safeOutput('sessions'.padEnd(12))}messages</Text>
 				{labPortList.filter(port => lab.ports[port]).map(port => {
 					const p = stats.perPort[port];
-					return <Text key={port}>{String(port).padEnd(8)}{String(lab.ports[port]).padEnd(14)}{String(p.connectionsNow).padEnd(12)}{String(p.sessions).padEnd(12)}{p.messages}</Text>;
+					return <Text key={port}>{safeOutput(String(port).padEnd(8))}{safeOutput(String(lab.ports[port]).padEnd(14))}{safeOutput(String(p.connectionsNow).padEnd(12))}{safeOutput(String(p.sessions).padEnd(12))}{p.messages}</Text>;
 				})}
-				<Text>faults hit: {faults}</Text>
-				<Text>{limitsLine(stats.limitsHit)}</Text>
-				<Text>{inboxLine(stats.inbox, lab.limits)}</Text>
+				<Text>faults hit: {safeOutput(faults)}</Text>
+				<Text>{safeOutput(limitsLine(stats.limitsHit))}</Text>
+				<Text>{safeOutput(inboxLine(stats.inbox, lab.limits))}</Text>
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
 				<Text bold>Latest events</Text>
 				{events.length === 0 ? <Text dimColor>Nothing yet: waiting for students.</Text> : events.map((event, index) => (
 					// eslint-disable-next-line react/no-array-index-key
-					<Text key={index} wrap="truncate">{fit(eventLine(event).replace(/^lab: /, ''), columns - 4)}</Text>
+					<Text key={index} wrap="truncate">{safeOutput(fit(eventLine(event).replace(/^lab: /, ''), columns - 4))}</Text>
 				))}
 			</Box>
 			<Text dimColor>q stop the lab</Text>

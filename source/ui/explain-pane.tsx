@@ -2,6 +2,7 @@
 import React from 'react';
 import {Box, Text} from 'ink';
 import type {ExplainLine} from './explain-lines.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 export type ExplainPaneProps = {
 	lines: ExplainLine[];
@@ -16,7 +17,7 @@ export function ExplainPane({lines, width, height}: ExplainPaneProps) {
 			{lines.map((line, index) => (
 				// eslint-disable-next-line react/no-array-index-key
 				<Text key={index} wrap="wrap" bold={line.tone === 'heading'} color={line.tone === 'warning' ? 'yellow' : undefined} dimColor={line.tone === 'dim'}>
-					{line.text}
+					{safeOutput(line.text)}
 				</Text>
 			))}
 		</Box>

@@ -2,6 +2,7 @@
 import React from 'react';
 import {Box, Text} from 'ink';
 import {sessionKeymap} from './keymap.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 export function HelpOverlay({width}: {width: number}) {
 	return (
@@ -9,7 +10,7 @@ export function HelpOverlay({width}: {width: number}) {
 			<Text bold>Keys (press ? or esc to close)</Text>
 			{sessionKeymap.map(binding => (
 				<Text key={binding.command}>
-					<Text color="cyan">{binding.keys.padEnd(12)}</Text> {binding.help}
+					<Text color="cyan">{safeOutput(binding.keys.padEnd(12))}</Text> {safeOutput(binding.help)}
 				</Text>
 			))}
 			<Text dimColor>Markers: C client, S server, ~ inside TLS, 🔒 TLS handshake, ·· note, !! error.</Text>

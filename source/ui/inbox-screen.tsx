@@ -10,6 +10,7 @@ import {checkViewLines, checksCached, formatSize, messageViewLines, parseCached,
 import {inboxIndex, inboxReducer, initialInboxState, type InboxState} from './inbox-state.js';
 import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 export type InboxScreenProps = {
 	/** `stats`, when given, tells how many older messages the lab pruned from memory. */
@@ -43,10 +44,10 @@ function listRow(message: CapturedMessage, parsed: InboxMessage | undefined, wid
 
 function ViewRow({line, width}: {line: ViewLine; width: number}) {
 	const text = fit(line.text, width) || ' ';
-	if (line.tone === 'heading') return <Text bold wrap="truncate">{text}</Text>;
-	if (line.tone === 'dim') return <Text dimColor wrap="truncate">{text}</Text>;
-	if (line.tone === 'problem') return <Text color="red" wrap="truncate">{text}</Text>;
-	return <Text wrap="truncate">{text}</Text>;
+	if (line.tone === 'heading') return <Text bold wrap="truncate">{safeOutput(text)}</Text>;
+	if (line.tone === 'dim') return <Text dimColor wrap="truncate">{safeOutput(text)}</Text>;
+	if (line.tone === 'problem') return <Text color="red" wrap="truncate">{safeOutput(text)}</Text>;
+	return <Text wrap="truncate">{safeOutput(text)}</Text>;
 }
 
 function useParsed(messages: readonly CapturedMessage[]): ReadonlyMap<CapturedMessage, InboxMessage> {
@@ -174,7 +175,7 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 	let subtitle: React.ReactNode;
 	let body: React.ReactNode[];
 	if (state.mode === 'list') {
-		subtitle = <Text dimColor wrap="truncate">{fit(listHeader(width), columns)}</Text>;
+		subtitle = <Text dimColor wrap="truncate">{safeOutput(fit(listHeader(width), columns))}</Text>;
 		body = state.count === 0
 			? [<Text key="empty" wrap="wrap">No messages yet. Open a session on a lab port and send the message (a runs every step); it shows up here. The lab keeps what it accepts in memory until smtp-tui quits.</Text>]
 			: visible.map((message, offset) => {
@@ -182,12 +183,12 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 				const chosen = row === state.cursor;
 				return (
 					<Text key={message.id} color={chosen ? 'cyan' : undefined} wrap="truncate">
-						{chosen ? '❯ ' : '  '}{fit(listRow(message, parsed.get(message), width), width)}
+						{chosen ? '❯ ' : '  '}{safeOutput(fit(listRow(message, parsed.get(message), width), width))}
 					</Text>
 				);
 			});
 	} else if (state.mode === 'message') {
-		subtitle = <Text bold wrap="truncate">{fit(selectedParsed ? selectedParsed.subject || '(no subject)' : '…', columns)}</Text>;
+		subtitle = <Text bold wrap="truncate">{safeOutput(fit(selectedParsed ? selectedParsed.subject || '(no subject)' : '…', columns))}</Text>;
 		body = messageLines.slice(state.scroll, state.scroll + state.height).map((line, offset) => (
 			<ViewRow key={state.scroll + offset} line={line} width={width} />
 		));
@@ -198,14 +199,14 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 		));
 	} else {
 		const raw = selected?.raw ?? Buffer.alloc(0);
-		subtitle = <Text bold wrap="truncate">{fit(`Raw source: ${rawStarts.length} lines, ${formatSize(raw.length)}, exactly as received (dot-stuffing undone)`, columns)}</Text>;
+		subtitle = <Text bold wrap="truncate">{safeOutput(fit(`Raw source: ${rawStarts.length} lines, ${formatSize(raw.length)}, exactly as received (dot-stuffing undone)`, columns))}</Text>;
 		const numberWidth = String(rawStarts.length).length;
 		body = [];
 		for (let index = state.scroll; index < Math.min(rawStarts.length, state.scroll + state.height); index++) {
 			body.push(
 				<Text key={index} wrap="truncate">
-					<Text dimColor>{String(index + 1).padStart(numberWidth)} │ </Text>
-					{fit(rawLine(raw, rawStarts, index), width - numberWidth - 3)}
+					<Text dimColor>{safeOutput(String(index + 1).padStart(numberWidth))} │ </Text>
+					{safeOutput(fit(rawLine(raw, rawStarts, index), width - numberWidth - 3))}
 				</Text>,
 			);
 		}
@@ -214,12 +215,12 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 	const position = state.mode === 'list' ? '' : ` · message ${state.cursor + 1} of ${state.count}${lineCount > state.height ? ` · lines ${state.scroll + 1}–${Math.min(lineCount, state.scroll + state.height)} of ${lineCount}` : ''}`;
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold wrap="truncate">{fit(`inbox · messages the lab accepted · ${count}${position}`, columns)}</Text>
+			<Text bold wrap="truncate">{safeOutput(fit(`inbox · messages the lab accepted · ${count}${position}`, columns))}</Text>
 			{subtitle}
 			<Box flexDirection="column" height={state.height}>
 				{body}
 			</Box>
-			<Text dimColor wrap="truncate">{fit(inboxFooter(state.mode), columns)}</Text>
+			<Text dimColor wrap="truncate">{safeOutput(fit(inboxFooter(state.mode), columns))}</Text>
 		</Box>
 	);
 }

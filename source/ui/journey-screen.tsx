@@ -7,7 +7,7 @@ import {Box, Text} from 'ink';
 import {Pop3Session} from '../engine/pop3.js';
 import {Session} from '../engine/session.js';
 import type {JourneyLab, JourneyRelay} from '../journey/index.js';
-import {safeText, showCrlf} from '../protocol/safe-text.js';
+import {safeOutput, safeText, showCrlf} from '../protocol/safe-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
@@ -108,8 +108,8 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 	const at = retrieved ? 4 : delivered ? 3 : relay && relay.state !== 'waiting' ? 2 : queued ? 1 : 0;
 	const diagram = nodes.map((node, index) => (
 		<Text key={node}>
-			<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{index === at ? `▶${node}` : node}</Text>
-			{index < hops.length ? <Text dimColor>{hops[index]}</Text> : null}
+			<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{safeOutput(index === at ? `▶${node}` : node)}</Text>
+			{index < hops.length ? <Text dimColor>{safeOutput(hops[index])}</Text> : null}
 		</Text>
 	));
 
@@ -127,25 +127,25 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 			<Text bold>journey · alice@sender.test → bob@receiver.test{busy ? ' · working…' : ''}</Text>
 			<Text wrap="truncate">{diagram}</Text>
 			<Text>
-				{legs.map((l, index) => <Text key={l.title} inverse={index === leg} bold={index === leg}>{` ${l.title} `}</Text>)}
+				{legs.map((l, index) => <Text key={l.title} inverse={index === leg} bold={index === leg}>{safeOutput(` ${l.title} `)}</Text>)}
 			</Text>
 			<Text wrap="wrap" dimColor>{legs[leg].explain}</Text>
 			<Box flexDirection="column" borderStyle="single" height={height + 2}>
 				{leg === 1 && !relay ? <Text dimColor>The relay starts once smtp.sender.test has accepted the message: finish leg 1 first.</Text> : null}
 				{shown.map(entry => (
-					<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{entryMarker(entry)} {fit(safeText(entry.text), columns - 6)}</Text>
+					<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), columns - 6))}</Text>
 				))}
 				{checks.map((line, index) => (
-					<Text key={`check-${index}`} color={index === 0 ? 'magenta' : /^\w+=pass /.test(line) ? 'green' : 'yellow'} wrap="truncate">{index === 0 ? '' : '  '}{fit(safeText(line), columns - 6)}</Text>
+					<Text key={`check-${index}`} color={index === 0 ? 'magenta' : /^\w+=pass /.test(line) ? 'green' : 'yellow'} wrap="truncate">{index === 0 ? '' : '  '}{safeOutput(fit(safeText(line), columns - 6))}</Text>
 				))}
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
-				<Text bold>Next: <Text dimColor>{fit(preview ? preview.description : 'nothing yet', columns - 12)}</Text></Text>
-				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{fit(showCrlf(safeText(line)), columns - 4)}</Text>)}
+				<Text bold>Next: <Text dimColor>{safeOutput(fit(preview ? preview.description : 'nothing yet', columns - 12))}</Text></Text>
+				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{safeOutput(fit(showCrlf(safeText(line)), columns - 4))}</Text>)}
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
 				<Text bold>Received: lines ({received.length}) — each server adds one at the top; read them bottom-up to follow the hops</Text>
-				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.slice(0, 3).map(line => <Text key={line} wrap="truncate">{fit(safeText(line), columns - 4)}</Text>)}
+				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.slice(0, 3).map(line => <Text key={line} wrap="truncate">{safeOutput(fit(safeText(line), columns - 4))}</Text>)}
 			</Box>
 			<Text dimColor>enter step  a run the leg  1 2 3 / tab choose the leg{onBack ? '  b back' : ''}  q quit</Text>
 		</Box>

@@ -9,6 +9,7 @@ import type {Lesson, LessonContext, LessonPort} from '../lessons/lesson.js';
 import {LessonProgress} from '../lessons/runner.js';
 import {SessionScreen} from './session-screen.js';
 import {fit} from './transcript-pane.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 /** Journey lessons: the receiving MX's results, when it checks, and the faults each step needs. */
 export type LessonContextSource = {
@@ -74,8 +75,8 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 		return true;
 	}, []);
 
-	if (error) return <Text color="red">{error}</Text>;
-	if (!session) return <Text dimColor>Starting the lab for “{lesson.title}”…</Text>;
+	if (error) return <Text color="red">{safeOutput(error)}</Text>;
+	if (!session) return <Text dimColor>Starting the lab for “{safeOutput(lesson.title)}”…</Text>;
 
 	const total = lesson.steps.length;
 	const done = progress.current.finished;
@@ -83,13 +84,13 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 	const width = columns - 4;
 	const pane = (
 		<Box flexDirection="column" borderStyle="round" borderColor={met || done ? 'green' : 'cyan'} paddingX={1} height={paneRows}>
-			<Text bold wrap="truncate">{fit(`Lesson: ${lesson.title} · ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}`}`, width)}</Text>
+			<Text bold wrap="truncate">{safeOutput(fit(`Lesson: ${lesson.title} · ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}`}`, width))}</Text>
 			{done ? (
-				<Text wrap="wrap">Lesson complete: {lesson.goal} Press q to quit, or r to run the last session again.</Text>
+				<Text wrap="wrap">Lesson complete: {safeOutput(lesson.goal)} Press q to quit, or r to run the last session again.</Text>
 			) : (
 				<>
-					<Text wrap="truncate">{fit(`Port ${step!.port}: ${step!.instruction}`, width)}</Text>
-					{met ? <Text color="green" wrap="wrap">✓ {step!.explanation} (n: next step)</Text> : <Text dimColor wrap="truncate">{fit(`Goal: ${lesson.goal}`, width)}</Text>}
+					<Text wrap="truncate">{safeOutput(fit(`Port ${step!.port}: ${step!.instruction}`, width))}</Text>
+					{met ? <Text color="green" wrap="wrap">✓ {safeOutput(step!.explanation)} (n: next step)</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal}`, width))}</Text>}
 				</>
 			)}
 		</Box>

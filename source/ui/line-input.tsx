@@ -1,7 +1,7 @@
 // Draws a line being typed, with its cursor (the state lives in line-edit.ts).
 import React from 'react';
 import {Text} from 'ink';
-import {safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from '../protocol/safe-text.js';
 import type {LineState} from './line-edit.js';
 
 export type LineInputProps = {line: LineState; mask?: string; placeholder?: string; width?: number};
@@ -10,7 +10,7 @@ export function LineInput({line, mask, placeholder, width}: LineInputProps) {
 	const shown = mask ? mask.repeat(line.value.length) : safeText(line.value);
 	const cursor = Math.min(line.cursor, shown.length);
 	if (shown.length === 0 && placeholder) {
-		return <Text><Text inverse> </Text><Text dimColor>{placeholder}</Text></Text>;
+		return <Text><Text inverse> </Text><Text dimColor>{safeOutput(placeholder)}</Text></Text>;
 	}
 
 	// Keep the cursor in view on a narrow screen: show the end of a long line.
@@ -20,9 +20,9 @@ export function LineInput({line, mask, placeholder, width}: LineInputProps) {
 	const at = cursor - start;
 	return (
 		<Text>
-			{visible.slice(0, at)}
-			<Text inverse>{visible[at] ?? ' '}</Text>
-			{visible.slice(at + 1)}
+			{safeOutput(visible.slice(0, at))}
+			<Text inverse>{safeOutput(visible[at] ?? ' ')}</Text>
+			{safeOutput(visible.slice(at + 1))}
 		</Text>
 	);
 }

@@ -3,7 +3,7 @@
 // inside the window whatever is typed.
 import React from 'react';
 import {Box, Text} from 'ink';
-import {safeText, showCrlf} from '../protocol/safe-text.js';
+import {safeOutput, safeText, showCrlf} from '../protocol/safe-text.js';
 import type {Preview} from '../engine/session.js';
 import type {ViewState} from './session-view-state.js';
 import {LineInput} from './line-input.js';
@@ -33,16 +33,16 @@ function inputTitle(view: ViewState, inMessage?: boolean, saslAnswer?: boolean):
 export function NextPane({preview, view, width, completions, inMessage, saslAnswer}: NextPaneProps) {
 	const inputMode = view.mode === 'edit' || view.mode === 'manual';
 	const inner = width - 4;
-	const notice = view.notice ? <Text color="yellow" wrap="truncate">{fit(view.notice, inner)}</Text> : null;
+	const notice = view.notice ? <Text color="yellow" wrap="truncate">{safeOutput(fit(view.notice, inner))}</Text> : null;
 	if (inputMode) {
 		return (
 			<Box flexDirection="column" borderStyle="single" width={width} height={nextPaneRows + 2} overflow="hidden">
-				<Text bold wrap="truncate">{fit(inputTitle(view, inMessage, saslAnswer), inner)}</Text>
+				<Text bold wrap="truncate">{safeOutput(fit(inputTitle(view, inMessage, saslAnswer), inner))}</Text>
 				<Box>
 					<Text color="cyan">{'> '}</Text>
 					<LineInput line={{value: view.input, cursor: view.inputCursor}} width={inner - 2} />
 				</Box>
-				{view.mode === 'manual' && completions.length > 0 && !inMessage ? <Text dimColor wrap="truncate">{fit(completions.join(' '), inner)}</Text> : null}
+				{view.mode === 'manual' && completions.length > 0 && !inMessage ? <Text dimColor wrap="truncate">{safeOutput(fit(completions.join(' '), inner))}</Text> : null}
 				{notice}
 			</Box>
 		);
@@ -55,14 +55,14 @@ export function NextPane({preview, view, width, completions, inMessage, saslAnsw
 	return (
 		<Box flexDirection="column" borderStyle="single" width={width} height={nextPaneRows + 2} overflow="hidden">
 			<Text bold wrap="truncate">
-				Next{view.busy ? ' · working…' : ''}: <Text dimColor>{fit(preview.description, inner - 14)}</Text>
+				Next{view.busy ? ' · working…' : ''}: <Text dimColor>{safeOutput(fit(preview.description, inner - 14))}</Text>
 			</Text>
 			{shown.map((line, index) => (
 				// eslint-disable-next-line react/no-array-index-key
-				<Text key={index} color="cyan" wrap="truncate">{fit(preview.kind === 'connect' ? line : showCrlf(safeText(line)), inner)}</Text>
+				<Text key={index} color="cyan" wrap="truncate">{safeOutput(fit(preview.kind === 'connect' ? line : showCrlf(safeText(line)), inner))}</Text>
 			))}
 			{more ? <Text dimColor>… {preview.lines.length - shown.length} more lines</Text> : null}
-			{preview.decoded === undefined ? null : <Text dimColor wrap="truncate">{fit(`= "${safeText(preview.decoded)}" (base64 decoded, password masked)`, inner)}</Text>}
+			{preview.decoded === undefined ? null : <Text dimColor wrap="truncate">{safeOutput(fit(`= "${safeText(preview.decoded)}" (base64 decoded, password masked)`, inner))}</Text>}
 			{notice}
 		</Box>
 	);

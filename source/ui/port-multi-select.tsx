@@ -4,6 +4,7 @@ import {Box, Text} from 'ink';
 import {portTexts} from '../protocol/explain.js';
 import {pickerPorts} from './port-picker.js';
 import {useScreenInput} from './screen-input.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 export type PortMultiSelectProps = {
 	onStart: (ports: number[]) => void;
@@ -36,10 +37,10 @@ export function PortMultiSelect({onStart, onCancel}: PortMultiSelectProps) {
 			<Text bold>Compare which ports? (space toggles, enter starts, esc cancels)</Text>
 			{pickerPorts.map((port, index) => (
 				<Text key={port} inverse={index === cursor}>
-					{chosen.has(port) ? '[x]' : '[ ]'} {String(port).padEnd(5)} {portTexts[port].name}
+					{chosen.has(port) ? '[x]' : '[ ]'} {safeOutput(String(port).padEnd(5))} {safeOutput(portTexts[port].name)}
 				</Text>
 			))}
-			{notice ? <Text color="yellow">{notice}</Text> : null}
+			{notice ? <Text color="yellow">{safeOutput(notice)}</Text> : null}
 		</Box>
 	);
 }

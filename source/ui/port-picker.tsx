@@ -5,6 +5,7 @@ import SelectInput from 'ink-select-input';
 import {portTexts, whySeveralPorts} from '../protocol/explain.js';
 import type {LabPort} from '../lab/index.js';
 import {useInputActive, useScreenInput} from './screen-input.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 export type PortPickerProps = {
 	title: string;
@@ -48,7 +49,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Box justifyContent="space-between">
-				<Text bold>{title}</Text>
+				<Text bold>{safeOutput(title)}</Text>
 				<Text dimColor>q quit</Text>
 			</Box>
 			<Box>
@@ -57,13 +58,13 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 					<SelectInput isFocused={focused} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
 				</Box>
 				<Box flexDirection="column" borderStyle="single" width={panelWidth} paddingX={1}>
-					<Text bold>{highlighted} · {text.name} ({text.rfc})</Text>
-					<Text wrap="wrap">{text.purpose}</Text>
-					<Text wrap="wrap"><Text bold>Who: </Text>{text.who}</Text>
-					<Text wrap="wrap"><Text bold>TLS: </Text>{text.tls}</Text>
-					<Text wrap="wrap"><Text bold>Expect: </Text>{text.expects}</Text>
+					<Text bold>{highlighted} · {safeOutput(text.name)} ({safeOutput(text.rfc)})</Text>
+					<Text wrap="wrap">{safeOutput(text.purpose)}</Text>
+					<Text wrap="wrap"><Text bold>Who: </Text>{safeOutput(text.who)}</Text>
+					<Text wrap="wrap"><Text bold>TLS: </Text>{safeOutput(text.tls)}</Text>
+					<Text wrap="wrap"><Text bold>Expect: </Text>{safeOutput(text.expects)}</Text>
 					<Text> </Text>
-					<Text wrap="wrap" dimColor>{whySeveralPorts}</Text>
+					<Text wrap="wrap" dimColor>{safeOutput(whySeveralPorts)}</Text>
 				</Box>
 			</Box>
 			<Text dimColor>↑↓ move  enter open{onCompare ? '  c compare' : ''}{onProbe ? '  p probe' : ''}{onInbox ? '  i inbox' : ''}{onFaults ? '  f faults' : ''}{onJourney ? '  j journey' : ''}{onBack ? '  b back' : ''}  q quit</Text>

@@ -3,7 +3,7 @@ import React, {useEffect, useState} from 'react';
 import {Box, Text} from 'ink';
 import {diagnose, probePort, type ProbeRow, type ProbeTarget} from '../engine/probe.js';
 import {probeRowLines} from '../commands/probe.js';
-import {safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from '../protocol/safe-text.js';
 import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
 
@@ -44,12 +44,12 @@ export function ProbeScreen({host, targets, columns, onQuit, onBack}: ProbeScree
 			<Text bold>probe · {safeText(host)} · {rows.filter(Boolean).length}/{targets.length} ports answered{done ? '' : ' · probing…'}</Text>
 			{targets.map((target, index) => {
 				const row = rows[index];
-				if (!row) return <Text key={target.port} dimColor>{`${String(target.port).padEnd(5)} probing…`}</Text>;
+				if (!row) return <Text key={target.port} dimColor>{safeOutput(`${String(target.port).padEnd(5)} probing…`)}</Text>;
 				const [head = '', ...rest] = probeRowLines(row);
 				return (
 					<Box key={target.port} flexDirection="column">
-						<Text color={row.status === 'open' ? 'green' : 'red'} wrap="truncate">{fit(head, columns)}</Text>
-						{rest.map(line => <Text key={line} wrap="truncate">{fit(line, columns)}</Text>)}
+						<Text color={row.status === 'open' ? 'green' : 'red'} wrap="truncate">{safeOutput(fit(head, columns))}</Text>
+						{rest.map(line => <Text key={line} wrap="truncate">{safeOutput(fit(line, columns))}</Text>)}
 					</Box>
 				);
 			})}

@@ -19,6 +19,7 @@ import {TlsPanel} from './tls-panel.js';
 import {fit, TranscriptPane} from './transcript-pane.js';
 import {useSession} from './use-session.js';
 import {useScreenInput} from './screen-input.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 export type SessionScreenProps = {
 	options: SessionOptions;
@@ -253,7 +254,7 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 				</Box>
 			)}
 			{sidePane}
-			{quiz.on ? <Text color="magenta" wrap="truncate">{fit(quizLine(quiz, session.done), columns)}</Text> : null}
+			{quiz.on ? <Text color="magenta" wrap="truncate">{safeOutput(fit(quizLine(quiz, session.done), columns))}</Text> : null}
 			<NextPane
 				preview={preview}
 				view={view}
@@ -262,7 +263,7 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 				inMessage={session.inMessage}
 				saslAnswer={session.awaitingSaslAnswer}
 			/>
-			<Text dimColor wrap="truncate">{fit(footerFor(columns, extraFooter), columns)}</Text>
+			<Text dimColor wrap="truncate">{safeOutput(fit(footerFor(columns, extraFooter), columns))}</Text>
 		</Box>
 	);
 }

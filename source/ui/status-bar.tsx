@@ -3,7 +3,7 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {SessionLike} from '../engine/replay.js';
 import {profileFor} from '../engine/profiles.js';
-import {safeText, type SafeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText, type SafeText} from '../protocol/safe-text.js';
 import {fit} from './transcript-pane.js';
 
 export type StatusBarProps = {
@@ -28,7 +28,7 @@ export function statusText(session: SessionLike, lastStepMs?: number): SafeText 
 export function StatusBar({session, width, lastStepMs}: StatusBarProps) {
 	return (
 		<Box width={width} justifyContent="space-between">
-			<Text bold wrap="truncate">{fit(statusText(session, lastStepMs), width - 8)}</Text>
+			<Text bold wrap="truncate">{safeOutput(fit(statusText(session, lastStepMs), width - 8))}</Text>
 			<Text dimColor>? help</Text>
 		</Box>
 	);

@@ -5,6 +5,7 @@ import SelectInput from 'ink-select-input';
 import TextInput from 'ink-text-input';
 import {presets, type Preset} from '../protocol/presets.js';
 import {useInputActive, useScreenInput} from './screen-input.js';
+import {safeOutput} from '../protocol/safe-text.js';
 
 export type RemoteAnswers = {host: string; port: string; tls: string; user: string; password: string; to: string; preset?: string; region?: string};
 
@@ -82,7 +83,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 						}}
 					/>
 				</Box>
-				{error ? <Text color="red">{error}</Text> : null}
+				{error ? <Text color="red">{safeOutput(error)}</Text> : null}
 				<Text dimColor>↑↓ move  enter choose  q quit</Text>
 			</Box>
 		);
@@ -115,21 +116,21 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold>smtp-tui · {preset ? `${preset.title}` : 'remote server'} ({index + 1}/{questions.length})</Text>
-			{preset ? <Text wrap="wrap" dimColor>{preset.note}</Text> : null}
+			<Text bold>smtp-tui · {safeOutput(preset ? `${preset.title}` : 'remote server')} ({index + 1}/{questions.length})</Text>
+			{preset ? <Text wrap="wrap" dimColor>{safeOutput(preset.note)}</Text> : null}
 			{questions.slice(0, index).map(f => (
 				<Text key={f.key} dimColor>
-					{f.question}: {f.mask ? (answers[f.key] ? '********' : '(none)') : answers[f.key] || '(none)'}
+					{safeOutput(f.question)}: {safeOutput(f.mask ? (answers[f.key] ? '********' : '(none)') : answers[f.key] || '(none)')}
 				</Text>
 			))}
 			<Box borderStyle="single" flexDirection="column" paddingX={1}>
-				<Text>{field.question}</Text>
+				<Text>{safeOutput(field.question)}</Text>
 				<Box>
 					<Text color="cyan">{'> '}</Text>
 					<TextInput value={value} onChange={setValue} onSubmit={submit} placeholder={field.placeholder} mask={field.mask ? '*' : undefined} />
 				</Box>
 			</Box>
-			{error ? <Text color="red">{error}</Text> : null}
+			{error ? <Text color="red">{safeOutput(error)}</Text> : null}
 			<Text dimColor>enter next  esc back to the start</Text>
 		</Box>
 	);

@@ -1,7 +1,7 @@
 // The TLS details after a handshake: version, cipher, certificate, verification.
 import React from 'react';
 import {Box, Text} from 'ink';
-import {safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from '../protocol/safe-text.js';
 import type {TlsFacts} from '../protocol/transcript.js';
 import {describeCertError} from '../engine/connection.js';
 
@@ -21,7 +21,7 @@ export function TlsPanel({facts, width}: {facts?: TlsFacts; width: number}) {
 					<Text>valid to     {safeText(facts.validTo ?? '?')}</Text>
 					<Text wrap="truncate">SHA-256      {safeText(facts.fingerprint256 ?? '?')}</Text>
 					<Text color={facts.authorized ? 'green' : 'yellow'}>
-						{facts.authorized ? 'verified: the chain and the host name check out' : `NOT verified: ${safeText(describeCertError(facts.authorizationError, facts))}`}
+						{safeOutput(facts.authorized ? 'verified: the chain and the host name check out' : `NOT verified: ${safeText(describeCertError(facts.authorizationError, facts))}`)}
 					</Text>
 				</>
 			) : (

@@ -2,7 +2,7 @@
 // costs the same per frame as a 40-line one.
 import React from 'react';
 import {Box, Text} from 'ink';
-import {safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from '../protocol/safe-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {visibleRange, type ViewState} from './session-view-state.js';
 
@@ -64,7 +64,7 @@ export function TranscriptPane({entries, view, width}: TranscriptPaneProps) {
 		rows.push(
 			<Text key={entry.seq} wrap="truncate" inverse={selected}>
 				<Text>{selected ? '▶' : ' '}</Text>
-				<Text color={entryColor(entry)} bold={entry.direction === 'error'}>{entryMarker(entry)} {text}</Text>
+				<Text color={entryColor(entry)} bold={entry.direction === 'error'}>{safeOutput(entryMarker(entry))} {safeOutput(text)}</Text>
 			</Text>,
 		);
 	}
