@@ -193,7 +193,7 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 			<ViewRow key={state.scroll + offset} line={line} width={width} />
 		));
 	} else if (state.mode === 'checks') {
-		subtitle = <Text bold wrap="truncate">{fit(`Checks: ${selectedParsed ? selectedParsed.subject || '(no subject)' : '…'}`, columns)}</Text>;
+		subtitle = <Text bold wrap="truncate">{safeOutput(fit(`Checks: ${selectedParsed ? selectedParsed.subject || '(no subject)' : '…'}`, columns))}</Text>;
 		body = checkLines.slice(state.scroll, state.scroll + state.height).map((line, offset) => (
 			<ViewRow key={state.scroll + offset} line={line} width={width} />
 		));
