@@ -553,22 +553,27 @@ export class Session implements SessionLike {
 		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; ${verified}`, step, {tlsFacts: facts, ...(explain ? {explain} : {})});
 	}
 
+	/** The mechanism to use: --auth's, else the best the server offers. */
+	private chosenMechanism(): string {
+		const offered = this.planState.capabilities?.auth ?? [];
+		return this.options.mechanism?.toUpperCase() ?? mechanismPreference.find(m => offered.includes(m) && (m !== 'XOAUTH2' || this.options.credentials?.token)) ?? offered[0] ?? 'PLAIN';
+	}
+
 	private createSasl(): SaslExchange {
-		const caps = this.planState.capabilities;
-		const offered = caps?.auth ?? [];
-		const chosen = this.options.mechanism?.toUpperCase() ?? mechanismPreference.find(m => offered.includes(m) && (m !== 'XOAUTH2' || this.options.credentials?.token)) ?? offered[0] ?? 'PLAIN';
-		return createSasl(chosen, this.options.credentials ?? {user: ''});
+		return createSasl(this.chosenMechanism(), this.options.credentials ?? {user: ''});
 	}
 
 	private async authenticate(): Promise<boolean> {
-		const sasl = this.createSasl();
 		const offered = this.planState.capabilities?.auth ?? [];
-		if (!offered.includes(sasl.mechanism)) {
+		const mechanism = this.chosenMechanism();
+		if (!offered.includes(mechanism)) {
 			// As swaks does ("requested type not available"): a mechanism the server did not list
 			// would only be refused, and with CRAM-MD5 or LOGIN the first line already carries data.
-			this.fail('auth', new SessionFailure('local', `The server offers AUTH ${offered.join(' ') || '(nothing)'}, not ${sasl.mechanism} (asked for with --auth); smtp-tui did not send AUTH. Leave out --auth to use one it offers.`));
+			this.fail('auth', new SessionFailure('local', `The server offers AUTH ${offered.join(' ') || '(nothing)'}, not ${mechanism} (asked for with --auth); smtp-tui did not send AUTH. Leave out --auth to use one it offers.`));
 			return false;
 		}
+
+		const sasl = this.createSasl();
 
 		if (!this.planState.tls) {
 			// Only reachable with --insecure-auth (plan.ts blocks it otherwise): say it loudly.

@@ -10,12 +10,10 @@
 //   465  TLS on connect (tls_on_connect_ports), AUTH as on 587.
 // Exim must run as root (it switches to Debian-exim itself); -bdf keeps the daemon in the
 // foreground as our child, so stop() ends it by its process id.
-import {spawn, type ChildProcess} from 'node:child_process';
-import {rmSync} from 'node:fs';
-import {access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {access, chmod, chown, mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {makeLabCa} from '../../source/lab/ca.js';
-import {pickFreePorts, waitForGreeting, type PeerPorts, type PeerUser} from './peers.js';
+import {peerProcess, pickFreePorts, readMessages, waitForMessage, waitForPorts, type PeerInstance, type PeerPorts, type PeerUser} from './peers.js';
 
 export const eximRoot = process.env.SMTP_TUI_EXIM_ROOT ?? '/opt/smtp-tui-peers/exim4';
 export const eximBinary = join(eximRoot, 'usr/sbin/exim4');
@@ -26,22 +24,9 @@ const EXIM_USER = 'Debian-exim';
 const USERS: PeerUser[] = [{user: 'alice', password: 'wonderland'}];
 const START_TIMEOUT_MS = 30_000;
 
-export type EximInstance = {
-	host: '127.0.0.1';
-	ports: PeerPorts;
-	/** PEM of the throwaway CA that signed the server certificate, and the same as a file. */
-	ca: string;
-	caFile: string;
-	hostname: string;
-	domain: string;
-	users: PeerUser[];
+export type EximInstance = PeerInstance & {
 	/** Exim's mainlog. */
 	logFile: string;
-	/** Every delivered message (Maildir new/), oldest first by name. */
-	deliveredMessages(): Promise<string[]>;
-	/** Waits until a delivered message contains `needle`, and returns it. */
-	waitForDelivered(needle: string, timeoutMs?: number): Promise<string>;
-	stop(): Promise<void>;
 };
 
 export async function startExim(): Promise<EximInstance> {
@@ -65,28 +50,8 @@ async function startOnce(): Promise<EximInstance> {
 	const spool = join(dir, 'spool');
 	const log = join(dir, 'log');
 	const mail = join(dir, 'mail');
-	let child: ChildProcess | undefined;
-	const onExit = (): void => {
-		child?.kill('SIGKILL');
-		rmSync(dir, {recursive: true, force: true});
-	};
-	process.once('exit', onExit);
-	let stopping: Promise<void> | undefined;
-	const stop = async (): Promise<void> => {
-		stopping ??= (async () => {
-			process.off('exit', onExit);
-			if (child && child.exitCode === null && child.signalCode === null) {
-				const gone = new Promise(resolve => child!.once('exit', resolve));
-				child.kill('SIGTERM');
-				await Promise.race([gone, new Promise(resolve => setTimeout(resolve, 3000))]);
-				child.kill('SIGKILL');
-			}
-
-			await rm(dir, {recursive: true, force: true, maxRetries: 3, retryDelay: 50});
-		})();
-		return stopping;
-	};
-
+	const peer = peerProcess(dir);
+	const stop = peer.stop;
 	const logFile = join(log, 'mainlog');
 	try {
 		const [free, tls] = await Promise.all([pickFreePorts(4), makeLabCa(HOSTNAME)]);
@@ -104,24 +69,9 @@ async function startOnce(): Promise<EximInstance> {
 			writeFile(join(dir, 'key.pem'), tls.key, {mode: 0o644}),
 			writeFile(join(dir, 'exim.conf'), eximConf(dir, ports)),
 		]);
-		child = spawn(eximBinary, ['-C', join(dir, 'exim.conf'), '-bdf'], {stdio: ['ignore', 'pipe', 'pipe']});
-		let output = '';
-		child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		const exited = new Promise<never>((_resolve, reject) => {
-			child!.once('exit', code => reject(new Error(`exim exited (${code ?? 'signal'}): ${output.trim() || 'no output'}`)));
-		});
-		await Promise.race([
-			Promise.all([
-				waitForGreeting(ports[25], {deadline}),
-				waitForGreeting(ports[587], {deadline}),
-				waitForGreeting(ports[2525], {deadline}),
-				waitForGreeting(ports[465], {deadline, tls: {ca: tls.ca, servername: HOSTNAME}}),
-			]),
-			exited,
-		]);
-		exited.catch(() => undefined);
-		const delivered = async () => deliveredMessages(join(mail, 'new'));
+		const {exited} = peer.run(eximBinary, ['-C', join(dir, 'exim.conf'), '-bdf']);
+		await waitForPorts(ports, deadline, {ca: tls.ca, servername: HOSTNAME}, exited);
+		const delivered = async () => readMessages(join(mail, 'new'));
 		return {
 			host: HOST,
 			ports,
@@ -132,15 +82,7 @@ async function startOnce(): Promise<EximInstance> {
 			users: USERS.map(u => ({...u})),
 			logFile,
 			deliveredMessages: delivered,
-			waitForDelivered: async (needle, timeoutMs = 10_000) => {
-				const until = Date.now() + timeoutMs;
-				for (;;) {
-					const found = (await delivered()).find(m => m.includes(needle));
-					if (found !== undefined) return found;
-					if (Date.now() >= until) throw new Error(`Exim delivered no message containing ${JSON.stringify(needle)} within ${timeoutMs} ms.\n${await tail(logFile)}`);
-					await new Promise(resolve => setTimeout(resolve, 50));
-				}
-			},
+			waitForDelivered: async (needle, timeoutMs = 10_000) => waitForMessage(delivered, needle, timeoutMs, async () => tail(logFile)),
 			stop,
 		};
 	} catch (error) {
@@ -232,17 +174,6 @@ async function userIds(name: string): Promise<{uid: number; gid: number}> {
 	if (!line) throw new Error(`the user ${name} does not exist (run .ci/install-peers.sh as root)`);
 	const [, , uid, gid] = line.split(':');
 	return {uid: Number(uid), gid: Number(gid)};
-}
-
-async function deliveredMessages(folder: string): Promise<string[]> {
-	let names: string[];
-	try {
-		names = (await readdir(folder)).sort();
-	} catch {
-		return [];
-	}
-
-	return Promise.all(names.map(async name => readFile(join(folder, name), 'utf8')));
 }
 
 async function tail(path: string): Promise<string> {

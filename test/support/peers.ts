@@ -1,6 +1,9 @@
 // What the harnesses of real SMTP servers (Exim, Haraka) share: free loopback ports, waiting
 // for a greeting, and running the built binary as a user would.
-import {execFile} from 'node:child_process';
+import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {rmSync} from 'node:fs';
+import {readdir, readFile, rm} from 'node:fs/promises';
+import {join} from 'node:path';
 import net from 'node:net';
 import type {AddressInfo} from 'node:net';
 import tls from 'node:tls';
@@ -11,6 +14,38 @@ const HOST = '127.0.0.1';
 /** The real port standing in for each well-known one. */
 export type PeerPorts = {25: number; 465: number; 587: number; 2525: number};
 export type PeerUser = {user: string; password: string};
+
+/** A running server with the four port personalities, as the interop tests use it. */
+export type PeerInstance = {
+	host: '127.0.0.1';
+	ports: PeerPorts;
+	/** PEM of the throwaway CA that signed the server certificate, and the same as a file. */
+	ca: string;
+	caFile: string;
+	/** Name in the banner and in the certificate. */
+	hostname: string;
+	/** The domain it takes mail for without a login. */
+	domain: string;
+	users: PeerUser[];
+	/** Every message it delivered or queued, oldest first by name. */
+	deliveredMessages(): Promise<string[]>;
+	/** Waits until a delivered message contains `needle`, and returns it. */
+	waitForDelivered(needle: string, timeoutMs?: number): Promise<string>;
+	stop(): Promise<void>;
+};
+
+/** Waits for a greeting on all four ports (inside TLS on 465), or for the server to die. */
+export async function waitForPorts(ports: PeerPorts, deadline: number, tls: {ca: string; servername: string}, exited: Promise<never>): Promise<void> {
+	await Promise.race([
+		Promise.all([
+			waitForGreeting(ports[25], {deadline}),
+			waitForGreeting(ports[587], {deadline}),
+			waitForGreeting(ports[2525], {deadline}),
+			waitForGreeting(ports[465], {deadline, tls}),
+		]),
+		exited,
+	]);
+}
 
 /** Binds port 0 several times at once (so the ports differ), notes the ports, releases them. */
 export async function pickFreePorts(count: number): Promise<number[]> {
@@ -78,4 +113,77 @@ export async function runCli(args: string[], env: Record<string, string> = {}, t
 		});
 		child.stdin?.end();
 	});
+}
+
+export type PeerProcess = {
+	/** Starts the server in the foreground as our child; rejects `exited` if it ends early. */
+	run(file: string, args: string[], env?: NodeJS.ProcessEnv): {exited: Promise<never>};
+	/** The last of what it printed (for a failure message). */
+	output(): string;
+	/** Ends the server (SIGTERM, then SIGKILL after 3 s) and removes its folder; repeatable. */
+	stop(): Promise<void>;
+};
+
+/** One server process and its temp folder: both gone on stop(), or when the tests exit. */
+export function peerProcess(dir: string): PeerProcess {
+	let child: ChildProcess | undefined;
+	let output = '';
+	const onExit = (): void => {
+		child?.kill('SIGKILL');
+		rmSync(dir, {recursive: true, force: true});
+	};
+	process.once('exit', onExit);
+	let stopping: Promise<void> | undefined;
+	return {
+		run(file, args, env) {
+			child = spawn(file, args, {stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env});
+			const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+			child.stdout!.on('data', keep);
+			child.stderr!.on('data', keep);
+			const started = child;
+			const exited = new Promise<never>((_resolve, reject) => {
+				started.once('exit', code => reject(new Error(`${file} exited (${code ?? 'signal'}): ${output.trim().slice(-3000) || 'no output'}`)));
+			});
+			exited.catch(() => undefined);
+			return {exited};
+		},
+		output: () => output.slice(-3000),
+		async stop() {
+			stopping ??= (async () => {
+				process.off('exit', onExit);
+				if (child && child.exitCode === null && child.signalCode === null) {
+					const gone = new Promise(resolve => child!.once('exit', resolve));
+					child.kill('SIGTERM');
+					await Promise.race([gone, new Promise(resolve => setTimeout(resolve, 3000))]);
+					child.kill('SIGKILL');
+				}
+
+				await rm(dir, {recursive: true, force: true, maxRetries: 3, retryDelay: 50});
+			})();
+			return stopping;
+		},
+	};
+}
+
+/** Polls `messages` until one contains `needle` (delivery is asynchronous), and returns it. */
+export async function waitForMessage(messages: () => Promise<string[]>, needle: string, timeoutMs: number, why: () => Promise<string> | string): Promise<string> {
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		const found = (await messages()).find(m => m.includes(needle));
+		if (found !== undefined) return found;
+		if (Date.now() >= until) throw new Error(`No message containing ${JSON.stringify(needle)} arrived within ${timeoutMs} ms.\n${await why()}`);
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+}
+
+/** The files of a folder (a Maildir's new/, a queue), oldest first by name; none if it is not there yet. */
+export async function readMessages(folder: string, filter: (name: string) => boolean = () => true): Promise<string[]> {
+	let names: string[];
+	try {
+		names = (await readdir(folder)).filter(filter).sort();
+	} catch {
+		return [];
+	}
+
+	return Promise.all(names.map(async name => readFile(join(folder, name), 'utf8')));
 }
