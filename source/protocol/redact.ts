@@ -134,6 +134,18 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 	return redactLines([text], secrets)[0]!;
 }
 
+/**
+ * Where the credentials begin in a line being typed by hand, for masking it on screen while it
+ * is typed: after `AUTH MECH ` (SMTP and POP3), after `PASS ` / `APOP user ` (POP3); undefined
+ * when the line carries none (yet).
+ */
+export function credentialsStart(line: string, protocol: 'smtp' | 'pop3' = 'smtp'): number | undefined {
+	const auth = /^\s*AUTH\s+\S+\s+(?!=\s*$)/i.exec(line);
+	if (auth) return auth[0].length;
+	if (protocol !== 'pop3') return undefined;
+	return (/^\s*PASS\s+/i.exec(line) ?? /^\s*APOP\s+\S+\s+/i.exec(line))?.[0].length;
+}
+
 /** Base64 → UTF-8 text, or undefined when it is not base64. */
 function decodeBase64(text: string): string | undefined {
 	const compact = text.trim();

@@ -4,10 +4,11 @@ import {Text} from 'ink';
 import {safeOutput, safeText} from '../protocol/safe-text.js';
 import type {LineState} from './line-edit.js';
 
-export type LineInputProps = {line: LineState; mask?: string; placeholder?: string; width?: number};
+/** `mask` hides what is typed (from `maskFrom`, default the start): a password, a SASL answer. */
+export type LineInputProps = {line: LineState; mask?: string; maskFrom?: number; placeholder?: string; width?: number};
 
-export function LineInput({line, mask, placeholder, width}: LineInputProps) {
-	const shown = mask ? mask.repeat(line.value.length) : safeText(line.value);
+export function LineInput({line, mask, maskFrom = 0, placeholder, width}: LineInputProps) {
+	const shown = mask ? safeText(line.value.slice(0, maskFrom)) + mask.repeat(Math.max(0, line.value.length - maskFrom)) : safeText(line.value);
 	const cursor = Math.min(line.cursor, shown.length);
 	if (shown.length === 0 && placeholder) {
 		return <Text><Text inverse> </Text><Text dimColor>{safeOutput(placeholder)}</Text></Text>;

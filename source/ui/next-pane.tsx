@@ -6,6 +6,7 @@ import {Box, Text} from 'ink';
 import {safeOutput, safeText, showCrlf} from '../protocol/safe-text.js';
 import type {Preview} from '../engine/session.js';
 import type {ViewState} from './session-view-state.js';
+import {credentialsStart} from '../protocol/redact.js';
 import {LineInput} from './line-input.js';
 import {fit} from './transcript-pane.js';
 
@@ -30,6 +31,14 @@ function inputTitle(view: ViewState, inMessage?: boolean, saslAnswer?: boolean):
 	return 'Manual command (tab completes, enter sends, esc cancels)';
 }
 
+/** What is typed into a SASL answer, or after `AUTH MECH `, shows as stars (the secret gate masks the line once sent). */
+function secretInput(view: ViewState, saslAnswer?: boolean): {mask?: string; maskFrom?: number} {
+	if (view.mode !== 'manual') return {};
+	if (saslAnswer) return {mask: '*', maskFrom: 0};
+	const from = credentialsStart(view.input);
+	return from === undefined ? {} : {mask: '*', maskFrom: from};
+}
+
 export function NextPane({preview, view, width, completions, inMessage, saslAnswer}: NextPaneProps) {
 	const inputMode = view.mode === 'edit' || view.mode === 'manual';
 	const inner = width - 4;
@@ -40,7 +49,7 @@ export function NextPane({preview, view, width, completions, inMessage, saslAnsw
 				<Text bold wrap="truncate">{safeOutput(fit(inputTitle(view, inMessage, saslAnswer), inner))}</Text>
 				<Box>
 					<Text color="cyan">{'> '}</Text>
-					<LineInput line={{value: view.input, cursor: view.inputCursor}} width={inner - 2} />
+					<LineInput line={{value: view.input, cursor: view.inputCursor}} width={inner - 2} {...secretInput(view, saslAnswer)} />
 				</Box>
 				{view.mode === 'manual' && completions.length > 0 && !inMessage ? <Text dimColor wrap="truncate">{safeOutput(fit(completions.join(' '), inner))}</Text> : null}
 				{notice}

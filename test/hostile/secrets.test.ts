@@ -142,7 +142,7 @@ async function echoServer(): Promise<ScriptedServer> {
 
 before(async () => {
 	tmp = await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-secrets-'));
-	lab = await startLab({users: [{user: 'alice', password: labPassword, address: 'alice@lab.test'}, {user: 'carol', password, address: 'carol@lab.test'}, {user: 'bob', password: 'builder', address: 'bob@lab.test'}]});
+	lab = await startLab({users: [{user: 'alice', password: labPassword, address: 'alice@lab.test'}, {user: 'carol', password, address: 'carol@lab.test'}, {user: 'bob', password: 'builder', address: 'bob@lab.test'}, {user: 'dave', password: 'lab', address: 'dave@lab.test'}]});
 	caFile = path.join(tmp, 'ca.pem');
 	await writeFile(caFile, lab.ca);
 	[xoauth, echo] = await Promise.all([xoauthServer(), echoServer()]);
@@ -364,8 +364,88 @@ describe('the TUI', () => {
 	});
 });
 
+describe('secrets typed by hand in the TUI (m)', () => {
+	test('AUTH PLAIN with its base64 typed by hand, echoed back by the server: screen and raw output', {timeout: 60_000}, async () => {
+		const tui = spawnTui(['--host', '127.0.0.1', '--port', String(echo.port), '--to', 'a@b.test', '--tls', 'none', '--insecure-auth', '--timeout', '5']);
+		try {
+			await tui.waitFor('Next: Open a TCP connection');
+			await tui.press(keys.enter);
+			await tui.waitFor('220 mx.test');
+			await tui.press(keys.enter);
+			await tui.waitFor('250 AUTH PLAIN LOGIN');
+			await tui.press('m');
+			await tui.waitFor('Manual command');
+			await tui.type(`AUTH PLAIN ${b64(`\0carol\0${password}`)}`);
+			const typing = await tui.waitFor(/> AUTH PLAIN \*+/);
+			assertNoSecret('TUI manual AUTH PLAIN while typing', typing);
+			await tui.press(keys.enter);
+			const screen = await tui.waitFor('535 5.7.8 that is');
+			assert.match(screen, /C {2}AUTH PLAIN \*{8}/);
+			assertNoSecret('TUI manual AUTH PLAIN screen', screen);
+			await tui.press('q');
+			await tui.exited;
+			assertNoSecret('TUI manual AUTH PLAIN raw output', tui.output());
+		} finally {
+			tui.kill();
+		}
+	});
+
+	test('an AUTH LOGIN exchange typed by hand after STARTTLS: the password answer shows as stars, logged in', {timeout: 60_000}, async () => {
+		const tui = spawnTui(remote(587, '--tls', 'starttls'));
+		try {
+			await tui.waitFor('Next: Open a TCP connection');
+			for (const expected of ['220 mx.lab.test', '250 SMTPUTF8', 'TLS handshake', /~ 250 SMTPUTF8/]) {
+				await tui.press(keys.enter);
+				await tui.waitFor(expected);
+			}
+
+			for (const [typed, expected] of [['AUTH LOGIN', /334 VXNlcm5hbWU6/], [b64('carol'), /334 UGFzc3dvcmQ6/], [b64(password), /235 2\.7\.0/]] as const) {
+				await tui.press('m');
+				await tui.waitFor('>');
+				await tui.type(typed);
+				if (typed === b64(password)) assertNoSecret('TUI typing the LOGIN password', await tui.waitFor(/> \*+/));
+				await tui.press(keys.enter);
+				await tui.waitFor(expected, 10_000);
+			}
+
+			const screen = tui.screen();
+			assertNoSecret('TUI manual AUTH LOGIN screen', screen);
+			await tui.press('q');
+			await tui.exited;
+			assertNoSecret('TUI manual AUTH LOGIN raw output', tui.output());
+		} finally {
+			tui.kill();
+		}
+	});
+});
+
+describe('the password from a file, and a short password that is a word of the host name', () => {
+	test('--password-file: logged in, nothing shown', async () => {
+		const file = path.join(tmp, 'pw.txt');
+		await writeFile(file, `${password}\n`, {mode: 0o600});
+		await checkedRun('--password-file', ['run', ...remote(587, '--tls', 'starttls', '--user', 'carol', '--password-file', file, '--json')], {}, 0);
+	});
+
+	test('a lab user whose password is "lab": the host name mx.lab.test stays readable, the password does not show', async () => {
+		const session = new Session({
+			host: lab.host, port: lab.ports[587]!, profilePort: 587, tls: 'starttls', tlsOptions: {servername: lab.hostname, ca: lab.ca, insecure: false},
+			ehlo: 'client.example', from: 'dave@lab.test', to: ['bob@lab.test'], credentials: {user: 'dave', password: 'lab'},
+			timeouts: {connect: 5000, greeting: 5000, command: 5000, mail: 5000, rcpt: 5000, data: 5000, body: 5000},
+		});
+		await session.runToEnd();
+		const text = renderText(session.entries);
+		// The host name and the addresses keep the label "lab"; where "lab" stands as a word of
+		// its own (the banner's "smtp-tui lab"), it is the password as far as anyone can tell.
+		assert.match(text, /220 mx\.lab\.test ESMTP smtp-tui \*{8}$/m, text);
+		assert.match(text, /MAIL FROM:<dave@lab\.test>/);
+		assert.match(text, /250-mx\.lab\.test/);
+		assert.equal(session.exitCode, 0, session.failureMessage);
+		for (const line of text.split('\n')) assert.doesNotMatch(line.replaceAll(/[\p{L}\p{N}]+(?:[.@_-]+[\p{L}\p{N}]+)+/gu, ''), /\blab\b/, line);
+	});
+});
+
 test('every path above really ran and was checked', () => {
-	for (const label of ['run PLAIN true', 'wrong false', 'xoauth2 true', 'the recording file', 'export mermaid', 'replay (text)', 'session 3 jsonl', 'compare json', 'compare report markdown', 'probe json', 'classroom log', 'TUI raw output', 'TUI XOAUTH2 raw output']) {
+	for (const label of ['run PLAIN true', 'wrong false', 'xoauth2 true', 'the recording file', 'export mermaid', 'replay (text)', 'session 3 jsonl', 'compare json', 'compare report markdown', 'probe json', 'classroom log', 'TUI raw output', 'TUI XOAUTH2 raw output', 'TUI manual AUTH PLAIN raw output', 'TUI manual AUTH LOGIN raw output', 'TUI typing the LOGIN password', '--password-file']) {
 		assert.ok(checked.has(label), `${label} was checked`);
 	}
 });
