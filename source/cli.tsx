@@ -6,7 +6,7 @@ import {helpText} from './commands/help.js';
 import {PromptInterrupted, promptHidden} from './commands/prompt.js';
 import {parseCompareArguments, runCompare} from './commands/compare.js';
 import {renderPresets} from './commands/presets.js';
-import {runProbe} from './commands/probe.js';
+import {runDomainProbe, runProbe} from './commands/probe.js';
 import {classroomOptions, runClassroomLog, startClassroom, type ClassroomFlags} from './commands/lab.js';
 import {recordFileProblem, renderExport} from './commands/record.js';
 import {readRecording, runExport} from './commands/replay.js';
@@ -84,6 +84,8 @@ const flagSpec = {
 	outside: {type: 'string'},
 	explain: {type: 'boolean'},
 	maxSize: {type: 'string'},
+	domain: {type: 'string'},
+	selector: {type: 'string'},
 	timings: {type: 'boolean'},
 	help: {type: 'boolean', shortFlag: 'h'},
 	version: {type: 'boolean'},
@@ -195,7 +197,7 @@ async function main(): Promise<void> {
 
 	if (rest.length > (['probe', 'replay', 'export', 'lesson', 'check'].includes(mode) ? 1 : 0) && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
 
-	const flags = cli.flags as unknown as TargetFlags & ClassroomFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean; format?: string};
+	const flags = cli.flags as unknown as TargetFlags & ClassroomFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean; format?: string; domain?: string; selector?: string; maxSize?: string};
 	const environment: TargetEnvironment = {
 		env: process.env,
 		promptPassword: process.stdin.isTTY ? async question => promptHidden(question, process.stdin, process.stderr) : undefined,
@@ -236,7 +238,9 @@ async function main(): Promise<void> {
 		}
 
 		case 'probe':
-			process.exitCode = await runProbe(flags, rest[0], environment, text => writeOut(text));
+			process.exitCode = flags.domain === undefined && flags.selector === undefined
+				? await runProbe(flags, rest[0], environment, text => writeOut(text))
+				: await runDomainProbe(flags, rest[0], text => writeOut(text));
 			return;
 
 		case 'replay': {
@@ -253,7 +257,7 @@ async function main(): Promise<void> {
 
 		case 'check': {
 			const {runCheck} = await import('./commands/check.js');
-			const {output, exitCode} = await runCheck(rest[0], flags as {json?: boolean; maxSize?: string});
+			const {output, exitCode} = await runCheck(rest[0], flags);
 			writeOut(output);
 			process.exitCode = exitCode;
 			return;

@@ -48,6 +48,8 @@ const flags = {
 	users: '--users FILE           accounts, one user:password per line (default alice, bob)',
 	caOut: '--ca-out FILE          write the lab\'s CA certificate for students (--lab-ca FILE)',
 	limits: '--max-clients N, --max-per-ip N, --max-message-size BYTES, --max-line-length N,\n    --max-recipients N, --idle-timeout SECONDS, --handshake-timeout SECONDS,\n    --command-timeout SECONDS, --min-data-rate BYTES, --session-timeout SECONDS,\n    --max-auth-failures N, --auth-failure-delay MS, --auth-failure-delay-max MS,\n    --max-auth-per-minute N, --max-inbox-messages N, --max-inbox-size BYTES,\n    --max-receiving BYTES  (each limit, its default and meaning: the readme\'s Limits)',
+	domain: '--domain DOMAIN        probe a mail domain in DNS instead of a host: MX, SPF,\n                           DMARC, MTA-STS, TLS-RPT, each with what it means\n                           (--resolver IP[:PORT] asks that DNS server)',
+	selector: '--selector S           with --domain: also the DKIM key at S._domainkey.DOMAIN',
 	probePorts: '--ports LIST           ports to probe, e.g. 25,587 or 25=10025 (name=where to connect)',
 	json: '--json                 run: the transcript as JSON Lines; compare, probe, check:\n                           the report as JSON',
 	maxSize: '--max-size BYTES       the receiving server\'s SIZE, for attachments (default\n                           26214400, Gmail\'s 25 MB)',
@@ -95,9 +97,9 @@ const pages: Record<string, Page> = {
 	},
 	probe: {
 		usage: ['smtp-tui probe [HOST]       every port at once, no mail sent, with a diagnosis', '                            (the embedded lab without HOST)'],
-		sections: [['Options', ['probePorts', 'host', ...labMisbehaviour, ...tlsFlags, 'ehlo', 'timeout', 'connectTimeout', 'json']]],
-		exits: [[0, 'a submission port (465, 587 or 2525) works'], [3, 'no submission port works'], usage],
-		examples: ['smtp-tui probe', 'smtp-tui probe mail.example.org --ports 25,465,587', 'smtp-tui probe 127.0.0.1 --ports 25=10025,587=10587 --json'],
+		sections: [['Options', ['probePorts', 'host', ...labMisbehaviour, ...tlsFlags, 'ehlo', 'timeout', 'connectTimeout', 'json']], ['Domain (DNS only, no connection)', ['domain', 'selector', 'resolver']]],
+		exits: [[0, 'a submission port (465, 587 or 2525) works; --domain: no record in error'], [3, 'no submission port works; --domain: DNS did not answer'], [4, '--domain: a record is in error'], usage],
+		examples: ['smtp-tui probe', 'smtp-tui probe mail.example.org --ports 25,465,587', 'smtp-tui probe 127.0.0.1 --ports 25=10025,587=10587 --json', 'smtp-tui probe --domain example.com --selector s1'],
 	},
 	replay: {
 		usage: ['smtp-tui replay FILE        play a recording back in the session screen', '                            (the transcript as text when not on a terminal)'],

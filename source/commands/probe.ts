@@ -1,6 +1,7 @@
 // `smtp-tui probe [HOST]`: every port at once, one block per port, then the diagnosis.
 import {probe, submissionWorks, type ProbeReport, type ProbeRow, type ProbeTarget} from '../engine/probe.js';
 import {describeCertError} from '../engine/connection.js';
+import {probeDomain, type DomainRecord, type DomainReport} from '../engine/domain-probe.js';
 import {exitCodes} from '../engine/exit-codes.js';
 import {safeText} from '../protocol/safe-text.js';
 import {renderJsonLine} from '../export/jsonl.js';
@@ -114,4 +115,35 @@ export async function runProbe(flags: TargetFlags & {ports?: string; json?: bool
 	} finally {
 		await lab?.close();
 	}
+}
+
+const statusMarks: Record<DomainRecord['status'], string> = {ok: 'ok     ', warning: 'warning', error: 'error  ', missing: 'missing'};
+
+/** `probe --domain`: one block per record, what was found and what it means. */
+export function renderDomainText(report: DomainReport): string {
+	const lines = [`Mail records of ${safeText(report.domain)} (resolver ${safeText(report.resolver)}):`];
+	for (const record of report.records) {
+		lines.push('', `${record.kind.padEnd(8)} ${statusMarks[record.status]}  ${record.type} ${safeText(record.name)}  (${record.reference})`);
+		for (const value of record.values) lines.push(`           ${safeText(value)}`);
+		for (const sentence of record.meaning) lines.push(`         ↳ ${safeText(sentence)}`);
+	}
+
+	const errors = report.records.filter(record => record.status === 'error').length;
+	lines.push('', errors === 0 ? 'No record is in error.' : `${errors} record${errors === 1 ? ' is' : 's are'} in error.`);
+	return lines.join('\n') + '\n';
+}
+
+/** Exit code of `probe --domain` when a record is in error. */
+export const domainErrorExit = 4;
+
+export async function runDomainProbe(flags: {domain?: string; selector?: string; resolver?: string; json?: boolean; timeout?: string}, hostArgument: string | undefined, write: (text: string) => void): Promise<number> {
+	const domain = flags.domain?.trim() ?? '';
+	if (hostArgument) throw new UsageError('probe --domain takes no HOST: it reads DNS only.');
+	if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}\.?$/i.test(domain)) throw new UsageError(`--domain takes a domain name (example.com), not "${flags.domain ?? ''}".`);
+	if (flags.selector !== undefined && !/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/i.test(flags.selector)) throw new UsageError(`--selector takes a DKIM selector (e.g. google, s1), not "${flags.selector}".`);
+	const seconds = flags.timeout === undefined ? 5 : Number(flags.timeout);
+	if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout takes seconds from 1 to 3600, not "${flags.timeout}".`);
+	const report = await probeDomain(domain, {resolver: flags.resolver, selector: flags.selector, timeoutMs: seconds * 1000});
+	write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDomainText(report));
+	return report.records.some(record => record.status === 'error') ? domainErrorExit : 0;
 }
