@@ -7,7 +7,7 @@ import {PromptInterrupted, promptHidden} from './commands/prompt.js';
 import {parseCompareArguments, runCompare} from './commands/compare.js';
 import {renderPresets} from './commands/presets.js';
 import {runDomainProbe, runProbe} from './commands/probe.js';
-import {classroomOptions, runClassroomLog, startClassroom, type ClassroomFlags} from './commands/lab.js';
+import {classroomOptions, runClassroomLog, saveClassroomMessages, startClassroom, type ClassroomFlags} from './commands/lab.js';
 import {recordFileProblem, renderExport} from './commands/record.js';
 import {readRecording, runExport} from './commands/replay.js';
 import {safeOutput} from './protocol/safe-text.js';
@@ -270,17 +270,33 @@ async function main(): Promise<void> {
 		case 'lab': {
 			const options = await classroomOptions(flags);
 			const lab = await startClassroom(options);
-			if (process.stdout.isTTY && process.stdin.isTTY) {
-				const {startDashboard} = await loadUi();
-				process.exitCode = await startDashboard(lab, options.caOut);
-				return;
+			const dashboard = process.stdout.isTTY && process.stdin.isTTY;
+			// Save failures: a log line as they happen, or (under the dashboard) after it closes.
+			const saveErrors: string[] = [];
+			const saving = options.saveDir === undefined ? undefined : await saveClassroomMessages(lab, options.saveDir, message => {
+				saveErrors.push(message);
+				if (!dashboard) writeOut(`lab: ${message}\n`);
+			});
+			let code: number;
+			try {
+				if (dashboard) {
+					const {startDashboard} = await loadUi();
+					code = await startDashboard(lab, options.caOut);
+				} else {
+					const stopped = new Promise<void>(resolve => {
+						process.once('SIGINT', () => resolve());
+						process.once('SIGTERM', () => resolve());
+					});
+					code = await runClassroomLog(lab, options.caOut, line => writeOut(line + '\n'), stopped);
+				}
+			} finally {
+				// Both close the lab first, so no message is accepted after this; every save has begun.
+				await lab.close();
+				await saving?.flush();
 			}
 
-			const stopped = new Promise<void>(resolve => {
-				process.once('SIGINT', () => resolve());
-				process.once('SIGTERM', () => resolve());
-			});
-			process.exitCode = await runClassroomLog(lab, options.caOut, line => writeOut(line + '\n'), stopped);
+			if (dashboard) for (const message of saveErrors) process.stderr.write(`smtp-tui: ${message}\n`);
+			process.exitCode = saveErrors.length > 0 && code === 0 ? exitCodes.usage : code;
 			return;
 		}
 

@@ -119,7 +119,7 @@ const pages: Record<string, Page> = {
 		intro: ['It prints the command students paste (with --lab-ca when --ca-out is given).'],
 		sections: [['Classroom lab', classroomFlags]],
 		exits: [[0, 'stopped with q (dashboard), or Ctrl-C / SIGTERM (log lines)'], [130, 'Ctrl-C in the dashboard'], [2, 'bad input: a port in use, an address not on this machine, a bad --save-dir or --users file …']],
-		examples: ['smtp-tui lab --listen 0.0.0.0 --ca-out ca.pem --users class.txt --save-dir mail/', 'smtp-tui --host 192.0.2.10 --port 10587 --lab-ca ca.pem --user alice --to bob@lab.test   (a student)'],
+		examples: ['smtp-tui lab --listen 0.0.0.0 --ca-out ca.pem --users class.txt --save-dir mail/', 'smtp-tui --host 192.0.2.10 --port 10587 --lab-ca ca.pem --user student1 --to student1@lab.test   (a student)'],
 	},
 	lesson: {
 		usage: ['smtp-tui lesson [NAME]      list the lessons, or run one (by name or number) in the TUI'],

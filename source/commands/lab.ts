@@ -2,11 +2,14 @@
 // one log line per event otherwise. Students point their smtp-tui at it with --lab-ca.
 import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import {quote} from 'shell-quote';
+import type {SaveDirHandle} from '../lab/save.js';
 import type {ImapEvent, Lab, LabEvent, LabLimits, LabPort, LabUser, MailPort, Pop3Event} from '../lab/index.js';
 import {defaultLimits} from '../lab/limits.js';
 import {safeText} from '../protocol/safe-text.js';
 import {parsePortList} from './probe.js';
-import {labConfig, labPortList, UsageError, type LabConfig, type TargetFlags} from './target.js';
+import {labConfig, labPortList, saveDirectory, UsageError, type LabConfig, type TargetFlags} from './target.js';
 
 export type ClassroomFlags = TargetFlags & {
 	listen?: string;
@@ -42,6 +45,8 @@ export type ClassroomOptions = {
 	limits: LabLimits;
 	config: LabConfig;
 	caOut?: string;
+	/** --save-dir: an absolute folder, already proven writable (before anything listens). */
+	saveDir?: string;
 };
 
 /** Usual ports are privileged; by default the classroom lab listens on 10000 + the port. */
@@ -133,15 +138,27 @@ export async function classroomOptions(flags: ClassroomFlags): Promise<Classroom
 		},
 		config: labConfig({...flags, host: undefined}),
 		caOut: flags.caOut,
+		saveDir: await saveDirectory({saveDir: flags.saveDir}),
 	};
+}
+
+/**
+ * --save-dir for the classroom lab: from now on every message the lab accepts is saved into
+ * `dir` exactly as `run` and the TUI save it (lab/save.ts: DIR/<time>-<id>.eml byte for byte,
+ * with a .json sidecar; each save starts before the 250). A failed save goes to `report` in
+ * one sentence. Call it right after the lab starts; await flush() after the lab is closed.
+ */
+export async function saveClassroomMessages(lab: Pick<Lab, 'onMessage'>, dir: string, report: (message: string) => void): Promise<SaveDirHandle> {
+	const {attachSaveDir} = await import('../lab/save.js');
+	return attachSaveDir(lab, dir, report);
 }
 
 export async function startClassroom(options: ClassroomOptions): Promise<Lab> {
 	const {startLab} = await import('../lab/index.js');
 	const limits = Object.fromEntries(Object.entries(options.limits).filter(([, v]) => v !== undefined)) as LabLimits;
 	// Only the SMTP ports named (all four unless --ports names fewer) listen; POP3 and IMAP always do.
-	const only = labPortList.filter(port => options.ports[port] !== undefined);
-	const lab = await startLab({host: options.host, ports: options.ports, only, users: options.users, limits, mailboxes: {ports: options.mailPorts}, ...options.config});
+	const named = labPortList.filter(port => options.ports[port] !== undefined);
+	const lab = await startLab({host: options.host, ports: options.ports, only: named.length > 0 ? named : undefined, users: options.users, limits, mailboxes: {ports: options.mailPorts}, ...options.config});
 	if (options.caOut) {
 		try {
 			await writeFile(options.caOut, lab.ca);
@@ -157,16 +174,40 @@ export async function startClassroom(options: ClassroomOptions): Promise<Lab> {
 /** What the instructor reads first: where the lab listens and how students connect. */
 export function classroomIntro(lab: Lab, caOut?: string): string[] {
 	const ports = labPortList.filter(p => lab.ports[p]).map(p => `${p}→${lab.ports[p]}`).join(', ');
-	const reach = lab.host === '0.0.0.0' || lab.host === '::' ? 'THIS-MACHINE' : lab.host.includes(':') ? `[${lab.host}]` : lab.host;
 	return [
 		`lab: listening on ${lab.host}: ${ports} (domain ${lab.domain}; never relays mail outward)`,
 		`lab: accounts: ${safeText(lab.users.map(u => u.user).join(', '))}`,
 		...(lab.mail ? [`lab: mailboxes (mail to each account's address): POP3 ${mailList(lab.mail.pop3.ports, [110, 995])}; IMAP ${mailList(lab.mail.imap.ports, [143, 993])}`] : []),
-		caOut ? `lab: CA certificate written to ${caOut}` : 'lab: no CA file written (--ca-out FILE gives students the CA to trust)',
-		`lab: students: smtp-tui --host ${reach} --port ${lab.ports[587] ?? ''} --lab-ca ${caOut ?? 'ca.pem'} --to bob@${lab.domain}`,
+		caOut ? `lab: CA certificate written to ${caOut}` : 'lab: no CA file written, so students skip the certificate check (--ca-out FILE gives them the CA to trust)',
+		`lab: students: ${safeText(studentCommand(lab, caOut))}`,
 		...lab.faults.map(f => `lab: fault ${f.name}${f.value === undefined ? '' : `=${f.value}`} on ${f.ports === 'all' ? 'all ports' : f.ports.join(',')}`),
 		...lab.attacks.map(a => `lab: DELIBERATELY VULNERABLE personality on: ${a}`),
 	];
+}
+
+/** An address students can reach: the one listened on, or for 0.0.0.0 / :: this machine's first outside address. */
+function reachableHost(listen: string): string {
+	if (listen !== '0.0.0.0' && listen !== '::') return listen;
+	const addresses = Object.values(os.networkInterfaces()).flat().filter((a): a is os.NetworkInterfaceInfo => a !== undefined && !a.internal);
+	const found = addresses.find(a => a.family === 'IPv4') ?? (listen === '::' ? addresses.find(a => a.family === 'IPv6' && !a.address.startsWith('fe80:')) : undefined);
+	return found?.address ?? (listen === '::' ? '::1' : '127.0.0.1');
+}
+
+/**
+ * The command a student pastes: the TUI on the lab's submission port (587, else 2525, else
+ * 465 with implicit TLS, else 25 without a login), logged in as the first account (the
+ * password is asked without echo), trusting --ca-out's CA or, without one, --insecure.
+ */
+export function studentCommand(lab: Pick<Lab, 'host' | 'ports' | 'users' | 'domain'>, caOut?: string): string {
+	const port = ([587, 2525, 465, 25] as LabPort[]).find(p => lab.ports[p]) ?? 587;
+	const account = lab.users[0];
+	const words = ['smtp-tui', '--host', reachableHost(lab.host), '--port', String(lab.ports[port] ?? '')];
+	if (port === 465) words.push('--tls', 'implicit');
+	words.push(...(caOut ? ['--lab-ca', caOut] : ['--insecure']));
+	if (port !== 25 && account) words.push('--user', account.user);
+	words.push('--to', account?.address ?? `bob@${lab.domain}`);
+	// Plain words stay as typed (alice@lab.test, not alice\@lab.test); anything else is quoted.
+	return words.map(word => (/^[\w@%+=:,./-]+$/.test(word) ? word : quote([word]))).join(' ');
 }
 
 function mailList(ports: Partial<Record<number, number>>, wanted: number[]): string {

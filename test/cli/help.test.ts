@@ -33,7 +33,7 @@ const commands: Array<{command: string[]; usage: RegExp; rest: () => string[]; m
 	{command: ['probe'], usage: /\$ smtp-tui probe \[HOST\]/, rest: () => ['127.0.0.1', '--ports', `25=${port}`], mentions: ['--ports LIST', '3    no submission port works']},
 	{command: ['replay'], usage: /\$ smtp-tui replay FILE/, rest: () => ['/nonexistent/recording.jsonl'], mentions: ['2    FILE cannot be read']},
 	{command: ['export'], usage: /\$ smtp-tui export FILE --format FORMAT/, rest: () => ['/nonexistent/recording.jsonl', '--format', 'swaks'], mentions: ['mermaid']},
-	{command: ['lab'], usage: /\$ smtp-tui lab \[options\]/, rest: () => ['--ports', `587=${port}`], mentions: ['--save-dir DIR', '--ca-out FILE', '--lab-ca ca.pem --user alice']},
+	{command: ['lab'], usage: /\$ smtp-tui lab \[options\]/, rest: () => ['--ports', `587=${port}`], mentions: ['--save-dir DIR', '--ca-out FILE', '--lab-ca ca.pem --user student1']},
 	{command: ['lesson'], usage: /\$ smtp-tui lesson \[NAME\]/, rest: () => ['1'], mentions: ['--quiz']},
 	{command: ['journey'], usage: /\$ smtp-tui journey/, rest: () => [], mentions: ['130  interrupted']},
 	{command: ['check'], usage: /\$ smtp-tui check FILE\.eml/, rest: () => ['/nonexistent/message.eml'], mentions: ['--max-size BYTES', '4    checked: at least one error']},
