@@ -3,6 +3,7 @@
 import packageJson from '../package.json' with {type: 'json'};
 import {exitCodes} from './engine/exit-codes.js';
 import {helpText} from './commands/help.js';
+import type {AuthFaultName} from './journey/auth-faults.js';
 import {PromptInterrupted, promptHidden} from './commands/prompt.js';
 import {parseCompareArguments, runCompare} from './commands/compare.js';
 import {renderPresets} from './commands/presets.js';
@@ -27,6 +28,7 @@ const flagSpec = {
 	labCert: {type: 'string'},
 	fault: {type: 'string', isMultiple: true},
 	attack: {type: 'string', isMultiple: true},
+	authFault: {type: 'string', isMultiple: true},
 	saveDir: {type: 'string'},
 	region: {type: 'string'},
 	tls: {type: 'string'},
@@ -316,9 +318,13 @@ async function main(): Promise<void> {
 		}
 
 		case 'journey': {
+			const {authFaultNames} = await import('./journey/auth-faults.js');
+			const authFaults = (cli.flags as {authFault?: string[]}).authFault ?? [];
+			const unknownFault = authFaults.find(name => !(authFaultNames as string[]).includes(name));
+			if (unknownFault !== undefined) fail(`the journey has no authentication fault "${unknownFault}"; it has ${authFaultNames.join(', ')}.`, exitCodes.usage);
 			if (!process.stdin.isTTY || !process.stdout.isTTY) fail('the journey runs in the interactive TUI and needs a terminal.', exitCodes.usage);
 			const {startJourneyTui} = await loadUi();
-			process.exitCode = await startJourneyTui();
+			process.exitCode = await startJourneyTui(authFaults as AuthFaultName[]);
 			return;
 		}
 

@@ -49,6 +49,7 @@ const flags = {
 	caOut: '--ca-out FILE          write the lab\'s CA certificate for students (--lab-ca FILE)',
 	limits: '--max-clients N, --max-per-ip N, --max-message-size BYTES, --max-line-length N,\n    --max-recipients N, --idle-timeout SECONDS, --handshake-timeout SECONDS,\n    --command-timeout SECONDS, --min-data-rate BYTES, --session-timeout SECONDS,\n    --max-auth-failures N, --auth-failure-delay MS, --auth-failure-delay-max MS,\n    --max-auth-per-minute N, --max-inbox-messages N, --max-inbox-size BYTES,\n    --max-receiving BYTES  (each limit, its default and meaning: the readme\'s Limits)',
 	domain: '--domain DOMAIN        probe a mail domain in DNS instead of a host: MX, SPF,\n                           DMARC, MTA-STS, TLS-RPT, each with what it means\n                           (--resolver IP[:PORT] asks that DNS server)',
+	authFault: '--auth-fault NAME      break authentication on purpose (repeat for several):\n                           spf-not-listed, footer-after-signing, unaligned-from,\n                           dmarc-reject, no-ptr',
 	selector: '--selector S           with --domain: also the DKIM key at S._domainkey.DOMAIN',
 	probePorts: '--ports LIST           ports to probe, e.g. 25,587 or 25=10025 (name=where to connect)',
 	json: '--json                 run: the transcript as JSON Lines; compare, probe, check:\n                           the report as JSON',
@@ -129,9 +130,9 @@ const pages: Record<string, Page> = {
 	},
 	journey: {
 		usage: ['smtp-tui journey            one message through submission (587), relay (25) and', '                            retrieval (POP3 995), step by step, in the lab'],
-		sections: [],
+		sections: [['Options', ['authFault']]],
 		exits: interactiveCodes,
-		examples: ['smtp-tui journey'],
+		examples: ['smtp-tui journey', 'smtp-tui journey --auth-fault dmarc-reject'],
 	},
 	check: {
 		usage: ['smtp-tui check FILE.eml     check a message before real users see it: RFC 5322', '                            structure, MIME, bulk-sender rules, authentication results'],

@@ -18,6 +18,7 @@ import {interruptedExitCode, showUntilExit} from './show.js';
 import {Dashboard} from './dashboard.js';
 import {JourneyLauncher} from './journey-launcher.js';
 import type {JourneyLab} from '../journey/index.js';
+import type {AuthFaultName} from '../journey/index.js';
 import {LessonLauncher} from './lesson-launcher.js';
 import type {LessonContextSource} from './lesson-screen.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
@@ -83,9 +84,9 @@ async function startJourneyLessonTui(lesson: Lesson, flags: TargetFlags): Promis
 }
 
 /** `smtp-tui journey`: one message through submission, relay and retrieval, step by step. */
-export async function startJourneyTui(): Promise<number> {
+export async function startJourneyTui(authFaults: AuthFaultName[] = []): Promise<number> {
 	const {startJourneyLab} = await import('../journey/index.js');
-	const journey = await startJourneyLab({relay: 'manual'});
+	const journey = await startJourneyLab({relay: 'manual', authFaults});
 	try {
 		const {interrupted} = await showUntilExit(<JourneyLauncher journey={journey} />);
 		return interrupted ? interruptedExitCode : 0;

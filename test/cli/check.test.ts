@@ -81,6 +81,12 @@ test('user mistakes: one sentence and exit 2', async () => {
 	assert.match(size.stderr, /^smtp-tui: --max-size takes a number of bytes/);
 });
 
+test('smtp-tui journey --auth-fault with a fault that does not exist: one sentence, exit 2, before any terminal check', async () => {
+	const {code, stderr} = await cli(['journey', '--auth-fault', 'no-such-fault']);
+	assert.equal(code, 2);
+	assert.equal(stderr, 'smtp-tui: the journey has no authentication fault "no-such-fault"; it has spf-not-listed, footer-after-signing, unaligned-from, dmarc-reject, no-ptr.\n');
+});
+
 test('hostile bytes in a message never reach the terminal raw', async () => {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-check-'));
 	const file = path.join(dir, 'hostile.eml');

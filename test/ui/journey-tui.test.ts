@@ -62,3 +62,23 @@ test('j on the port picker opens the journey; b goes back', {timeout: 60_000}, a
 		tui.kill();
 	}
 });
+
+test('smtp-tui journey --auth-fault spf-not-listed: the relay leg shows spf=fail and why', {timeout: 90_000}, async () => {
+	const tui = spawnTui(['journey', '--auth-fault', 'spf-not-listed'], {rows: 64});
+	try {
+		await tui.waitFor('▶alice\'s client');
+		await tui.press('a');
+		await tui.waitFor(/S~ 221 2\.0\.0 Bye/);
+		await tui.press('2');
+		await tui.waitFor('Relay: her provider delivers');
+		await tui.press('a');
+		const screen = await tui.waitFor('checks at mx.receiver.test');
+		assert.match(screen, /spf=fail · asked TXT sender\.test · 127\.0\.0\.1 is not among the senders the record allows/);
+		assert.match(screen, /dkim=pass/);
+		assert.match(screen, /dmarc=pass/, 'DKIM alone carries DMARC');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
