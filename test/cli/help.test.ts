@@ -37,6 +37,7 @@ const commands: Array<{command: string[]; usage: RegExp; rest: () => string[]; m
 	{command: ['lesson'], usage: /\$ smtp-tui lesson \[NAME\]/, rest: () => ['1'], mentions: ['--quiz']},
 	{command: ['journey'], usage: /\$ smtp-tui journey/, rest: () => [], mentions: ['130  interrupted', '--auth-fault NAME', 'dmarc-reject']},
 	{command: ['check'], usage: /\$ smtp-tui check FILE\.eml/, rest: () => ['/nonexistent/message.eml'], mentions: ['--max-size BYTES', '4    checked: at least one error']},
+	{command: ['check'], usage: /\$ smtp-tui check FILE\.eml/, rest: () => ['/nonexistent/message.eml'], mentions: ['--json']},
 	{command: ['presets'], usage: /\$ smtp-tui presets/, rest: () => [], mentions: ['smtp-tui run --preset sendgrid']},
 ];
 
