@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks run as real peers
-# (Postfix + Dovecot SASL as servers, dnsmasq as a DNS server, swaks / openssl /
-# mpop / dig as clients), then checks that each tool can do what the tests ask of it
+# (Postfix + Dovecot SASL and Dovecot's IMAP and POP3 as servers, dnsmasq as a DNS
+# server, swaks / openssl / mpop / dig / curl / Python's imaplib as clients), then checks that each tool can do what the tests ask of it
 # and stops with one line when one cannot. Idempotent: installs nothing when
 # everything is present. Never starts the packages' system services and never
 # prompts.
