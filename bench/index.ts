@@ -17,6 +17,7 @@ import {compareFigure} from './compare.js';
 import {cliPath, firstFrameFigure} from './first-frame.js';
 import {labLoadFigure} from './lab-load.js';
 import {longTranscriptFigures} from './long-transcript.js';
+import {underAttackFigure} from './under-attack.js';
 
 const resultsDirectory = fileURLToPath(new URL('results/', import.meta.url));
 
@@ -34,6 +35,11 @@ function figures(scratch: string, quick: boolean): Figure[] {
 				: {messages: 10_000, sessions: 1000, runs: 1, clientSessions: 200, clientMessagesPerSession: 50, singleRuns: 10, quick},
 		),
 		compareFigure({runs: quick ? 5 : 10, quick}),
+		underAttackFigure(
+			quick
+				? {bigMessages: 40, sessions: 20, idleSockets: 1000, floodConnections: 50, slowloris: 50, guessSeconds: 20, quick}
+				: {bigMessages: 200, sessions: 40, idleSockets: 5000, floodConnections: 100, slowloris: 50, guessSeconds: 30, quick},
+		),
 	];
 }
 

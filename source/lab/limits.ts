@@ -31,7 +31,7 @@ export type LabLimits = {
 	authFailureDelayMs?: number;
 	/** The longest that wait grows; default 15000 (Dovecot's anvil penalty maximum). */
 	authFailureDelayMaxMs?: number;
-	/** Failed logins per client IP per minute; past them AUTH gets 450 4.7.1 at once; default 30. */
+	/** Failed logins per client IP per minute; past them AUTH gets 450 4.7.1, unchecked; default 30. */
 	maxAuthFailuresPerMinute?: number;
 	/** Messages the in-memory inbox keeps; older ones are pruned first; default 500 (as Mailpit). */
 	maxInboxMessages?: number;

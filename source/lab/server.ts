@@ -287,14 +287,21 @@ function checkLogin(
 	const ip = session.remoteAddress;
 	const port = settings.personality.port;
 	const {penalty, monitor} = wiring;
-	if (penalty.overRate(ip)) {
+	// Past the address's failed logins for this minute: refused unchecked, after the same hold
+	// (an attacker looping on a refusal would otherwise spin as fast as the lab can answer).
+	const refuse = () => {
 		const reply = {code: 450, enhanced: '4.7.1', text: `Error: too many AUTH commands from ${ip}`};
 		monitor.limitHit('auth-rate', port, ip, `AUTH refused: ${wiring.limits.maxAuthFailuresPerMinute} failed logins from ${ip} in the last minute`);
 		callback(labError(reply));
-		return;
-	}
+	};
 
 	const verdict = () => {
+		// Checked again after the hold: AUTHs held side by side must not overrun the cap.
+		if (penalty.overRate(ip)) {
+			refuse();
+			return;
+		}
+
 		const user = findUser(settings.users, auth.username);
 		const passwordOk =
 			user !== undefined &&
@@ -316,6 +323,11 @@ function checkLogin(
 	const delay = penalty.delayFor(ip);
 	if (delay === 0) {
 		verdict();
+		return;
+	}
+
+	if (penalty.overRate(ip)) {
+		later(delay, refuse);
 		return;
 	}
 
