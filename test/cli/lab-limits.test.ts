@@ -1,8 +1,10 @@
-// `smtp-tui lab`'s limit flags: a nonsense value is the user's mistake, one sentence and exit 2.
+// `smtp-tui lab`'s limit flags: a nonsense value is the user's mistake, one sentence and exit 2;
+// the dashboard shows the inbox against its bounds and the limits that acted (a real pty).
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
+import net from 'node:net';
 import {test} from 'node:test';
-import {cliPath} from '../support/pty.js';
+import {cliPath, spawnTui} from '../support/pty.js';
 
 async function lab(args: string[]): Promise<{code: number; stderr: string}> {
 	return new Promise(resolve => {
@@ -22,5 +24,49 @@ test('limit flags: bad values are refused in one sentence with exit 2', async ()
 		const result = await lab(args);
 		assert.equal(result.code, 2, args.join(' '));
 		assert.equal(result.stderr, message);
+	}
+});
+
+async function run(file: string, args: string[]): Promise<{code: number; stdout: string}> {
+	return new Promise(resolve => {
+		execFile(file, args, {timeout: 30_000}, (error, stdout) => {
+			resolve({code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout});
+		});
+	});
+}
+
+async function freeBase(): Promise<number> {
+	for (let attempt = 0; attempt < 50; attempt++) {
+		const base = 20_000 + Math.floor(Math.random() * 30_000);
+		const free = await Promise.all([25, 465, 587, 2525].map(async port => new Promise<boolean>(resolve => {
+			const server = net.createServer().once('error', () => resolve(false)).listen(base + port, '127.0.0.1', () => server.close(() => resolve(true)));
+		})));
+		if (free.every(Boolean)) return base;
+	}
+
+	throw new Error('no free base port');
+}
+
+test('the dashboard shows the inbox against its bounds, what was pruned, and the limits that acted', {timeout: 90_000}, async () => {
+	const base = await freeBase();
+	const tui = spawnTui(['lab', '--base-port', String(base), '--max-inbox-messages', '2', '--max-auth-per-minute', '1', '--auth-failure-delay', '1', '--auth-failure-delay-max', '1'], {columns: 160});
+	try {
+		await tui.waitFor('inbox: 0/2 messages, 0.0 MB/100.0 MB · none pruned');
+		for (let index = 0; index < 3; index++) {
+			assert.equal((await run('swaks', ['--server', '127.0.0.1', '--port', String(base + 25), '--to', 'bob@lab.test', '--from', 'x@example.org'])).code, 0);
+		}
+
+		await tui.waitFor(/inbox: 2\/2 messages, 0\.0 MB\/100\.0 MB · 1 older pruned from memory/);
+		const login = ['--server', '127.0.0.1', '--port', String(base + 587), '--tls', '--auth', 'PLAIN', '--auth-user', 'alice', '--auth-password', 'wrong', '--to', 'bob@lab.test'];
+		assert.equal((await run('swaks', login)).code, 28, 'a wrong password: 535');
+		const capped = await run('swaks', login);
+		assert.equal(capped.code, 28);
+		assert.match(capped.stdout, /450 4\.7\.1 Error: too many AUTH commands from 127\.0\.0\.1/);
+		const screen = await tui.waitFor(/limits: 0 connections refused · 0 dropped for taking too long · \d+ failed logins delayed · 1 logins refused for their rate/);
+		assert.match(screen, /limit 587 127\.0\.0\.1 AUTH refused: 1 failed logins from 127\.0\.0\.1 in the last minute/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
 	}
 });
