@@ -30,7 +30,7 @@ export const exitCodeTable: Array<{code: number; meaning: string}> = [
 	{code: 6, meaning: 'the server did not answer in time'},
 	{code: 21, meaning: 'no usable banner (closed, refused with 554, or not SMTP)'},
 	{code: 22, meaning: 'EHLO/HELO refused'},
-	{code: 23, meaning: 'MAIL FROM refused'},
+	{code: 23, meaning: 'MAIL FROM refused, or a UTF-8 address without SMTPUTF8'},
 	{code: 24, meaning: 'no recipient accepted'},
 	{code: 25, meaning: 'DATA refused'},
 	{code: 26, meaning: 'the message was not accepted after the final dot'},
