@@ -99,6 +99,13 @@ test('a certificate that does not name the host: the diagnosis says which names 
 	assert.ok(!stdout.includes('ERR_TLS_CERT_ALTNAME_INVALID'), 'no raw OpenSSL code');
 });
 
+test('a self-signed certificate is said in words in the block and the diagnosis, never as DEPTH_ZERO_SELF_SIGNED_CERT', async () => {
+	const {stdout} = await cli(['probe', '--ports', '587', '--lab-cert', 'self-signed']);
+	assert.match(stdout, /NOT verified: it is self-signed \(nobody vouches for it\)/);
+	assert.match(stdout, /The certificate on port 587 did not verify: it is self-signed \(nobody vouches for it\); subject CN=mx\.lab\.test/);
+	assert.ok(!stdout.includes('DEPTH_ZERO'), stdout);
+});
+
 test('bad --ports: one sentence, exit 2', async () => {
 	const result = await cli(['probe', '--ports', '25,25']);
 	assert.equal(result.code, 2);
