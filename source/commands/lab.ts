@@ -241,7 +241,8 @@ export async function runClassroomLog(lab: Lab, caOut: string | undefined, write
 	await stopped;
 	for (const stop of unsubscribe) stop();
 	const stats = lab.stats();
-	write(`lab: stopped after ${stats.sessionsTotal} sessions and ${stats.messages} messages`);
+	const pruned = stats.inbox.pruned > 0 ? ` (${stats.inbox.pruned} older ones pruned from memory; --save-dir keeps every one on disk)` : '';
+	write(`lab: stopped after ${stats.sessionsTotal} sessions and ${stats.messages} messages${pruned}`);
 	await lab.close();
 	return 0;
 }

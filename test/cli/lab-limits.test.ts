@@ -1,9 +1,13 @@
 // `smtp-tui lab`'s limit flags: a nonsense value is the user's mistake, one sentence and exit 2;
 // the dashboard shows the inbox against its bounds and the limits that acted (a real pty).
 import assert from 'node:assert/strict';
-import {execFile} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
+import {mkdtemp, readdir, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import {test} from 'node:test';
+import {freePort} from '../support/cli.js';
 import {cliPath, spawnTui} from '../support/pty.js';
 
 async function lab(args: string[]): Promise<{code: number; stderr: string}> {
@@ -68,5 +72,28 @@ test('the dashboard shows the inbox against its bounds, what was pruned, and the
 		assert.equal(await tui.exited, 0);
 	} finally {
 		tui.kill();
+	}
+});
+
+test('lab --save-dir with a small inbox: the pruned messages are on disk, and the log says how many were pruned', {timeout: 90_000}, async () => {
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-pruned-'));
+	const ports: Record<number, number> = {};
+	for (const port of [25, 110, 995, 143, 993]) ports[port] = await freePort();
+	const child = spawn(process.execPath, [cliPath, 'lab', '--ports', Object.entries(ports).map(([port, where]) => `${port}=${where}`).join(','), '--save-dir', dir, '--max-inbox-messages', '2'], {stdio: ['ignore', 'pipe', 'pipe']});
+	let log = '';
+	child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+	const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+	try {
+		for (let i = 0; i < 200 && !log.includes('students:'); i++) await new Promise(resolve => setTimeout(resolve, 50));
+		const source = await run('smtp-source', ['-c', '-l', '300', '-m', '5', '-s', '1', '-f', 'load@lab.test', '-t', 'bob@lab.test', `127.0.0.1:${ports[25]}`]);
+		assert.equal(source.code, 0);
+		child.kill('SIGINT');
+		assert.equal(await exited, 0, log);
+		assert.match(log, /lab: stopped after \d+ sessions and 5 messages \(3 older ones pruned from memory; --save-dir keeps every one on disk\)/);
+		assert.equal((await readdir(dir)).filter(name => name.endsWith('.eml')).length, 5, 'all five saved, the three pruned ones too');
+	} finally {
+		child.kill('SIGKILL');
+		await rm(dir, {recursive: true, force: true});
 	}
 });
