@@ -6,3 +6,5 @@ export type {AuthCheck, AuthReport, CheckName, DkimKey, Lookup} from './auth.js'
 export {resultLine, verifyMessage} from './auth.js';
 export type {AuthFaultName, AuthFaultText} from './auth-faults.js';
 export {authFaultNames, authFaultText} from './auth-faults.js';
+export type {Bounce, BounceFacts} from './dsn.js';
+export {buildBounce} from './dsn.js';

@@ -41,6 +41,8 @@ import type {CapturedMessage, LabUser} from '../lab/types.js';
 import type {AuthReport, DkimKey} from './auth.js';
 import {dkimSignature, makeDkimKey, verifyMessage} from './auth.js';
 import type {AuthFaultName} from './auth-faults.js';
+import type {Bounce} from './dsn.js';
+import {buildBounce} from './dsn.js';
 import {authFaultNames, isAuthFaultName, labFooter, rewriteFromDomain} from './auth-faults.js';
 import type {ZoneFacts} from './zone.js';
 import {journeyRecords, journeyZones} from './zone.js';
@@ -114,6 +116,8 @@ export class JourneyRelay {
 	receiverQueueId?: string;
 	/** What the receiving MX's checks found (SPF, DKIM, DMARC, ARC, iprev), once it has checked. */
 	authentication?: AuthReport;
+	/** The delivery status notification sent back to the envelope sender after a permanent (5xx) refusal. */
+	bounce?: Bounce;
 	private settle!: (relay: JourneyRelay) => void;
 	private readonly onEnd: (relay: JourneyRelay) => void;
 
@@ -183,6 +187,8 @@ export type JourneyEvent =
 	| {type: 'relay-finished'; relay: JourneyRelay}
 	/** The receiving MX checked SPF, DKIM, DMARC (ARC) and iprev of a message at the end of DATA. */
 	| {type: 'authenticated'; report: AuthReport; relay?: JourneyRelay}
+	/** The provider bounced a message the MX refused for good: the DSN it sends the sender. */
+	| {type: 'bounced'; bounce: Bounce; relay: JourneyRelay}
 	/** A copy was stored in a mailbox of the receiver. */
 	| {type: 'delivered'; message: StoredMessage}
 	| {type: 'pop3'; event: Pop3Event}
@@ -224,6 +230,8 @@ export type JourneyLab = {
 	setAuthFaults(faults: AuthFaultName[]): void;
 	/** What the receiving MX's checks found, by the receiver's queue ID (accepted messages). */
 	authentication: Map<string, AuthReport>;
+	/** The DSNs the provider sent back (RFC 3464), by the sender's queue ID of the bounced message, oldest first. */
+	bounces: Array<{queueId: string; bounce: Bounce}>;
 	/** Calls `listener` when a relay hop is created (before its first step); returns the unsubscribe function. */
 	onRelay(listener: (relay: JourneyRelay) => void): () => void;
 	/** Calls `listener` for every stage of every journey from now on; returns the unsubscribe function. */
@@ -383,6 +391,29 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 		};
 	};
 
+	const bounces: Array<{queueId: string; bounce: Bounce}> = [];
+	// A 5xx to RCPT refuses that recipient; a 5xx to DATA or after the message refuses them all.
+	// A 4xx is temporary: a real MTA would retry later, and sends no bounce yet.
+	const bounceFor = (relay: JourneyRelay, remoteMta: string): Bounce | undefined => {
+		const replies = relay.entries.filter(entry => entry.direction === 'server' && entry.last !== false && entry.code !== undefined);
+		const rcpt = replies.filter(entry => entry.step === 'rcpt');
+		const failures: Array<{recipient: string; code: number; enhanced: string; text: string}> = [];
+		rcpt.forEach((entry, index) => {
+			const recipient = relay.recipients[index];
+			if (recipient && entry.code! >= 500) failures.push({recipient, code: entry.code!, enhanced: entry.enhanced ?? '5.0.0', text: entry.text.replace(/^\d{3}[ -](\d\.\d{1,3}\.\d{1,3} )?/, '')});
+		});
+		const final = replies.find(entry => (entry.step === 'data' || entry.step === 'body') && entry.code! >= 500);
+		if (final) {
+			for (const [index, recipient] of relay.recipients.entries()) {
+				if (rcpt[index] && rcpt[index].code! >= 500) continue;
+				failures.push({recipient, code: final.code!, enhanced: final.enhanced ?? '5.0.0', text: final.text.replace(/^\d{3}[ -](\d\.\d{1,3}\.\d{1,3} )?/, '')});
+			}
+		}
+
+		if (failures.length === 0 || !relay.message.mailFrom) return undefined; // never bounce a bounce (null sender)
+		return buildBounce({reportingMta: sender.hostname, remoteMta, to: relay.message.mailFrom, queueId: relay.queueId, arrival: relay.message.receivedAt, failures, original: relay.message.raw});
+	};
+
 	// Relays being prepared (MX lookup), so close() can wait for them.
 	const preparing = new Set<Promise<void>>();
 	const startRelay = async (message: CapturedMessage, recipients: string[]) => {
@@ -417,6 +448,13 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 			// goes out byte for byte.
 			options: relayOptions(message, recipients, sent.toString('utf8'), mx),
 			onEnd(ended) {
+				const bounce = ended.state === 'failed' ? bounceFor(ended, mx.host) : undefined;
+				if (bounce) {
+					ended.bounce = bounce;
+					bounces.push({queueId: ended.queueId, bounce});
+					emit({type: 'bounced', bounce, relay: ended});
+				}
+
 				emit({type: 'relay-finished', relay: ended});
 			},
 		});
@@ -546,6 +584,7 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 			zone();
 		},
 		authentication,
+		bounces,
 		onRelay(listener) {
 			relayListeners.add(listener);
 			return () => {

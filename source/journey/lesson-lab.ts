@@ -12,10 +12,10 @@ import {startJourneyLab} from './journey.js';
 
 export type JourneyLessonLab = {
 	journey: JourneyLab;
-	/** Session options for a step on 587 (alice submitting) or 25 (delivering to the MX). */
-	session(port: 25 | 587): Promise<SessionOptions>;
+	/** Session options for a step on 587 (alice submitting; `to` other recipients) or 25 (delivering to the MX). */
+	session(port: 25 | 587, to?: string[]): Promise<SessionOptions>;
 	/** The receiving MX's results for the latest message it checked. */
-	context(): {authentication?: Record<string, string>};
+	context(): {authentication?: Record<string, string>; bounce?: string[]};
 	/** Calls `listener` whenever the MX has checked a message; returns the unsubscribe function. */
 	onContext(listener: () => void): () => void;
 	/** A step begins: these authentication faults are in force from now on. */
@@ -26,14 +26,17 @@ export type JourneyLessonLab = {
 export async function startJourneyLessonLab(): Promise<JourneyLessonLab> {
 	const journey = await startJourneyLab();
 	let latest: Record<string, string> | undefined;
+	let bounce: string[] | undefined;
 	journey.onEvent(event => {
 		if (event.type === 'authenticated') latest = Object.fromEntries(event.report.checks.map(check => [check.name, check.result]));
+		if (event.type === 'bounced') bounce = event.bounce.recipients.map(item => item.status);
 	});
 	return {
 		journey,
-		async session(port) {
+		async session(port, to) {
 			latest = undefined;
-			if (port === 587) return journey.submissionOptions(587, {timeouts: {greeting: 10_000, command: 10_000}});
+			bounce = undefined;
+			if (port === 587) return journey.submissionOptions(587, {timeouts: {greeting: 10_000, command: 10_000}, ...(to ? {to} : {})});
 			// As a sending server: find the MX of the recipient's domain, then deliver, no AUTH.
 			const mx = await lookupMx(journey.receiver.domain, {resolver: journey.dns.server, timeoutMs: 3000});
 			return {
@@ -50,14 +53,15 @@ export async function startJourneyLessonLab(): Promise<JourneyLessonLab> {
 				preamble: [`Delivering like ${journey.sender.hostname}: where does ${journey.receiver.domain} take its mail? (the lab's DNS server is ${journey.dns.server})`, ...mx.lines],
 			};
 		},
-		context: () => (latest ? {authentication: latest} : {}),
+		context: () => ({...(latest ? {authentication: latest} : {}), ...(bounce ? {bounce} : {})}),
 		onContext(listener) {
 			return journey.onEvent(event => {
-				if (event.type === 'authenticated') listener();
+				if (event.type === 'authenticated' || event.type === 'bounced') listener();
 			});
 		},
 		beginStep(authFaults) {
 			latest = undefined;
+			bounce = undefined;
 			journey.setAuthFaults((authFaults ?? []) as AuthFaultName[]);
 		},
 		close: async () => journey.close(),

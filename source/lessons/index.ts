@@ -8,9 +8,10 @@ import whenThingsGoWrong from './data/6-when-things-go-wrong.json' with {type: '
 import attacks from './data/7-attacks.json' with {type: 'json'};
 import dnsAndMx from './data/8-dns-and-mx.json' with {type: 'json'};
 import spfDkimDmarc from './data/9-spf-dkim-dmarc.json' with {type: 'json'};
+import bouncesAndDsn from './data/10-bounces-and-dsn.json' with {type: 'json'};
 import type {Lesson} from './lesson.js';
 
-export const lessons: Lesson[] = [fourPorts, relayVsSubmission, starttls, authDecoded, implicitVsStarttls, whenThingsGoWrong, attacks, dnsAndMx, spfDkimDmarc] as Lesson[];
+export const lessons: Lesson[] = [fourPorts, relayVsSubmission, starttls, authDecoded, implicitVsStarttls, whenThingsGoWrong, attacks, dnsAndMx, spfDkimDmarc, bouncesAndDsn] as Lesson[];
 
 export function findLesson(name: string): Lesson | undefined {
 	const wanted = name.trim().toLowerCase();

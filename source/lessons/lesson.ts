@@ -35,12 +35,16 @@ export type Expectation = {
 	info?: string;
 	/** Journey lessons: what the receiving MX's checks found for the latest message, e.g. {"spf": "pass"}. */
 	authentication?: Record<string, string>;
+	/** Journey lessons: the provider sent the sender a DSN with this Status: for a recipient. */
+	bounce?: {status: string};
 };
 
 /** What a lesson step can be checked against besides the transcript (journey lessons). */
 export type LessonContext = {
 	/** The receiving MX's results for the latest message it checked (spf, dkim, dmarc, arc, iprev). */
 	authentication?: Record<string, string>;
+	/** The Status: codes of the latest DSN the provider sent back. */
+	bounce?: string[];
 };
 
 export type LessonStep = {
@@ -82,6 +86,7 @@ export function expectationMet(expect: Expectation, since: readonly TranscriptEn
 		if (!since.some(e => e.direction === 'info' && pattern.test(e.text))) return false;
 	}
 
+	if (expect.bounce && !(context.bounce ?? []).includes(expect.bounce.status)) return false;
 	if (expect.authentication) {
 		const found = context.authentication;
 		if (!found || !Object.entries(expect.authentication).every(([method, result]) => found[method] === result)) return false;
@@ -117,7 +122,7 @@ export function checkLesson(lesson: Lesson): string[] {
 	lesson.steps.forEach((step, index) => {
 		if (![25, 465, 587, 2525].includes(step.port)) problems.push(`step ${index + 1}: port ${step.port} is not a lab port`);
 		if (lesson.lab === 'journey' && step.port !== 25 && step.port !== 587) problems.push(`step ${index + 1}: a journey lesson runs on 587 (the provider) or 25 (the MX), not ${step.port}`);
-		if (lesson.lab !== 'journey' && (step.authFaults || step.expect.authentication)) problems.push(`step ${index + 1}: authentication belongs to journey lessons ("lab": "journey")`);
+		if (lesson.lab !== 'journey' && (step.authFaults || step.expect.authentication || step.expect.bounce)) problems.push(`step ${index + 1}: authentication belongs to journey lessons ("lab": "journey")`);
 		if (!step.instruction || !step.explanation) problems.push(`step ${index + 1}: instruction and explanation are required`);
 		if (Object.keys(step.expect).length === 0) problems.push(`step ${index + 1}: expect says nothing`);
 		for (const key of ['sent', 'info'] as const) {

@@ -37,8 +37,10 @@ function asLeg(relay: JourneyRelay): Steppable {
  */
 export function checkLines(relay: JourneyRelay | undefined): string[] {
 	const report = relay?.authentication;
-	if (!report) return [];
+	const bounce = relay?.bounce ? [`bounce: ${relay.message.mailFrom} gets a DSN (Undelivered Mail Returned to Sender): ${relay.bounce.recipients.map(item => `${item.recipient} Status ${item.status}`).join(', ')}`] : [];
+	if (!report) return bounce;
 	return [
+		...bounce,
 		`checks at ${report.mta} (end of DATA, before it answers):`,
 		...report.checks.map(check => `${check.name}=${check.result} · asked ${check.lookups.map(lookup => `${lookup.type} ${lookup.name}`).join(', ') || 'nothing'} · ${check.explanation.at(-1) ?? ''}`),
 	];

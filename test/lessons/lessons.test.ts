@@ -87,7 +87,7 @@ for (const lesson of lessons.filter(candidate => candidate.lab === 'journey')) {
 				}
 
 				assert.equal(progress.check(session!, lab.context()), false, `step ${progress.index + 1} is not met before its action`);
-				const checked = step.expect.authentication ? new Promise<void>(resolve => {
+				const checked = step.expect.authentication ?? step.expect.bounce ? new Promise<void>(resolve => {
 					const stop = lab.onContext(() => {
 						stop();
 						resolve();
