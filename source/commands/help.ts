@@ -98,6 +98,7 @@ const pages: Record<string, Page> = {
 	},
 	probe: {
 		usage: ['smtp-tui probe [HOST]       every port at once, no mail sent, with a diagnosis', '                            (the embedded lab without HOST)'],
+		intro: ['A probe waits 10 s for each answer unless --timeout says otherwise; a port that', 'stays silent is asked whether it speaks TLS from the first byte.'],
 		sections: [['Options', ['probePorts', 'host', ...labMisbehaviour, ...tlsFlags, 'ehlo', 'timeout', 'connectTimeout', 'json']], ['Domain (DNS only, no connection)', ['domain', 'selector', 'resolver']]],
 		exits: [[0, 'a submission port (465, 587 or 2525) works; --domain: no record in error'], [3, 'no submission port works; --domain: DNS did not answer'], [4, '--domain: a record is in error'], usage],
 		examples: ['smtp-tui probe', 'smtp-tui probe mail.example.org --ports 25,465,587', 'smtp-tui probe 127.0.0.1 --ports 25=10025,587=10587 --json', 'smtp-tui probe --domain example.com --selector s1'],

@@ -120,3 +120,10 @@ test('login flags do not trip a probe (it never logs in): exit 0, no usage error
 	assert.equal(code, 0, stderr);
 	assert.equal(stderr, '');
 });
+
+test('probe --help says it waits 10 s, not the RFC\'s minutes, and what a silent port gets asked', async () => {
+	const {code, stdout} = await cli(['probe', '--help']);
+	assert.equal(code, 0);
+	assert.match(stdout, /A probe waits 10 s for each answer unless --timeout says otherwise/);
+	assert.match(stdout, /asked whether it speaks TLS from the first byte/);
+});
