@@ -1,12 +1,15 @@
 // A lesson: the session screen with a lesson pane above the Next pane. Each step says
 // what to do; once the transcript shows the expected outcome, its explanation appears and
-// n moves on (starting a session on another port when the step needs one).
+// n moves on (starting a session on another port when the step needs one). A clumsy
+// student cannot jam it: an `until` step stops enter at its target, > skips a step, b goes
+// back one, r restarts the session (the step then counts from the new session), and what
+// was done early counts for the next step. When the lesson is complete, n opens the next.
 import React, {useCallback, useEffect, useRef, useState} from 'react';
-import {Box, Text} from 'ink';
+import {Box, Text, type Key} from 'ink';
 import type {SessionLike} from '../engine/replay.js';
 import type {SessionOptions} from '../engine/session.js';
-import type {Lesson, LessonContext, LessonPort} from '../lessons/lesson.js';
-import {LessonProgress} from '../lessons/runner.js';
+import type {Lesson, LessonContext, LessonPort, LessonStep} from '../lessons/lesson.js';
+import {LessonProgress, untilReached} from '../lessons/runner.js';
 import {SessionScreen} from './session-screen.js';
 import {fit} from './transcript-pane.js';
 import {safeOutput} from '../protocol/safe-text.js';
@@ -27,32 +30,44 @@ export type LessonScreenProps = {
 	rows: number;
 	quiz?: boolean;
 	onQuit: (code: number) => void;
+	/** The lesson after this one, offered once it is complete (n). */
+	next?: {title: string; open: () => void};
 };
 
-const paneRows = 6;
+const paneRows = 7;
 
-export function LessonScreen({lesson, labSession, context, columns, rows, quiz, onQuit}: LessonScreenProps) {
+/** The keys a lesson adds, for the footer; each also works as the pane says. */
+export const lessonFooter = ['n next', '> skip step', 'b back a step'];
+
+/** "Port 25: press enter…", without saying the port twice when the text already does. */
+export function instructionText(step: LessonStep): string {
+	return new RegExp(`^Port ${step.port}\\b`).test(step.instruction) ? step.instruction : `Port ${step.port}: ${step.instruction}`;
+}
+
+export function LessonScreen({lesson, labSession, context, columns, rows, quiz, onQuit, next}: LessonScreenProps) {
 	const progress = useRef(new LessonProgress(lesson));
 	const [, setTick] = useState(0);
 	const [session, setSession] = useState<{port: LessonPort; options: SessionOptions; segment: number}>();
 	const [error, setError] = useState<string>();
 	const current = useRef<SessionLike | undefined>(undefined);
+	const sessionPort = useRef<LessonPort | undefined>(undefined);
 	const step = progress.current.step;
+	// The last step's port once the lesson is over: its session stays on screen.
+	const port = step?.port ?? session?.port;
 
 	// Each step's authentication faults, in force before its session (or its next message) starts.
-	const index = progress.current.index;
+	const stepIndex = progress.current.index;
 	useEffect(() => {
 		context?.beginStep(progress.current.step?.authFaults);
-	}, [context, index]);
+	}, [context, stepIndex]);
 
 	// The MX checks a relayed message after the submission is over: check again when it has.
 	useEffect(() => context?.onContext(() => {
-		if (current.current && progress.current.check(current.current, context.context())) setTick(t => t + 1);
+		if (current.current && progress.current.step?.port === sessionPort.current && progress.current.check(current.current, context.context())) setTick(t => t + 1);
 	}), [context]);
 
 	// A session on the port the current step needs.
 	useEffect(() => {
-		const port = step?.port;
 		if (port === undefined || port === session?.port) return;
 		labSession(port).then(
 			options => {
@@ -61,19 +76,57 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 			},
 			(failure: Error) => setError(failure.message),
 		);
-	}, [step?.port, session?.port, labSession]);
+	}, [port, session?.port, labSession]);
 
 	const onChange = useCallback((s: SessionLike) => {
 		current.current = s;
-		if (progress.current.check(s, context?.context())) setTick(t => t + 1);
-	}, [context]);
-
-	const extraKeys = useCallback((input: string) => {
-		if (input !== 'n' || !progress.current.met) return false;
-		progress.current.advance(current.current?.entries.length ?? 0);
+		sessionPort.current = session?.port;
+		if (progress.current.step?.port === session?.port) progress.current.check(s, context?.context());
+		// The pane reads the session too (is it behind the lesson after a restart?).
 		setTick(t => t + 1);
-		return true;
-	}, []);
+	}, [session?.port, context]);
+
+	const extraKeys = useCallback((input: string, key: Key): boolean | string => {
+		const p = progress.current;
+		const entries = current.current?.entries.length ?? 0;
+		const moved = () => {
+			// What is already on screen may meet the step just reached (on its own port only: a
+			// step on another port waits for its own session).
+			if (current.current && p.step?.port === sessionPort.current) p.check(current.current, context?.context());
+			setTick(t => t + 1);
+			return true;
+		};
+
+		if (input === 'n') {
+			if (p.finished) {
+				if (next) next.open();
+				return next ? true : 'That was the last lesson: q quits.';
+			}
+
+			if (!p.met) return 'Not yet: do what the lesson pane says first (> skips this step, b goes back one).';
+			p.advance(entries);
+			return moved();
+		}
+
+		if (input === '>' && !p.finished) {
+			p.skip(entries);
+			return moved();
+		}
+
+		if (input === 'b') {
+			if (p.index === 0) return 'This is the first step: nothing to go back to (q quits).';
+			p.back(entries);
+			return moved();
+		}
+
+		// An "until" step stops enter at its target, so the next step finds what it expects.
+		const s = current.current;
+		if ((key.return || input === ' ') && p.step && p.met && s && untilReached(p.step.do, s.peek().kind)) {
+			return `This step stops here: press n for the next step (> skips it, m types a command).`;
+		}
+
+		return false;
+	}, [next, context]);
 
 	if (error) return <Text color="red">{safeOutput(error)}</Text>;
 	if (!session) return <Text dimColor>Starting the lab for “{safeOutput(lesson.title)}”…</Text>;
@@ -82,15 +135,22 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 	const done = progress.current.finished;
 	const met = progress.current.met;
 	const width = columns - 4;
+	// A restart left the session behind the lesson: an earlier step on this port must run again.
+	const index = progress.current.index;
+	const firstOnPort = step ? lesson.steps.findLastIndex((s, i) => i <= index && (i === 0 || lesson.steps[i - 1]!.port !== s.port)) : index;
+	const behind = !met && step !== undefined && index > firstOnPort && current.current?.state.connected === false;
 	const pane = (
-		<Box flexDirection="column" borderStyle="round" borderColor={met || done ? 'green' : 'cyan'} paddingX={1} height={paneRows}>
+		<Box flexDirection="column" borderStyle="round" borderColor={met || done ? 'green' : 'cyan'} paddingX={1} height={paneRows} overflow="hidden">
 			<Text bold wrap="truncate">{safeOutput(fit(`Lesson: ${lesson.title} · ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}`}`, width))}</Text>
 			{done ? (
-				<Text wrap="wrap">Lesson complete: {safeOutput(lesson.goal)} Press q to quit, or r to run the last session again.</Text>
+				<>
+					<Text wrap="wrap">Lesson complete: {safeOutput(lesson.goal)}</Text>
+					<Text color="green" wrap="truncate">{safeOutput(fit(next ? `n: next lesson, “${next.title}” · b: back a step · q: quit` : 'That was the last lesson. b: back a step · q: quit', width))}</Text>
+				</>
 			) : (
 				<>
-					<Text wrap="truncate">{safeOutput(fit(`Port ${step!.port}: ${step!.instruction}`, width))}</Text>
-					{met ? <Text color="green" wrap="wrap">✓ {safeOutput(step!.explanation)} (n: next step)</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal}`, width))}</Text>}
+					<Text wrap="wrap">{safeOutput(instructionText(step!))}</Text>
+					{met ? <Text color="green" wrap="wrap">✓ {safeOutput(step!.explanation)} (n: next step)</Text> : behind ? <Text color="yellow" wrap="wrap">A new session: press enter until this step is done (the steps before it run again), or &gt; to skip it.</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal} · > skips this step`, width))}</Text>}
 				</>
 			)}
 		</Box>
@@ -106,6 +166,7 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 			sidePane={pane}
 			sidePaneRows={paneRows}
 			extraKeys={extraKeys}
+			extraFooter={lessonFooter}
 			onChange={onChange}
 			onQuit={onQuit}
 		/>

@@ -35,8 +35,8 @@ export type SessionScreenProps = {
 	isActive?: boolean;
 	/** Quiz mode from the start (--quiz); z toggles it. */
 	quiz?: boolean;
-	/** Keys a wrapping screen handles first (a lesson's n); true when handled. */
-	extraKeys?: (input: string, key: Key) => boolean;
+	/** Keys a wrapping screen handles first (a lesson's n); true when handled, a string to refuse with that notice. */
+	extraKeys?: (input: string, key: Key) => boolean | string;
 	/** A pane shown above the Next pane (a lesson's), and the rows it takes. */
 	sidePane?: React.ReactNode;
 	sidePaneRows?: number;
@@ -138,7 +138,9 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 			return;
 		}
 
-		if (extraKeys?.(input, key)) return;
+		const handled = extraKeys?.(input, key);
+		if (typeof handled === 'string') dispatch({type: 'notice', text: handled});
+		if (handled) return;
 		const command = commandFor(input, key);
 		switch (command) {
 			case 'send':

@@ -19,8 +19,7 @@ import {Dashboard} from './dashboard.js';
 import {JourneyLauncher} from './journey-launcher.js';
 import type {JourneyLab} from '../journey/index.js';
 import type {AuthFaultName} from '../journey/index.js';
-import {LessonLauncher} from './lesson-launcher.js';
-import type {LessonContextSource} from './lesson-screen.js';
+import {LessonLauncher, type LessonLab} from './lesson-launcher.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
 import {parseFault} from '../lab/faults.js';
 import type {AttackName} from '../lab/attacks.js';
@@ -46,41 +45,63 @@ export async function startReplayTui(recording: Recording): Promise<number> {
 	}}, async () => ({initialSession: replayOptions(recording), initialReplay: recording.entries}));
 }
 
-/** `smtp-tui lesson NAME`: the lesson screen on a lab started with the lesson's faults. */
+/**
+ * `smtp-tui lesson NAME`: the lesson screen on a lab started with the lesson's faults (or the
+ * mail journey, for a journey lesson). The next lesson (n once one is complete) gets a lab of
+ * its own; the one before is closed first.
+ */
 export async function startLessonTui(lesson: Lesson, flags: TargetFlags, environment: TargetEnvironment): Promise<number> {
-	if (lesson.lab === 'journey') return startJourneyLessonTui(lesson, flags);
-	const config = {faults: (lesson.faults ?? []).map(spec => parseFault(spec)), attacks: lesson.attacks as AttackName[] | undefined};
-	let labPromise: Promise<Lab> | undefined;
-	const labEnvironment: TargetEnvironment = {...environment, startLab: async () => (labPromise ??= environment.startLab([25, 465, 587, 2525], config))};
-	const labSession = async (port: LessonPort) => (await resolveTarget({host: undefined, lab: true, port: String(port)}, labEnvironment)).options;
-	return runLesson(lesson, flags, labSession, undefined, async () => {
-		if (labPromise) await (await labPromise).close();
-	});
-}
+	const {lessons} = await import('../lessons/index.js');
+	let current: {name: string; lab: Promise<LessonLab & {close: () => Promise<void>}>} | undefined;
+	const labFor = async (wanted: Lesson): Promise<LessonLab> => {
+		if (current?.name !== wanted.name) {
+			const previous = current;
+			current = {
+				name: wanted.name,
+				lab: (async () => {
+					if (previous) await (await previous.lab).close();
+					return startLessonLab(wanted, environment);
+				})(),
+			};
+		}
 
-/** The lesson screen until the student quits; then `close` (the lab). */
-async function runLesson(lesson: Lesson, flags: TargetFlags, labSession: (port: LessonPort) => Promise<SessionOptions>, context: LessonContextSource | undefined, close: () => Promise<void>): Promise<number> {
+		return current.lab;
+	};
+
+	const known = lessons.includes(lesson);
 	let exitCode = 0;
 	try {
-		const {interrupted} = await showUntilExit(<LessonLauncher lesson={lesson} labSession={labSession} context={context} quiz={flags.quiz} onExit={code => {
+		const {interrupted} = await showUntilExit(<LessonLauncher lessons={known ? lessons : [lesson]} start={known ? lessons.indexOf(lesson) : 0} labFor={labFor} quiz={flags.quiz} onExit={code => {
 			exitCode = code;
 		}} />);
 		return interrupted ? interruptedExitCode : exitCode;
 	} finally {
-		await close();
+		if (current) await (await current.lab).close();
 	}
 }
 
-/** A journey lesson: the provider on 587, the MX on 25, the DNS server, and the MX's checks. */
-async function startJourneyLessonTui(lesson: Lesson, flags: TargetFlags): Promise<number> {
-	const {startJourneyLessonLab} = await import('../journey/lesson-lab.js');
-	const lab = await startJourneyLessonLab();
-	const labSession = async (port: LessonPort) => {
-		if (port !== 25 && port !== 587) throw new Error(`A journey lesson runs on 587 or 25, not ${port}.`);
-		return lab.session(port);
-	};
+/** The lab one lesson runs on: the four ports with its faults, or the journey's provider, MX and DNS. */
+async function startLessonLab(lesson: Lesson, environment: TargetEnvironment): Promise<LessonLab & {close: () => Promise<void>}> {
+	if (lesson.lab === 'journey') {
+		const {startJourneyLessonLab} = await import('../journey/lesson-lab.js');
+		const lab = await startJourneyLessonLab();
+		const labSession = async (port: LessonPort) => {
+			if (port !== 25 && port !== 587) throw new Error(`A journey lesson runs on 587 or 25, not ${port}.`);
+			return lab.session(port);
+		};
 
-	return runLesson(lesson, flags, labSession, lab, async () => lab.close());
+		return {labSession, context: lab, close: async () => lab.close()};
+	}
+
+	const config = {faults: (lesson.faults ?? []).map(spec => parseFault(spec)), attacks: lesson.attacks as AttackName[] | undefined};
+	let labPromise: Promise<Lab> | undefined;
+	const labEnvironment: TargetEnvironment = {...environment, startLab: async () => (labPromise ??= environment.startLab([25, 465, 587, 2525], config))};
+	return {
+		labSession: async (port: LessonPort) => (await resolveTarget({host: undefined, lab: true, port: String(port)}, labEnvironment)).options,
+		close: async () => {
+			if (labPromise) await (await labPromise).close();
+		},
+	};
 }
 
 /** `smtp-tui journey`: one message through submission, relay and retrieval, step by step. */
