@@ -141,7 +141,9 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 	const behind = !met && step !== undefined && index > firstOnPort && current.current?.state.connected === false;
 	const pane = (
 		<Box flexDirection="column" borderStyle="round" borderColor={met || done ? 'green' : 'cyan'} paddingX={1} height={paneRows} overflow="hidden">
-			<Text bold wrap="truncate">{safeOutput(fit(`Lesson: ${lesson.title} · ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}`}`, width))}</Text>
+			<Box flexShrink={0}>
+				<Text bold wrap="truncate">{safeOutput(fit(`Lesson: ${lesson.title} · ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}${met ? ' · done: n next step' : ''}`}`, width))}</Text>
+			</Box>
 			{done ? (
 				<>
 					<Text wrap="wrap">Lesson complete: {safeOutput(lesson.goal)}</Text>
@@ -149,8 +151,10 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 				</>
 			) : (
 				<>
-					<Text wrap="wrap">{safeOutput(instructionText(step!))}</Text>
-					{met ? <Text color="green" wrap="wrap">✓ {safeOutput(step!.explanation)} (n: next step)</Text> : behind ? <Text color="yellow" wrap="wrap">A new session: press enter until this step is done (the steps before it run again), or &gt; to skip it.</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal} · > skips this step`, width))}</Text>}
+					<Box flexShrink={0}>
+						<Text wrap="wrap">{safeOutput(instructionText(step!))}</Text>
+					</Box>
+					{met ? <Text color="green" wrap="wrap">✓ {safeOutput(step!.explanation)}</Text> : behind ? <Text color="yellow" wrap="wrap">A new session: press enter until this step is done (the steps before it run again), or &gt; to skip it.</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal} · > skips this step`, width))}</Text>}
 				</>
 			)}
 		</Box>
