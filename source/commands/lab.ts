@@ -218,11 +218,11 @@ function mailList(ports: Partial<Record<number, number>>, wanted: number[]): str
 export function mailEventLine(protocol: 'pop3' | 'imap', event: Pop3Event | ImapEvent): string | undefined {
 	if (event.type === 'connect' || event.type === 'close') return undefined;
 	const who = event.user === undefined ? '' : ` ${safeText(event.user.slice(0, 64))}`;
-	return `lab: ${protocol} ${event.type} ${event.port} ${event.ip}${who}${event.detail ? ` ${safeText(event.detail.slice(0, 200))}` : ''}`;
+	return `lab: ${protocol} ${safeText(`${event.type} ${event.port} ${event.ip}`)}${who}${event.detail ? ` ${safeText(event.detail.slice(0, 200))}` : ''}`;
 }
 
 export function eventLine(event: LabEvent): string {
-	return `lab: ${event.type} ${event.port} ${event.ip}${event.detail ? ` ${safeText(event.detail)}` : ''}`;
+	return `lab: ${safeText(`${event.type} ${event.port} ${event.ip}`)}${event.detail ? ` ${safeText(event.detail)}` : ''}`;
 }
 
 /** Without a terminal: log lines until a signal stops the lab. */

@@ -11,6 +11,7 @@ import React from 'react';
 import {render} from 'ink-testing-library';
 import fc from 'fast-check';
 import {renderExport, exportFormats} from '../../source/commands/record.js';
+import {eventLine, mailEventLine} from '../../source/commands/lab.js';
 import {renderProbeText} from '../../source/commands/probe.js';
 import type {ProbeReport} from '../../source/engine/probe.js';
 import {ReplaySession} from '../../source/engine/replay.js';
@@ -73,6 +74,17 @@ test('property: probe text, with hostile banner, AUTH lists, certificate and err
 		fc.property(hostile, s => {
 			const report: ProbeReport = {host: s, diagnosis: [s], rows: [{port: 587, label: s, status: 'open', banner: s, tls: 'starttls', tlsProtocol: s, certificate: facts(s), authBeforeTls: [s, 'PLAIN'], authAfterTls: ['PLAIN', s], tlsReached: true, pipelining: true, smtputf8: false, chunking: false, error: s}]};
 			assertClean('probe text', renderProbeText(report));
+		}),
+		fuzzParameters(150),
+	);
+});
+
+test('property: lab events (SMTP, POP3, IMAP) with hostile fields: the classroom log writes no raw control byte', () => {
+	fc.assert(
+		fc.property(hostile, s => {
+			const event = {type: s, port: s, ip: s, user: s, detail: s} as never;
+			assertClean('lab event', eventLine(event), false);
+			for (const protocol of ['pop3', 'imap'] as const) assertClean('lab mail event', mailEventLine(protocol, event) ?? '', false);
 		}),
 		fuzzParameters(150),
 	);
