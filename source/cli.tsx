@@ -297,7 +297,7 @@ async function main(): Promise<void> {
 				await saving?.flush();
 			}
 
-			if (dashboard) for (const message of saveErrors) process.stderr.write(`smtp-tui: ${message}\n`);
+			if (dashboard) for (const message of saveErrors) writeErr(`smtp-tui: ${message}\n`);
 			process.exitCode = saveErrors.length > 0 && code === 0 ? exitCodes.usage : code;
 			return;
 		}
