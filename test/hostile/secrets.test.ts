@@ -420,6 +420,21 @@ describe('secrets typed by hand in the TUI (m)', () => {
 });
 
 describe('the password from a file, and a short password that is a word of the host name', () => {
+	test('the no-echo prompt (run on a terminal with --user and no password): logged in, the typed password never echoed', {timeout: 60_000}, async () => {
+		const tui = spawnTui(['run', ...remote(587, '--tls', 'starttls', '--user', 'carol')]);
+		try {
+			await tui.waitFor('Password for carol: ', 20_000);
+			await tui.type(password);
+			await tui.press(keys.enter);
+			await tui.waitFor('221 2.0.0 Bye', 20_000);
+			assert.equal(await tui.exited, 0);
+			assert.match(tui.output(), /235 2\.7\.0/);
+			assertNoSecret('password prompt raw output', tui.output());
+		} finally {
+			tui.kill();
+		}
+	});
+
 	test('--password-file: logged in, nothing shown', async () => {
 		const file = path.join(tmp, 'pw.txt');
 		await writeFile(file, `${password}\n`, {mode: 0o600});
@@ -445,7 +460,7 @@ describe('the password from a file, and a short password that is a word of the h
 });
 
 test('every path above really ran and was checked', () => {
-	for (const label of ['run PLAIN true', 'wrong false', 'xoauth2 true', 'the recording file', 'export mermaid', 'replay (text)', 'session 3 jsonl', 'compare json', 'compare report markdown', 'probe json', 'classroom log', 'TUI raw output', 'TUI XOAUTH2 raw output', 'TUI manual AUTH PLAIN raw output', 'TUI manual AUTH LOGIN raw output', 'TUI typing the LOGIN password', '--password-file']) {
+	for (const label of ['run PLAIN true', 'wrong false', 'xoauth2 true', 'the recording file', 'export mermaid', 'replay (text)', 'session 3 jsonl', 'compare json', 'compare report markdown', 'probe json', 'classroom log', 'TUI raw output', 'TUI XOAUTH2 raw output', 'TUI manual AUTH PLAIN raw output', 'TUI manual AUTH LOGIN raw output', 'TUI typing the LOGIN password', '--password-file', 'password prompt raw output']) {
 		assert.ok(checked.has(label), `${label} was checked`);
 	}
 });
