@@ -23,7 +23,7 @@ packages=(
 	openssl                # s_client as a TLS client; the test CA
 	dnsmasq-base           # a real DNS server on loopback (MX tests)
 	mpop                   # a real POP3 client (journey tests)
-	curl                   # a real IMAP client: imap:// and imaps:// (lab IMAP tests)
+	curl                   # a real IMAP client: imap:// and imaps:// (lab IMAP tests); smtp:// uploads (bare-LF test)
 	python3                # imaplib, a real IMAP client (lab IMAP tests)
 	bind9-dnsutils         # dig: a real DNS client asking the lab's DNS server
 	libidn12               # a library Exim (unpacked below) needs that the base image lacks
@@ -97,6 +97,7 @@ check_tools() {
 	need "dovecot has no imap server (dovecot-imapd)" test -x /usr/lib/dovecot/imap
 	need "dovecot has no pop3 server (dovecot-pop3d)" test -x /usr/lib/dovecot/pop3
 	need "curl cannot speak imap:// and imaps://" sh -c 'curl --version | grep -i "^Protocols:" | grep -qw imaps'
+	need "curl cannot speak smtp://" sh -c 'curl --version | grep -i "^Protocols:" | grep -qw smtp'
 	need "python3 has no imaplib or ssl" python3 -c 'import imaplib, ssl'
 	need "dig cannot ask a given server and port (bind9-dnsutils)" sh -c 'dig -h 2>&1 | grep -q -- "-p port"'
 	need "exim4 (unpacked in $exim_root) cannot run" exim_works

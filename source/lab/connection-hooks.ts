@@ -71,7 +71,8 @@ function wrapSend(state: ConnectionState, settings: HookSettings): void {
 	const tooBig = settings.faults['too-big'] === undefined ? undefined : tooBigReply;
 	const tooBigText = replyMessage(tooBigReply);
 	connection.send = (code, data, context) => {
-		const replyState = {personality: settings.personality, secure: connection.secure, hostname: settings.hostname, tooBig};
+		const size = settings.faults['too-big'] ?? settings.limits.maxMessageBytes;
+		const replyState = {personality: settings.personality, secure: connection.secure, hostname: settings.hostname, tooBig, size};
 		const out = rewriteReply({code, data, context}, replyState);
 		if (code === 220 && data === 'Ready to start TLS' && settings.attacks.includes('starttls-response-injection')) {
 			const socket = connection._socket;

@@ -16,7 +16,8 @@ export type FaultName =
 	| 'unknown-mailbox'
 	| 'disconnect-in-data'
 	| 'tls-unavailable'
-	| 'auth-tempfail';
+	| 'auth-tempfail'
+	| 'bare-lf-reject';
 
 export const faultNames: FaultName[] = [
 	'greylist',
@@ -28,6 +29,7 @@ export const faultNames: FaultName[] = [
 	'disconnect-in-data',
 	'tls-unavailable',
 	'auth-tempfail',
+	'bare-lf-reject',
 ];
 
 /** One fault on some ports; `value` as `faultText[name].valueMeaning` says (default `defaultValue`). */
@@ -96,6 +98,10 @@ export const faultText: Record<FaultName, FaultText> = {
 	'auth-tempfail': {
 		summary: 'AUTH fails temporarily, as when the password database is down',
 		reply: '454 4.7.0 Temporary authentication failure',
+	},
+	'bare-lf-reject': {
+		summary: 'a message line ended by a bare LF is refused and the connection closed (Postfix smtpd_forbid_bare_newline = yes); without it the lab normalises bare LF to CRLF',
+		reply: '521 5.5.2 mx.lab.test Error: bare <LF> received',
 	},
 };
 

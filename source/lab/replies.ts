@@ -16,6 +16,8 @@ export type ReplyState = {
 	hostname: string;
 	/** The refusal of a too-big message when the too-big fault words it; default Postfix's limit text. */
 	tooBig?: LabReply;
+	/** The size limit in force now (the too-big fault can change it live): EHLO's SIZE says it. */
+	size?: number;
 };
 
 const enhancedAtStart = /^[245]\.\d{1,3}\.\d{1,3} /;
@@ -85,7 +87,9 @@ export function orderEhlo(lines: string[]): string[] {
 export function rewriteReply(out: Outgoing, state: ReplyState): Outgoing {
 	const {code, data, context} = out;
 	if (Array.isArray(data)) {
-		return code === 250 ? {code, data: orderEhlo(data), context} : out;
+		if (code !== 250) return out;
+		const lines = state.size === undefined ? data : data.map(line => (/^SIZE(?: \d+)?$/i.test(line) ? `SIZE ${state.size}` : line));
+		return {code, data: orderEhlo(lines), context};
 	}
 
 	const text = data ?? '';

@@ -17,7 +17,7 @@ import type {
 } from 'smtp-server';
 import type {AttackName} from './attacks.js';
 import type {ConnectionState} from './connection-hooks.js';
-import {installHooks, later, runInjectedCommands} from './connection-hooks.js';
+import {bareLfToCrlf, installHooks, later, runInjectedCommands} from './connection-hooks.js';
 import type {PortFaults} from './faults.js';
 import {authTempfailReply, tooBigReply} from './faults.js';
 import type {LabLimits} from './limits.js';
@@ -132,6 +132,11 @@ function hasBareLf(chunk: Buffer, previousByte: number): boolean {
 	return false;
 }
 
+/** The refusal of a message over the size limit: the too-big fault's words, or Postfix's for its limit. */
+function sizeRefusal(wiring: Wiring): LabReply {
+	return wiring.faults['too-big'] !== undefined ? tooBigReply : {code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed limit'};
+}
+
 function receiveMessage(
 	wiring: Wiring,
 	stream: SMTPServerDataStream,
@@ -179,7 +184,8 @@ function receiveMessage(
 		kept += chunk.length;
 	});
 	stream.on('end', () => {
-		const raw = Buffer.concat(chunks);
+		const received = Buffer.concat(chunks);
+		const raw = bareLf ? bareLfToCrlf(received, -1) : received;
 		const tooBig = stream.sizeExceeded || kept > limit;
 		release();
 		if (state) state.releaseReceiving = undefined;
@@ -197,16 +203,19 @@ function receiveMessage(
 			});
 		};
 
-		// SMTP smuggling (PROTOCOL.md §5 item 4): only CRLF ends a line. Postfix 3.9 refuses a
-		// bare LF in the message with this reply and hangs up; so does the lab.
-		if (bareLf) {
+		// SMTP smuggling (PROTOCOL.md §5 item 4): only CRLF.CRLF ends the message (smtp-server
+		// never ends it at <LF>.<LF>). By default a bare LF is taken as a line end and stored as
+		// CRLF, as Postfix 3.9+ does with smtpd_forbid_bare_newline = normalize (so a file saved
+		// with LF endings, sent by curl -T, arrives); the bare-lf-reject fault refuses it with
+		// Postfix's strict reply and hangs up.
+		if (bareLf && wiring.faults['bare-lf-reject'] !== undefined) {
+			policy.hit('bare-lf-reject', ip, 'bare <LF> in the message');
 			answer(labError({code: 521, enhanced: '5.5.2', text: `${settings.hostname} Error: bare <LF> received`}));
 			return;
 		}
 
 		if (tooBig) {
-			const fault = wiring.faults['too-big'] !== undefined;
-			answer(labError(fault ? tooBigReply : {code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed limit'}));
+			answer(labError(sizeRefusal(wiring)));
 			return;
 		}
 
@@ -478,7 +487,15 @@ export function createLabServer(settings: LabServerSettings): LabListener {
 		onAuth(auth, session, callback) {
 			checkLogin(wiring, auth, session, callback);
 		},
-		onMailFrom(_address: SMTPServerAddress, session, callback) {
+		onMailFrom(address: SMTPServerAddress, session, callback) {
+			// SIZE= over the limit in force now (the too-big fault may have been switched on since
+			// the server started; smtp-server only knows the limit it started with).
+			const declared = Number((address.args as Record<string, string> | false | undefined || {}).SIZE ?? 0);
+			if (declared > wiring.policy.maxMessageBytes) {
+				callback(labError(sizeRefusal(wiring)));
+				return;
+			}
+
 			const refusal = wiring.policy.mail(session.remoteAddress, view(session));
 			callback(refusal ? labError(refusal) : null);
 		},

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 import {Session} from '../../source/engine/session.js';
 import type {SessionOptions} from '../../source/engine/session.js';
-import {attackNames, attackText, startLab} from '../../source/lab/index.js';
+import {attackNames, attackText, parseFault, startLab} from '../../source/lab/index.js';
 import type {Lab, LabPort} from '../../source/lab/index.js';
 import {LabClients, queued} from '../support/lab-client.js';
 import {lastLine} from '../support/raw-smtp.js';
@@ -157,13 +157,33 @@ test('smuggling: <LF>.<LF> ends DATA and a second message is smuggled in behind 
 	assert.equal(second?.mailFrom, 'evil@example.org');
 });
 
-test('the safe lab: <LF>.<LF> does not end DATA, and the smuggling attempt is refused whole', async () => {
+test('the safe lab: <LF>.<LF> does not end DATA; the smuggling attempt arrives as one message, bare LFs normalised', async () => {
 	const client = await inData(safeClients);
 	const before = safe.inbox.length;
 	client.write('Subject: first\r\n\r\nhello\n.\n');
 	assert.equal((await client.settle(200)).length, 0, 'still inside DATA');
 	client.write(smuggled);
-	assert.equal(lastLine(await client.readReply()), '521 5.5.2 mx.lab.test Error: bare <LF> received');
-	await client.waitForClose();
-	assert.equal(safe.inbox.length, before, 'nothing captured');
+	assert.match(lastLine(await client.readReply()), /^250 2\.0\.0 Ok: queued as /);
+	assert.equal((await client.settle(200)).length, 0, 'the smuggled MAIL, RCPT and DATA never ran');
+	const captured = safe.inbox.slice(before);
+	assert.equal(captured.length, 1, 'one message, not two');
+	const raw = captured[0]!.raw.toString();
+	assert.ok(!/[^\r]\n/.test(raw), 'stored with CRLF line ends only');
+	assert.match(raw, /\r\nMAIL FROM:<evil@example\.org>\r\n/, 'the would-be command is message text');
+	assert.equal(captured[0]!.mailFrom, 'a@example.org');
+});
+
+test('the bare-lf-reject fault (Postfix smtpd_forbid_bare_newline = yes): the smuggling attempt gets 521 and a hang-up', async () => {
+	const strict = await startLab({only: [25], faults: [parseFault('25:bare-lf-reject')]});
+	const clients = new LabClients(strict);
+	try {
+		const client = await inData(clients);
+		client.write(smuggled);
+		assert.equal(lastLine(await client.readReply()), '521 5.5.2 mx.lab.test Error: bare <LF> received');
+		await client.waitForClose();
+		assert.equal(strict.inbox.length, 0, 'nothing captured');
+	} finally {
+		clients.closeAll();
+		await strict.close();
+	}
 });

@@ -177,6 +177,23 @@ test('too-big: 587 advertises SIZE 200 and refuses more, at MAIL SIZE= and after
 	});
 });
 
+test('too-big switched on live (the fault menu): EHLO advertises the new SIZE and MAIL SIZE= over it is refused', async () => {
+	await withLab({only: [25]}, async (lab, clients) => {
+		const before = await clients.connect(25);
+		await before.readReply();
+		assert.ok((await before.command('EHLO client.test')).texts.includes('SIZE 10240000'));
+		lab.setFaults([parseFault('25:too-big=100')]);
+		const client = await clients.connect(25);
+		await client.readReply();
+		assert.ok((await client.command('EHLO client.test')).texts.includes('SIZE 100'), 'the new limit is advertised');
+		assert.equal(lastLine(await client.command('MAIL FROM:<alice@lab.test> SIZE=209')), '552 5.3.4 Error: message file too big');
+		lab.setFaults([]);
+		const after = await clients.connect(25);
+		await after.readReply();
+		assert.ok((await after.command('EHLO client.test')).texts.includes('SIZE 10240000'), 'and back when it is off');
+	});
+});
+
 test('unknown-mailbox: every lab-domain RCPT on 25 gets 550 5.1.1 (postmaster excepted); 587 delivers', async () => {
 	await withLab({only: [25, 587], faults: [parseFault('25:unknown-mailbox')]}, async (lab, clients) => {
 		const client = await clients.greeted(25);
