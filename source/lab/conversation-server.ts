@@ -168,12 +168,16 @@ export async function startConversationServer<Port extends number, Event extends
 	try {
 		for (const {port, listen, implicitTls} of options.listeners) {
 			const server = implicitTls
-				? tls.createServer(tlsOptions(options.tls), socket => {
-					serve(socket, port, true, options, emit, open);
-				})
+				? // A handshake that does not finish in 10 s is dropped (Node's default is 120 s).
+					tls.createServer({...tlsOptions(options.tls), handshakeTimeout: 10_000}, socket => {
+						serve(socket, port, true, options, emit, open);
+					})
 				: net.createServer(socket => {
 					serve(socket, port, false, options, emit, open);
 				});
+			// Sockets counted from accept, TLS handshakes included: past twice the session limit
+			// (where the conversation refuses in words) Node closes them at once.
+			server.maxConnections = 2 * options.limits.maxClients;
 			// A failed handshake or a reset is the client's business; the lab never prints.
 			server.on('tlsClientError', () => undefined);
 			server.on('error', () => undefined);

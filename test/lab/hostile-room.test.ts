@@ -194,3 +194,27 @@ test('over the connection limits swaks hears the documented 421 (and a freed slo
 		assert.equal((await swaks(lab, 25, 'served')).code, 0);
 	});
 });
+
+test('POP3S and IMAPS count sockets from accept too: stalled handshakes beyond twice their session limit are closed at once', {timeout: 30_000}, async () => {
+	const {makeLabCertificates} = await import('../../source/lab/ca.js');
+	const {Mailboxes, startImapServer, startPop3Server} = await import('../../source/lab/index.js');
+	const hostname = 'mx.lab.test';
+	const material = await makeLabCertificates(hostname, 'valid');
+	const mailboxes = new Mailboxes(hostname, [{user: 'bob', password: 'builder', address: 'bob@lab.test'}]);
+	const pop3 = await startPop3Server({hostname, mailboxes, tls: material, limits: {maxClients: 1}});
+	const imap = await startImapServer({hostname, mailboxes, tls: material, limits: {maxClients: 1}});
+	const sockets: net.Socket[] = [];
+	try {
+		for (const port of [pop3.ports[995]!, imap.ports[993]!]) {
+			const held = [await stalled(port, attacker, partialClientHello), await stalled(port, attacker, partialClientHello)];
+			const third = await stalled(port, attacker, partialClientHello);
+			sockets.push(...held, third);
+			await closedSocket(third);
+			assert.ok(held.every(socket => !socket.destroyed), 'the first two are still waiting for their handshake');
+		}
+	} finally {
+		for (const socket of sockets) socket.destroy();
+		await pop3.close();
+		await imap.close();
+	}
+});
