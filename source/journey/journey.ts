@@ -18,6 +18,7 @@
 // engine's Session, so the transcript of the server-to-server hop is the same kind of thing the
 // user sees for their own session.
 
+import {randomBytes} from 'node:crypto';
 import type {Preview, SessionOptions, StepOutcome, Timeouts} from '../engine/session.js';
 import {Session} from '../engine/session.js';
 import type {Pop3SessionOptions} from '../engine/pop3.js';
@@ -29,7 +30,7 @@ import {startLabDns} from '../lab/dns.js';
 import {makeLabCertificates} from '../lab/ca.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {LabConfigError, startLab} from '../lab/index.js';
-import type {MessagePolicy} from '../lab/index.js';
+import type {MailPort, MessagePolicy} from '../lab/index.js';
 import type {StoredMessage} from '../lab/mailbox.js';
 import {Mailboxes, formatReceived, receivedFieldsOf} from '../lab/mailbox.js';
 import {isLocal} from '../lab/personality.js';
@@ -74,6 +75,11 @@ export type JourneyOptions = {
 	pop3Limits?: Partial<Pop3Limits>;
 	/** IMAP listen ports (0 or absent: ephemeral). */
 	imapPorts?: Partial<Record<ImapPort, number>>;
+	/**
+	 * The sender's own POP3 and IMAP listen ports (alice's mailbox at smtp.sender.test, where
+	 * bounces land); 0 or absent: ephemeral.
+	 */
+	senderMailPorts?: Partial<Record<MailPort, number>>;
 	imapLimits?: Partial<ImapLimits>;
 	/**
 	 * 'auto' (default): each relay runs to the end on its own, as an MTA's queue would.
@@ -230,8 +236,15 @@ export type JourneyLab = {
 	setAuthFaults(faults: AuthFaultName[]): void;
 	/** What the receiving MX's checks found, by the receiver's queue ID (accepted messages). */
 	authentication: Map<string, AuthReport>;
-	/** The DSNs the provider sent back (RFC 3464), by the sender's queue ID of the bounced message, oldest first. */
-	bounces: Array<{queueId: string; bounce: Bounce}>;
+	/**
+	 * The DSNs the provider sent back (RFC 3464), by the sender's queue ID of the bounced
+	 * message, oldest first; `delivered` is the copy stored in the sender's mailbox.
+	 */
+	bounces: Array<{queueId: string; bounce: Bounce; delivered?: StoredMessage}>;
+	/** alice's mailbox at her provider (where bounces land), served over POP3 and IMAP with `sender.ca`. */
+	senderMail: NonNullable<Lab['mail']>;
+	/** Pop3Session options for alice reading her own mailbox (bounces) at smtp.sender.test; `over` wins. */
+	senderRetrievalOptions(port: Pop3Port, over?: Partial<Pop3SessionOptions>): Pop3SessionOptions;
 	/** Calls `listener` when a relay hop is created (before its first step); returns the unsubscribe function. */
 	onRelay(listener: (relay: JourneyRelay) => void): () => void;
 	/** Calls `listener` for every stage of every journey from now on; returns the unsubscribe function. */
@@ -286,6 +299,8 @@ export async function startJourneyLab(options: JourneyOptions = {}): Promise<Jou
 			hostname: options.sender?.hostname ?? `smtp.${senderDomain}`,
 			users: options.sender?.users ?? journeySenderUsers,
 			ports: options.sender?.ports,
+			// alice's own mailbox at her provider: where bounces come back to.
+			mailboxes: {ports: options.senderMailPorts},
 		});
 		started.push(sender);
 		const mailboxes = new Mailboxes(receiver.hostname, receiverUsers);
@@ -391,7 +406,22 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 		};
 	};
 
-	const bounces: Array<{queueId: string; bounce: Bounce}> = [];
+	const bounces: JourneyLab['bounces'] = [];
+	const senderMail = sender.mail!;
+	// The provider's bounce daemon hands the DSN to its own local delivery: from <>, to the
+	// envelope sender, into her mailbox (a sender outside the lab's accounts gets none stored).
+	const deliverBounce = (bounce: Bounce, to: string): StoredMessage | undefined => senderMail.mailboxes.deliver({
+		id: randomBytes(5).toString('hex').toUpperCase(),
+		port: 25,
+		listenPort: 0,
+		mailFrom: '',
+		rcptTo: [to],
+		tls: false,
+		receivedAt: new Date(),
+		helo: sender.hostname,
+		transmission: 'local',
+		raw: bounce.raw,
+	}).stored[0];
 	// A 5xx to RCPT refuses that recipient; a 5xx to DATA or after the message refuses them all.
 	// A 4xx is temporary: a real MTA would retry later, and sends no bounce yet.
 	const bounceFor = (relay: JourneyRelay, remoteMta: string): Bounce | undefined => {
@@ -451,7 +481,7 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 				const bounce = ended.state === 'failed' ? bounceFor(ended, mx.host) : undefined;
 				if (bounce) {
 					ended.bounce = bounce;
-					bounces.push({queueId: ended.queueId, bounce});
+					bounces.push({queueId: ended.queueId, bounce, delivered: deliverBounce(bounce, ended.message.mailFrom)});
 					emit({type: 'bounced', bounce, relay: ended});
 				}
 
@@ -585,6 +615,7 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 		},
 		authentication,
 		bounces,
+		senderMail,
 		onRelay(listener) {
 			relayListeners.add(listener);
 			return () => {
@@ -622,6 +653,19 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 				user: bob?.user ?? 'bob',
 				password: bob?.password ?? '',
 				label: `${receiver.hostname}:${port}`,
+				...over,
+			};
+		},
+		senderRetrievalOptions(port, over = {}) {
+			return {
+				host: senderMail.pop3.host,
+				port: senderMail.pop3.ports[port]!,
+				profilePort: port,
+				tls: 'auto',
+				tlsOptions: {ca: sender.ca, servername: sender.hostname, insecure: false},
+				user: alice?.user ?? 'alice',
+				password: alice?.password ?? '',
+				label: `${sender.hostname}:${port}`,
 				...over,
 			};
 		},

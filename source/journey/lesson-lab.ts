@@ -14,7 +14,7 @@ export type JourneyLessonLab = {
 	journey: JourneyLab;
 	/** Session options for a step on 587 (alice submitting; `to` other recipients) or 25 (delivering to the MX). */
 	session(port: 25 | 587, to?: string[]): Promise<SessionOptions>;
-	/** The receiving MX's results for the latest message it checked. */
+	/** The receiving MX's results for the latest message it checked; `bounce`: the Status: codes of the DSN stored in alice's mailbox. */
 	context(): {authentication?: Record<string, string>; bounce?: string[]};
 	/** Calls `listener` whenever the MX has checked a message; returns the unsubscribe function. */
 	onContext(listener: () => void): () => void;
@@ -29,7 +29,11 @@ export async function startJourneyLessonLab(): Promise<JourneyLessonLab> {
 	let bounce: string[] | undefined;
 	journey.onEvent(event => {
 		if (event.type === 'authenticated') latest = Object.fromEntries(event.report.checks.map(check => [check.name, check.result]));
-		if (event.type === 'bounced') bounce = event.bounce.recipients.map(item => item.status);
+		// The DSN as stored in alice's mailbox at her provider: what she reads over POP3 or IMAP.
+		if (event.type === 'bounced') {
+			const stored = journey.bounces.find(item => item.bounce === event.bounce)?.delivered;
+			bounce = stored ? [...stored.raw.toString('utf8').matchAll(/^Status: (\S+)\r$/gm)].map(match => match[1]!) : undefined;
+		}
 	});
 	return {
 		journey,

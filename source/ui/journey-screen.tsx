@@ -35,9 +35,11 @@ function asLeg(relay: JourneyRelay): Steppable {
  * The receiving MX's checks, one line each: the verdict, the DNS questions it asked, and the
  * last sentence of why (the full explanation is in the relay's report).
  */
-export function checkLines(relay: JourneyRelay | undefined): string[] {
+export function checkLines(relay: JourneyRelay | undefined, journey?: JourneyLab): string[] {
 	const report = relay?.authentication;
-	const bounce = relay?.bounce ? [`bounce: ${relay.message.mailFrom} gets a DSN (Undelivered Mail Returned to Sender): ${relay.bounce.recipients.map(item => `${item.recipient} Status ${item.status}`).join(', ')}`] : [];
+	const mail = journey?.senderMail;
+	const where = mail ? ` · in her mailbox at ${journey.sender.hostname}: POP3 ${mail.pop3.host}:${mail.pop3.ports[995]} (TLS), IMAP ${mail.imap.host}:${mail.imap.ports[993]} (TLS), user alice` : '';
+	const bounce = relay?.bounce ? [`bounce: ${relay.message.mailFrom} gets a DSN (Undelivered Mail Returned to Sender): ${relay.bounce.recipients.map(item => `${item.recipient} Status ${item.status}`).join(', ')}${where}`] : [];
 	if (!report) return bounce;
 	return [
 		...bounce,
@@ -118,7 +120,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 	const target = current();
 	const entries = target?.entries ?? [];
 	const height = Math.max(4, rows - 19);
-	const checks = leg === 1 ? checkLines(relay) : [];
+	const checks = leg === 1 ? checkLines(relay, journey) : [];
 	const shown = entries.slice(-Math.max(1, height - checks.length));
 	const preview = target?.peek();
 	const raw = pop3.current?.retrieved?.toString('utf8') ?? journey.mailboxes.all().at(-1)?.raw.toString('utf8');

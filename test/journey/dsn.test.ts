@@ -3,6 +3,11 @@
 // read here with mailparser and with smtp-tui's own message checks.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {promisify} from 'node:util';
 import {simpleParser} from 'mailparser';
 import {checkMessage} from '../../source/checks/message-checks.js';
 import {Session} from '../../source/engine/session.js';
@@ -44,6 +49,49 @@ test('a recipient the MX refuses with 550 5.1.1: the sender gets a DSN saying so
 	// A well-formed message by smtp-tui's own checks.
 	const report = await checkMessage(bounce.raw);
 	assert.deepEqual(report.findings.filter(item => item.group === 'structure' || item.group === 'mime'), []);
+});
+
+const run = promisify(execFile);
+
+/** Real curl reads `url` from smtp.sender.test (resolved to the lab's loopback), trusting the sender lab's CA. */
+async function curlRead(url: string, port: number, caFile: string): Promise<Buffer> {
+	const {stdout} = await run('curl', ['--silent', '--show-error', '--max-time', '20', '--cacert', caFile, '--resolve', `${journey.sender.hostname}:${port}:127.0.0.1`, '--user', 'alice:wonderland', url], {encoding: 'buffer'});
+	return stdout;
+}
+
+test('the DSN lands in alice\'s own mailbox: curl reads it over pop3s:// and imaps://, mailparser finds the report', async () => {
+	const relay = await submit(['unknown@receiver.test']);
+	assert.equal(relay.state, 'failed');
+	const entry = journey.bounces.find(item => item.queueId === relay.queueId);
+	assert.equal(entry?.delivered?.user, 'alice', 'the bounce was stored for alice');
+	const dir = mkdtempSync(path.join(tmpdir(), 'smtp-tui-dsn-'));
+	try {
+		const caFile = path.join(dir, 'sender-ca.pem');
+		writeFileSync(caFile, journey.sender.ca);
+		const host = journey.sender.hostname;
+		const {pop3, imap} = journey.senderMail;
+		// Where the student reads it: her mailbox at her own provider, over TLS verified against its CA.
+		const number = journey.senderMail.mailboxes.list('alice').findIndex(message => message.uid === entry!.delivered!.uid) + 1;
+		const overPop3 = await curlRead(`pop3s://${host}:${pop3.ports[995]}/${number}`, pop3.ports[995]!, caFile);
+		const overImap = await curlRead(`imaps://${host}:${imap.ports[993]}/INBOX;UID=${entry!.delivered!.imapUid}`, imap.ports[993]!, caFile);
+		for (const raw of [overPop3, overImap]) {
+			const parsed = await simpleParser(raw);
+			assert.equal(parsed.subject, 'Undelivered Mail Returned to Sender');
+			assert.equal((parsed.headers.get('content-type') as {value: string; params: Record<string, string>}).value, 'multipart/report');
+			assert.equal((parsed.headers.get('content-type') as {value: string; params: Record<string, string>}).params['report-type'], 'delivery-status');
+			assert.match(parsed.headers.get('received') as string, new RegExp(`by ${host.replaceAll('.', '\\.')} .* for <alice@sender\\.test>`));
+			// mailparser reads the message/delivery-status part as text, after the human part;
+			// the original's header stays an attachment (text/rfc822-headers).
+			assert.deepEqual(parsed.attachments.map(item => item.contentType), ['text/rfc822-headers']);
+			const fields = parsed.text ?? '';
+			assert.match(fields, /^Reporting-MTA: dns; smtp\.sender\.test\r?$/m);
+			assert.match(fields, /^Final-Recipient: rfc822; unknown@receiver\.test\r?$/m);
+			assert.match(fields, /^Status: 5\.1\.1\r?$/m);
+			assert.match(fields, /^Diagnostic-Code: smtp; 550 5\.1\.1 <unknown@receiver\.test>: Recipient address rejected: User unknown in virtual mailbox table\r?$/m);
+		}
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
 });
 
 test('a refusal under DMARC p=reject bounces with 5.7.26; a temporary 4xx does not bounce', async () => {

@@ -2,6 +2,8 @@
 // each expected outcome asserted.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
+import {simpleParser} from 'mailparser';
+import {Pop3Session} from '../../source/engine/pop3.js';
 import {Session, type SessionOptions} from '../../source/engine/session.js';
 import {parseFault, startLab, type AttackName, type Lab, type LabPort} from '../../source/lab/index.js';
 import {lessons} from '../../source/lessons/index.js';
@@ -101,6 +103,18 @@ for (const lesson of lessons.filter(candidate => candidate.lab === 'journey')) {
 				clearTimeout(timer);
 				assert.equal(progress.check(session!, lab.context()), true, `${lesson.name} step ${progress.index + 1} ("${step.instruction}") expected ${JSON.stringify(step.expect)}; MX found ${JSON.stringify(lab.context())}; transcript:\n${session!.entries.slice(progress.since).map(e => `${e.direction} ${e.text}`).join('\n')}`);
 				progress.advance(session!.entries.length);
+			}
+
+			if (lesson.name === 'bounces-and-dsn') {
+				// Where the student reads it: alice's mailbox at her provider, over POP3 with TLS.
+				const reader = new Pop3Session(lab.journey.senderRetrievalOptions(995, {timeouts: {command: 5000}}));
+				assert.equal(await reader.runToEnd(), 0, reader.failureMessage);
+				const parsed = await simpleParser(reader.retrieved!);
+				assert.equal(parsed.subject, 'Undelivered Mail Returned to Sender');
+				assert.equal((parsed.headers.get('content-type') as {value: string}).value, 'multipart/report');
+				assert.match(parsed.text ?? '', /^Final-Recipient: rfc822; unknown@receiver\.test$/m);
+				assert.match(parsed.text ?? '', /^Status: 5\.1\.1$/m);
+				assert.match(parsed.text ?? '', /^Diagnostic-Code: smtp; 550 5\.1\.1 <unknown@receiver\.test>/m);
 			}
 		} finally {
 			session?.close();
