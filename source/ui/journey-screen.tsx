@@ -101,7 +101,12 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 		else if (input === '1' || input === '2' || input === '3') setLeg((Number(input) - 1) as Leg);
 		else if (key.tab || key.rightArrow) setLeg(l => ((l + 1) % 3) as Leg);
 		else if (key.leftArrow) setLeg(l => ((l + 2) % 3) as Leg);
-		else if (key.return || input === ' ') void stepOnce(false);
+		else if (key.return || input === ' ') {
+			// At the end of a leg enter goes on to the next one.
+			const target = current();
+			if (target?.done && leg < 2 && !busy) setLeg(l => (l + 1) as Leg);
+			else void stepOnce(false);
+		}
 		else if (input === 'a') void stepOnce(true);
 	});
 
@@ -144,7 +149,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 				))}
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
-				<Text bold>Next: <Text dimColor>{safeOutput(fit(preview ? preview.description : 'nothing yet', columns - 12))}</Text></Text>
+				<Text bold>Next: <Text dimColor>{safeOutput(fit(target?.done && leg < 2 ? `This leg is over: enter goes on to leg ${leg + 2}, ${legs[leg + 1]!.title}.` : target?.done ? 'The journey is complete: b goes back, q quits.' : preview ? preview.description : 'nothing yet', columns - 12))}</Text></Text>
 				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{safeOutput(fit(showCrlf(safeText(line)), columns - 4))}</Text>)}
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>

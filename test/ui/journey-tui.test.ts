@@ -13,7 +13,8 @@ test('smtp-tui journey: submission, relay and POP3 retrieval, the diagram follow
 		await tui.press('a');
 		await tui.waitFor('▶smtp.sender.test');
 		await tui.waitFor(/S~ 221 2\.0\.0 Bye/);
-		await tui.press('2');
+		await tui.waitFor('This leg is over: enter goes on to leg 2');
+		await tui.press(keys.enter); // the end of a leg: enter goes on to the next
 		await tui.waitFor('Relay: her provider delivers');
 		await tui.press('a');
 		await tui.waitFor('smtp.sender.test hands on queue ID');
