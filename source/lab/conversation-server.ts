@@ -1,13 +1,28 @@
 // The socket side of the lab's hand-written servers (POP3, IMAP): listeners on loopback, one
 // sans-I/O conversation per connection, bytes from the socket into the conversation and its
-// answer back out, STARTTLS / STLS upgrades, the idle timeout, the connection cap and shutdown.
-// Everything the protocol decides (what to answer, when to upgrade or hang up) is the
-// conversation's; this file only carries bytes and keeps time.
+// answers back out, STARTTLS / STLS upgrades, the idle timeout and shutdown. Everything the
+// protocol decides (what to answer, when to upgrade or hang up) is the conversation's; this file
+// only carries bytes and keeps time. The lab's protections are the SMTP side's, shared:
+// - every listener is behind the lab's gate (gate.ts): the total and per-address connection
+//   caps counted from accept, the handshake deadline (implicit TLS and STARTTLS alike), the
+//   per-line and per-session deadlines, all in the SMTP side's counters;
+// - logins go through the lab's one failed-login table (auth-penalty.ts): an address's SMTP,
+//   POP3 and IMAP failures add up, and its answer is held the same way;
+// - back-pressure: commands are answered one at a time, and none is read or answered while the
+//   client has not taken the last answer (socket.write() said false: wait for 'drain'), so a
+//   client pipelining FETCHes it never reads holds at most one answer.
 
 import type {AddressInfo} from 'node:net';
 import net from 'node:net';
 import tls from 'node:tls';
+import {AuthPenalty} from './auth-penalty.js';
+import type {GateTexts} from './gate.js';
+import {Gate, GateCounter, clientIp} from './gate.js';
+import type {LabLimits} from './limits.js';
+import {resolveLimits} from './limits.js';
 import type {Mailboxes} from './mailbox.js';
+import type {MonitorPort} from './monitor.js';
+import {LabMonitor} from './monitor.js';
 
 /** What the server does after writing a reply. */
 export type Action = 'none' | 'starttls' | 'close';
@@ -20,27 +35,49 @@ export type ServerConversation = {
 	secure: boolean;
 	greeting(): Buffer;
 	/** What the client sent; the conversation frames and bounds it itself. */
-	receive(data: Buffer): Answer;
+	push(data: Buffer): void;
+	/** The answer to the next whole command received, if there is one (each is answered once). */
+	next(): Answer | undefined;
 	/** The goodbye when the client has been silent too long. */
 	idle(): Buffer;
 	/** The connection ended, however (releases locks and the like). */
 	abandon(): void;
 };
 
+/** Pushes `data` and answers every whole command in it, up to the first that upgrades or hangs up. */
+export function answerAll(conversation: Pick<ServerConversation, 'push' | 'next'>, data: Buffer): Answer {
+	conversation.push(data);
+	const replies: Buffer[] = [];
+	for (let answer = conversation.next(); answer; answer = conversation.next()) {
+		replies.push(answer.reply);
+		if (answer.then !== 'none') return {reply: Buffer.concat(replies), then: answer.then};
+	}
+
+	return {reply: Buffer.concat(replies), then: 'none'};
+}
+
+/** What the lab's SMTP, POP3 and IMAP listeners share: connection counts, the failed-login table, the limits and the dashboard's counters. */
+export type LabGuard = {counter: GateCounter; penalty: AuthPenalty; monitor: LabMonitor; limits: Required<LabLimits>};
+
 /** Every server's events carry these; the conversation adds its own fields. */
 export type BaseEvent<Port extends number, Type extends string> = {type: Type; port: Port; ip: string; user?: string; detail?: string};
 
-export type ConversationServerOptions<Port extends number, Event extends BaseEvent<Port, string>> = {
+/** A protocol's words for the gate's refusals and timeouts, and for shutdown. */
+export type ServerTexts = {tooMany: string; tooManyFrom: string; timeout: string; shutdown: string};
+
+export type ConversationServerOptions<Port extends MonitorPort, Event extends BaseEvent<Port, string>> = {
 	/** Address to listen on; default '127.0.0.1'. */
 	host?: string;
 	hostname: string;
 	/** PEM key and certificate served on implicit-TLS ports and after an upgrade. */
 	tls: {key: string; cert: string};
 	listeners: Array<{port: Port; listen: number; implicitTls: boolean}>;
-	limits: {idleTimeoutMs: number; maxClients: number};
-	/** Sent (then the connection closed) to a client over the cap, and to each client at shutdown. */
-	texts: {tooMany: string; shutdown: string};
-	makeConversation(port: Port, secure: boolean, emit: (event: Omit<Event, 'port' | 'ip'>) => void): ServerConversation;
+	limits: {idleTimeoutMs: number};
+	guard: LabGuard;
+	/** One line each, without CRLF. */
+	texts: ServerTexts;
+	/** `authorize` is for the conversation to call before it checks a password: false = refuse it unchecked. */
+	makeConversation(port: Port, secure: boolean, emit: (event: Omit<Event, 'port' | 'ip'>) => void, authorize: () => boolean): ServerConversation;
 };
 
 export type ConversationServer<Port extends number, Event> = {
@@ -50,22 +87,37 @@ export type ConversationServer<Port extends number, Event> = {
 	hostname: string;
 	/** Calls `listener` for each event from now on; returns the unsubscribe function. */
 	onEvent(listener: (event: Event) => void): () => void;
+	/** Bytes written to clients and not yet taken by them, over every open connection. */
+	bufferedBytes(): number;
 	/** Stops listening and ends every open session; resolves once all listeners are closed. */
 	close(): Promise<void>;
 };
 
 const tlsOptions = (material: {key: string; cert: string}) => ({key: material.key, cert: material.cert, minVersion: 'TLSv1.2' as const});
 
-/** Runs one client connection. */
-function serve<Port extends number, Event extends BaseEvent<Port, string>>(
+/** How long a client told goodbye may take to read it before its socket is destroyed. */
+const lingerMs = 1000;
+
+function hangUp(socket: net.Socket, goodbye: Buffer | string): void {
+	socket.end(goodbye);
+	// A client that reads nothing would keep an ended socket (and what it was sent) forever.
+	setTimeout(() => socket.destroy(), lingerMs).unref();
+}
+
+/** Runs one client connection, admitted by the gate (on an implicit-TLS port: once TLS is up). */
+function serve<Port extends MonitorPort, Event extends BaseEvent<Port, string>>(
 	socket: net.Socket,
 	port: Port,
-	secure: boolean,
+	gate: Gate,
 	options: ConversationServerOptions<Port, Event>,
 	emit: (event: Event) => void,
 	open: Set<{socket: net.Socket}>,
 ): void {
-	const ip = socket.remoteAddress ?? '';
+	const ip = clientIp(socket.remoteAddress);
+	const {remotePort} = socket;
+	const secure = socket instanceof tls.TLSSocket;
+	gate.sessionStarted(ip, remotePort);
+	if (secure) gate.secured(ip, remotePort, socket);
 	const entry = {socket};
 	open.add(entry);
 	emit({type: 'connect', port, ip} as Event);
@@ -81,26 +133,85 @@ function serve<Port extends number, Event extends BaseEvent<Port, string>>(
 
 	socket.on('close', finish);
 	socket.on('error', () => undefined);
-	if (open.size > options.limits.maxClients) {
-		socket.end(options.texts.tooMany);
-		return;
-	}
+	const {penalty, monitor, limits} = options.guard;
+	// The hold the last login attempt earned: its address's failed logins before it (auth-penalty.ts).
+	let hold = 0;
+	let holdDetail = '';
+	const authorize = () => {
+		hold = penalty.delayFor(ip);
+		holdDetail = `login held ${hold} ms: ${penalty.failuresOf(ip)} failed logins from ${ip}`;
+		if (!penalty.overRate(ip)) return true;
+		monitor.limitHit('auth-rate', port, ip, `login refused: ${limits.maxAuthFailuresPerMinute} failed logins from ${ip} in the last minute`);
+		return false;
+	};
 
 	const live = options.makeConversation(port, secure, event => {
+		if (event.type === 'login-failed') penalty.failed(ip);
+		else if (event.type === 'login') penalty.succeeded(ip);
 		emit({...event, port, ip} as Event);
-	});
+	}, authorize);
 	conversation = live;
 	let current: net.Socket = socket;
+	/** Holding an answer, or waiting for the client to take the last one: nothing is read meanwhile. */
+	let busy = false;
+	let ended = false;
 
-	const onData = (chunk: Buffer) => {
-		const answer = live.receive(chunk);
+	const deliver = (answer: Answer) => {
+		if (ended || current.destroyed) return;
 		if (answer.reply.length > 0) current.write(answer.reply);
 		if (answer.then === 'close') {
+			ended = true;
 			current.off('data', onData);
-			current.end();
+			hangUp(current, '');
 		} else if (answer.then === 'starttls') {
 			startTls();
 		}
+	};
+
+	/** Answers what has come, one command at a time, while the client keeps up. */
+	const pump = () => {
+		while (!busy && !ended && !current.destroyed) {
+			if (current.writableNeedDrain) {
+				busy = true;
+				current.pause();
+				const waiting = current;
+				waiting.once('drain', () => {
+					busy = false;
+					if (waiting === current) pump();
+				});
+				return;
+			}
+
+			hold = 0;
+			const answer = live.next();
+			if (!answer) {
+				current.resume();
+				return;
+			}
+
+			if (hold > 0) {
+				// Held right password or wrong, so an early answer tells nothing; nothing else is
+				// read meanwhile, so pipelined guesses wait their turn.
+				monitor.limitHit('auth-delay', port, ip, holdDetail);
+				busy = true;
+				current.pause();
+				setTimeout(() => {
+					busy = false;
+					deliver(answer);
+					if (answer.then === 'none') pump();
+				}, hold).unref();
+				return;
+			}
+
+			deliver(answer);
+			// After an upgrade the TLS socket is read once its handshake is done.
+			if (answer.then !== 'none') return;
+		}
+	};
+
+	const onData = (chunk: Buffer) => {
+		live.push(chunk);
+		pump();
 	};
 
 	const startTls = () => {
@@ -115,14 +226,11 @@ function serve<Port extends number, Event extends BaseEvent<Port, string>>(
 			plain.destroy();
 		});
 		secureSocket.on('close', finish);
-		// A client that never starts its handshake is idle like any other.
-		secureSocket.setTimeout(options.limits.idleTimeoutMs);
-		secureSocket.once('timeout', () => {
-			secureSocket.destroy();
-		});
+		// The handshake has the gate's deadline, as one at accept.
+		gate.upgrading(ip, remotePort, secureSocket);
 		secureSocket.once('secure', () => {
+			gate.handshakeDone(ip, remotePort);
 			live.secure = true;
-			secureSocket.removeAllListeners('timeout');
 			arm(secureSocket);
 		});
 	};
@@ -130,8 +238,10 @@ function serve<Port extends number, Event extends BaseEvent<Port, string>>(
 	const arm = (target: net.Socket) => {
 		target.setTimeout(options.limits.idleTimeoutMs);
 		target.on('timeout', () => {
+			if (ended) return;
+			ended = true;
 			current.off('data', onData);
-			current.end(live.idle());
+			hangUp(current, live.idle());
 		});
 		target.on('data', onData);
 	};
@@ -150,8 +260,8 @@ async function listenOn(server: net.Server, port: number, host: string): Promise
 	});
 }
 
-/** Starts one listener per personality; each connection gets its own conversation. */
-export async function startConversationServer<Port extends number, Event extends BaseEvent<Port, string>>(options: ConversationServerOptions<Port, Event>): Promise<ConversationServer<Port, Event>> {
+/** Starts one listener per personality, each behind the lab's gate; each connection gets its own conversation. */
+export async function startConversationServer<Port extends MonitorPort, Event extends BaseEvent<Port, string>>(options: ConversationServerOptions<Port, Event>): Promise<ConversationServer<Port, Event>> {
 	const host = options.host ?? '127.0.0.1';
 	const listeners = new Set<(event: Event) => void>();
 	const emit = (event: Event) => {
@@ -162,38 +272,41 @@ export async function startConversationServer<Port extends number, Event extends
 		}
 	};
 
+	const {texts, guard} = options;
+	const gateTexts: GateTexts = {tooMany: () => texts.tooMany, tooManyFrom: () => texts.tooManyFrom, timeout: () => texts.timeout};
 	const open = new Set<{socket: net.Socket}>();
-	const servers: net.Server[] = [];
+	const gates: Gate[] = [];
 	const bound: Partial<Record<Port, number>> = {};
+	const closeGates = async () => Promise.all(gates.map(async gate => gate.close()));
 	try {
 		for (const {port, listen, implicitTls} of options.listeners) {
-			const server = implicitTls
-				? // A handshake that does not finish in 10 s is dropped (Node's default is 120 s).
-					tls.createServer({...tlsOptions(options.tls), handshakeTimeout: 10_000}, socket => {
-						serve(socket, port, true, options, emit, open);
-					})
-				: net.createServer(socket => {
-					serve(socket, port, false, options, emit, open);
-				});
-			// Sockets counted from accept, TLS handshakes included: past twice the session limit
-			// (where the conversation refuses in words) Node closes them at once.
-			server.maxConnections = 2 * options.limits.maxClients;
-			// A failed handshake or a reset is the client's business; the lab never prints.
-			server.on('tlsClientError', () => undefined);
-			server.on('error', () => undefined);
-			bound[port] = await listenOn(server, listen, host);
-			servers.push(server);
+			const gate: Gate = new Gate(
+				{
+					port,
+					hostname: options.hostname,
+					limits: guard.limits,
+					monitor: guard.monitor,
+					texts: gateTexts,
+					tls: implicitTls ? tlsOptions(options.tls) : undefined,
+					admit(socket) {
+						serve(socket, port, gate, options, emit, open);
+					},
+				},
+				guard.counter,
+			);
+			bound[port] = await listenOn(gate.server, listen, host);
+			gates.push(gate);
 		}
 	} catch (error) {
-		await Promise.all(servers.map(async server => new Promise(resolve => server.close(resolve))));
+		await closeGates();
 		throw error;
 	}
 
 	let closing: Promise<void> | undefined;
 	const closeAll = async () => {
-		const stopped = Promise.all(servers.map(async server => new Promise(resolve => server.close(resolve))));
+		const stopped = closeGates();
 		for (const {socket} of open) {
-			socket.end(options.texts.shutdown);
+			socket.end(`${texts.shutdown}\r\n`);
 			// Whoever does not go within a moment is cut off; close() never waits on a client.
 			setTimeout(() => socket.destroy(), 200).unref();
 		}
@@ -210,6 +323,11 @@ export async function startConversationServer<Port extends number, Event extends
 			return () => {
 				listeners.delete(listener);
 			};
+		},
+		bufferedBytes() {
+			let bytes = 0;
+			for (const {socket} of open) bytes += socket.writableLength;
+			return bytes;
 		},
 		async close() {
 			closing ??= closeAll();
@@ -232,6 +350,12 @@ export type MailServerOptions<Port extends number, Limits> = {
 	/** PEM key and certificate served on the implicit-TLS port and after an upgrade. */
 	tls: {key: string; cert: string};
 	limits?: Partial<Limits>;
+	/**
+	 * The lab's shared protections (its gate counts, failed-login table, limits and monitor).
+	 * Absent (a server on its own): its own, with the lab's default limits, `maxClients` as both
+	 * the total and the per-address cap.
+	 */
+	guard?: LabGuard;
 };
 
 /** What each mail-reading conversation is made with. */
@@ -241,31 +365,40 @@ export type MailConversationSettings<Port extends number, Limits, Type extends s
 	mailboxes: Mailboxes;
 	limits: Limits;
 	event: (type: Type, user?: string, detail?: string) => void;
+	/** Called before a password is checked: false = the address is over its failed logins for the minute, refuse unchecked. */
+	authorize?: () => boolean;
 };
 
 /** Starts a POP3 or IMAP server: its personalities (one with implicit TLS) over the shared mailboxes. */
-export async function startMailServer<Port extends number, Type extends string, Limits extends {idleTimeoutMs: number; maxClients: number}>(
+export async function startMailServer<Port extends MonitorPort, Type extends string, Limits extends {idleTimeoutMs: number; maxClients: number}>(
 	options: MailServerOptions<Port, Limits>,
 	spec: {
 		ports: Port[];
 		implicitTls: Port;
 		defaults: Limits;
-		texts: {tooMany: string; shutdown: string};
+		texts: ServerTexts;
 		conversation: new (settings: MailConversationSettings<Port, Limits, Type>, secure: boolean) => ServerConversation;
 	},
 ): Promise<ConversationServer<Port, BaseEvent<Port, Type>> & {limits: Limits}> {
 	const limits: Limits = {...spec.defaults, ...options.limits};
+	const guard = options.guard ?? ownGuard(limits.maxClients);
 	const server = await startConversationServer<Port, BaseEvent<Port, Type>>({
 		host: options.host,
 		hostname: options.hostname,
 		tls: options.tls,
 		listeners: spec.ports.filter(port => (options.only ?? spec.ports).includes(port)).map(port => ({port, listen: options.ports?.[port] ?? 0, implicitTls: port === spec.implicitTls})),
 		limits,
-		texts: {tooMany: `${spec.texts.tooMany}\r\n`, shutdown: `${spec.texts.shutdown}\r\n`},
-		makeConversation(port, secure, emit) {
-			const settings = {port, hostname: options.hostname, mailboxes: options.mailboxes, limits, event: (type: Type, user?: string, detail?: string) => emit({type, user, detail})};
+		guard,
+		texts: spec.texts,
+		makeConversation(port, secure, emit, authorize) {
+			const settings = {port, hostname: options.hostname, mailboxes: options.mailboxes, limits, authorize, event: (type: Type, user?: string, detail?: string) => emit({type, user, detail})};
 			return new spec.conversation(settings, secure);
 		},
 	});
 	return {...server, limits};
+}
+
+function ownGuard(maxClients: number): LabGuard {
+	const limits = resolveLimits({maxClients, maxClientsPerIp: maxClients});
+	return {counter: new GateCounter(), penalty: new AuthPenalty(limits), monitor: new LabMonitor(), limits};
 }

@@ -13,21 +13,40 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
-import type {SMTPServer} from 'smtp-server';
 import type {LabLimits} from './limits.js';
-import type {LabMonitor} from './monitor.js';
-import type {LabPort} from './personality.js';
+import type {LabMonitor, MonitorPort} from './monitor.js';
 
 /** How long a client may read a refusal before its socket is destroyed. */
 const lingerMs = 1000;
 
+/** What the gate says, in the protocol of the port (SMTP's by default; POP3 and IMAP have their own). */
+export type GateTexts = {
+	/** The refusal over the lab's total cap, and over one address's cap. */
+	tooMany(hostname: string): string;
+	tooManyFrom(hostname: string, ip: string): string;
+	/** Sent before hanging up on a client that took too long. */
+	timeout(hostname: string): string;
+};
+
+/** SMTP's words (Postfix's). */
+export const smtpGateTexts: GateTexts = {
+	tooMany: hostname => `421 4.7.0 ${hostname} Error: too many connections`,
+	tooManyFrom: (hostname, ip) => `421 4.7.0 ${hostname} Error: too many connections from ${ip}`,
+	timeout: hostname => `421 4.4.2 ${hostname} Error: timeout exceeded`,
+};
+
 export type GateSettings = {
-	port: LabPort;
+	port: MonitorPort;
 	hostname: string;
 	limits: Required<LabLimits>;
 	monitor: LabMonitor;
-	/** Where admitted sockets go. */
-	smtp: SMTPServer;
+	/**
+	 * Where admitted sockets go: the accepted socket, or on an implicit-TLS port its TLS socket
+	 * once the handshake is done (smtp-server: its own net.Server's 'connection' event).
+	 */
+	admit(socket: net.Socket): void;
+	/** Default: SMTP's. */
+	texts?: GateTexts;
 	/** For an implicit-TLS port: the handshake the gate does before smtp-server sees the socket. */
 	tls?: tls.SecureContextOptions & {minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion};
 };
@@ -110,7 +129,7 @@ class GateConnection {
 		this.timers.clear();
 		this.gate.settings.monitor.limitHit('timeout', this.gate.settings.port, this.ip, detail);
 		const top = this.top;
-		if (top.writable && !top.destroyed) top.end(`421 4.4.2 ${this.gate.settings.hostname} Error: timeout exceeded\r\n`);
+		if (top.writable && !top.destroyed) top.end(`${this.gate.texts.timeout(this.gate.settings.hostname)}\r\n`);
 		const linger = setTimeout(() => {
 			(this.secure ?? this.top).destroy();
 		}, 200);
@@ -188,12 +207,14 @@ export class Gate {
 	readonly server: net.Server;
 	private readonly open = new Map<string, GateConnection>();
 	private readonly secureContext: tls.SecureContext | undefined;
+	readonly texts: GateTexts;
 
 	constructor(
 		readonly settings: GateSettings,
 		private readonly counter: GateCounter,
 	) {
 		this.secureContext = settings.tls ? tls.createSecureContext(settings.tls) : undefined;
+		this.texts = settings.texts ?? smtpGateTexts;
 		this.server = net.createServer(socket => {
 			this.accept(socket);
 		});
@@ -205,14 +226,40 @@ export class Gate {
 		return this.open.get(connectionKey(ip, remotePort));
 	}
 
-	/** smtp-server started the SMTP session of this socket: its deadline to get there is met. */
+	/** The session of this socket started (smtp-server's, or a POP3/IMAP greeting): its deadline to get there is met. */
 	sessionStarted(ip: string, remotePort: number | undefined): void {
+		const connection = this.find(ip, remotePort);
+		if (!connection) return;
+		this.handshakeDone(ip, remotePort);
+		// smtp-server reads the socket now (implicit TLS: the TLS socket; onSecure says so).
+		if (!connection.secure) connection.watch(connection.socket);
+	}
+
+	/** A handshake this gate is timing (at accept, or an upgrade's) finished in time. */
+	handshakeDone(ip: string, remotePort: number | undefined): void {
 		const connection = this.find(ip, remotePort);
 		if (!connection) return;
 		connection.clear(connection.handshake);
 		connection.handshake = undefined;
-		// smtp-server reads the socket now (implicit TLS: the TLS socket; onSecure says so).
-		if (!connection.secure) connection.watch(connection.socket);
+	}
+
+	/**
+	 * A STARTTLS / STLS upgrade began on this connection: its plaintext now comes from `socket`,
+	 * and the handshake has the same deadline as one at accept (handshakeDone stops it).
+	 */
+	upgrading(ip: string, remotePort: number | undefined, socket: net.Socket): void {
+		const connection = this.find(ip, remotePort);
+		if (!connection) return;
+		connection.watch(socket);
+		this.handshakeDeadline(connection, socket);
+	}
+
+	private handshakeDeadline(connection: GateConnection, socket: net.Socket): void {
+		const {limits, monitor, port} = this.settings;
+		connection.handshake = connection.deadline(limits.handshakeTimeoutMs, () => {
+			monitor.limitHit('timeout', port, connection.ip, `no session within ${limits.handshakeTimeoutMs} ms of connecting (a TLS handshake not finished)`);
+			socket.destroy();
+		});
 	}
 
 	/** smtp-server closed this session: the connection is gone (a STARTTLS socket may say so nowhere else). */
@@ -260,9 +307,9 @@ export class Gate {
 		const ip = clientIp(socket.remoteAddress);
 		const refusal =
 			this.counter.total >= limits.maxClients
-				? `421 4.7.0 ${hostname} Error: too many connections`
+				? this.texts.tooMany(hostname)
 				: this.counter.fromIp(ip) >= limits.maxClientsPerIp
-					? `421 4.7.0 ${hostname} Error: too many connections from ${ip}`
+					? this.texts.tooManyFrom(hostname, ip)
 					: undefined;
 		if (refusal) {
 			monitor.refused(port, ip, `refused: ${refusal}`);
@@ -287,12 +334,9 @@ export class Gate {
 		connection.deadline(limits.sessionTimeoutMs, () => {
 			connection.timedOut(`the session lasted ${limits.sessionTimeoutMs} ms`);
 		});
-		connection.handshake = connection.deadline(limits.handshakeTimeoutMs, () => {
-			monitor.limitHit('timeout', port, ip, `no SMTP session within ${limits.handshakeTimeoutMs} ms of connecting (a TLS handshake not finished)`);
-			(connection.secure ?? socket).destroy();
-		});
 		if (!this.secureContext) {
-			this.settings.smtp.server.emit('connection', socket);
+			this.handshakeDeadline(connection, socket);
+			this.settings.admit(socket);
 			return;
 		}
 
@@ -300,12 +344,13 @@ export class Gate {
 		// socket crashes Node 20), and handed on only once the handshake is done.
 		const secure = new tls.TLSSocket(socket, {isServer: true, secureContext: this.secureContext});
 		connection.secure = secure;
+		this.handshakeDeadline(connection, secure);
 		secure.once('close', connection.close);
 		secure.on('error', () => {
 			secure.destroy();
 		});
 		secure.once('secure', () => {
-			this.settings.smtp.server.emit('connection', secure);
+			this.settings.admit(secure);
 		});
 	}
 

@@ -16,7 +16,7 @@ import {Buffer} from 'node:buffer';
 import type {ImapLine, ImapNode, SequenceRange} from '../protocol/imap.js';
 import {ImapFramer, imapNString, inSequenceSet, nodeText, parseImapCommand, parseSequenceSet} from '../protocol/imap.js';
 import type {Answer, BaseEvent, ConversationServer, MailConversationSettings, MailServerOptions, ServerConversation} from './conversation-server.js';
-import {startMailServer} from './conversation-server.js';
+import {answerAll, startMailServer} from './conversation-server.js';
 import type {StoredMessage} from './mailbox.js';
 import {systemFlags} from './mailbox.js';
 
@@ -62,9 +62,12 @@ const texts = {
 	authFailed: 'NO [AUTHENTICATIONFAILED] Authentication failed.',
 	tooManyAuth: '* BYE Too many invalid authentication attempts.',
 	tooManyBad: '* BYE Too many invalid IMAP commands.',
+	authRate: 'NO [UNAVAILABLE] Too many failed logins from your address, try again later.',
 	tooLong: '* BYE Too long argument.',
 	idle: '* BYE Disconnected for inactivity.',
 	tooMany: '* BYE [UNAVAILABLE] Too many connections, try again later.',
+	tooManyFrom: '* BYE [UNAVAILABLE] Too many connections from your address, try again later.',
+	timeout: '* BYE Disconnected: timeout exceeded.',
 	shutdown: '* BYE [UNAVAILABLE] Server shutting down.',
 	syntax: 'BAD Error in IMAP command received by server.',
 	noSelect: 'BAD No mailbox selected.',
@@ -131,35 +134,35 @@ export class ImapConversation implements ServerConversation {
 
 	/** What the client sent: every whole command in it is answered, in order. */
 	receive(data: Buffer): Answer {
+		return answerAll(this, data);
+	}
+
+	push(data: Buffer): void {
 		this.framer.push(data);
-		const out: Buffer[] = [];
+	}
+
+	/** The answer to the next whole command (or literal announcement), if one has come. */
+	next(): Answer | undefined {
 		for (let frame = this.framer.next(); frame; frame = this.framer.next()) {
 			if (frame.type === 'literal') {
-				if (frame.synchronizing) out.push(line('+ OK'));
+				if (frame.synchronizing) return {reply: line('+ OK'), then: 'none'};
 				continue;
 			}
 
 			if (frame.type === 'error') {
-				if (frame.reason === 'line-too-long' || !frame.synchronizing) return {reply: Buffer.concat([...out, line(texts.tooLong)]), then: 'close'};
+				if (frame.reason === 'line-too-long' || !frame.synchronizing) return {reply: line(texts.tooLong), then: 'close'};
 				// A synchronizing literal that is too large is refused before the client sends it.
-				out.push(this.refuse(tagOf(frame.prefix), 'BAD Literal too large.'));
-				if (this.tooManyRefused() === 'close') return {reply: Buffer.concat(out), then: 'close'};
-				continue;
+				return {reply: this.refuse(tagOf(frame.prefix), 'BAD Literal too large.'), then: this.tooManyRefused()};
 			}
 
 			const answer = this.authenticating === undefined ? this.command(frame.bytes) : this.saslResponse(frame.bytes);
-			out.push(answer.reply);
-			if (answer.then === 'starttls') {
-				// Whatever followed STARTTLS in the same read was sent in cleartext: it is dropped,
-				// never run inside TLS (the CVE-2011-0411 pattern).
-				this.framer.clear();
-				return {reply: Buffer.concat(out), then: 'starttls'};
-			}
-
-			if (answer.then === 'close') return {reply: Buffer.concat(out), then: 'close'};
+			// Whatever followed STARTTLS was sent in cleartext: it is dropped, never run inside TLS
+			// (the CVE-2011-0411 pattern).
+			if (answer.then === 'starttls') this.framer.clear();
+			return answer;
 		}
 
-		return {reply: Buffer.concat(out), then: 'none'};
+		return undefined;
 	}
 
 	private capabilities(): string {
@@ -284,7 +287,7 @@ export class ImapConversation implements ServerConversation {
 		const user = nodeText(args[0]);
 		const password = nodeText(args[1]);
 		if (user === undefined || password === undefined || args.length !== 2) throw new Refusal('BAD Error in IMAP command LOGIN: Missing arguments.');
-		return this.checkLogin(tag, user, password);
+		return this.rateRefused(tag) ?? this.checkLogin(tag, user, password);
 	}
 
 	private privacyRefused(tag: string): Answer {
@@ -310,6 +313,8 @@ export class ImapConversation implements ServerConversation {
 	/** SASL PLAIN (RFC 4616): base64 of authzid NUL authcid NUL password. */
 	private plain(tag: string, base64: string): Answer {
 		if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) return {reply: this.refuse(tag, 'BAD Invalid base64 data in continued response.'), then: this.tooManyRefused()};
+		const refused = this.rateRefused(tag);
+		if (refused) return refused;
 		const parts = Buffer.from(base64, 'base64').toString('utf8').split('\0');
 		if (parts.length !== 3) return this.failedLogin(tag, parts[1] ?? '');
 		const [authzid, user, password] = parts as [string, string, string];
@@ -324,6 +329,14 @@ export class ImapConversation implements ServerConversation {
 		this.state = 'authenticated';
 		this.settings.event('login', account.user);
 		return {reply: tagged(tag, `OK [CAPABILITY ${this.capabilities()}] Logged in`), then: 'none'};
+	}
+
+	/** Past the address's failed logins for this minute: refused unchecked (counted, so a loop ends). */
+	private rateRefused(tag: string): Answer | undefined {
+		if (this.settings.authorize?.() !== false) return undefined;
+		this.authFailures++;
+		if (this.authFailures >= this.settings.limits.maxAuthFailures) return {reply: Buffer.concat([tagged(tag, texts.authRate), line(texts.tooManyAuth)]), then: 'close'};
+		return {reply: tagged(tag, texts.authRate), then: 'none'};
 	}
 
 	private failedLogin(tag: string, name: string): Answer {

@@ -26,6 +26,7 @@ import type {LabListener} from './server.js';
 import {closeLabServer, createLabServer, listen} from './server.js';
 import {GateCounter} from './gate.js';
 import {AuthPenalty} from './auth-penalty.js';
+import type {LabGuard} from './conversation-server.js';
 import type {ImapPort, ImapServer} from './imap.js';
 import {imapPorts, startImapServer} from './imap.js';
 import {Mailboxes} from './mailbox.js';
@@ -233,7 +234,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	let mail: Lab['mail'];
 	if (options.mailboxes) {
 		try {
-			mail = await startMail(options.mailboxes.ports ?? {}, {host, hostname, users, tls: material});
+			// POP3 and IMAP are behind the same gate, counts and failed-login table as SMTP. Their
+			// idle timeouts stay their RFCs' (30 and 10 minutes) unless --idle-timeout is given.
+			const given = options.limits ?? {};
+			const mailLimits = {
+				...(given.idleTimeoutMs === undefined ? {} : {idleTimeoutMs: limits.idleTimeoutMs}),
+				...(given.maxAuthFailures === undefined ? {} : {maxAuthFailures: limits.maxAuthFailures}),
+			};
+			mail = await startMail(options.mailboxes.ports ?? {}, {host, hostname, users, tls: material, limits: mailLimits, guard: {counter, penalty, monitor, limits}});
 		} catch (error) {
 			await closeAll();
 			const failed = error as NodeJS.ErrnoException & {port?: number};
@@ -294,12 +302,15 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 }
 
 /** The mailboxes and the POP3 and IMAP servers over them (the `mailboxes` option). */
-async function startMail(ports: Partial<Record<MailPort, number>>, settings: {host: string; hostname: string; users: LabUser[]; tls: {key: string; cert: string}}): Promise<NonNullable<Lab['mail']>> {
+type MailSettings = {host: string; hostname: string; users: LabUser[]; tls: {key: string; cert: string}; limits: {idleTimeoutMs?: number; maxAuthFailures?: number}; guard: LabGuard};
+
+async function startMail(ports: Partial<Record<MailPort, number>>, settings: MailSettings): Promise<NonNullable<Lab['mail']>> {
 	const mailboxes = new Mailboxes(settings.hostname, settings.users);
 	const pick = <Port extends MailPort>(wanted: Port[]) => Object.fromEntries(wanted.map(port => [port, ports[port] ?? 0])) as Record<Port, number>;
-	const pop3 = await startPop3Server({host: settings.host, hostname: settings.hostname, mailboxes, tls: settings.tls, ports: pick(pop3Ports)});
+	const common = {host: settings.host, hostname: settings.hostname, mailboxes, tls: settings.tls, limits: settings.limits, guard: settings.guard};
+	const pop3 = await startPop3Server({...common, ports: pick(pop3Ports)});
 	try {
-		const imap = await startImapServer({host: settings.host, hostname: settings.hostname, mailboxes, tls: settings.tls, ports: pick(imapPorts)});
+		const imap = await startImapServer({...common, ports: pick(imapPorts)});
 		return {mailboxes, pop3, imap};
 	} catch (error) {
 		await pop3.close();

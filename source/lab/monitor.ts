@@ -7,12 +7,16 @@ import {faultNames} from './faults.js';
 import type {LabPort} from './personality.js';
 import {labPorts} from './personality.js';
 
+/** Every port a lab event can come from: the SMTP personalities, then POP3 and IMAP (the mailboxes option). */
+export type MonitorPort = LabPort | 110 | 995 | 143 | 993;
+const monitorPorts: MonitorPort[] = [...labPorts, 110, 995, 143, 993];
+
 export type LabEventType = 'connect' | 'close' | 'message' | 'fault' | 'limit';
 
 export type LabEvent = {
 	type: LabEventType;
-	/** The personality the client talked to. */
-	port: LabPort;
+	/** The personality the client talked to (an SMTP one, or POP3/IMAP's). */
+	port: MonitorPort;
 	/** The client's IP address. */
 	ip: string;
 	/** connect: why it was refused, if it was; message: the queue ID; fault: which and what it said; limit: which limit and what it did. */
@@ -36,7 +40,7 @@ export type LabStats = {
 	messages: number;
 	/** How often each fault fired; `magic` counts the magic recipients. */
 	faultsHit: Record<FaultName | 'magic', number>;
-	perPort: Record<LabPort, LabPortStats>;
+	perPort: Record<MonitorPort, LabPortStats>;
 };
 
 /** Entries kept in each per-client table. */
@@ -49,7 +53,7 @@ export class LabMonitor {
 	private sessionsTotal = 0;
 	private messages = 0;
 	private readonly faultsHit = Object.fromEntries([...faultNames, 'magic'].map(name => [name, 0])) as Record<FaultName | 'magic', number>;
-	private readonly perPort = Object.fromEntries(labPorts.map(port => [port, {connectionsNow: 0, sessions: 0, messages: 0}])) as Record<LabPort, LabPortStats>;
+	private readonly perPort = Object.fromEntries(monitorPorts.map(port => [port, {connectionsNow: 0, sessions: 0, messages: 0}])) as Record<MonitorPort, LabPortStats>;
 	private readonly limitsHit = Object.fromEntries(limitNames.map(name => [name, 0])) as Record<LimitName, number>;
 	/**
 	 * Messages accepted per "port ip" (the rate-limit fault's count): bounded, and forgotten an
@@ -72,12 +76,12 @@ export class LabMonitor {
 			messages: this.messages,
 			limitsHit: {...this.limitsHit},
 			faultsHit: {...this.faultsHit},
-			perPort: Object.fromEntries(labPorts.map(port => [port, {...this.perPort[port]}])) as Record<LabPort, LabPortStats>,
+			perPort: Object.fromEntries(monitorPorts.map(port => [port, {...this.perPort[port]}])) as Record<MonitorPort, LabPortStats>,
 		};
 	}
 
 	/** A connection accepted within the limits (counted until it closes). */
-	connected(port: LabPort, ip: string): void {
+	connected(port: MonitorPort, ip: string): void {
 		this.connectionsNow++;
 		this.sessionsTotal++;
 		this.perPort[port].connectionsNow++;
@@ -86,21 +90,21 @@ export class LabMonitor {
 	}
 
 	/** A connection refused at accept, over a connection limit. */
-	refused(port: LabPort, ip: string, detail: string): void {
+	refused(port: MonitorPort, ip: string, detail: string): void {
 		this.sessionsTotal++;
 		this.perPort[port].sessions++;
 		this.limitsHit.refused++;
 		this.emit({type: 'connect', port, ip, detail});
 	}
 
-	closed(port: LabPort, ip: string): void {
+	closed(port: MonitorPort, ip: string): void {
 		this.connectionsNow--;
 		this.perPort[port].connectionsNow--;
 		this.emit({type: 'close', port, ip});
 	}
 
 	/** A limit acted on a client: `name` counts it, `detail` says what happened. */
-	limitHit(name: Exclude<LimitName, 'refused'>, port: LabPort, ip: string, detail: string): void {
+	limitHit(name: Exclude<LimitName, 'refused'>, port: MonitorPort, ip: string, detail: string): void {
 		this.limitsHit[name]++;
 		this.emit({type: 'limit', port, ip, detail});
 	}

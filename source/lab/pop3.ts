@@ -9,7 +9,7 @@
 // and nothing sent before STLS ever runs after it.
 
 import type {Answer, BaseEvent, ConversationServer, MailConversationSettings, MailServerOptions, ServerConversation} from './conversation-server.js';
-import {startMailServer} from './conversation-server.js';
+import {answerAll, startMailServer} from './conversation-server.js';
 import type {StoredMessage} from './mailbox.js';
 
 export type Pop3Port = 110 | 995;
@@ -58,8 +58,11 @@ const texts = {
 	unknown: '-ERR Unknown command.',
 	tooManyBad: '-ERR Too many invalid commands.',
 	tooLong: '-ERR Input line too long.',
+	authRate: '-ERR [SYS/TEMP] Too many failed logins from your address, try again later.',
 	idle: '-ERR Disconnected for inactivity.',
 	tooMany: '-ERR [SYS/TEMP] Too many connections, try again later.',
+	tooManyFrom: '-ERR [SYS/TEMP] Too many connections from your address, try again later.',
+	timeout: '-ERR Disconnected: timeout exceeded.',
 	shutdown: '-ERR [SYS/TEMP] Server shutting down.',
 	noMechanism: '-ERR Unsupported authentication mechanism.',
 	deleted: '-ERR Message is deleted.',
@@ -76,9 +79,8 @@ type Phase = 'authorization' | 'transaction';
  */
 export class Pop3Conversation implements ServerConversation {
 	private phase: Phase = 'authorization';
-	/** The command line read so far (no LF yet), bounded by maxLineLength. */
-	private pending: Buffer[] = [];
-	private pendingLength = 0;
+	/** Bytes received and not yet answered: whole lines waiting their turn, then at most one line's worth. */
+	private input: Buffer = Buffer.alloc(0);
 	private pendingUser?: string;
 	private user?: string;
 	/** The maildrop as it was at login: numbers stay fixed for the session (RFC 1939 §5). */
@@ -100,34 +102,33 @@ export class Pop3Conversation implements ServerConversation {
 		return line(texts.idle);
 	}
 
-	/**
-	 * What the client sent: cut into lines (bounded before they are kept: a line with no end costs
-	 * at most one line's worth), each answered in order. After STLS whatever followed in the
-	 * same read was sent in cleartext: it is dropped, never run inside TLS (CVE-2011-0411).
-	 */
+	/** What the client sent, every whole line in it answered in order (pushed, then each answer taken). */
 	receive(data: Buffer): Answer {
-		const replies: Buffer[] = [];
-		let pos = 0;
-		while (pos < data.length) {
-			const lf = data.indexOf(0x0a, pos);
-			const piece = data.subarray(pos, lf === -1 ? data.length : lf);
-			if (this.pendingLength + piece.length > this.settings.limits.maxLineLength) {
-				return {reply: Buffer.concat([...replies, line(texts.tooLong)]), then: 'close'};
-			}
+		return answerAll(this, data);
+	}
 
-			this.pending.push(Buffer.from(piece));
-			this.pendingLength += piece.length;
-			if (lf === -1) break;
-			const text = Buffer.concat(this.pending, this.pendingLength).toString('utf8').replace(/\r$/, '');
-			this.pending = [];
-			this.pendingLength = 0;
-			pos = lf + 1;
-			const answer = this.handle(text);
-			replies.push(answer.reply);
-			if (answer.then !== 'none') return {reply: Buffer.concat(replies), then: answer.then};
+	push(data: Buffer): void {
+		this.input = this.input.length === 0 ? data : Buffer.concat([this.input, data]);
+	}
+
+	/**
+	 * The answer to the next whole line, if one has come. A line is bounded before it is kept
+	 * whole: a line with no end costs at most one line's worth. After STLS whatever followed
+	 * was sent in cleartext: it is dropped, never run inside TLS (CVE-2011-0411).
+	 */
+	next(): Answer | undefined {
+		const lf = this.input.indexOf(0x0a);
+		if ((lf === -1 ? this.input.length : lf) > this.settings.limits.maxLineLength) {
+			this.input = Buffer.alloc(0);
+			return {reply: line(texts.tooLong), then: 'close'};
 		}
 
-		return {reply: Buffer.concat(replies), then: 'none'};
+		if (lf === -1) return undefined;
+		const text = this.input.subarray(0, lf).toString('utf8').replace(/\r$/, '');
+		this.input = this.input.subarray(lf + 1);
+		const answer = this.handle(text);
+		if (answer.then !== 'none') this.input = Buffer.alloc(0);
+		return answer;
 	}
 
 	/** The mailbox this session holds locked, if logged in (released when the connection ends). */
@@ -212,6 +213,12 @@ export class Pop3Conversation implements ServerConversation {
 		const name = this.pendingUser;
 		if (name === undefined) return this.bad(texts.noUser);
 		this.pendingUser = undefined;
+		// Past the address's failed logins for this minute: refused unchecked (counted, so a loop ends).
+		if (this.settings.authorize?.() === false) {
+			this.authFailures++;
+			return {reply: line(texts.authRate), then: this.authFailures >= this.settings.limits.maxAuthFailures ? 'close' : 'none'};
+		}
+
 		const account = this.settings.mailboxes.findUser(name);
 		if (!account || account.password !== password) {
 			this.authFailures++;

@@ -516,7 +516,9 @@ export function createLabServer(settings: LabServerSettings): LabListener {
 			hostname: settings.hostname,
 			limits: wiring.limits,
 			monitor: wiring.monitor,
-			smtp: server,
+			admit(socket) {
+				server.server.emit('connection', socket);
+			},
 			tls: personality.implicitTls ? {key: settings.tls.key, cert: settings.tls.cert, ...tlsVersions(settings.tls)} : undefined,
 		},
 		settings.counter ?? new GateCounter(),

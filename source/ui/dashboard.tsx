@@ -3,6 +3,7 @@
 import React, {useEffect, useState} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
 import type {Lab, LabEvent, LabStats} from '../lab/index.js';
+import {imapPorts, pop3Ports} from '../lab/index.js';
 import {classroomIntro, eventLine} from '../commands/lab.js';
 import {labPortList} from '../commands/target.js';
 import {fit} from './transcript-pane.js';
@@ -22,6 +23,17 @@ export function limitsLine(hit: LabStats['limitsHit']): string {
 export function inboxLine(inbox: LabStats['inbox'], limits: Lab['limits']): string {
 	const pruned = inbox.pruned === 0 ? 'none pruned' : `${inbox.pruned} older pruned from memory (--save-dir keeps them on disk)`;
 	return `inbox: ${inbox.messages}/${limits.maxInboxMessages} messages, ${megabytes(inbox.bytes)}/${megabytes(limits.maxInboxBytes)} · ${pruned}`;
+}
+
+/** Each listening personality and where it listens: SMTP's, then POP3's and IMAP's (with mailboxes). */
+function listening(lab: Lab): Array<[keyof LabStats['perPort'], number]> {
+	const rows: Array<[keyof LabStats['perPort'], number | undefined]> = labPortList.map(port => [port, lab.ports[port]]);
+	if (lab.mail) {
+		for (const port of pop3Ports) rows.push([port, lab.mail.pop3.ports[port]]);
+		for (const port of imapPorts) rows.push([port, lab.mail.imap.ports[port]]);
+	}
+
+	return rows.filter((row): row is [keyof LabStats['perPort'], number] => row[1] !== undefined && row[1] !== 0);
 }
 
 export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExit: () => void}) {
@@ -55,9 +67,9 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 			{classroomIntro(lab, caOut).map(line => <Text key={line} dimColor wrap="truncate">{safeOutput(fit(line.replace(/^lab: /, ''), columns))}</Text>)}
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
 				<Text bold>{safeOutput('port'.padEnd(8))}{safeOutput('listens on'.padEnd(14))}{safeOutput('connected'.padEnd(12))}{safeOutput('sessions'.padEnd(12))}messages</Text>
-				{labPortList.filter(port => lab.ports[port]).map(port => {
+				{listening(lab).map(([port, listen]) => {
 					const p = stats.perPort[port];
-					return <Text key={port}>{safeOutput(String(port).padEnd(8))}{safeOutput(String(lab.ports[port]).padEnd(14))}{safeOutput(String(p.connectionsNow).padEnd(12))}{safeOutput(String(p.sessions).padEnd(12))}{p.messages}</Text>;
+					return <Text key={port}>{safeOutput(String(port).padEnd(8))}{safeOutput(String(listen).padEnd(14))}{safeOutput(String(p.connectionsNow).padEnd(12))}{safeOutput(String(p.sessions).padEnd(12))}{p.messages}</Text>;
 				})}
 				<Text>faults hit: {safeOutput(faults)}</Text>
 				<Text>{safeOutput(limitsLine(stats.limitsHit))}</Text>

@@ -195,7 +195,7 @@ test('over the connection limits swaks hears the documented 421 (and a freed slo
 	});
 });
 
-test('POP3S and IMAPS count sockets from accept too: stalled handshakes beyond twice their session limit are closed at once', {timeout: 30_000}, async () => {
+test('POP3S and IMAPS count sockets from accept too (the lab\'s gate): a stalled handshake beyond the limit is closed at once', {timeout: 30_000}, async () => {
 	const {makeLabCertificates} = await import('../../source/lab/ca.js');
 	const {Mailboxes, startImapServer, startPop3Server} = await import('../../source/lab/index.js');
 	const hostname = 'mx.lab.test';
@@ -206,11 +206,11 @@ test('POP3S and IMAPS count sockets from accept too: stalled handshakes beyond t
 	const sockets: net.Socket[] = [];
 	try {
 		for (const port of [pop3.ports[995]!, imap.ports[993]!]) {
-			const held = [await stalled(port, attacker, partialClientHello), await stalled(port, attacker, partialClientHello)];
-			const third = await stalled(port, attacker, partialClientHello);
-			sockets.push(...held, third);
-			await closedSocket(third);
-			assert.ok(held.every(socket => !socket.destroyed), 'the first two are still waiting for their handshake');
+			const held = await stalled(port, attacker, partialClientHello);
+			const second = await stalled(port, attacker, partialClientHello);
+			sockets.push(held, second);
+			await closedSocket(second);
+			assert.ok(!held.destroyed, 'the first is still waiting for its handshake');
 		}
 	} finally {
 		for (const socket of sockets) socket.destroy();
