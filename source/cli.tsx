@@ -88,6 +88,7 @@ const flagSpec = {
 	maxSize: {type: 'string'},
 	domain: {type: 'string'},
 	selector: {type: 'string'},
+	mtaStsPort: {type: 'string'},
 	timings: {type: 'boolean'},
 	help: {type: 'boolean', shortFlag: 'h'},
 	version: {type: 'boolean'},
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
 
 	if (rest.length > (['probe', 'replay', 'export', 'lesson', 'check'].includes(mode) ? 1 : 0) && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
 
-	const flags = cli.flags as unknown as TargetFlags & ClassroomFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean; format?: string; domain?: string; selector?: string; maxSize?: string};
+	const flags = cli.flags as unknown as TargetFlags & ClassroomFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean; format?: string; domain?: string; selector?: string; mtaStsPort?: string; maxSize?: string};
 	const environment: TargetEnvironment = {
 		env: process.env,
 		promptPassword: process.stdin.isTTY ? async question => promptHidden(question, process.stdin, process.stderr) : undefined,

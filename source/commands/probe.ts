@@ -6,7 +6,7 @@ import {exitCodes} from '../engine/exit-codes.js';
 import {safeText} from '../protocol/safe-text.js';
 import {renderJsonLine} from '../export/jsonl.js';
 import type {Lab} from '../lab/index.js';
-import {labConfig, labPortList, parsePort, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
+import {labConfig, labPortList, parsePort, readCaFile, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
 
 export type PortMapping = {port: number; connect: number};
 
@@ -136,14 +136,16 @@ export function renderDomainText(report: DomainReport): string {
 /** Exit code of `probe --domain` when a record is in error. */
 export const domainErrorExit = 4;
 
-export async function runDomainProbe(flags: {domain?: string; selector?: string; resolver?: string; json?: boolean; timeout?: string}, hostArgument: string | undefined, write: (text: string) => void): Promise<number> {
+export async function runDomainProbe(flags: {domain?: string; selector?: string; resolver?: string; json?: boolean; timeout?: string; mtaStsPort?: string; ca?: string}, hostArgument: string | undefined, write: (text: string) => void): Promise<number> {
 	const domain = flags.domain?.trim() ?? '';
-	if (hostArgument) throw new UsageError('probe --domain takes no HOST: it reads DNS only.');
+	if (hostArgument) throw new UsageError('probe --domain takes no HOST: it reads the domain\'s DNS (and its MTA-STS policy).');
 	if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}\.?$/i.test(domain)) throw new UsageError(`--domain takes a domain name (example.com), not "${flags.domain ?? ''}".`);
 	if (flags.selector !== undefined && !/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/i.test(flags.selector)) throw new UsageError(`--selector takes a DKIM selector (e.g. google, s1), not "${flags.selector}".`);
 	const seconds = flags.timeout === undefined ? 5 : Number(flags.timeout);
 	if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout takes seconds from 1 to 3600, not "${flags.timeout}".`);
-	const report = await probeDomain(domain, {resolver: flags.resolver, selector: flags.selector, timeoutMs: seconds * 1000});
+	const mtaStsPort = parsePort(flags.mtaStsPort, '--mta-sts-port');
+	const ca = flags.ca === undefined ? undefined : await readCaFile(flags.ca, '--ca');
+	const report = await probeDomain(domain, {resolver: flags.resolver, selector: flags.selector, timeoutMs: seconds * 1000, mtaSts: {port: mtaStsPort, ca}});
 	write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDomainText(report));
 	return report.records.some(record => record.status === 'error') ? domainErrorExit : 0;
 }

@@ -121,6 +121,13 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 	return lower as T;
 }
 
+/** A PEM CA file given to `flag`, read and checked: one sentence if it holds no certificate. */
+export async function readCaFile(path: string, flag: string): Promise<string> {
+	const ca = await readTextFile(path, 'CA certificate');
+	if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`The file "${path}" given to ${flag} holds no PEM certificate.`);
+	return ca;
+}
+
 async function readTextFile(path: string, what: string): Promise<string> {
 	return (await readBytes(path, what)).toString('utf8');
 }
@@ -295,10 +302,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 	if (flags.ca && flags.labCa) throw new UsageError('Choose one of --ca and --lab-ca, not both.');
 	if (flags.labCa && !flags.host) throw new UsageError('--lab-ca is for reaching a classroom lab on another machine: add --host.');
 	const caFile = flags.labCa ?? flags.ca;
-	const ca = caFile ? await readTextFile(caFile, 'CA certificate') : undefined;
-	if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) {
-		throw new UsageError(`The file "${caFile}" given to ${flags.labCa ? '--lab-ca' : '--ca'} holds no PEM certificate.`);
-	}
+	const ca = caFile ? await readCaFile(caFile, flags.labCa ? '--lab-ca' : '--ca') : undefined;
 
 	// Credentials: explicit ones, or for the lab's submission ports the demo account.
 	let credentials: SaslCredentials | undefined;

@@ -1,11 +1,13 @@
 // `probe --domain`: what a domain publishes in DNS for mail, and what each record means for
 // delivery — MX (RFC 5321 §5.1, RFC 7505), SPF (RFC 7208), DKIM when a selector is given
 // (RFC 6376 §3.6.1), DMARC (RFC 7489), MTA-STS (RFC 8461 §3.1) and TLS-RPT (RFC 8460 §3).
-// DNS only: the MTA-STS policy file itself (HTTPS, RFC 8461 §3.2) is not fetched.
+// When an MTA-STS record exists, its policy file is fetched over HTTPS (RFC 8461 §3.2, mta-sts.ts).
 
 import dns from 'node:dns';
 import {parseResolver} from './mx.js';
 import {SessionFailure} from './failure.js';
+import type {MtaStsResult} from './mta-sts.js';
+import {explainPolicy, lookupMtaSts} from './mta-sts.js';
 
 export type RecordStatus = 'ok' | 'warning' | 'error' | 'missing';
 
@@ -26,7 +28,13 @@ export type DomainRecord = {
 
 export type DomainReport = {domain: string; resolver: string; records: DomainRecord[]};
 
-export type DomainProbeOptions = {resolver?: string; selector?: string; timeoutMs: number};
+export type DomainProbeOptions = {
+	resolver?: string;
+	selector?: string;
+	timeoutMs: number;
+	/** Test-only (engine API): where the MTA-STS policy is fetched, for a loopback HTTPS server. */
+	mtaSts?: {port?: number; ca?: string};
+};
 
 const absent = new Set(['ENODATA', 'ENOTFOUND', 'NXDOMAIN', 'ENONAME']);
 
@@ -145,12 +153,14 @@ function dkimRecord(name: string, records: string[] | undefined): DomainRecord {
 	return {...base, status: 'ok', values: records.map(record => (record.length > 100 ? `${record.slice(0, 60)}…${record.slice(-12)}` : record)), meaning: [`A ${(tags.get('k') ?? 'rsa').toLowerCase()} public key (about ${bits > 3000 ? 4096 : bits > 1500 ? 2048 : 1024} bits): receivers verify this selector's signatures with it.`]};
 }
 
-function mtaStsRecord(name: string, domain: string, records: string[] | undefined): DomainRecord {
-	const base = {kind: 'MTA-STS' as const, name, type: 'TXT' as const, reference: 'RFC 8461 §3.1'};
+function mtaStsRecord(name: string, records: string[] | undefined, policy: MtaStsResult): DomainRecord {
+	const base = {kind: 'MTA-STS' as const, name, type: 'TXT' as const, reference: 'RFC 8461 §3'};
 	if (!records) return {...base, status: 'missing', values: [], meaning: ['No MTA-STS: senders use STARTTLS only if offered and accept any certificate (a network attacker can strip TLS).']};
 	const tags = tagsOf(records[0]!);
 	if (!tags.has('id')) return {...base, status: 'error', values: records, meaning: ['The record has no id=: senders ignore it.']};
-	return {...base, status: 'ok', values: records, meaning: [`A policy (id ${tags.get('id')}) is announced at https://mta-sts.${domain}/.well-known/mta-sts.txt; with mode: enforce, senders must use TLS with a valid certificate for the MX names it lists (the policy file is not fetched here).`]};
+	if (policy.status === 'found') return {...base, status: policy.policy.mode === 'enforce' ? 'ok' : 'warning', values: records, meaning: explainPolicy(policy)};
+	const problem = policy.status === 'error' ? policy.problem : 'the record does not parse as v=STSv1 with an id';
+	return {...base, status: 'error', values: records, meaning: [`A policy (id ${tags.get('id')}) is announced, but ${problem}: senders without a cached copy treat the domain as having no policy.`]};
 }
 
 function tlsRptRecord(name: string, records: string[] | undefined): DomainRecord {
@@ -182,7 +192,7 @@ export async function probeDomain(domain: string, options: DomainProbeOptions): 
 
 	records.push(
 		dmarcRecord(`_dmarc.${name}`, await txt(resolver, `_dmarc.${name}`, /^v=DMARC1/i, server)),
-		mtaStsRecord(`_mta-sts.${name}`, name, await txt(resolver, `_mta-sts.${name}`, /^v=STSv1/i, server)),
+		mtaStsRecord(`_mta-sts.${name}`, await txt(resolver, `_mta-sts.${name}`, /^v=STSv1/i, server), await lookupMtaSts(name, {resolver, timeoutMs: options.timeoutMs, ...options.mtaSts})),
 		tlsRptRecord(`_smtp._tls.${name}`, await txt(resolver, `_smtp._tls.${name}`, /^v=TLSRPTv1/i, server)),
 	);
 	return {domain: name, resolver: server, records};

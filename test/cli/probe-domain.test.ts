@@ -5,7 +5,13 @@ import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
 import {generateKeyPairSync} from 'node:crypto';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import https from 'node:https';
+import type {AddressInfo} from 'node:net';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {promisify} from 'node:util';
+import {makeLabCertificates} from '../../source/lab/ca.js';
 import type {LabDns} from '../../source/lab/dns.js';
 import {startLabDns} from '../../source/lab/dns.js';
 import {cli, freePort} from '../support/cli.js';
@@ -13,7 +19,21 @@ import {cli, freePort} from '../support/cli.js';
 const key = generateKeyPairSync('rsa', {modulusLength: 2048}).publicKey.export({type: 'spki', format: 'der'}).toString('base64');
 
 let dns: LabDns;
+// good.test's MTA-STS policy host: a loopback HTTPS server with a certificate from a throwaway CA.
+let policyServer: https.Server;
+let policyFlags: string[];
+let dir: string;
 before(async () => {
+	const material = await makeLabCertificates('mta-sts.good.test', 'valid');
+	policyServer = https.createServer({key: material.key, cert: material.cert}, (request, response) => {
+		response.writeHead(request.url === '/.well-known/mta-sts.txt' ? 200 : 404, {'content-type': 'text/plain'}).end('version: STSv1\nmode: enforce\nmx: mx1.good.test\nmx: mx2.good.test\nmax_age: 86400\n');
+	});
+	await new Promise<void>(resolve => {
+		policyServer.listen(0, '127.0.0.1', resolve);
+	});
+	dir = mkdtempSync(path.join(tmpdir(), 'smtp-tui-sts-'));
+	writeFileSync(path.join(dir, 'ca.pem'), material.ca);
+	policyFlags = ['--mta-sts-port', String((policyServer.address() as AddressInfo).port), '--ca', path.join(dir, 'ca.pem')];
 	dns = await startLabDns({
 		zones: ['good.test', 'broken.test', 'nullmx.test'],
 		records: [
@@ -24,6 +44,7 @@ before(async () => {
 			{name: 's1._domainkey.good.test', type: 'TXT', text: `v=DKIM1; k=rsa; p=${key}`},
 			{name: '_dmarc.good.test', type: 'TXT', text: 'v=DMARC1; p=reject; rua=mailto:dmarc@good.test'},
 			{name: '_mta-sts.good.test', type: 'TXT', text: 'v=STSv1; id=20261201T000000'},
+			{name: 'mta-sts.good.test', type: 'A', address: '127.0.0.1'},
 			{name: '_smtp._tls.good.test', type: 'TXT', text: 'v=TLSRPTv1; rua=mailto:tls-reports@good.test'},
 			{name: 'broken.test', type: 'A', address: '127.0.0.1'},
 			{name: 'broken.test', type: 'TXT', text: 'v=spf1 a -all'},
@@ -38,6 +59,8 @@ before(async () => {
 	});
 });
 after(async () => {
+	policyServer.close();
+	rmSync(dir, {recursive: true, force: true});
 	await dns.close();
 });
 
@@ -52,7 +75,7 @@ const statuses = (report: Report) => Object.fromEntries(report.records.map(recor
 const meaning = (report: Report, kind: string) => report.records.find(record => record.kind === kind)!.meaning.join(' ');
 
 test('a well-configured domain: every record ok, each explained, exit 0', async () => {
-	const {code, report} = await probe('good.test', '--selector', 's1');
+	const {code, report} = await probe('good.test', '--selector', 's1', ...policyFlags);
 	assert.equal(code, 0);
 	assert.equal(report.resolver, dns.server);
 	assert.deepEqual(statuses(report), {MX: 'ok', SPF: 'ok', DKIM: 'ok', DMARC: 'ok', 'MTA-STS': 'ok', 'TLS-RPT': 'ok'});
@@ -61,7 +84,8 @@ test('a well-configured domain: every record ok, each explained, exit 0', async 
 	assert.match(meaning(report, 'SPF'), /Every other server fails SPF \("-all"\).*2 of the 10 DNS lookups/);
 	assert.match(meaning(report, 'DMARC'), /p=reject: mail that fails DMARC .* is refused/);
 	assert.match(meaning(report, 'DKIM'), /about 2048 bits/);
-	assert.match(meaning(report, 'MTA-STS'), /https:\/\/mta-sts\.good\.test\/\.well-known\/mta-sts\.txt/);
+	assert.match(meaning(report, 'MTA-STS'), /Policy https:\/\/mta-sts\.good\.test\/\.well-known\/mta-sts\.txt \(id 20261201T000000\): mode enforce/);
+	assert.match(meaning(report, 'MTA-STS'), /mx patterns: mx1\.good\.test, mx2\.good\.test .*max_age 86400 s \(1 day\)/);
 	assert.match(meaning(report, 'TLS-RPT'), /mailto:tls-reports@good\.test/);
 });
 
@@ -85,12 +109,19 @@ test('a null MX, and a domain that publishes nothing', async () => {
 });
 
 test('the text report, and dig sees the same records', async () => {
-	const {code, stdout} = await cli(['probe', '--domain', 'good.test', '--resolver', dns.server]);
+	const {code, stdout} = await cli(['probe', '--domain', 'good.test', '--resolver', dns.server, ...policyFlags]);
 	assert.equal(code, 0);
 	assert.match(stdout, /^Mail records of good\.test \(resolver 127\.0\.0\.1:\d+\):/);
 	assert.match(stdout, /DMARC +ok {7}TXT _dmarc\.good\.test {2}\(RFC 7489 §6\)\n {11}v=DMARC1; p=reject; rua=mailto:dmarc@good\.test\n {9}↳ p=reject/);
 	const {stdout: dug} = await promisify(execFile)('dig', ['@127.0.0.1', '-p', String(dns.port), '+short', '+time=2', 'TXT', '_dmarc.good.test'], {timeout: 10_000});
 	assert.equal(dug.trim(), '"v=DMARC1; p=reject; rua=mailto:dmarc@good.test"');
+});
+
+test('an MTA-STS policy that cannot be fetched (its CA not trusted) is an error, explained, exit 4', async () => {
+	const {code, report} = await probe('good.test');
+	assert.equal(code, 4);
+	assert.equal(statuses(report)['MTA-STS'], 'error');
+	assert.match(meaning(report, 'MTA-STS'), /announced, but fetching it failed: .*senders without a cached copy treat the domain as having no policy/);
 });
 
 test('user mistakes and a DNS server that does not answer: one sentence each', async () => {
