@@ -4,6 +4,7 @@ import {readFile, stat} from 'node:fs/promises';
 import type {CheckReport, Finding} from '../checks/message-checks.js';
 import {checkMessage, defaultMaxSize} from '../checks/message-checks.js';
 import {safeText} from '../protocol/safe-text.js';
+import {renderJson} from '../export/jsonl.js';
 import {UsageError} from './target.js';
 
 /** Largest message file read (Gmail takes 25 MB, some servers 50 MB). */
@@ -58,7 +59,6 @@ export async function runCheck(file: string | undefined, flags: CheckFlags): Pro
 	const maxSize = parseMaxSize(flags.maxSize);
 	const raw = await readMessage(file);
 	const report = await checkMessage(raw, {maxSize});
-	// JSON.stringify escapes control characters, so the JSON is safe for a terminal as it is.
-	const output = flags.json ? `${JSON.stringify({file, ...report}, null, 2)}\n` : renderCheckText(file!, report);
+	const output = flags.json ? `${renderJson({file, ...report}, 2)}\n` : renderCheckText(file!, report);
 	return {output, exitCode: report.counts.error > 0 ? checkErrorExit : 0};
 }

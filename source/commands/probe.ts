@@ -4,7 +4,7 @@ import {describeCertError} from '../engine/connection.js';
 import {probeDomain, type DomainRecord, type DomainReport} from '../engine/domain-probe.js';
 import {exitCodes} from '../engine/exit-codes.js';
 import {safeText} from '../protocol/safe-text.js';
-import {renderJsonLine} from '../export/jsonl.js';
+import {renderJson, renderJsonLine} from '../export/jsonl.js';
 import type {Lab} from '../lab/index.js';
 import {labConfig, labPortList, parsePort, readCaFile, resolveTarget, UsageError, type TargetEnvironment, type TargetFlags} from './target.js';
 
@@ -146,6 +146,6 @@ export async function runDomainProbe(flags: {domain?: string; selector?: string;
 	const mtaStsPort = parsePort(flags.mtaStsPort, '--mta-sts-port');
 	const ca = flags.ca === undefined ? undefined : await readCaFile(flags.ca, '--ca');
 	const report = await probeDomain(domain, {resolver: flags.resolver, selector: flags.selector, timeoutMs: seconds * 1000, mtaSts: {port: mtaStsPort, ca}});
-	write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDomainText(report));
+	write(flags.json ? `${renderJson(report, 2)}\n` : renderDomainText(report));
 	return report.records.some(record => record.status === 'error') ? domainErrorExit : 0;
 }

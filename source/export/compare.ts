@@ -2,6 +2,7 @@
 // goes through safeText; Markdown table cells also escape pipes.
 import type {ColumnSummary, CompareReport, CompareReportCell} from '../protocol/compare-report.js';
 import {safeText} from '../protocol/safe-text.js';
+import {renderJson} from './jsonl.js';
 
 const maxCellText = 48;
 
@@ -68,7 +69,7 @@ export function renderCompareMarkdown(report: CompareReport): string {
 }
 
 export function renderCompareJson(report: CompareReport): string {
-	return JSON.stringify(report, null, 2).replace(/[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+	return renderJson(report, 2) + '\n';
 }
 
 export {cellText as compareCellText};

@@ -132,3 +132,14 @@ test('the footer-after-signing fault shows up as a DKIM error in the checks', as
 		journey.setAuthFaults([]);
 	}
 });
+
+test('--json is valid JSON when the message has C1 bytes (0x85 in a header line), and holds no raw control', async () => {
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-check-c1-'));
+	const file = path.join(dir, 'c1.eml');
+	await writeFile(file, Buffer.from('From: a@example.com\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <1@example.com>\r\n\x85bad line\r\n\r\nbody\r\n', 'latin1'));
+	const {code, stdout} = await cli(['check', file, '--json']);
+	assert.equal(code, 4);
+	assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+	const json = JSON.parse(stdout) as Json;
+	assert.ok(json.findings.some(item => item.rule === 'header-syntax' && item.message.includes('\u0085bad line')), 'the bad line, 0x85 and all, read back from the JSON');
+});

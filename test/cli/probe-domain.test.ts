@@ -35,7 +35,7 @@ before(async () => {
 	writeFileSync(path.join(dir, 'ca.pem'), material.ca);
 	policyFlags = ['--mta-sts-port', String((policyServer.address() as AddressInfo).port), '--ca', path.join(dir, 'ca.pem')];
 	dns = await startLabDns({
-		zones: ['good.test', 'broken.test', 'nullmx.test'],
+		zones: ['good.test', 'broken.test', 'nullmx.test', 'hostile.test'],
 		records: [
 			{name: 'good.test', type: 'MX', exchange: 'mx1.good.test', priority: 10},
 			{name: 'good.test', type: 'MX', exchange: 'mx2.good.test', priority: 20},
@@ -52,6 +52,7 @@ before(async () => {
 			{name: 's1._domainkey.broken.test', type: 'TXT', text: 'v=DKIM1; p='},
 			{name: '_dmarc.broken.test', type: 'TXT', text: 'v=DMARC1; p=maybe'},
 			{name: '_mta-sts.broken.test', type: 'TXT', text: 'v=STSv1;'},
+			{name: 'hostile.test', type: 'TXT', text: 'v=spf1 \u0085\u009b2J\u001b[2J\u202e -all'},
 			{name: 'nullmx.test', type: 'MX', exchange: '', priority: 0},
 			{name: 'nullmx.test', type: 'TXT', text: 'v=spf1 -all'},
 			{name: '_dmarc.nullmx.test', type: 'TXT', text: 'v=DMARC1; p=reject; rua=mailto:d@nullmx.test'},
@@ -134,4 +135,12 @@ test('user mistakes and a DNS server that does not answer: one sentence each', a
 	const silent = await cli(['probe', '--domain', 'good.test', '--resolver', `127.0.0.1:${await freePort()}`, '--timeout', '1']);
 	assert.equal(silent.code, 3);
 	assert.match(silent.stderr, /^smtp-tui: DNS did not answer the MX lookup of good\.test \(resolver 127\.0\.0\.1:\d+: (refused|timed out)\)\.\n$/);
+});
+
+test('--json is valid JSON when a record holds C1, ESC and bidi characters, and holds no raw control', async () => {
+	const {stdout} = await cli(['probe', '--domain', 'hostile.test', '--resolver', dns.server, '--json']);
+	assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+	const report = JSON.parse(stdout) as Report;
+	const spf = report.records.find(record => record.kind === 'SPF')!;
+	assert.ok(spf.values.some(text => text.includes('\u001b[2J') && text.includes('\u0085')), `the record read back: ${JSON.stringify(spf.values)}`);
 });
