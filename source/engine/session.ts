@@ -269,7 +269,9 @@ export class Session implements SessionLike {
 		try {
 			if (override !== undefined) override = commands.validateCommandLine(override);
 			const ok = await this.perform(next, override);
-			if (ok && reachedQuitAfter(kind, this.planState, this.config)) this.planState.stopping = true;
+			// A refused RCPT is still the RCPT step done: --quit-after rcpt stops after the last
+			// one whatever its answer (as swaks does), or DATA would go to the accepted ones.
+			if ((ok || kind === 'rcpt') && reachedQuitAfter(kind, this.planState, this.config)) this.planState.stopping = true;
 			if (!ok && kind !== 'rcpt' && kind !== 'quit') this.planState.stopping = true;
 			return {ok};
 		} catch (error) {

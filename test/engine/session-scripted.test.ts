@@ -270,3 +270,35 @@ test('a UTF-8 body to a server without 8BITMIME goes quoted-printable (7-bit), w
 		assert.ok(session.entries.some(e => e.direction === 'info' && /does not offer 8BITMIME, so the UTF-8 body goes quoted-printable/.test(e.text)));
 	});
 });
+
+/** Accepts every command except a RCPT to @elsewhere.test, which it refuses with 550. */
+const refusesElsewhere: Handler = async (socket, reader) => {
+	socket.write('220 mx.test ESMTP\r\n');
+	for (;;) {
+		const line = await reader.next();
+		if (line === undefined) return;
+		const verb = line.split(' ')[0]!.toUpperCase();
+		if (verb === 'EHLO') socket.write('250-mx.test\r\n250 8BITMIME\r\n');
+		else if (verb === 'RCPT' && line.includes('@elsewhere.test')) socket.write('550 5.7.1 relay denied\r\n');
+		else if (verb === 'DATA') socket.write('354 go\r\n');
+		else if (line === '.') socket.write('250 2.0.0 queued\r\n');
+		else if (verb === 'QUIT') {
+			socket.write('221 bye\r\n');
+			socket.end();
+			return;
+		} else if (verb === 'MAIL' || verb === 'RCPT') socket.write('250 ok\r\n');
+	}
+};
+
+test('--quit-after rcpt stops after the last RCPT even when that one is refused: no DATA', async () => {
+	const exits: number[] = [];
+	for (const to of [['ok@mx.test', 'bad@elsewhere.test'], ['bad@elsewhere.test', 'ok@mx.test']]) {
+		await withServer(refusesElsewhere, async (port, received) => {
+			const session = new Session(options(port, {to, quitAfter: 'rcpt'}));
+			exits.push(await session.runToEnd());
+			assert.deepEqual(received, ['EHLO client.example', 'MAIL FROM:<a@client.example>', `RCPT TO:<${to[0]}>`, `RCPT TO:<${to[1]}>`, 'QUIT']);
+		});
+	}
+
+	assert.equal(exits[0], exits[1], 'the order of the refused recipient does not change the outcome');
+});
