@@ -77,6 +77,8 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 				: {name: 'target'},
 	);
 	const [lastPort, setLastPort] = useState<LabPort>(587);
+	// The remote wizard's last answers, so b from the session (or a refused connection) keeps them.
+	const [lastAnswers, setLastAnswers] = useState<RemoteAnswers>();
 
 	// Start the lab in the background while the person reads the first screen, once that
 	// screen is on the terminal (loading the lab competes with the first frame for the CPU).
@@ -123,9 +125,11 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 				<TargetScreen
 					columns={columns}
 					error={screen.error}
+					initialAnswers={lastAnswers}
 					onQuit={() => quit(0)}
 					onLab={() => setScreen({name: 'ports'})}
 					onRemote={answers => {
+						setLastAnswers(answers);
 						remoteSession(answers)
 							.then(options => setScreen({name: 'session', options, fromPicker: false}))
 							.catch((error: Error) => setScreen({name: 'target', error: error.message}));

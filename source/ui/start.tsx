@@ -23,7 +23,7 @@ import {LessonLauncher, type LessonLab} from './lesson-launcher.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
 import {parseFault} from '../lab/faults.js';
 import type {AttackName} from '../lab/attacks.js';
-import type {RemoteAnswers} from './target-screen.js';
+import {isYes, type RemoteAnswers} from './target-screen.js';
 
 type Launch = {initialSession?: SessionOptions; initialCompare?: {scenario: CompareScenario; target: string}; initialReplay?: readonly TranscriptEntry[]};
 
@@ -178,6 +178,9 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 			tls: answers.tls || undefined,
 			user: answers.user || undefined,
 			to: answers.to ? [answers.to] : undefined,
+			from: answers.from || undefined,
+			ca: answers.ca || undefined,
+			insecure: isYes(answers.insecure) || undefined,
 		}, {...environment, promptPassword: async () => answers.password});
 		return target.options;
 	};

@@ -1,13 +1,29 @@
 // Where to connect: the embedded lab (default) or a remote server, asked field by field.
-import React, {useState} from 'react';
+import {statSync} from 'node:fs';
+import React, {useRef, useState} from 'react';
 import {Box, Text} from 'ink';
 import SelectInput from 'ink-select-input';
-import TextInput from 'ink-text-input';
 import {presets, type Preset} from '../protocol/presets.js';
-import {useInputActive, useScreenInput} from './screen-input.js';
+import {useScreenInput} from './screen-input.js';
+import {editLine, emptyLine, lineAt, type LineState} from './line-edit.js';
+import {LineInput} from './line-input.js';
 import {safeOutput} from '../protocol/safe-text.js';
+import * as commands from '../protocol/commands.js';
+import {tlsModes, type TlsMode} from '../engine/profiles.js';
 
-export type RemoteAnswers = {host: string; port: string; tls: string; user: string; password: string; to: string; preset?: string; region?: string};
+export type RemoteAnswers = {
+	host: string;
+	port: string;
+	tls: string;
+	user: string;
+	password: string;
+	to: string;
+	from: string;
+	ca: string;
+	insecure: string;
+	preset?: string;
+	region?: string;
+};
 
 export type TargetScreenProps = {
 	columns: number;
@@ -17,53 +33,165 @@ export type TargetScreenProps = {
 	onRemote: (answers: RemoteAnswers) => void;
 	onQuit: () => void;
 	error?: string;
+	/** The answers given last time: the wizard starts from them (kept after going back). */
+	initialAnswers?: RemoteAnswers;
 };
 
-type Field = {key: Exclude<keyof RemoteAnswers, 'preset'>; question: string; placeholder: string; mask?: boolean};
+type Field = {
+	key: Exclude<keyof RemoteAnswers, 'preset'>;
+	question: string;
+	/** A dim hint shown while the field is empty; never used as the value. */
+	placeholder: string;
+	mask?: boolean;
+	/** One sentence for the form when the typed text cannot be used, else undefined. */
+	check?: (text: string) => string | undefined;
+};
 
-const fields: Field[] = [
-	{key: 'host', question: 'Host name or IP of the SMTP server', placeholder: 'smtp.example.com'},
-	{key: 'port', question: 'Port (25, 465, 587, 2525 or other)', placeholder: '587'},
-	{key: 'tls', question: 'TLS mode: auto, starttls, implicit or none', placeholder: 'auto'},
-	{key: 'user', question: 'User name to log in with (empty: no login)', placeholder: ''},
-	{key: 'password', question: 'Password (not shown, never saved)', placeholder: '', mask: true},
-	{key: 'to', question: 'Recipient address (RCPT TO)', placeholder: 'someone@example.com'},
+const checkHostField = (text: string) => {
+	if (text === '') return 'Type the server\'s host name or IP address: the connection needs one.';
+	if (/[\s\0-\x1f\x7f]/.test(text)) return 'A host name has no spaces or control characters.';
+	return undefined;
+};
+
+const checkPortField = (text: string) =>
+	text === '' || (/^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65_535) ? undefined : 'The port is a whole number from 1 to 65535 (or leave it empty for 587).';
+
+const checkTlsField = (text: string) =>
+	text === '' || tlsModes.includes(text.toLowerCase() as TlsMode) ? undefined : `The TLS mode is one of ${tlsModes.join(', ')} (or leave it empty for auto).`;
+
+const checkAddress = (what: string, build: (address: string) => unknown, required: boolean) => (text: string) => {
+	if (text === '') return required ? `Type the ${what}: the message needs one.` : undefined;
+	try {
+		build(text);
+		return undefined;
+	} catch {
+		return `That is not an address the ${what} can hold; type it as name@example.com.`;
+	}
+};
+
+const checkCaField = (text: string) => {
+	if (text === '') return undefined;
+	try {
+		if (!statSync(text).isFile()) return 'That path is not a file; give the PEM file with the CA certificate.';
+	} catch {
+		return 'There is no file at that path; give the PEM file with the CA certificate (or leave it empty).';
+	}
+
+	return undefined;
+};
+
+const checkYesNo = (text: string) => (text === '' || /^(y|yes|n|no)$/i.test(text) ? undefined : 'Answer yes or no (empty: no).');
+
+const checkUserField = (text: string) => (/[\r\n\0]/.test(text) ? 'A user name has no line breaks.' : undefined);
+
+/** The questions both wizards end with: login, envelope, certificate trust. */
+const commonTail: Field[] = [
+	{key: 'from', question: 'Sender address (MAIL FROM; empty: smtp-tui@this machine)', placeholder: 'e.g. me@example.com', check: checkAddress('sender address', commands.mailFrom, false)},
+	{key: 'to', question: 'Recipient address (RCPT TO)', placeholder: 'e.g. someone@example.com', check: checkAddress('recipient address', commands.rcptTo, true)},
+	{key: 'ca', question: 'CA certificate file to trust (PEM; empty: the system\'s CAs)', placeholder: 'e.g. ./ca.pem', check: checkCaField},
+	{key: 'insecure', question: 'Accept any certificate, insecure? (yes/no; empty: no)', placeholder: 'no', check: checkYesNo},
 ];
 
-const empty: RemoteAnswers = {host: '', port: '', tls: '', user: '', password: '', to: ''};
+const fields: Field[] = [
+	{key: 'host', question: 'Host name or IP of the SMTP server', placeholder: 'e.g. smtp.example.com', check: checkHostField},
+	{key: 'port', question: 'Port (25, 465, 587, 2525 or other; empty: 587)', placeholder: 'e.g. 587', check: checkPortField},
+	{key: 'tls', question: 'TLS mode: auto, starttls, implicit or none (empty: auto)', placeholder: 'e.g. auto', check: checkTlsField},
+	{key: 'user', question: 'User name to log in with (empty: no login)', placeholder: '', check: checkUserField},
+	{key: 'password', question: 'Password (not shown, never saved)', placeholder: '', mask: true},
+	...commonTail,
+];
+
+const empty: RemoteAnswers = {host: '', port: '', tls: '', user: '', password: '', to: '', from: '', ca: '', insecure: ''};
 
 /** The questions left once a provider preset gave the host and TLS mode. */
 function presetFields(preset: Preset): Field[] {
 	return [
-		{key: 'port', question: `Port (${preset.ports.map(p => p.port).join(', ')})`, placeholder: String(preset.defaultPort)},
-		...(preset.regions ? [{key: 'region' as const, question: `Region`, placeholder: preset.regions.default}] : []),
-		{key: 'user', question: `User name${preset.user ? ` (${preset.user})` : ''}`, placeholder: preset.user === 'apikey' ? 'apikey' : ''},
+		{key: 'port', question: `Port (${preset.ports.map(p => p.port).join(', ')}; empty: ${preset.defaultPort})`, placeholder: `e.g. ${preset.defaultPort}`, check: checkPortField},
+		...(preset.regions ? [{key: 'region' as const, question: `Region (empty: ${preset.regions.default})`, placeholder: `e.g. ${preset.regions.default}`}] : []),
+		{key: 'user', question: `User name${preset.user ? ` (${preset.user})` : ''}`, placeholder: preset.user ? `e.g. ${preset.user}` : '', check: checkUserField},
 		{key: 'password', question: 'Password, key or token (not shown, never saved)', placeholder: '', mask: true},
-		{key: 'to', question: 'Recipient address (RCPT TO)', placeholder: 'someone@example.com'},
+		...commonTail,
 	];
 }
 
-export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetScreenProps) {
+type Wizard = {index: number; answers: RemoteAnswers; line: LineState; problem?: string};
+
+/** yes / y (any case) means yes. */
+export function isYes(text: string): boolean {
+	return /^y(es)?$/i.test(text.trim());
+}
+
+export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAnswers}: TargetScreenProps) {
 	const [mode, setMode] = useState<'choose' | 'remote' | 'presets'>('choose');
 	const [preset, setPreset] = useState<Preset>();
-	const [index, setIndex] = useState(0);
-	const [answers, setAnswers] = useState<RemoteAnswers>(empty);
-	const [value, setValue] = useState('');
+	// The wizard's state lives in a ref so that every key sees the one before it, even when
+	// several arrive before the next frame (fast typing, a paste); `redraw` only asks for a frame.
+	// The answers are remembered across esc and across a failed connection.
+	const wizard = useRef<Wizard>({index: 0, answers: initialAnswers ?? empty, line: emptyLine});
+	const [, redraw] = useState(0);
+	const update = (change: Partial<Wizard>) => {
+		wizard.current = {...wizard.current, ...change};
+		redraw(n => n + 1);
+	};
 
+	const questions = preset ? presetFields(preset) : fields;
+
+	/** Open field `at` with the answer it had before (a password is typed again). */
+	const openField = (list: Field[], at: number, answers: RemoteAnswers) => {
+		const field = list[at]!;
+		update({index: at, answers, line: lineAt(field.mask ? '' : (answers[field.key] ?? '')), problem: undefined});
+	};
+
+	const submit = () => {
+		const {index, answers, line} = wizard.current;
+		const field = questions[index]!;
+		// An empty field stays empty (the documented default applies); the dim hint is never a value.
+		const answer = field.mask ? line.value : line.value.trim();
+		const refused = field.check?.(answer);
+		if (refused) {
+			update({problem: refused});
+			return;
+		}
+
+		const next = {...answers, [field.key]: answer};
+		let nextIndex = index + 1;
+		if (field.key === 'user' && answer === '') nextIndex++; // no login: no password
+		if (nextIndex >= questions.length) {
+			update({answers: next, problem: undefined});
+			onRemote(preset ? {...next, preset: preset.name, host: '', tls: ''} : next);
+		} else openField(questions, nextIndex, next);
+	};
+
+	const asking = mode === 'remote' || (mode === 'presets' && preset !== undefined);
 	useScreenInput((input, key) => {
 		if (key.escape) {
 			if (mode !== 'choose') {
 				setMode('choose');
 				setPreset(undefined);
-				setIndex(0);
-				setAnswers(empty);
-				setValue('');
+				update({index: 0, line: emptyLine, problem: undefined});
 			}
 			// On the start screen there is nothing to go back to: esc does nothing (q quits).
+			return;
 		}
 
-		if (mode === 'choose' && (input === 'q' || (key.ctrl && input === 'c'))) onQuit();
-		if (mode !== 'choose' && key.ctrl && input === 'c') onQuit();
+		if (key.ctrl && input === 'c') {
+			onQuit();
+			return;
+		}
+
+		if (mode === 'choose' && input === 'q') onQuit();
+		if (!asking) return;
+		if (key.return) {
+			submit();
+			return;
+		}
+
+		const {line, problem, index} = wizard.current;
+		const next = editLine(line, input, key);
+		if (next === line) return;
+		const field = questions[index]!;
+		// Once a value was refused, the sentence follows the typing: it goes when the value is right.
+		update({line: next, problem: problem ? field.check?.(field.mask ? next.value : next.value.trim()) : undefined});
 	});
 
 	if (mode === 'choose') {
@@ -79,7 +207,10 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 						]}
 						onSelect={item => {
 							if (item.value === 'lab') onLab();
-							else setMode(item.value as 'remote' | 'presets');
+							else {
+								setMode(item.value as 'remote' | 'presets');
+								if (item.value === 'remote') openField(fields, 0, wizard.current.answers);
+							}
 						}}
 					/>
 				</Box>
@@ -94,26 +225,22 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 			<Box flexDirection="column" width={columns}>
 				<Text bold>smtp-tui · which provider?</Text>
 				<Box borderStyle="single" flexDirection="column" paddingX={1}>
-					<SelectInput items={presets.map(p => ({label: `${p.title}`, value: p.name}))} onSelect={item => setPreset(presets.find(p => p.name === item.value))} />
+					<SelectInput
+						items={presets.map(p => ({label: `${p.title}`, value: p.name}))}
+						onSelect={item => {
+							const chosen = presets.find(p => p.name === item.value);
+							setPreset(chosen);
+							if (chosen) openField(presetFields(chosen), 0, wizard.current.answers);
+						}}
+					/>
 				</Box>
 				<Text dimColor>↑↓ move  enter choose  esc back</Text>
 			</Box>
 		);
 	}
 
-	const questions = preset ? presetFields(preset) : fields;
+	const {index, answers, line, problem} = wizard.current;
 	const field = questions[index]!;
-	const submit = (text: string) => {
-		const answer = text.trim() === '' && !field.mask ? field.placeholder : text;
-		const next = {...answers, [field.key]: answer};
-		setAnswers(next);
-		setValue('');
-		let nextIndex = index + 1;
-		if (field.key === 'user' && answer === '') nextIndex++; // no login: no password
-		if (nextIndex >= questions.length) onRemote(preset ? {...next, preset: preset.name, host: '', tls: ''} : next);
-		else setIndex(nextIndex);
-	};
-
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Text bold>smtp-tui · {safeOutput(preset ? `${preset.title}` : 'remote server')} ({index + 1}/{questions.length})</Text>
@@ -127,9 +254,10 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error}: TargetSc
 				<Text>{safeOutput(field.question)}</Text>
 				<Box>
 					<Text color="cyan">{'> '}</Text>
-					<TextInput value={value} onChange={setValue} onSubmit={submit} placeholder={field.placeholder} mask={field.mask ? '*' : undefined} />
+					<LineInput line={line} placeholder={field.placeholder || undefined} mask={field.mask ? '*' : undefined} width={Math.max(8, columns - 8)} />
 				</Box>
 			</Box>
+			{problem ? <Text color="red">{safeOutput(problem)}</Text> : null}
 			{error ? <Text color="red">{safeOutput(error)}</Text> : null}
 			<Text dimColor>enter next  esc back to the start</Text>
 		</Box>

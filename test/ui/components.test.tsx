@@ -271,11 +271,11 @@ test('TargetScreen: remote asks field by field, masks the password and hands ove
 		await settle(instance);
 		await press(instance, keys.down);
 		await press(instance, keys.enter);
-		await waitFor(instance, 'remote server (1/6)');
+		await waitFor(instance, 'remote server (1/9)');
 		assert.ok(screen(instance).includes('Host name or IP of the SMTP server'));
 
 		const answers: Array<[string, string]> = [
-			['smtp.example.net', 'Port (25, 465, 587, 2525 or other)'],
+			['smtp.example.net', 'Port (25, 465, 587, 2525 or other'],
 			['2525', 'TLS mode: auto, starttls, implicit or none'],
 			['starttls', 'User name to log in with'],
 			['carol', 'Password (not shown, never saved)'],
@@ -290,14 +290,22 @@ test('TargetScreen: remote asks field by field, masks the password and hands ove
 		await type(instance, password);
 		assert.ok(screen(instance).includes(`> ${'*'.repeat(password.length)}`), 'one * per typed character');
 		await press(instance, keys.enter);
-		const text = await waitFor(instance, 'Recipient address (RCPT TO)');
+		let text = await waitFor(instance, 'Sender address (MAIL FROM');
 		assert.ok(text.includes('Password (not shown, never saved): ********'));
+		await type(instance, 'carol@example.net');
+		await press(instance, keys.enter);
+		text = await waitFor(instance, 'Recipient address (RCPT TO)');
 		assert.ok(text.includes('Host name or IP of the SMTP server: smtp.example.net'), 'earlier answers are listed');
 
 		await type(instance, 'dave@example.org');
 		await press(instance, keys.enter);
+		await waitFor(instance, 'CA certificate file');
+		await press(instance, keys.enter);
+		await waitFor(instance, 'Accept any certificate');
+		await type(instance, 'yes');
+		await press(instance, keys.enter);
 
-		assert.deepEqual(remotes, [{host: 'smtp.example.net', port: '2525', tls: 'starttls', user: 'carol', password, to: 'dave@example.org'}]);
+		assert.deepEqual(remotes, [{host: 'smtp.example.net', port: '2525', tls: 'starttls', user: 'carol', password, from: 'carol@example.net', to: 'dave@example.org', ca: '', insecure: 'yes'}]);
 		assert.equal(labs, 0);
 		for (const frame of instance.frames) {
 			assert.ok(!frame.includes('correct'), 'the password never appears in a frame');
@@ -308,22 +316,30 @@ test('TargetScreen: remote asks field by field, masks the password and hands ove
 	}
 });
 
-test('TargetScreen: empty answers take the defaults, and no user means no password question', async () => {
+test('TargetScreen: empty optional answers stay empty (the hints are never values), and no user means no password question', async () => {
 	const remotes: RemoteAnswers[] = [];
 	await withRender(<TargetScreen columns={100} onLab={() => undefined} onRemote={answers => remotes.push(answers)} onQuit={() => undefined} />, async instance => {
 		await press(instance, keys.down);
 		await press(instance, keys.enter);
-		for (const question of ['Port (', 'TLS mode', 'User name', 'Recipient address']) {
+		await waitFor(instance, 'remote server (1/9)');
+		await type(instance, 'mail.example.net');
+		await press(instance, keys.enter);
+		for (const question of ['TLS mode', 'User name', 'Sender address', 'Recipient address']) {
 			await press(instance, keys.enter);
 			await waitFor(instance, question);
 		}
 
-		assert.ok(screen(instance).includes('remote server (6/6)'), 'from the user question straight to the last one');
+		assert.ok(screen(instance).includes('remote server (7/9)'), 'from the user question straight past the password');
 		assert.ok(screen(instance).includes('Password (not shown, never saved): (none)'));
-		assert.ok(!instance.frames.some(frame => frame.includes('remote server (5/6)')), 'the password question is never asked');
+		assert.ok(!instance.frames.some(frame => frame.includes('remote server (5/9)')), 'the password question is never asked');
+		await type(instance, 'bob@example.net');
+		await press(instance, keys.enter);
+		await waitFor(instance, 'CA certificate file');
+		await press(instance, keys.enter);
+		await waitFor(instance, 'Accept any certificate');
 		await press(instance, keys.enter);
 	});
-	assert.deepEqual(remotes, [{host: 'smtp.example.com', port: '587', tls: 'auto', user: '', password: '', to: 'someone@example.com'}]);
+	assert.deepEqual(remotes, [{host: 'mail.example.net', port: '', tls: '', user: '', password: '', to: 'bob@example.net', from: '', ca: '', insecure: ''}]);
 });
 
 let lab: Lab;

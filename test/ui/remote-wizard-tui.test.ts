@@ -1,0 +1,117 @@
+// The remote wizard in the real binary: no hint becomes a value, a bad field is refused where it
+// is typed (worded for the form, not as a flag), the sender, CA and insecure fields reach the
+// session, and the answers are still there after b from the session.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {startLab} from '../../source/lab/index.js';
+import {keys, spawnTui} from '../support/pty.js';
+
+const erase = (count: number) => keys.backspace.repeat(count);
+
+test('remote wizard: empty host refused, bad port and TLS refused in place, sender and insecure used, answers kept after b', {timeout: 120_000}, async () => {
+	const lab = await startLab({only: [587]});
+	const tui = spawnTui();
+	try {
+		const port = String(lab.ports[587]);
+		const password = lab.users.find(user => user.user === 'alice')!.password!;
+		await tui.waitFor('where should the conversation go?');
+		await tui.press(keys.down);
+		await tui.waitFor('❯ A remote server');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (1/9)');
+
+		// Empty host: one sentence, and the wizard stays on the host field.
+		await tui.press(keys.enter);
+		let screen = await tui.waitFor('the connection needs one');
+		assert.match(screen, /remote server \(1\/9\)/);
+		await tui.type('127.0.0.1');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (2/9)');
+
+		// A bad port is refused on the field, worded for the form; the host is still answered.
+		await tui.type('70000');
+		await tui.press(keys.enter);
+		screen = await tui.waitFor('The port is a whole number from 1 to 65535');
+		assert.match(screen, /remote server \(2\/9\)/);
+		assert.ok(!screen.includes('--port'), 'not worded as a flag error');
+		assert.match(screen, /Host name or IP of the SMTP server: 127\.0\.0\.1/);
+		await tui.press(erase(5));
+		await tui.waitFor('>  e.g. 587');
+		await tui.type(port);
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (3/9)');
+
+		await tui.type('tls');
+		await tui.press(keys.enter);
+		screen = await tui.waitFor('The TLS mode is one of auto, starttls, implicit, none');
+		assert.ok(!screen.includes('--tls'), 'not worded as a flag error');
+		await tui.press(erase(3));
+		await tui.type('starttls');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (4/9)');
+
+		await tui.type('alice');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (5/9)');
+		await tui.type(password);
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (6/9)');
+		await tui.type('carol@lab.test');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (7/9)');
+
+		// The recipient's hint is not a recipient.
+		await tui.press(keys.enter);
+		await tui.waitFor('Type the recipient address: the message needs one.');
+		await tui.type('bob@lab.test');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (8/9)');
+
+		const missing = '/nonexistent/ca.pem';
+		await tui.type(missing);
+		await tui.press(keys.enter);
+		await tui.waitFor('There is no file at that path');
+		await tui.press(erase(missing.length));
+		await tui.waitFor('>  e.g. ./ca.pem');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (9/9)');
+
+		await tui.type('maybe');
+		await tui.press(keys.enter);
+		await tui.waitFor('Answer yes or no');
+		await tui.press(erase(5));
+		// The lab's certificate names mx.lab.test, not 127.0.0.1: only "insecure" gets past it.
+		await tui.type('yes');
+		await tui.press(keys.enter);
+
+		// Step until MAIL FROM: the sender typed in the wizard is the envelope sender.
+		await tui.waitFor(/step 0\//);
+		for (let step = 1; step <= 12 && !tui.screen().includes('MAIL FROM:<carol@lab.test>'); step++) {
+			await tui.press(keys.enter);
+			await tui.waitFor(new RegExp(`step ${step}/`));
+		}
+
+		screen = await tui.waitFor('MAIL FROM:<carol@lab.test>');
+		assert.ok(!screen.includes(password), 'the password never reaches the screen');
+		assert.ok(!screen.includes('smtp.example.com'), 'no hint became a host');
+
+		// b back to the start, then the wizard again: every answer is still there.
+		await tui.press('b');
+		await tui.waitFor('where should the conversation go?');
+		await tui.press(keys.down);
+		await tui.waitFor('❯ A remote server');
+		await tui.press(keys.enter);
+		await tui.waitFor('> 127.0.0.1');
+		await tui.press(keys.enter);
+		await tui.waitFor(`> ${port}`);
+		await tui.press(keys.enter);
+		await tui.waitFor('> starttls');
+		await tui.press(keys.escape);
+		await tui.waitFor('where should the conversation go?');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+		await lab.close();
+	}
+});
