@@ -4,7 +4,7 @@ import * as commands from '../protocol/commands.js';
 import {parseEhlo, diffCapabilities, describeDiff, hasExtension, type Capabilities} from '../protocol/ehlo.js';
 import {LocalInputError} from '../protocol/errors.js';
 import {explainExtension, explainMessageLine, explainReplyLines, explainStep} from '../protocol/explain.js';
-import {buildMessage, encodeData, isAscii, makeMessageId} from '../protocol/message.js';
+import {buildMessage, encodeData, headerFieldAddresses, isAscii, makeMessageId} from '../protocol/message.js';
 import {SecretGate, type GatedLine, type PlannedLine} from '../protocol/redact.js';
 import type {Reply} from '../protocol/reply-parser.js';
 import {createSasl, decodeChallenge, type SaslCredentials, type SaslExchange, type SaslLine} from '../protocol/sasl.js';
@@ -142,7 +142,8 @@ export class Session implements SessionLike {
 			insecureAuth: options.insecureAuth ?? false,
 			recipients: options.to,
 			quitAfter: options.quitAfter,
-			utf8Addresses: !isAscii(options.from) || options.to.some(address => !isAscii(address)),
+			// A UTF-8 address in a --header From:/To:/... needs SMTPUTF8 just as one in the envelope.
+			utf8Addresses: [options.from, ...options.to, ...(options.rawMessage === undefined ? headerFieldAddresses(options.headers ?? []) : [])].some(address => !isAscii(address)),
 		};
 		this.gate = new SecretGate([options.credentials?.password, options.credentials?.token], 'smtp');
 	}

@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto';
 import * as libbase64 from 'libbase64';
 import libmime from 'libmime';
 import * as libqp from 'libqp';
+import addressparser from 'nodemailer/lib/addressparser';
 import {LocalInputError} from './errors.js';
 
 /** Bare CR and bare LF become CRLF; existing CRLF pairs stay as they are. */
@@ -101,15 +102,50 @@ function headerLine(name: string, value: string): string {
 	return normalizeCrlf(libmime.foldLines(`${name}: ${value}`, foldAt));
 }
 
+/** Header fields whose value is an address list (RFC 5322 §3.6.2, §3.6.3). */
+const addressFields = new Set(['from', 'sender', 'reply-to', 'to', 'cc', 'bcc']);
+
 /**
- * An address as a header field holds it: a non-ASCII display name as encoded-words; the
- * address itself unchanged (a UTF-8 address is legal in headers once SMTPUTF8 carries it,
- * RFC 6532, and smtp-tui sends none without SMTPUTF8).
+ * A display name as an RFC 5322 phrase: non-ASCII as encoded-words of the whole name
+ * (RFC 2047 §5 (3): never inside a quoted string), ASCII with specials quoted.
  */
-function headerAddress(address: string): string {
-	const match = /^\s*(.*?)\s*<([^<>]*)>\s*$/.exec(address);
-	if (!match || match[1] === '') return address.trim();
-	return `${encodeWords(match[1]!)} <${match[2]}>`;
+function phrase(name: string): string {
+	if (!isAscii(name)) return libmime.encodeWord(name, 'Q', encodedWordText);
+	if (/^[\w !#$%&'*+\-/=?^`{|}~]*$/.test(name)) return name;
+	return `"${name.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+type ParsedAddress = {name: string; address?: string; group?: ParsedAddress[]};
+
+function parseAddresses(value: string): ParsedAddress[] {
+	return addressparser(value) as ParsedAddress[];
+}
+
+function formatAddress(entry: ParsedAddress): string {
+	if (entry.group) return `${phrase(entry.name)}: ${entry.group.map(formatAddress).join(', ')};`;
+	return entry.name === '' ? entry.address! : `${phrase(entry.name)} <${entry.address}>`;
+}
+
+/**
+ * An address list as a header field holds it (parsed by nodemailer's addressparser): each
+ * display name encoded as a phrase, the address itself outside it and unchanged (a UTF-8
+ * address is legal in headers once SMTPUTF8 carries it, RFC 6532; without SMTPUTF8 the
+ * session refuses it before MAIL). A value that is not an address list stays as it is.
+ */
+function headerAddresses(value: string): string {
+	const parsed = parseAddresses(value);
+	const flat = parsed.flatMap(entry => entry.group ?? [entry]);
+	if (parsed.length === 0 || flat.some(entry => !entry.address)) return encodeWords(value.trim());
+	return parsed.map(formatAddress).join(', ');
+}
+
+/** The addresses the --header address fields (From:, To:, Reply-To:, ...) name. */
+export function headerFieldAddresses(headers: string[]): string[] {
+	return headers.flatMap(header => {
+		const colon = header.indexOf(':');
+		if (colon < 0 || !addressFields.has(header.slice(0, colon).trim().toLowerCase())) return [];
+		return parseAddresses(header.slice(colon + 1)).flatMap(entry => entry.group ?? [entry]).map(entry => entry.address ?? '');
+	});
 }
 
 /** The domain of an address such as "a@b.example" or "Alice <a@b.example>". */
@@ -189,18 +225,26 @@ export function buildMessage(o: MessageOptions): string {
 	const text = typeof given === 'string' ? given : decodeTextBody(given);
 	const body = text === undefined ? binaryBody(given as Uint8Array, o.bodyName ?? 'body.bin') : textBody(text, o.eightBit ?? false);
 
-	const headers = [
-		`Date: ${formatRfc5322Date(o.date ?? new Date())}`,
-		headerLine('From', headerAddress(from)),
+	// A --header of a default field's name replaces that field (as swaks does): one From, one To.
+	const user = extra.map((header) => {
+		const colon = header.indexOf(':');
+		const name = header.slice(0, colon);
+		const value = header.slice(colon + 1).trim();
+		return {key: name.toLowerCase(), line: headerLine(name, addressFields.has(name.toLowerCase()) ? headerAddresses(value) : encodeWords(value))};
+	});
+	const replaced = new Set(user.map(field => field.key));
+	const defaults: Array<[string, string]> = [
+		['date', `Date: ${formatRfc5322Date(o.date ?? new Date())}`],
+		['from', headerLine('From', headerAddresses(from))],
 		// No recipients in the header is legal (RFC 5322 §3.6.3: like a Bcc-only message).
-		...(to.length > 0 ? [headerLine('To', to.map(headerAddress).join(', '))] : []),
-		headerLine('Subject', encodeWords(subject)),
-		`Message-ID: ${messageId}`,
+		...(to.length > 0 ? [['to', headerLine('To', to.map(headerAddresses).join(', '))] as [string, string]] : []),
+		['subject', headerLine('Subject', encodeWords(subject))],
+		['message-id', `Message-ID: ${messageId}`],
+	];
+	const headers = [
+		...defaults.filter(([key]) => !replaced.has(key)).map(([, line]) => line),
 		...body.headers,
-		...extra.map((header) => {
-			const colon = header.indexOf(':');
-			return headerLine(header.slice(0, colon), encodeWords(header.slice(colon + 1).trim()));
-		}),
+		...user.map(field => field.line),
 	];
 	return `${headers.join('\r\n')}\r\n\r\n${body.text}`;
 }

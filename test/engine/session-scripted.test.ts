@@ -302,3 +302,12 @@ test('--quit-after rcpt stops after the last RCPT even when that one is refused:
 
 	assert.equal(exits[0], exits[1], 'the order of the refused recipient does not change the outcome');
 });
+
+test('a UTF-8 address in a --header To: to a server without SMTPUTF8 is the same local error as in the envelope', async () => {
+	await withServer(sevenBitServer, async (port, received) => {
+		const session = new Session(options(port, {headers: ['To: Zoë <zoë@mx.test>']}));
+		assert.equal(await session.runToEnd(), 23);
+		assert.match(session.failureMessage ?? '', /An address is not ASCII/);
+		assert.ok(!received.some(line => line.startsWith('MAIL')), received.join(' | '));
+	});
+});

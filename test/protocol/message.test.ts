@@ -144,3 +144,32 @@ test('buildMessage: CR/LF in header values and malformed extra headers are refus
 	assert.throws(() => buildMessage({from: 'a@x', to: ['b@y'], headers: ['X-A: 1\r\nX-B: 2']}), LocalInputError);
 	assert.throws(() => buildMessage({from: 'a@x', to: ['b@y'], headers: ['no colon here']}), /Name: value/);
 });
+
+test('buildMessage: a --header From/To/Reply-To replaces the default field; display names round-trip through mailparser', async () => {
+	const raw = buildMessage({
+		from: 'a@client.example',
+		to: ['b@mx.test'],
+		headers: ['From: "Zoë, the Ünicode one" <u@x.example>', 'to: "Smith, John" <john@mx.test>, plain@mx.test', 'Reply-To: Ünï <reply@x.example>'],
+	});
+	const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+	assert.equal(head.match(/^From:/gim)?.length, 1, head);
+	assert.equal(head.match(/^To:/gim)?.length, 1, head);
+	assert.equal(head.match(/^Reply-To:/gim)?.length, 1, head);
+	// RFC 2047 §5: no encoded-word inside a quoted string.
+	assert.doesNotMatch(head, /"[^"\r\n]*=\?/, head);
+	assert.ok(isAscii(head), head);
+	const parsed = await simpleParser(raw);
+	assert.deepEqual(parsed.from?.value, [{name: 'Zoë, the Ünicode one', address: 'u@x.example'}]);
+	const to = Array.isArray(parsed.to) ? parsed.to : [parsed.to];
+	assert.deepEqual(to.flatMap(field => field?.value ?? []), [{name: 'Smith, John', address: 'john@mx.test'}, {name: '', address: 'plain@mx.test'}]);
+	assert.deepEqual(parsed.replyTo?.value, [{name: 'Ünï', address: 'reply@x.example'}]);
+});
+
+test('buildMessage: a quoted non-ASCII display name in --from is encoded as a phrase, the address outside it', async () => {
+	const raw = buildMessage({from: '"Zoë, the Ünicode one" <u@x.example>', to: ['b@mx.test']});
+	const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+	assert.doesNotMatch(head, /"[^"\r\n]*=\?/, head);
+	assert.match(head, /^From: =\?UTF-8\?Q\?[^\r\n]*\?= <u@x\.example>$/m);
+	const parsed = await simpleParser(raw);
+	assert.deepEqual(parsed.from?.value, [{name: 'Zoë, the Ünicode one', address: 'u@x.example'}]);
+});
