@@ -85,10 +85,11 @@ test('remote wizard: empty host refused, bad port and TLS refused in place, send
 		await tui.press(keys.enter);
 
 		// Step until MAIL FROM: the sender typed in the wizard is the envelope sender.
-		await tui.waitFor(/step 0\//);
+		// Enter while a step is in flight is refused: the next enter waits for "Next:" without "working…".
+		await tui.waitFor(/step 0\/[\s\S]*Next: /);
 		for (let step = 1; step <= 12 && !tui.screen().includes('MAIL FROM:<carol@lab.test>'); step++) {
 			await tui.press(keys.enter);
-			await tui.waitFor(new RegExp(`step ${step}/`));
+			await tui.waitFor(new RegExp(`step ${step}/[\\s\\S]*Next: `));
 		}
 
 		screen = await tui.waitFor('MAIL FROM:<carol@lab.test>');
