@@ -29,8 +29,13 @@ export type CheckOptions = {
 export type CheckReport = {
 	findings: Finding[];
 	counts: Record<Severity, number>;
-	/** The Authentication-Results: methods found, e.g. {spf: 'pass', dkim: 'pass', dmarc: 'pass'}. */
+	/**
+	 * The Authentication-Results: methods found, e.g. {spf: 'pass', dkim: 'pass', dmarc: 'pass'}:
+	 * what the field's writer claims (authenticationClaim says who), not checked here.
+	 */
 	authentication: Record<string, string>;
+	/** Who claims those results, and that they are not verified (RFC 8601 §7.1: trust only your own MX's). */
+	authenticationClaim?: {authservId: string; verified: false; note: string};
 };
 
 export const defaultMaxSize = 25 * 1024 * 1024;
@@ -60,6 +65,7 @@ export const rules = {
 	dkimAligned: {rule: 'dkim-aligned', severity: 'warning', group: 'bulk', reference: 'RFC 7489 §3.1.1; Gmail and Yahoo bulk-sender rules (2024)'},
 	authResult: {rule: 'auth-result', severity: 'error', group: 'authentication', reference: 'RFC 8601'},
 	authMissing: {rule: 'auth-results', severity: 'info', group: 'authentication', reference: 'RFC 8601 §2.2'},
+	authSyntax: {rule: 'auth-results-syntax', severity: 'warning', group: 'authentication', reference: 'RFC 8601 §2.2'},
 } as const satisfies Record<string, Rule>;
 
 function finding(rule: Rule, message: string, severity: Severity = rule.severity): Finding {
@@ -204,19 +210,102 @@ function bulk(list: Array<[string, string]>): Finding[] {
 	return out;
 }
 
-/** Methods and results of the topmost Authentication-Results: field (the last MX's verdict). */
-export function authenticationResults(value: string | undefined): Record<string, string> {
-	if (!value) return {};
-	const results: Record<string, string> = {};
-	for (const match of value.replace(/\([^)]*\)/g, '').matchAll(/(?:^|;)\s*([a-z-]+)=([a-z]+)/gi)) {
-		const method = match[1]!.toLowerCase();
-		results[method] ??= match[2]!.toLowerCase();
+/** RFC 8601 §2.7 result keywords (and RFC 8617's for arc); anything else is not a result. */
+const resultKeywords = new Set(['none', 'pass', 'fail', 'softfail', 'neutral', 'temperror', 'permerror', 'policy', 'hardfail']);
+
+/** An RFC 2045 token (what an authserv-id, a method and a result are, outside quotes). */
+const token = /^[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+$/;
+
+/**
+ * The field split on ";" outside quoted strings, with comments (nested, RFC 5322 §3.2.2) made a
+ * space: a quoted reason="…; dkim=pass" cannot add a result.
+ */
+function resinfoParts(value: string): string[] {
+	const parts: string[] = [];
+	let current = '';
+	let depth = 0;
+	let quoted = false;
+	for (let index = 0; index < value.length; index++) {
+		const char = value[index]!;
+		if (char === '\\' && (quoted || depth > 0)) {
+			if (!depth) current += char + (value[index + 1] ?? '');
+			index++;
+		} else if (quoted) {
+			current += char;
+			if (char === '"') quoted = false;
+		} else if (char === '(') {
+			depth++;
+		} else if (char === ')' && depth > 0) {
+			depth--;
+			if (depth === 0) current += ' ';
+		} else if (depth > 0) {
+			// Inside a comment: dropped.
+		} else if (char === '"') {
+			quoted = true;
+			current += char;
+		} else if (char === ';') {
+			parts.push(current.trim());
+			current = '';
+		} else {
+			current += char;
+		}
 	}
 
-	return results;
+	parts.push(current.trim());
+	return parts;
 }
 
-function authentication(list: Array<[string, string]>): {findings: Finding[]; results: Record<string, string>} {
+export type AuthenticationClaim = {
+	/** Who wrote the field (its authserv-id, RFC 8601 §2.5), as the field says. */
+	authservId: string;
+	/** Always false: check reads the field, it does not verify SPF, DKIM or DMARC itself. */
+	verified: false;
+	/** The methods and results, strictly parsed, e.g. {spf: 'pass', dkim: 'pass'}. */
+	results: Record<string, string>;
+	/** Results that are not an RFC 8601 result keyword (e.g. "dkim=pass\x1b[2J"): ignored. */
+	malformed: string[];
+};
+
+/**
+ * The topmost Authentication-Results: field (the last MX's claim), parsed strictly (RFC 8601
+ * §2.2): authserv-id, then "method=result" with result a keyword followed by a space or the end.
+ * Undefined when there is no field or its authserv-id is not a token or a quoted string.
+ */
+export function authenticationClaim(value: string | undefined): AuthenticationClaim | undefined {
+	if (value === undefined) return undefined;
+	const [head = '', ...rest] = resinfoParts(value);
+	// authserv-id [CFWS authres-version]
+	const id = /^("(?:[^"\\]|\\.)*"|\S+)(?:\s+\d+)?$/.exec(head)?.[1];
+	if (id === undefined || (!id.startsWith('"') && !token.test(id))) return undefined;
+	const results: Record<string, string> = {};
+	const malformed: string[] = [];
+	for (const part of rest) {
+		if (part === '' || /^none$/i.test(part)) continue;
+		const match = /^([^\s=/]+)(?:\s*\/\s*\d+)?\s*=\s*(\S*)(?:\s|$)/.exec(part);
+		const method = match?.[1]?.toLowerCase();
+		const result = match?.[2]?.toLowerCase();
+		if (!method || !result || !token.test(method) || !resultKeywords.has(result)) {
+			malformed.push(part.slice(0, 60));
+			continue;
+		}
+
+		results[method] ??= result;
+	}
+
+	return {authservId: id.replace(/^"|"$/g, ''), verified: false, results, malformed};
+}
+
+/** Methods and results of the topmost Authentication-Results: field, strictly parsed. */
+export function authenticationResults(value: string | undefined): Record<string, string> {
+	return authenticationClaim(value)?.results ?? {};
+}
+
+/** How text and JSON name the claim: who made it, and that check did not verify it. */
+export function claimNote(claim: AuthenticationClaim): string {
+	return `claimed by ${claim.authservId} in Authentication-Results:, not verified here`;
+}
+
+function authentication(list: Array<[string, string]>): {findings: Finding[]; claim?: AuthenticationClaim} {
 	const out: Finding[] = [];
 	const signatures = list.filter(([key]) => key === 'dkim-signature').map(([, value]) => tags(value));
 	const fromDomain = domainOf(list.find(([key]) => key === 'from')?.[1]);
@@ -225,20 +314,23 @@ function authentication(list: Array<[string, string]>): {findings: Finding[]; re
 		out.push(finding(rules.dkimAligned, `No DKIM signature is by the From: domain ${fromDomain} (d=${signatures.map(signature => signature.get('d')).join(', ')}): DMARC cannot pass through DKIM.`));
 	}
 
-	const results = authenticationResults(list.find(([key]) => key === 'authentication-results')?.[1]);
-	if (Object.keys(results).length === 0) {
-		out.push(finding(rules.authMissing, 'No Authentication-Results: field: the message has not been through a receiving MX that checks (send it through the journey).'));
-		return {findings: out, results};
+	const field = list.find(([key]) => key === 'authentication-results')?.[1];
+	const claim = authenticationClaim(field);
+	if (field !== undefined && claim === undefined) out.push(finding(rules.authSyntax, 'The topmost Authentication-Results: field does not start with an authserv-id (a host name); its results are ignored.'));
+	for (const part of claim?.malformed ?? []) out.push(finding(rules.authSyntax, `The Authentication-Results: entry "${part}" is not "method=result" with an RFC 8601 result keyword; it is ignored.`));
+	if (!claim || Object.keys(claim.results).length === 0) {
+		out.push(finding(rules.authMissing, field === undefined ? 'No Authentication-Results: field: the message has not been through a receiving MX that checks (send it through the journey).' : 'No usable Authentication-Results: field: nothing says what a receiving MX found.'));
+		return {findings: out, claim};
 	}
 
 	for (const method of ['spf', 'dkim', 'dmarc', 'arc', 'iprev'] as const) {
-		const result = results[method];
+		const result = claim.results[method];
 		if (result === undefined || result === 'pass') continue;
 		const severity: Severity = result === 'fail' || result === 'permerror' || (method === 'dkim' && result === 'neutral') ? 'error' : 'warning';
-		out.push(finding(rules.authResult, `The receiving MX found ${method}=${result}${method === 'dmarc' ? ': neither SPF nor DKIM passed for the From: domain' : ''}.`, severity));
+		out.push(finding(rules.authResult, `The Authentication-Results: by ${claim.authservId} claims ${method}=${result}${method === 'dmarc' ? ': neither SPF nor DKIM passed for the From: domain' : ''} (not verified here).`, severity));
 	}
 
-	return {findings: out, results};
+	return {findings: out, claim};
 }
 
 /** Every check of one message. Never throws on a broken message: that is what it reports. */
@@ -252,5 +344,6 @@ export async function checkMessage(raw: Buffer, options: CheckOptions = {}): Pro
 	const findings = [...structure(raw, list, bad), ...mime(parsed, list, head, body, options), ...bulk(list), ...auth.findings];
 	const counts: Record<Severity, number> = {error: 0, warning: 0, info: 0};
 	for (const item of findings) counts[item.severity]++;
-	return {findings, counts, authentication: auth.results};
+	const claim = auth.claim && Object.keys(auth.claim.results).length > 0 ? {authservId: auth.claim.authservId, verified: false as const, note: claimNote(auth.claim)} : undefined;
+	return {findings, counts, authentication: auth.claim?.results ?? {}, ...(claim ? {authenticationClaim: claim} : {})};
 }

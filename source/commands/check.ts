@@ -41,7 +41,7 @@ const marks: Record<Finding['severity'], string> = {error: 'error  ', warning: '
 export function renderCheckText(file: string, report: CheckReport): string {
 	const lines = [`Checks of ${safeText(file)}:`];
 	const auth = Object.entries(report.authentication);
-	lines.push(auth.length > 0 ? `  authentication (from Authentication-Results:): ${auth.map(([method, result]) => `${method}=${result}`).map(text => safeText(text)).join(' ')}` : '  authentication: no Authentication-Results: field');
+	lines.push(auth.length > 0 && report.authenticationClaim ? `  authentication (${safeText(report.authenticationClaim.note)}): ${auth.map(([method, result]) => `${method}=${result}`).map(text => safeText(text)).join(' ')}` : '  authentication: no usable Authentication-Results: field');
 	for (const group of ['structure', 'mime', 'bulk', 'authentication'] as const) {
 		const mine = report.findings.filter(item => item.group === group);
 		if (mine.length === 0) continue;

@@ -265,7 +265,7 @@ export function checkViewLines(report: CheckReport | undefined, width: number): 
 	if (!report) return [{text: 'Checking…', tone: 'dim'}];
 	const lines: ViewLine[] = [];
 	const auth = Object.entries(report.authentication);
-	lines.push({text: 'Authentication (from Authentication-Results:)', tone: 'heading'});
+	lines.push({text: `Authentication (${report.authenticationClaim ? displayText(report.authenticationClaim.note) : 'from Authentication-Results:'})`, tone: 'heading'});
 	lines.push(...wrapped(auth.length > 0 ? auth.map(([method, result]) => `${method}=${result}`).join('  ') : 'none: the message has not been through a receiving MX that checks (the journey\'s MX does).', width, undefined, '  '));
 	for (const group of ['structure', 'mime', 'bulk', 'authentication'] as const) {
 		const mine = report.findings.filter(item => item.group === group);

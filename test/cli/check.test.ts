@@ -14,7 +14,7 @@ import {cli} from '../support/cli.js';
 
 const fixture = (name: string) => path.join(import.meta.dirname, '..', 'fixtures', 'eml', name);
 
-type Json = {file: string; findings: Array<{rule: string; severity: string; message: string; reference: string; group: string}>; counts: Record<string, number>; authentication: Record<string, string>};
+type Json = {file: string; findings: Array<{rule: string; severity: string; message: string; reference: string; group: string}>; counts: Record<string, number>; authentication: Record<string, string>; authenticationClaim?: {authservId: string; verified: boolean; note: string}};
 
 async function findings(name: string): Promise<{code: number; json: Json}> {
 	const {code, stdout, stderr} = await cli(['check', fixture(name), '--json']);
@@ -31,7 +31,8 @@ test('a good message: no findings, exit 0, and the text report says so', async (
 	assert.deepEqual(json.authentication, {dkim: 'pass', spf: 'pass', dmarc: 'pass'});
 	const text = await cli(['check', fixture('good.eml')]);
 	assert.equal(text.code, 0);
-	assert.match(text.stdout, /authentication \(from Authentication-Results:\): dkim=pass spf=pass dmarc=pass/);
+	assert.match(text.stdout, /authentication \(claimed by mx\.receiver\.test in Authentication-Results:, not verified here\): dkim=pass spf=pass dmarc=pass/);
+	assert.deepEqual(json.authenticationClaim, {authservId: 'mx.receiver.test', verified: false, note: 'claimed by mx.receiver.test in Authentication-Results:, not verified here'});
 	assert.match(text.stdout, /No findings: structure, MIME, bulk-sender rules and authentication all pass\.\n$/);
 });
 
@@ -127,7 +128,7 @@ test('the footer-after-signing fault shows up as a DKIM error in the checks', as
 	try {
 		const report = await checkMessage(await throughJourney());
 		assert.equal(report.authentication.dkim, 'neutral');
-		assert.ok(report.findings.some(item => item.severity === 'error' && item.message === 'The receiving MX found dkim=neutral.'));
+		assert.ok(report.findings.some(item => item.severity === 'error' && item.message === 'The Authentication-Results: by mx.receiver.test claims dkim=neutral (not verified here).'));
 	} finally {
 		journey.setAuthFaults([]);
 	}
@@ -142,4 +143,29 @@ test('--json is valid JSON when the message has C1 bytes (0x85 in a header line)
 	assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
 	const json = JSON.parse(stdout) as Json;
 	assert.ok(json.findings.some(item => item.rule === 'header-syntax' && item.message.includes('\u0085bad line')), 'the bad line, 0x85 and all, read back from the JSON');
+});
+
+test('a forged Authentication-Results: is shown as a claim by its authserv-id, not as a verdict', async () => {
+	const {json} = await findings('forged-ar.eml');
+	assert.deepEqual(json.authenticationClaim, {authservId: 'mx.attacker.example', verified: false, note: 'claimed by mx.attacker.example in Authentication-Results:, not verified here'});
+	assert.deepEqual(json.authentication, {dkim: 'pass', dmarc: 'pass'});
+	const text = await cli(['check', fixture('forged-ar.eml')]);
+	assert.match(text.stdout, /authentication \(claimed by mx\.attacker\.example in Authentication-Results:, not verified here\): dkim=pass dmarc=pass\n/);
+});
+
+test('result tokens are parsed strictly: "dkim=pass\\x1b[2J" is not pass, a quoted reason adds no result', async () => {
+	const {json} = await findings('ar-control.eml');
+	assert.deepEqual(json.authentication, {}, 'an authserv-id with ESC in it: the field is not used');
+	assert.equal(json.authenticationClaim, undefined);
+	assert.ok(json.findings.some(item => item.rule === 'auth-results-syntax' && item.severity === 'warning'));
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-check-ar-'));
+	const file = path.join(dir, 'ar.eml');
+	await writeFile(file, 'Authentication-Results: mx.example.net; dkim=pass\x1b[2J header.d=example.com; spf=fail reason="x; dmarc=pass" smtp.mailfrom=example.com\r\nFrom: a@example.com\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <1@example.com>\r\n\r\nbody\r\n');
+	const {code, stdout} = await cli(['check', file, '--json']);
+	const strict = JSON.parse(stdout) as Json;
+	assert.equal(code, 4);
+	assert.deepEqual(strict.authentication, {spf: 'fail'});
+	assert.equal(strict.authenticationClaim?.authservId, 'mx.example.net');
+	assert.ok(strict.findings.some(item => item.rule === 'auth-results-syntax' && item.message.startsWith('The Authentication-Results: entry "dkim=pass\u001b[2J')));
+	assert.ok(strict.findings.some(item => item.message === 'The Authentication-Results: by mx.example.net claims spf=fail (not verified here).'));
 });
