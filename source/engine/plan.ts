@@ -41,6 +41,8 @@ export type PlanState = {
 	quitDone: boolean;
 	/** A step failed or quit-after was reached: only QUIT is left. */
 	stopping: boolean;
+	/** Opportunistic STARTTLS was refused, so the session went on in cleartext. */
+	plaintextFallback?: boolean;
 	/** Opportunistic STARTTLS went on with a certificate that did not verify. */
 	unverifiedTls?: boolean;
 };
@@ -165,7 +167,7 @@ export function reachedQuitAfter(completed: StepKind, state: PlanState, config: 
 export function plannedStepCount(config: PlanConfig, state: PlanState): number {
 	const offered = state.capabilities ? hasExtension(state.capabilities, 'STARTTLS') : true;
 	const upgrade = config.tls === 'starttls' || (config.tls === 'opportunistic' && (offered || state.starttlsDone));
-	const steps = ['connect', 'ehlo', ...(upgrade ? ['starttls', 'ehlo'] : []), ...(config.wantAuth ? ['auth'] : []), 'mail', ...config.recipients.map(() => 'rcpt'), 'data', 'body'];
+	const steps = ['connect', 'ehlo', ...(upgrade ? ['starttls', ...(state.plaintextFallback ? [] : ['ehlo'])] : []), ...(config.wantAuth ? ['auth'] : []), 'mail', ...config.recipients.map(() => 'rcpt'), 'data', 'body'];
 	const stopStep = config.quitAfter === 'banner' ? 'connect' : config.quitAfter;
 	// Quit-after stops after the first EHLO, but after the last RCPT.
 	const stopAt = stopStep === undefined ? -1 : stopStep === 'rcpt' ? steps.lastIndexOf(stopStep) : steps.indexOf(stopStep);

@@ -521,6 +521,15 @@ export class Session implements SessionLike {
 		await this.send(override ?? commands.starttls(), 'starttls');
 		const reply = await this.read('starttls', this.timeouts.command, 'STARTTLS');
 		if (reply.code !== 220) {
+			// Opportunistic TLS refused (454 and the like, not a 421 goodbye): go on in cleartext, as
+			// Postfix (smtp_tls_security_level=may) and swaks --tls-optional do (RFC 3207 §4.1),
+			// saying so; the plan still refuses AUTH without TLS unless --insecure-auth.
+			if (this.config.tls === 'opportunistic' && reply.code >= 400 && reply.code !== 421) {
+				Object.assign(this.planState, {starttlsDone: true, plaintextFallback: true});
+				this.add('error', `STARTTLS was refused with ${reply.code}; TLS is optional here (a relay port, or --tls auto on a port without a TLS profile), so the session continues UNENCRYPTED, as mail servers do: anyone on the path can read this message. smtp-tui will not send a password over it (unless --insecure-auth); use --tls starttls to insist on TLS.`, 'starttls', {deviation: 'plaintext-fallback'});
+				return true;
+			}
+
 			this.fail('starttls', new SessionFailure('tls', `STARTTLS was refused with ${reply.code}; smtp-tui will not fall back to cleartext.`));
 			return false;
 		}

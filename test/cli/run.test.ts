@@ -165,6 +165,14 @@ test('opportunistic STARTTLS on 25 with a self-signed certificate: encrypted, th
 	assert.match(submission.stdout, /was refused: it is self-signed/);
 });
 
+test('opportunistic STARTTLS refused by the lab (fault tls-unavailable on 25): delivered in cleartext with a note, exit 0', async () => {
+	const result = await cli(['run', '--lab', '--port', '25', '--fault', '25:tls-unavailable', '--to', 'bob@lab.test']);
+	assert.equal(result.code, 0, result.stdout);
+	assert.match(result.stdout, /STARTTLS was refused with 454; TLS is optional here .* continues UNENCRYPTED/);
+	assert.match(result.stdout, /250 2\.0\.0 Ok: queued/);
+	assert.doesNotMatch(result.stdout, /TLS handshake/);
+});
+
 test('opportunistic TLS with a certificate that does not verify carries mail, never a password (exit 29 before AUTH)', async () => {
 	// The lab's 587 reached on its real port number: no well-known profile, so STARTTLS is opportunistic.
 	const result = await cli(['run', '--host', '127.0.0.1', '--port', String(lab.ports[587]), '--user', 'alice', '--password-env', 'PW', '--to', 'bob@lab.test'], {PW: 'wonderland'});

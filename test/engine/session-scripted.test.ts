@@ -168,20 +168,42 @@ test('a connection refused: exit 3 and a sentence naming the target', async () =
 	assert.match(session.failureMessage ?? '', new RegExp(`127\\.0\\.0\\.1:${port}: the connection was refused`));
 });
 
+/** Offers STARTTLS and AUTH, refuses STARTTLS with 454, accepts everything else. */
+const refusesStarttls: Handler = async (socket, reader) => {
+	socket.write('220 mx.test\r\n');
+	for (;;) {
+		const line = await reader.next();
+		if (line === undefined) return;
+		if (line.startsWith('EHLO')) socket.write(ehloReply);
+		else if (line === 'STARTTLS') socket.write('454 4.7.0 TLS not available\r\n');
+		else if (line === 'DATA') socket.write('354 go\r\n');
+		else if (line === 'QUIT') {
+			socket.end('221 bye\r\n');
+			return;
+		} else if (!line.startsWith('AUTH') && (line === '.' || /^(MAIL|RCPT)/.test(line))) socket.write('250 ok\r\n');
+		else if (line.startsWith('AUTH')) socket.write('235 ok\r\n');
+	}
+};
+
+test('opportunistic STARTTLS refused with 454: the session goes on UNENCRYPTED with a note; credentials still refused', async () => {
+	await withServer(refusesStarttls, async (port, received) => {
+		const session = new Session(options(port, {tls: 'auto', profilePort: 25}));
+		assert.equal(await session.runToEnd(), 0, session.failureMessage);
+		assert.deepEqual(received.slice(0, 4), ['EHLO client.example', 'STARTTLS', 'MAIL FROM:<a@client.example>', 'RCPT TO:<b@mx.test>']);
+		assert.ok(received.includes('DATA') && received.includes('.'), received.join(' | '));
+		const note = session.entries.find(e => e.deviation === 'plaintext-fallback');
+		assert.match(note?.text ?? '', /refused with 454; .* continues UNENCRYPTED/);
+	});
+	await withServer(refusesStarttls, async (port, received) => {
+		const session = new Session(options(port, {tls: 'auto', profilePort: 25, credentials: {user: 'alice', password: 'secret-pw'}}));
+		assert.equal(await session.runToEnd(), 28);
+		assert.match(session.failureMessage ?? '', /Refusing to send credentials over a connection without TLS/);
+		assert.ok(!received.some(l => l.startsWith('AUTH') || l.startsWith('MAIL')), received.join(' | '));
+	});
+});
+
 test('STARTTLS refused where TLS is required: no cleartext fallback, no credentials sent', async () => {
-	await withServer(async (socket, reader) => {
-		socket.write('220 mx.test\r\n');
-		for (;;) {
-			const line = await reader.next();
-			if (line === undefined) return;
-			if (line.startsWith('EHLO')) socket.write(ehloReply);
-			else if (line === 'STARTTLS') socket.write('454 4.7.0 TLS not available\r\n');
-			else if (line === 'QUIT') {
-				socket.end('221 bye\r\n');
-				return;
-			} else socket.write('250 ok\r\n');
-		}
-	}, async (port, received) => {
+	await withServer(refusesStarttls, async (port, received) => {
 		const session = new Session(options(port, {tls: 'starttls', credentials: {user: 'alice', password: 'secret-pw'}}));
 		assert.equal(await session.runToEnd(), 29);
 		assert.ok(!received.some(l => l.startsWith('AUTH') || l.startsWith('MAIL')), `nothing after STARTTLS but QUIT: ${received.join(' | ')}`);
