@@ -56,11 +56,21 @@ export function receivedLines(raw: string): string[] {
 	return head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).filter(line => /^received:/i.test(line));
 }
 
+/** The messages in bob's mailbox, oldest first. */
+function bobsMessages(journey: JourneyLab) {
+	return journey.mailboxes.all().filter(message => message.user === 'bob');
+}
+
 export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyScreenProps) {
 	const submission = useRef(new Session(journey.submissionOptions(587)));
 	const pop3 = useRef<Pop3Session | undefined>(undefined);
-	const [relay, setRelay] = useState<JourneyRelay | undefined>(journey.relays.at(-1));
+	// A second run on the same journey lab: the earlier run's relay and bob's earlier messages
+	// are not this run's; only what starts or arrives after this screen opened is shown.
+	const [relay, setRelay] = useState<JourneyRelay | undefined>(undefined);
+	const bobsAtStart = useRef(bobsMessages(journey).length);
 	const [leg, setLeg] = useState<Leg>(0);
+	// Transcript lines scrolled back from the newest (0: following the end).
+	const [scroll, setScroll] = useState(0);
 	const [busy, setBusy] = useState(false);
 	const [, setTick] = useState(0);
 
@@ -74,7 +84,8 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 	const current = (): Steppable | undefined => {
 		if (leg === 0) return submission.current;
 		if (leg === 1) return relay && asLeg(relay);
-		pop3.current ??= new Pop3Session(journey.retrievalOptions(995));
+		// This run's message is the next one in bob's mailbox, not message 1.
+		pop3.current ??= new Pop3Session(journey.retrievalOptions(995, {retrieve: bobsAtStart.current + 1}));
 		return pop3.current;
 	};
 
@@ -95,16 +106,23 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 		}
 	};
 
+	const showLeg = (next: (l: Leg) => Leg) => {
+		setLeg(next);
+		setScroll(0);
+	};
+
 	useScreenInput((input, key) => {
 		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
 		else if ((input === 'b' || key.escape) && onBack) onBack();
-		else if (input === '1' || input === '2' || input === '3') setLeg((Number(input) - 1) as Leg);
-		else if (key.tab || key.rightArrow) setLeg(l => ((l + 1) % 3) as Leg);
-		else if (key.leftArrow) setLeg(l => ((l + 2) % 3) as Leg);
+		else if (input === '1' || input === '2' || input === '3') showLeg(() => (Number(input) - 1) as Leg);
+		else if (key.tab || key.rightArrow) showLeg(l => ((l + 1) % 3) as Leg);
+		else if (key.leftArrow) showLeg(l => ((l + 2) % 3) as Leg);
+		else if (key.upArrow || input === 'k') setScroll(s => s + 1);
+		else if (key.downArrow || input === 'j') setScroll(s => Math.max(0, s - 1));
 		else if (key.return || input === ' ') {
 			// At the end of a leg enter goes on to the next one.
 			const target = current();
-			if (target?.done && leg < 2 && !busy) setLeg(l => (l + 1) as Leg);
+			if (target?.done && leg < 2 && !busy) showLeg(l => (l + 1) as Leg);
 			else void stepOnce(false);
 		}
 		else if (input === 'a') void stepOnce(true);
@@ -124,12 +142,17 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 
 	const target = current();
 	const entries = target?.entries ?? [];
-	const height = Math.max(4, rows - 19);
+	const raw = pop3.current?.retrieved?.toString('utf8') ?? bobsMessages(journey).slice(bobsAtStart.current).at(-1)?.raw.toString('utf8');
+	const received = (raw ? receivedLines(raw) : []).slice(0, 3).map(line => safeText(line));
+	// Received: lines wrap (never cut); the transcript gives up the rows they need.
+	const receivedRows = received.reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / Math.max(10, columns - 4))), 0);
+	const height = Math.max(4, rows - 18 - Math.max(1, receivedRows));
 	const checks = leg === 1 ? checkLines(relay, journey) : [];
-	const shown = entries.slice(-Math.max(1, height - checks.length));
+	const room = Math.max(1, height - checks.length - 1);
+	const back = Math.min(scroll, Math.max(0, entries.length - room));
+	const shown = entries.slice(Math.max(0, entries.length - room - back), entries.length - back);
+	const earlier = entries.length - back - shown.length;
 	const preview = target?.peek();
-	const raw = pop3.current?.retrieved?.toString('utf8') ?? journey.mailboxes.all().at(-1)?.raw.toString('utf8');
-	const received = raw ? receivedLines(raw) : [];
 
 	return (
 		<Box flexDirection="column" width={columns}>
@@ -141,6 +164,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 			<Text wrap="wrap" dimColor>{legs[leg].explain}</Text>
 			<Box flexDirection="column" borderStyle="single" height={height + 2}>
 				{leg === 1 && !relay ? <Text dimColor>The relay starts once smtp.sender.test has accepted the message: finish leg 1 first.</Text> : null}
+				<Text dimColor wrap="truncate">{safeOutput(fit(earlier > 0 || back > 0 ? `${earlier} earlier line${earlier === 1 ? '' : 's'} (↑/k)${back > 0 ? ` · ${back} later (↓/j)` : ''}` : 'the whole leg is shown', columns - 6))}</Text>
 				{shown.map(entry => (
 					<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), columns - 6))}</Text>
 				))}
@@ -154,9 +178,9 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
 				<Text bold>Received: lines ({received.length}) — each server adds one at the top; read them bottom-up to follow the hops</Text>
-				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.slice(0, 3).map(line => <Text key={line} wrap="truncate">{safeOutput(fit(safeText(line), columns - 4))}</Text>)}
+				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.map(line => <Text key={line} wrap="wrap">{safeOutput(line)}</Text>)}
 			</Box>
-			<Text dimColor>enter step  a run the leg  1 2 3 / tab choose the leg{onBack ? '  b back' : ''}  q quit</Text>
+			<Text dimColor>enter step  a run the leg  1 2 3 / tab choose the leg  ↑↓/k j scroll{onBack ? '  b back' : ''}  q quit</Text>
 		</Box>
 	);
 }
