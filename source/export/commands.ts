@@ -18,10 +18,20 @@ function fallbackTls(h: RecordingHeader): ResolvedTls {
 	return h.profilePort === 465 ? 'implicit' : h.profilePort === 587 ? 'starttls' : 'opportunistic';
 }
 
+/**
+ * Why no command can be made from these values, if one cannot. Quoting keeps the shell from
+ * reading a value as code, but not the program from reading it as an option: swaks takes a
+ * quoted `--pipe=…` after `--server` as its own --pipe (run a program), `--output-file=…` as
+ * a file to write and `--attach=@FILE` as a file to send, so no value may begin with `-`.
+ */
 function refused(h: RecordingHeader, values: Record<string, string | undefined>): string | undefined {
-	const bad = Object.entries(values).find(([, value]) => value !== undefined && hasUnsafe(value));
-	if (!bad) return undefined;
-	return `# smtp-tui: no command exported: the recording's ${bad[0]} holds a control or bidi character (a pasted command would not do what it shows).`;
+	for (const [field, value] of Object.entries(values)) {
+		if (value === undefined) continue;
+		if (hasUnsafe(value)) return `# smtp-tui: no command exported: the recording's ${field} holds a control or bidi character (a pasted command would not do what it shows).`;
+		if (/^\s*-/.test(value)) return `# smtp-tui: no command exported: the recording's ${field} begins with "-", which the program would read as an option of its own, not as the ${field}.`;
+	}
+
+	return undefined;
 }
 
 // swaks: --tls requires STARTTLS, --tls-optional-strict uses it when offered (and fails if the

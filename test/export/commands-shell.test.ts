@@ -31,7 +31,7 @@ before(async () => {
 });
 after(async () => rm(dir, {recursive: true, force: true}));
 
-const hostile = ['$(touch CANARY)', '`touch CANARY`', "'; touch CANARY; '", '"; touch CANARY; "', 'a;touch CANARY #', 'x && touch CANARY', '|touch CANARY', '$((1))${IFS}*', '~root', '-tls', '!!', 'a\\', '>CANARY', '{a,b}', 'ü ß 日本'];
+const hostile = ['$(touch CANARY)', '`touch CANARY`', "'; touch CANARY; '", '"; touch CANARY; "', 'a;touch CANARY #', 'x && touch CANARY', '|touch CANARY', '$((1))${IFS}*', '~root', 'a -tls', '!!', 'a\\', '>CANARY', '{a,b}', 'ü ß 日本'];
 
 function header(over: Partial<RecordingHeader>): RecordingHeader {
 	return {type: 'smtp-tui-recording', version: 1, createdAt: '2026-12-01T10:00:00.000Z', label: 'x', host: 'mx.example', port: 587, profilePort: 587, tls: 'auto', ehlo: 'client.example', from: 'a@b.test', to: ['c@d.test'], user: 'alice', mechanism: 'PLAIN', ...over};
@@ -53,6 +53,21 @@ test('hostile host, EHLO name, sender, recipients and user: the shell runs swaks
 		assert.deepEqual(run(swaksCommand(h)), ['swaks', '--server', value, '--port', '587', '--ehlo', value, '--from', value, '--to', value, '--to', `2${value}`, '--tls', '--auth', 'PLAIN', '--auth-user', value, '--auth-password', 'pw from env']);
 		assert.deepEqual(run(opensslCommand(h)), ['openssl', 's_client', '-starttls', 'smtp', '-connect', `${value}:587`, '-crlf', '-quiet']);
 	}
+});
+
+test('a value that begins with "-" is never exported: the real swaks would take it as an option (--pipe runs a program)', () => {
+	const pipe = `--pipe=touch ${canary}`;
+	const cases: Array<[string, Partial<RecordingHeader>]> = [['host', {host: pipe}], ['EHLO name', {ehlo: pipe}], ['sender', {from: `--output-file=${canary}`}], ['recipient 2', {to: ['c@d.test', pipe]}], ['user name', {user: `--attach=@${canary}`}], ['mechanism', {mechanism: ' -tls'}]];
+	for (const [field, over] of cases) {
+		const command = swaksCommand(header(over));
+		assert.match(command, new RegExp(`^# smtp-tui: no command exported: the recording's ${field} begins with "-"`), command);
+		// Pasted anyway, it is a comment: with the real swaks first on PATH nothing runs.
+		const result = spawnSync('sh', ['-c', command], {cwd: dir, env: {PATH: '/usr/bin:/bin'}, encoding: 'utf8'});
+		assert.equal(result.status, 0);
+		assert.equal(existsSync(canary), false, `something ran: ${command}`);
+	}
+
+	assert.match(opensslCommand(header({host: '-quiet'})), /^# smtp-tui: no command exported: the recording's host begins with "-"/);
 });
 
 test('a hostile mechanism is quoted too (and the schema refuses it on load)', () => {
@@ -77,11 +92,18 @@ test('a value with a control or bidi character: no command, a shell comment that
 	}
 });
 
-test('property: any printable values give a command the shell runs with exactly those arguments', () => {
+test('property: any printable values give a command the shell runs with exactly those arguments, or none at all', () => {
 	const value = fc.string({minLength: 1, maxLength: 20, unit: fc.constantFrom(...' !"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~azAZ09é'.split(''))});
 	fc.assert(
 		fc.property(value, value, value, (host, ehlo, user) => {
-			const argv = run(swaksCommand(header({host, ehlo, user, from: user, to: [host]})));
+			const command = swaksCommand(header({host, ehlo, user, from: user, to: [host]}));
+			if ([host, ehlo, user].some(v => /^\s*-/.test(v))) {
+				// An option-like value: no command, only the comment that says why.
+				assert.match(command, /^# smtp-tui: no command exported: .* begins with "-"/);
+				return;
+			}
+
+			const argv = run(command);
 			assert.deepEqual(argv.slice(1, 9), ['--server', host, '--port', '587', '--ehlo', ehlo, '--from', user]);
 			assert.equal(argv[argv.indexOf('--auth-user') + 1], user);
 		}),
