@@ -6,6 +6,9 @@ import {compareRows} from '../protocol/compare-report.js';
 import {safeOutput, safeText} from '../protocol/safe-text.js';
 import type {CompareScenario} from '../engine/compare.js';
 import {compareCellText, summaryCells, summaryHeadings} from '../export/compare.js';
+
+/** summaryHeadings without port and time, short enough for 80 columns. */
+const shortSummaryHeadings = ['TLS:', 'AUTH pre-TLS:', 'AUTH:', 'relay out:', 'no-login mail:', 'sent:'];
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
 import {useComparison} from './use-comparison.js';
 import {useScreenInput} from './screen-input.js';
@@ -112,8 +115,13 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 			{report.summaries.map(s => {
 				const [port, ...values] = summaryCells(s);
 				if (!tall) {
-					// Short terminal: one line per port, the facts without their headings.
-					return <Text key={s.port} wrap="truncate">{safeOutput(fit(safeText(`${port}: ${values.slice(0, -1).join(' · ')}`), columns - 4))}</Text>;
+					// Short terminal: the facts under short headings, wrapped rather than cut.
+					const short = values.slice(0, -1).map((value, i) => `${shortSummaryHeadings[i]} ${value}`);
+					return (
+						<Text key={s.port} wrap="wrap">
+							<Text bold>{safeText(port ?? '')}</Text> · {safeText(short.join(' · '))}
+						</Text>
+					);
 				}
 
 				// One wrapped line per port: "heading value" pairs never get cut off.

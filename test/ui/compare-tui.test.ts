@@ -58,6 +58,11 @@ test('compare on a narrow terminal pages the columns instead of garbling them', 
 		assert.match(screen, /2525 alternative/);
 		await tui.press('v');
 		screen = await tui.waitFor('Summary');
+		// Every port's facts carry their headings at 80x24, nothing cut at the edge.
+		for (const port of ['25', '465', '587', '2525']) assert.match(screen, new RegExp(`│ ${port} [^\\n]*· TLS: `), `port ${port} is labelled:\n${screen}`);
+		// Wrapped lines read as one text: the box edges out, the line breaks as spaces.
+		const text = screen.replace(/[│┌┐└┘─]/g, ' ').replace(/\s+/g, ' ');
+		for (const heading of ['AUTH pre-TLS:', 'relay out:', 'no-login mail:', 'sent:']) assert.equal(text.split(heading).length - 1, 4, `${heading} once per port:\n${screen}`);
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 	} finally {
