@@ -65,6 +65,7 @@ export const rules = {
 	dkimAligned: {rule: 'dkim-aligned', severity: 'warning', group: 'bulk', reference: 'RFC 7489 §3.1.1; Gmail and Yahoo bulk-sender rules (2024)'},
 	authResult: {rule: 'auth-result', severity: 'error', group: 'authentication', reference: 'RFC 8601'},
 	authMissing: {rule: 'auth-results', severity: 'info', group: 'authentication', reference: 'RFC 8601 §2.2'},
+	mimeParse: {rule: 'mime-parse', severity: 'error', group: 'mime', reference: 'RFC 2045 §3; RFC 2046 §5.1'},
 	authSyntax: {rule: 'auth-results-syntax', severity: 'warning', group: 'authentication', reference: 'RFC 8601 §2.2'},
 } as const satisfies Record<string, Rule>;
 
@@ -151,7 +152,7 @@ function isEightBit(data: Buffer | string): boolean {
 	return bytes.some(byte => byte >= 0x80);
 }
 
-function mime(parsed: ParsedMail, list: Array<[string, string]>, head: string, body: Buffer, options: CheckOptions): Finding[] {
+function mime(parsed: ParsedMail | undefined, list: Array<[string, string]>, head: string, body: Buffer, options: CheckOptions): Finding[] {
 	const out: Finding[] = [];
 	const has = (name: string) => list.some(([key]) => key === name);
 	if (isEightBit(head)) out.push(finding(rules.eightBitHeader, 'The header has raw 8-bit bytes; use RFC 2047 encoded words (=?UTF-8?B?…?=) unless the server offers SMTPUTF8.'));
@@ -161,11 +162,11 @@ function mime(parsed: ParsedMail, list: Array<[string, string]>, head: string, b
 	}
 
 	if ((has('content-type') || has('content-transfer-encoding')) && !has('mime-version')) out.push(finding(rules.mimeVersion, 'The message uses MIME (Content-Type:) but has no MIME-Version: 1.0 field.'));
-	if (parsed.html && !parsed.text) out.push(finding(rules.textAlternative, 'The message has HTML but no text/plain alternative (multipart/alternative); some readers show nothing and filters score it as spam.'));
+	if (parsed?.html && !parsed.text) out.push(finding(rules.textAlternative, 'The message has HTML but no text/plain alternative (multipart/alternative); some readers show nothing and filters score it as spam.'));
 	const type = list.find(([key]) => key === 'content-type')?.[1];
 	if (type && /^text\//i.test(type) && !/charset=/i.test(type) && isEightBit(body)) out.push(finding(rules.charset, `The text part is 8-bit but its Content-Type: "${type.slice(0, 50)}" names no charset.`));
 	const limit = options.maxSize ?? defaultMaxSize;
-	for (const attachment of parsed.attachments) {
+	for (const attachment of parsed?.attachments ?? []) {
 		// Base64 grows data by a third on the wire: that is what SIZE counts.
 		const wire = Math.ceil(attachment.size / 3) * 4;
 		if (wire > limit) out.push(finding(rules.attachmentSize, `The attachment ${attachment.filename ?? attachment.contentType} is ${attachment.size} bytes (${wire} encoded), more than the server's SIZE of ${limit}.`));
@@ -333,15 +334,34 @@ function authentication(list: Array<[string, string]>): {findings: Finding[]; cl
 	return {findings: out, claim};
 }
 
+/** The parser's refusal as one finding; the MIME rules that need the parsed tree are then skipped. */
+function parseFailure(out: Finding[], error: unknown): void {
+	const message = error instanceof Error ? error.message : String(error);
+	const sentence = /max header size/i.test(message)
+		? 'A header block (of the message or of a MIME part) is over 1 MiB, more than the MIME parser reads; servers refuse such messages, and the MIME checks were skipped.'
+		: /child nodes/i.test(message)
+			? 'The message has more than 1,000 MIME parts (nested or side by side), more than the MIME parser reads; the MIME checks were skipped.'
+			: `The MIME structure cannot be parsed (${message.slice(0, 80).replace(/[.\s]+$/, '')}); the MIME checks were skipped.`;
+	out.push(finding(rules.mimeParse, sentence));
+}
+
 /** Every check of one message. Never throws on a broken message: that is what it reports. */
 export async function checkMessage(raw: Buffer, options: CheckOptions = {}): Promise<CheckReport> {
 	const {head, body} = split(raw);
 	const {list, bad} = fields(head);
 	const {simpleParser} = await import('mailparser');
 	// skipHtmlToText: `text` is then only what a text/plain part says.
-	const parsed = await simpleParser(raw, {skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false});
+	let parsed: ParsedMail | undefined;
+	const parseFindings: Finding[] = [];
+	try {
+		parsed = await simpleParser(raw, {skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false});
+	} catch (error) {
+		// mailsplit's limits (EMAXLEN): a message past them is what a receiving server refuses too.
+		parseFailure(parseFindings, error);
+	}
+
 	const auth = authentication(list);
-	const findings = [...structure(raw, list, bad), ...mime(parsed, list, head, body, options), ...bulk(list), ...auth.findings];
+	const findings = [...structure(raw, list, bad), ...parseFindings, ...mime(parsed, list, head, body, options), ...bulk(list), ...auth.findings];
 	const counts: Record<Severity, number> = {error: 0, warning: 0, info: 0};
 	for (const item of findings) counts[item.severity]++;
 	const claim = auth.claim && Object.keys(auth.claim.results).length > 0 ? {authservId: auth.claim.authservId, verified: false as const, note: claimNote(auth.claim)} : undefined;

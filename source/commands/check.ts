@@ -1,6 +1,7 @@
 // `smtp-tui check FILE.eml [--json]`: the checks of one message file ("test before real users"),
 // the same findings the inbox's Checks view shows. Reads the file, never the network.
-import {readFile, stat} from 'node:fs/promises';
+import {constants, type Stats} from 'node:fs';
+import {open, stat, type FileHandle} from 'node:fs/promises';
 import type {CheckReport, Finding} from '../checks/message-checks.js';
 import {checkMessage, defaultMaxSize} from '../checks/message-checks.js';
 import {safeText} from '../protocol/safe-text.js';
@@ -15,17 +16,51 @@ export const checkErrorExit = 4;
 
 export type CheckFlags = {json?: boolean; maxSize?: string};
 
+function kindOf(info: Stats): string {
+	if (info.isDirectory()) return 'a folder';
+	if (info.isFIFO()) return 'a pipe (FIFO)';
+	if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+	if (info.isSocket()) return 'a socket';
+	return 'not a regular file';
+}
+
+/** At most maxFileBytes + 1 bytes of an open file: a file that grows while read stops there. */
+async function readBounded(handle: FileHandle): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let total = 0;
+	while (total <= maxFileBytes) {
+		const chunk = Buffer.alloc(Math.min(1_048_576, maxFileBytes + 1 - total));
+		const {bytesRead} = await handle.read(chunk, 0, chunk.length, null);
+		if (bytesRead === 0) break;
+		chunks.push(chunk.subarray(0, bytesRead));
+		total += bytesRead;
+	}
+
+	return Buffer.concat(chunks, total);
+}
+
 async function readMessage(file: string | undefined): Promise<Buffer> {
 	if (!file) throw new UsageError('Name the message: smtp-tui check FILE.eml.');
+	const tooBig = () => new UsageError(`The message "${file}" is over ${maxFileBytes / 1_048_576} MiB; smtp-tui checks messages up to ${maxFileBytes / 1_048_576} MiB.`);
+	let handle: FileHandle | undefined;
 	try {
-		const {size, isDirectory} = await stat(file).then(info => ({size: info.size, isDirectory: info.isDirectory()}));
-		if (isDirectory) throw new UsageError(`Cannot read the message "${file}": it is a folder.`);
-		if (size > maxFileBytes) throw new UsageError(`The message "${file}" is ${Math.round(size / 1_048_576)} MiB; smtp-tui checks messages up to ${maxFileBytes / 1_048_576} MiB.`);
-		return await readFile(file);
+		// stat before open: opening a FIFO would wait for a writer. O_NONBLOCK for the same reason,
+		// should the path change between the two; fstat then checks what was really opened.
+		const before = await stat(file);
+		if (!before.isFile()) throw new UsageError(`Cannot read the message "${file}": it is ${kindOf(before)}; check reads regular files only.`);
+		if (before.size > maxFileBytes) throw tooBig();
+		handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+		const opened = await handle.stat();
+		if (!opened.isFile()) throw new UsageError(`Cannot read the message "${file}": it is ${kindOf(opened)}; check reads regular files only.`);
+		const raw = await readBounded(handle);
+		if (raw.length > maxFileBytes) throw tooBig();
+		return raw;
 	} catch (error) {
 		if (error instanceof UsageError) throw error;
 		const code = (error as NodeJS.ErrnoException).code;
-		throw new UsageError(`Cannot read the message "${file}": ${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : (error as Error).message}.`);
+		throw new UsageError(`Cannot read the message "${file}": ${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message}.`);
+	} finally {
+		await handle?.close();
 	}
 }
 

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import {mkdtemp, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {execFile} from 'node:child_process';
+import {promisify} from 'node:util';
 import {checkMessage} from '../../source/checks/message-checks.js';
 import {Session} from '../../source/engine/session.js';
 import type {JourneyLab} from '../../source/journey/index.js';
@@ -168,4 +170,45 @@ test('result tokens are parsed strictly: "dkim=pass\\x1b[2J" is not pass, a quot
 	assert.equal(strict.authenticationClaim?.authservId, 'mx.example.net');
 	assert.ok(strict.findings.some(item => item.rule === 'auth-results-syntax' && item.message.startsWith('The Authentication-Results: entry "dkim=pass\u001b[2J')));
 	assert.ok(strict.findings.some(item => item.message === 'The Authentication-Results: by mx.example.net claims spf=fail (not verified here).'));
+});
+
+const head = 'From: alice@example.com\r\nTo: bob@example.org\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <x1@example.com>\r\nMIME-Version: 1.0\r\n';
+const beyondParser: Record<string, {message: string; sentence: RegExp}> = {
+	'a 1 MiB header line': {message: `${head}Subject: ${'A'.repeat(1 << 20)}\r\n\r\nbody\r\n`, sentence: /^A header block .* is over 1 MiB/},
+	'1,000 nested multiparts': {
+		message: `${head}Content-Type: multipart/mixed; boundary="b0"\r\n\r\n${Array.from({length: 1000}, (_, i) => `--b${i}\r\nContent-Type: multipart/mixed; boundary="b${i + 1}"\r\n\r\n`).join('')}--b1000\r\nContent-Type: text/plain\r\n\r\nleaf\r\n--b1000--\r\n${Array.from({length: 1000}, (_, i) => `\r\n--b${999 - i}--\r\n`).join('')}`,
+		sentence: /^The message has more than 1,000 MIME parts/,
+	},
+	'1,000 flat parts': {message: `${head}Content-Type: multipart/mixed; boundary="x"\r\n\r\n${'--x\r\nContent-Type: text/plain\r\n\r\npart\r\n'.repeat(1000)}--x--\r\n`, sentence: /^The message has more than 1,000 MIME parts/},
+};
+
+for (const [name, {message, sentence}] of Object.entries(beyondParser)) {
+	test(`${name}: beyond the MIME parser's limits is an error finding (exit 4), not an internal error`, async () => {
+		const dir = await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-check-limits-'));
+		const file = path.join(dir, 'big.eml');
+		await writeFile(file, message);
+		const {code, stdout, stderr} = await cli(['check', file, '--json']);
+		assert.equal(stderr, '');
+		assert.equal(code, 4);
+		const parse = (JSON.parse(stdout) as Json).findings.filter(item => item.rule === 'mime-parse');
+		assert.equal(parse.length, 1);
+		assert.equal(parse[0]!.severity, 'error');
+		assert.match(parse[0]!.message, sentence);
+		assert.match(parse[0]!.message, /^[^.]*[.]$/, 'one sentence');
+	});
+}
+
+test('devices, FIFOs and pipes are refused with one sentence and exit 2, without reading them', async () => {
+	const zero = await cli(['check', '/dev/zero']);
+	assert.equal(zero.code, 2);
+	assert.equal(zero.stderr, 'smtp-tui: Cannot read the message "/dev/zero": it is a device; check reads regular files only.\n');
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-check-fifo-'));
+	const fifo = path.join(dir, 'message.eml');
+	await promisify(execFile)('mkfifo', [fifo]);
+	const pipe = await cli(['check', fifo]);
+	assert.equal(pipe.code, 2);
+	assert.equal(pipe.stderr, `smtp-tui: Cannot read the message "${fifo}": it is a pipe (FIFO); check reads regular files only.\n`);
+	const folder = await cli(['check', dir]);
+	assert.equal(folder.code, 2);
+	assert.equal(folder.stderr, `smtp-tui: Cannot read the message "${dir}": it is a folder; check reads regular files only.\n`);
 });
