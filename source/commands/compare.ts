@@ -79,6 +79,11 @@ export async function buildScenario(flags: CompareFlags, given: Array<number | P
 		targets.push(target);
 	}
 
+	// Every column masks every column's secrets: the port-25 column never logs in, but the
+	// server may echo there what it learned from AUTH on another port.
+	const secrets = targets.flatMap(t => [t.options.credentials?.password, t.options.credentials?.token]).filter((s): s is string => Boolean(s));
+	for (const target of targets) target.options = {...target.options, maskSecrets: secrets};
+
 	const own = targets[0]!.options.to[0]!;
 	const outside = flags.outside ?? defaultOutside;
 	const byPort = new Map(ports.map((port, index) => [port, targets[index]!.options]));

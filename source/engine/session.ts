@@ -46,6 +46,12 @@ export type SessionOptions = {
 	from: string;
 	to: string[];
 	credentials?: SaslCredentials;
+	/**
+	 * Secrets this session never sends but must still mask wherever they show: compare gives
+	 * every column the password of the others, since one server may echo on port 25 what it
+	 * learned from AUTH on 587.
+	 */
+	maskSecrets?: readonly string[];
 	/** SASL mechanism; default: the best the server offers. */
 	mechanism?: string;
 	insecureAuth?: boolean;
@@ -145,7 +151,7 @@ export class Session implements SessionLike {
 			// A UTF-8 address in a --header From:/To:/... needs SMTPUTF8 just as one in the envelope.
 			utf8Addresses: [options.from, ...options.to, ...(options.rawMessage === undefined ? headerFieldAddresses(options.headers ?? []) : [])].some(address => !isAscii(address)),
 		};
-		this.gate = new SecretGate([options.credentials?.password, options.credentials?.token], 'smtp');
+		this.gate = new SecretGate([options.credentials?.password, options.credentials?.token, ...(options.maskSecrets ?? [])], 'smtp');
 	}
 
 	get state(): Readonly<PlanState> {

@@ -3,6 +3,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
 import {cliPath} from '../support/pty.js';
+import {scriptedServer} from '../support/scripted-server.js';
 
 type Result = {code: number; stdout: string; stderr: string};
 async function cli(args: string[]): Promise<Result> {
@@ -69,3 +70,36 @@ for (const [args, message] of [
 		assert.equal(result.stderr.trim().split('\n').length, 1);
 	});
 }
+
+test('compare: a password a server echoes on the column that never logs in (25) is masked there too', async () => {
+	const password = 'Tr0ub4dor&3-horse';
+	// One server for both columns: its banner and its replies repeat the password, as a
+	// hostile server that learned it from AUTH on the other port could.
+	const server = await scriptedServer(async (socket, reader) => {
+		socket.write(`220 mx.test ESMTP ${password}\r\n`);
+		for (;;) {
+			const line = await reader.next();
+			if (line === undefined) return;
+			const verb = line.split(' ')[0]!.toUpperCase();
+			if (verb === 'EHLO') socket.write(`250-mx.test ${password}\r\n250 AUTH PLAIN\r\n`);
+			else if (verb === 'QUIT') return void socket.end('221 bye\r\n');
+			else if (verb === 'DATA') socket.write('354 go\r\n');
+			else if (line === '.') socket.write(`250 queued ${password}\r\n`);
+			else if (verb === 'AUTH' || verb === 'MAIL' || verb === 'RCPT' || verb === 'RSET') socket.write(`535 5.7.8 password ${password} is wrong\r\n`);
+		}
+	});
+	try {
+		for (const format of [[], ['--json'], ['--markdown']]) {
+			const result = await new Promise<Result>(resolve => {
+				const child = execFile(process.execPath, [cliPath, 'compare', '127.0.0.1', `25=${server.port}`, `2525=${server.port}`, '--to', 'bob@x.test', '--tls', 'none', '--insecure-auth', '--user', 'alice', '--password-env', 'PW', '--timeout', '5', ...format], {timeout: 30_000, env: {...process.env, PW: password}}, (error, stdout, stderr) => {
+					resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
+				});
+				child.stdin?.end();
+			});
+			assert.ok(result.stdout.includes('mx.test'), `${format.join(' ')}: the columns ran:\n${result.stdout}${result.stderr}`);
+			assert.ok(!result.stdout.includes(password) && !result.stderr.includes(password), `${format.join(' ')}: the password shows:\n${result.stdout}`);
+		}
+	} finally {
+		await server.close();
+	}
+});
