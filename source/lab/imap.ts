@@ -228,6 +228,8 @@ export class ImapConversation implements ServerConversation {
 		if (this.state === 'not-authenticated') {
 			switch (name) {
 				case 'STARTTLS':
+					// RFC 3501 §6.2.1: STARTTLS takes no arguments (an upgrade on a malformed line is refused).
+					if (args.length > 0) throw new Refusal('BAD Error in IMAP command STARTTLS: Unexpected arguments.');
 					if (this.secure) throw new Refusal('BAD TLS is already active.');
 					return {reply: tagged(tag, 'OK Begin TLS negotiation now.'), then: 'starttls'};
 				case 'LOGIN':
@@ -586,6 +588,11 @@ function fetchItems(node: ImapNode | undefined, command: string): FetchItem[] {
 		}
 
 		if (item.section !== undefined && (name === 'BODY' || name === 'BODY.PEEK')) {
+			// RFC 3501: a partial's origin is a number and its length an nz-number, both 32-bit.
+			if (item.partial && (item.partial.some(value => value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > 0xff_ff_ff_ff)) || item.partial[1] === 0)) {
+				throw new Refusal(`BAD Error in IMAP command ${command}: Invalid partial.`);
+			}
+
 			const section = parseSection(item.section, command);
 			items.push({kind: 'body', name: `BODY[${sectionName(item.section)}]${item.partial ? `<${item.partial[0]}>` : ''}`, section, peek: name === 'BODY.PEEK', partial: item.partial});
 			continue;
@@ -652,8 +659,10 @@ function splitMessage(raw: Buffer): {header: Buffer; body: Buffer} {
 function headerFields(header: Buffer): Array<{name: string; bytes: Buffer}> {
 	const text = header.toString('latin1');
 	const fields: Array<{name: string; bytes: Buffer}> = [];
-	for (const match of text.matchAll(/^([^\s:]+):.*(?:\r\n[ \t].*)*\r\n/gm)) {
-		fields.push({name: match[1]!.toLowerCase(), bytes: Buffer.from(match[0], 'latin1')});
+	// Only CRLF ends a field (unless folded): a bare CR or LF is part of it, never a new field.
+	for (const piece of text.split(/\r\n(?![ \t])/)) {
+		const name = /^([^\s:]+):/.exec(piece)?.[1];
+		if (name) fields.push({name: name.toLowerCase(), bytes: Buffer.from(`${piece}\r\n`, 'latin1')});
 	}
 
 	return fields;

@@ -4,7 +4,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import type {LabUser} from '../../source/lab/index.js';
 import {Mailboxes} from '../../source/lab/index.js';
-import {ImapConversation, defaultImapLimits} from '../../source/lab/imap.js';
+import {ImapConversation, defaultImapLimits, envelope} from '../../source/lab/imap.js';
 import type {ImapEventType, ImapLimits} from '../../source/lab/imap.js';
 import {capturedMessage} from '../support/captured.js';
 
@@ -278,4 +278,21 @@ test('the same answers however the bytes are split: one byte at a time equals al
 	assert.deepEqual(Buffer.concat(pieces), all.reply);
 	assert.match(all.reply.toString('latin1'), /^\+ OK\r\ns1 OK /);
 	assert.match(all.reply.toString('latin1'), /s6 OK Logout completed\.\r\n$/);
+});
+
+test('STARTTLS with an argument is BAD, no upgrade; a FETCH partial past 32 bits (or of length 0) is BAD', () => {
+	const plain = conversation(setup(), false);
+	assert.deepEqual(say(plain, 's1 STARTTLS now\r\n'), {text: 's1 BAD Error in IMAP command STARTTLS: Unexpected arguments.\r\n', then: 'none'});
+	assert.deepEqual(say(plain, 's2 STARTTLS\r\n'), {text: 's2 OK Begin TLS negotiation now.\r\n', then: 'starttls'});
+	const imap = loggedIn();
+	assert.match(say(imap, 'b SELECT INBOX\r\n').text, /\r\nb OK /);
+	assert.equal(say(imap, 'f1 FETCH 1 BODY.PEEK[]<4294967296>\r\n').text, 'f1 BAD Error in IMAP command FETCH: Invalid partial.\r\n');
+	assert.equal(say(imap, 'f2 FETCH 1 BODY.PEEK[]<0.4294967296>\r\n').text, 'f2 BAD Error in IMAP command FETCH: Invalid partial.\r\n');
+	assert.equal(say(imap, 'f3 FETCH 1 BODY.PEEK[]<0.0>\r\n').text, 'f3 BAD Error in IMAP command FETCH: Invalid partial.\r\n');
+	assert.match(say(imap, 'f4 FETCH 1 BODY.PEEK[]<4294967295.1>\r\n').text, /^\* 1 FETCH \(BODY\[\]<4294967295> \{0\}\r\n\)\r\nf4 OK /);
+});
+
+test('ENVELOPE: a bare CR inside Subject stays in it (sent as a literal), and never starts a field of its own', () => {
+	const raw = Buffer.from('Subject: cr\rin\rsubject\r\nX-Note: a\rFrom: spoof@evil.test\r\nFrom: a@lab.test\r\n\r\nbody\r\n', 'latin1');
+	assert.equal(envelope(raw).toString('latin1'), '(NIL {13}\r\ncr\rin\rsubject ((NIL NIL "a" "lab.test")) ((NIL NIL "a" "lab.test")) ((NIL NIL "a" "lab.test")) NIL NIL NIL NIL NIL)');
 });
