@@ -4,7 +4,7 @@ import React, {useEffect, useState} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
 import type {Lab, LabEvent, LabStats} from '../lab/index.js';
 import {imapPorts, pop3Ports} from '../lab/index.js';
-import {classroomIntro, eventLine} from '../commands/lab.js';
+import {classroomIntro, eventLine, mailEventLine} from '../commands/lab.js';
 import {labPortList} from '../commands/target.js';
 import {fit} from './transcript-pane.js';
 import {useTerminalSize} from './use-terminal-size.js';
@@ -40,17 +40,31 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 	const {exit} = useApp();
 	const {columns} = useTerminalSize();
 	const [stats, setStats] = useState(() => lab.stats());
-	const [events, setEvents] = useState<LabEvent[]>([]);
+	// Each event as its log line (lab: …), POP3's and IMAP's logins and reads among them.
+	const [events, setEvents] = useState<string[]>([]);
 	useEffect(() => {
 		const timer = setInterval(() => setStats(lab.stats()), 500);
+		const add = (line: string | undefined) => {
+			if (line !== undefined) setEvents(previous => [...previous.slice(-(shownEvents - 1)), line]);
+		};
+
 		// Counts follow each event at once (and the timer catches anything between events).
-		const unsubscribe = lab.onEvent(event => {
-			setEvents(previous => [...previous.slice(-(shownEvents - 1)), event]);
-			setStats(lab.stats());
-		});
+		const unsubscribe = [
+			lab.onEvent((event: LabEvent) => {
+				add(eventLine(event));
+				setStats(lab.stats());
+			}),
+		];
+		if (lab.mail) {
+			unsubscribe.push(
+				lab.mail.pop3.onEvent(event => add(mailEventLine('pop3', event))),
+				lab.mail.imap.onEvent(event => add(mailEventLine('imap', event))),
+			);
+		}
+
 		return () => {
 			clearInterval(timer);
-			unsubscribe();
+			for (const stop of unsubscribe) stop();
 		};
 	}, [lab]);
 	useInput((input, key) => {
@@ -77,9 +91,9 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
 				<Text bold>Latest events</Text>
-				{events.length === 0 ? <Text dimColor>Nothing yet: waiting for students.</Text> : events.map((event, index) => (
+				{events.length === 0 ? <Text dimColor>Nothing yet: waiting for students.</Text> : events.map((line, index) => (
 					// eslint-disable-next-line react/no-array-index-key
-					<Text key={index} wrap="truncate">{safeOutput(fit(eventLine(event).replace(/^lab: /, ''), columns - 4))}</Text>
+					<Text key={index} wrap="truncate">{safeOutput(fit(line.replace(/^lab: /, ''), columns - 4))}</Text>
 				))}
 			</Box>
 			<Text dimColor>q stop the lab</Text>

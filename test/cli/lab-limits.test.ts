@@ -42,7 +42,7 @@ async function run(file: string, args: string[]): Promise<{code: number; stdout:
 async function freeBase(): Promise<number> {
 	for (let attempt = 0; attempt < 50; attempt++) {
 		const base = 20_000 + Math.floor(Math.random() * 30_000);
-		const free = await Promise.all([25, 465, 587, 2525].map(async port => new Promise<boolean>(resolve => {
+		const free = await Promise.all([25, 465, 587, 2525, 110, 995, 143, 993].map(async port => new Promise<boolean>(resolve => {
 			const server = net.createServer().once('error', () => resolve(false)).listen(base + port, '127.0.0.1', () => server.close(() => resolve(true)));
 		})));
 		if (free.every(Boolean)) return base;
@@ -68,6 +68,26 @@ test('the dashboard shows the inbox against its bounds, what was pruned, and the
 		assert.match(capped.stdout, /450 4\.7\.1 Error: too many AUTH commands from 127\.0\.0\.1/);
 		const screen = await tui.waitFor(/limits: 0 connections refused · 0 dropped for taking too long · \d+ failed logins delayed · 1 logins refused for their rate/);
 		assert.match(screen, /limit 587 127\.0\.0\.1 AUTH refused: 1 failed logins from 127\.0\.0\.1 in the last minute/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('the dashboard shows IMAP and POP3: their port rows, curl\'s failed logins as events, and the shared login limits', {timeout: 90_000}, async () => {
+	const base = await freeBase();
+	const tui = spawnTui(['lab', '--base-port', String(base), '--max-auth-per-minute', '1', '--auth-failure-delay', '1', '--auth-failure-delay-max', '1'], {columns: 160});
+	try {
+		await tui.waitFor(/993 +\d+ +0 +0 +0/);
+		const imaps = (password: string) => ['--silent', '--insecure', '--user', `bob:${password}`, `imaps://127.0.0.1:${base + 993}/INBOX`];
+		assert.equal((await run('curl', imaps('wrong'))).code, 67, 'curl: login denied');
+		await tui.waitFor(/imap login-failed 993 127\.0\.0\.1 bob/);
+		// One failed login per minute from this address: the next is refused unchecked, right password or not.
+		assert.equal((await run('curl', imaps('builder'))).code, 67);
+		const screen = await tui.waitFor(/limits: 0 connections refused · 0 dropped for taking too long · \d+ failed logins delayed · 1 logins refused for their rate/);
+		assert.match(screen, /limit 993 127\.0\.0\.1 login refused: 1 failed logins from 127\.0\.0\.1 in the last minute/);
+		await tui.waitFor(new RegExp(`993 +${base + 993} +0 +2 +0`));
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 	} finally {
