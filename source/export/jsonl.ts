@@ -6,7 +6,7 @@
 // and holds no byte the terminal gate changes. Secrets are already masked in the entries.
 import type {TranscriptEntry} from '../protocol/transcript.js';
 
-const unsafeInJson = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const unsafeInJson = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
 
 /** Any value as JSON that JSON.parse reads back and that no terminal control survives in. */
 export function renderJson(value: unknown, space?: number | string): string {

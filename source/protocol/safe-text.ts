@@ -3,9 +3,12 @@
 // (OSC 8) or query the window (CSI 21t); bidi controls could make text read differently from
 // what was sent. Everything dangerous is shown as a visible escape instead.
 
-// C0 except TAB, DEL, C1 (0x9B is a one-byte CSI), bidi marks/embeddings/isolates, and the
-// Unicode line/paragraph separators (which some terminals and viewers treat as line breaks).
-const unsafe = /[\x00-\x08\x0A-\x1F\x7F-\x9F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+// C0 except TAB, DEL, C1 (0x9B is a one-byte CSI), bidi marks/embeddings/isolates, the
+// Unicode line/paragraph separators (which some terminals and viewers treat as line breaks),
+// and the invisible format characters (soft hyphen, zero-width space/joiners, word joiner and
+// invisible operators, BOM, interlinear annotations): drawn raw they vanish, so a server could
+// echo a password split by one and the screen would show it whole while no mask matched it.
+const unsafe = /[\x00-\x08\x0A-\x1F\x7F-\x9F\xAD\u061C\u180E\u200B-\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]/g;
 
 function escapeChar(char: string): string {
 	const code = char.codePointAt(0) ?? 0;
@@ -40,7 +43,7 @@ export function safe(strings: TemplateStringsArray, ...values: Array<string | nu
 	return strings.reduce((out, part, index) => out + part + (index < values.length ? safeText(String(values[index])) : ''), '') as SafeText;
 }
 
-/** The text holds a character safeText() would escape (control, DEL, C1, bidi, line separators). */
+/** The text holds a character safeText() would escape (control, DEL, C1, bidi, line separators, invisible format characters). */
 export function hasUnsafe(s: string): boolean {
 	unsafe.lastIndex = 0;
 	const found = unsafe.test(s);

@@ -47,3 +47,11 @@ test('NUL, CR, LF, DEL and C1 are escaped; TAB and ordinary text are kept', () =
 test('showCrlf appends visible CR LF', () => {
 	assert.equal(showCrlf('MAIL FROM:<a@b>'), 'MAIL FROM:<a@b>␍␊');
 });
+
+test('invisible format characters are shown: a password split by one never looks whole', () => {
+	for (const invisible of ['\u00ad', '\u180e', '\u200b', '\u200c', '\u200d', '\u2060', '\u2061', '\u2064', '\ufeff', '\ufff9', '\ufffb']) {
+		const out = safeText(`535 Tr0ub${invisible}4dor&3-horse`);
+		assert.equal(out, `535 Tr0ub\\${invisible.charCodeAt(0) <= 0xff ? `x${invisible.charCodeAt(0).toString(16)}` : `u${invisible.charCodeAt(0).toString(16).padStart(4, '0')}`}4dor&3-horse`);
+		assert.ok(!out.includes('Tr0ub4dor'), out);
+	}
+});
