@@ -119,6 +119,24 @@ export function redactLines(lines: readonly string[], secrets: readonly string[]
 		const across = new Uint8Array(joined.length);
 		mark(joined, across);
 		for (let i = 0; i < across.length; i++) hide[i] ||= across[i]!;
+		// Once more with the white space at each seam left out: "535-x Tr0ub4do " then
+		// "535  r&3-horse" is the same echo, split where a line ends and the next begins.
+		const kept: number[] = [];
+		let at = 0;
+		bodies.forEach((body, index) => {
+			const from = index === 0 ? 0 : body.length - body.trimStart().length;
+			const to = index === bodies.length - 1 ? body.length : body.trimEnd().length;
+			for (let i = from; i < to; i++) kept.push(at + i);
+			at += body.length;
+		});
+		if (kept.length < joined.length) {
+			const seamless = kept.map(i => joined[i]!).join('');
+			const marks = new Uint8Array(seamless.length);
+			mark(seamless, marks);
+			marks.forEach((marked, i) => {
+				if (marked) hide[kept[i]!] = 1;
+			});
+		}
 	}
 
 	let offset = 0;

@@ -49,6 +49,20 @@ test('a password echoed across two reply lines is masked on both, in clear and i
 	}
 });
 
+test('a password split across reply lines with white space at the seam is masked too, in clear and in base64', () => {
+	const password = 'Tr0ub4dor&3-horse';
+	const prefix = /^\d{3}(?:[ -](?:[245]\.\d{1,3}\.\d{1,3}(?: |$))?)?/;
+	for (const [first, second] of [['535-x Tr0ub4do ', '535 r&3-horse'], ['535-x Tr0ub4do\t', '535 r&3-horse'], ['535-x Tr0ub4do', '535  r&3-horse']] as const) {
+		const lines = redactLines([first, second], [password], prefix);
+		assert.ok(!lines.join('\n').includes('Tr0ub4do') && !lines.join('\n').includes('r&3-horse'), lines.join(' | '));
+	}
+
+	const lines = redactLines(['535-AGFsaWNlAF ', '535 RyMHViNGRvciYzLWhvcnNl'], [password], prefix);
+	assert.ok(!lines.join('\n').includes('RyMHViNGRvciYzLWhvcnNl'), lines.join(' | '));
+	// Ordinary text around a seam is left alone.
+	assert.deepEqual(redactLines(['250-mx.test ', '250 SIZE 1000'], [password], prefix), ['250-mx.test ', '250 SIZE 1000']);
+});
+
 test('property: a secret (3+ bytes) inside base64 at any alignment and any split never survives decoding', () => {
 	fc.assert(
 		fc.property(
