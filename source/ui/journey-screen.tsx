@@ -120,9 +120,10 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 		else if (key.upArrow || input === 'k') setScroll(s => s + 1);
 		else if (key.downArrow || input === 'j') setScroll(s => Math.max(0, s - 1));
 		else if (key.return || input === ' ') {
-			// At the end of a leg enter goes on to the next one.
+			// At the end of a leg enter goes on to the next one (even while the last step's frame
+			// is still settling: the leg is over, so nothing is running on it).
 			const target = current();
-			if (target?.done && leg < 2 && !busy) showLeg(l => (l + 1) as Leg);
+			if (target?.done && leg < 2) showLeg(l => (l + 1) as Leg);
 			else void stepOnce(false);
 		}
 		else if (input === 'a') void stepOnce(true);
@@ -173,7 +174,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 				))}
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
-				<Text bold>Next: <Text dimColor>{safeOutput(fit(target?.done && leg < 2 ? `This leg is over: enter goes on to leg ${leg + 2}, ${legs[leg + 1]!.title}.` : target?.done ? 'The journey is complete: b goes back, q quits.' : preview ? preview.description : 'nothing yet', columns - 12))}</Text></Text>
+				<Text bold>Next: <Text dimColor>{safeOutput(fit(target?.done && !busy && leg < 2 ? `This leg is over: enter goes on to leg ${leg + 2}, ${legs[leg + 1]!.title}.` : target?.done && !busy ? 'The journey is complete: b goes back, q quits.' : preview ? preview.description : 'nothing yet', columns - 12))}</Text></Text>
 				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{safeOutput(fit(showCrlf(safeText(line)), columns - 4))}</Text>)}
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
