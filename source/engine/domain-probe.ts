@@ -3,6 +3,7 @@
 // (RFC 6376 §3.6.1), DMARC (RFC 7489), MTA-STS (RFC 8461 §3.1) and TLS-RPT (RFC 8460 §3).
 // When an MTA-STS record exists, its policy file is fetched over HTTPS (RFC 8461 §3.2, mta-sts.ts).
 
+import {createPublicKey} from 'node:crypto';
 import dns from 'node:dns';
 import {parseResolver} from './mx.js';
 import {SessionFailure} from './failure.js';
@@ -149,8 +150,25 @@ function dkimRecord(name: string, records: string[] | undefined): DomainRecord {
 	const tags = tagsOf(records[0]!);
 	const key = tags.get('p') ?? '';
 	if (key === '') return {...base, status: 'error', values: records, meaning: ['The key is empty (p=): it has been revoked, and signatures with this selector fail.']};
-	const bits = Math.round((key.replace(/\s/g, '').length * 3) / 4 * 8 / 1.1);
-	return {...base, status: 'ok', values: records.map(record => (record.length > 100 ? `${record.slice(0, 60)}…${record.slice(-12)}` : record)), meaning: [`A ${(tags.get('k') ?? 'rsa').toLowerCase()} public key (about ${bits > 3000 ? 4096 : bits > 1500 ? 2048 : 1024} bits): receivers verify this selector's signatures with it.`]};
+	const values = records.map(record => (record.length > 100 ? `${record.slice(0, 60)}…${record.slice(-12)}` : record));
+	const declared = (tags.get('k') ?? 'rsa').toLowerCase();
+	// p= is a base64 DER SubjectPublicKeyInfo for rsa (RFC 6376 §3.6.1), the raw 32-byte key for ed25519 (RFC 8463).
+	let details: {type: string; bits?: number} | undefined;
+	try {
+		const der = Buffer.from(key.replace(/\s/g, ''), 'base64');
+		if (declared === 'ed25519') details = der.length === 32 ? {type: 'ed25519'} : undefined;
+		else {
+			const parsed = createPublicKey({key: der, format: 'der', type: 'spki'});
+			details = {type: parsed.asymmetricKeyType ?? '?', bits: parsed.asymmetricKeyDetails?.modulusLength};
+		}
+	} catch {
+		details = undefined;
+	}
+
+	if (!details) return {...base, status: 'error', values, meaning: [`The p= key cannot be read as a ${declared} public key: signatures with this selector fail (permerror).`]};
+	if (declared === 'rsa' && details.type !== 'rsa') return {...base, status: 'error', values, meaning: [`The p= key is a ${details.type} key, but k= says rsa: signatures with this selector fail.`]};
+	if (details.bits !== undefined && details.bits < 1024) return {...base, status: 'error', values, meaning: [`A ${details.bits}-bit RSA key: verifiers must not accept keys under 1024 bits (RFC 8301 §3.2); use 2048.`]};
+	return {...base, status: 'ok', values, meaning: [`A ${details.bits === undefined ? '' : `${details.bits}-bit `}${details.type} public key: receivers verify this selector's signatures with it${details.bits !== undefined && details.bits < 2048 ? ' (2048 bits is the usual size now, RFC 8301 §3.2)' : ''}.`]};
 }
 
 function mtaStsRecord(name: string, records: string[] | undefined, policy: MtaStsResult): DomainRecord {

@@ -18,6 +18,8 @@ import {cli, freePort} from '../support/cli.js';
 
 const key = generateKeyPairSync('rsa', {modulusLength: 2048}).publicKey.export({type: 'spki', format: 'der'}).toString('base64');
 
+const weakKey = generateKeyPairSync('rsa', {modulusLength: 512}).publicKey.export({type: 'spki', format: 'der'}).toString('base64');
+
 let dns: LabDns;
 // good.test's MTA-STS policy host: a loopback HTTPS server with a certificate from a throwaway CA.
 let policyServer: https.Server;
@@ -50,6 +52,8 @@ before(async () => {
 			{name: 'broken.test', type: 'TXT', text: 'v=spf1 a -all'},
 			{name: 'broken.test', type: 'TXT', text: 'v=spf1 +all'},
 			{name: 's1._domainkey.broken.test', type: 'TXT', text: 'v=DKIM1; p='},
+			{name: 'weak._domainkey.good.test', type: 'TXT', text: `v=DKIM1; k=rsa; p=${weakKey}`},
+			{name: 'junk._domainkey.good.test', type: 'TXT', text: 'v=DKIM1; k=rsa; p=bm90IGEga2V5IGF0IGFsbCwganVzdCB0ZXh0IHRoYXQgaXMgbG9uZyBlbm91Z2g='},
 			{name: '_dmarc.broken.test', type: 'TXT', text: 'v=DMARC1; p=maybe'},
 			{name: '_mta-sts.broken.test', type: 'TXT', text: 'v=STSv1;'},
 			{name: 'hostile.test', type: 'TXT', text: 'v=spf1 \u0085\u009b2J\u001b[2J\u202e -all'},
@@ -84,7 +88,7 @@ test('a well-configured domain: every record ok, each explained, exit 0', async 
 	assert.deepEqual(report.records.find(record => record.kind === 'SPF')!.values, ['v=spf1 mx include:_spf.good.test -all'], 'only the v=spf1 TXT record');
 	assert.match(meaning(report, 'SPF'), /Every other server fails SPF \("-all"\).*2 of the 10 DNS lookups/);
 	assert.match(meaning(report, 'DMARC'), /p=reject: mail that fails DMARC .* is refused/);
-	assert.match(meaning(report, 'DKIM'), /about 2048 bits/);
+	assert.match(meaning(report, 'DKIM'), /A 2048-bit rsa public key/);
 	assert.match(meaning(report, 'MTA-STS'), /Policy https:\/\/mta-sts\.good\.test\/\.well-known\/mta-sts\.txt \(id 20261201T000000\): mode enforce/);
 	assert.match(meaning(report, 'MTA-STS'), /mx patterns: mx1\.good\.test, mx2\.good\.test .*max_age 86400 s \(1 day\)/);
 	assert.match(meaning(report, 'TLS-RPT'), /mailto:tls-reports@good\.test/);
@@ -143,4 +147,15 @@ test('--json is valid JSON when a record holds C1, ESC and bidi characters, and 
 	const report = JSON.parse(stdout) as Report;
 	const spf = report.records.find(record => record.kind === 'SPF')!;
 	assert.ok(spf.values.some(text => text.includes('\u001b[2J') && text.includes('\u0085')), `the record read back: ${JSON.stringify(spf.values)}`);
+});
+
+test('DKIM keys are decoded: a 512-bit key and an unreadable p= are errors with the real reason (RFC 8301)', async () => {
+	const weak = await probe('good.test', '--selector', 'weak');
+	assert.equal(weak.code, 4);
+	assert.equal(statuses(weak.report).DKIM, 'error');
+	assert.match(meaning(weak.report, 'DKIM'), /^A 512-bit RSA key: verifiers must not accept keys under 1024 bits \(RFC 8301 §3\.2\)/);
+	const junk = await probe('good.test', '--selector', 'junk');
+	assert.equal(junk.code, 4);
+	assert.equal(statuses(junk.report).DKIM, 'error');
+	assert.match(meaning(junk.report, 'DKIM'), /cannot be read as a rsa public key/);
 });
