@@ -12,7 +12,7 @@ import type {CompareReport} from '../../source/protocol/compare-report.js';
 import type {TranscriptEntry} from '../../source/protocol/transcript.js';
 
 const rawControl = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-const hostileChar = fc.constantFrom('\u0000', '\u001b', '\u0007', '\r', '\t', '\u007f', '\u0085', '\u009b', '\u061c', '\u200e', '\u2028', '\u2029', '\u202e', '\u2066', 'a', '"', '\\', 'é', '\ud800');
+const hostileChar = fc.constantFrom('\u00ad', '\u200b', '\ufeff', '\u2060', '\u0000', '\u001b', '\u0007', '\r', '\t', '\u007f', '\u0085', '\u009b', '\u061c', '\u200e', '\u2028', '\u2029', '\u202e', '\u2066', 'a', '"', '\\', 'é', '\ud800');
 const hostile = fc.oneof(fc.string({unit: hostileChar, maxLength: 40}), fc.string({unit: 'binary', maxLength: 40}));
 const value = fc.dictionary(hostile, fc.oneof(hostile, fc.array(hostile, {maxLength: 4}), fc.dictionary(hostile, hostile, {maxKeys: 3})), {maxKeys: 5});
 
