@@ -13,7 +13,7 @@ import {recordFileProblem, renderExport} from './commands/record.js';
 import {readRecording, runExport} from './commands/replay.js';
 import {safeOutput} from './protocol/safe-text.js';
 import {runSession} from './commands/run.js';
-import {resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './commands/target.js';
+import {MtaStsRefusal, resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './commands/target.js';
 import {SessionFailure} from './engine/failure.js';
 import type {LabPort} from './lab/index.js';
 
@@ -359,6 +359,7 @@ try {
 	await main();
 } catch (error) {
 	if (error instanceof UsageError) fail(error.message, exitCodes.usage);
+	if (error instanceof MtaStsRefusal) fail(safeOutput(error.message), exitCodes.tls);
 	if (error instanceof PromptInterrupted) process.exit(exitCodes.interrupted);
 	// The lab's own errors that are the user's to fix: a port in use, an address not on this
 	// machine, a fault value out of range, a save folder that cannot be written.

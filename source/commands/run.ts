@@ -60,6 +60,8 @@ export async function runSession(target: Target, output: RunOutput, options: Run
 			output.note(safeText(session.failureMessage));
 		}
 
+		if (code === exitCodes.tls && target.tlsPolicy) output.note(safeText(target.tlsPolicy));
+
 		const result = signal?.aborted ? 130 : code;
 		// The lab saved each message (started) before its 250, so by now every save has begun.
 		await saving?.flush();

@@ -2,6 +2,7 @@
 // mistake), reads passwords from the environment or a file, and starts the embedded lab
 // when no --host is given.
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import {readFile} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import {quitAfterValues, type QuitAfter} from '../engine/plan.js';
 import {profileFor, tlsModes, type TlsMode} from '../engine/profiles.js';
 import type {SessionOptions} from '../engine/session.js';
 import {lookupMx, parseResolver, type MxResult} from '../engine/mx.js';
+import {explainPolicy, lookupMtaSts, mxAllowed, type MtaStsResult} from '../engine/mta-sts.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {certificateVariants, type CertificateVariant} from '../lab/ca.js';
 import {parseFault, type Fault} from '../lab/faults.js';
@@ -80,13 +82,25 @@ export type TargetEnvironment = {
 	promptPassword?: (question: string) => Promise<string>;
 	/** Starts the lab (lazily imported by the caller, so remote sessions never load it). */
 	startLab: (only: LabPort[], config?: LabConfig) => Promise<Lab>;
+	/** Test-only (API): where a delivery by MX fetches the recipient domain's MTA-STS policy (a loopback HTTPS server). */
+	mtaSts?: {port?: number; ca?: string};
 };
+
+/**
+ * A delivery by MX that the recipient domain's MTA-STS policy (mode enforce) forbids: the MX
+ * is not one the policy lists. Exit 29, like any TLS failure.
+ */
+export class MtaStsRefusal extends Error {
+	override readonly name = 'MtaStsRefusal';
+}
 
 export type Target = {
 	options: SessionOptions;
 	lab?: Lab;
 	/** Said once before the session starts (e.g. a password given on the command line). */
 	warnings: string[];
+	/** Said when TLS fails (exit 29) under an enforced MTA-STS policy: which policy required it. */
+	tlsPolicy?: string;
 };
 
 export const labPortList: LabPort[] = [25, 465, 587, 2525];
@@ -119,6 +133,16 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 	}
 
 	return lower as T;
+}
+
+function capitalize(text: string): string {
+	return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+async function mtaStsFor(domain: string, resolverFlag: string | undefined, timeoutMs: number, test?: {port?: number; ca?: string}): Promise<MtaStsResult> {
+	const resolver = new dns.promises.Resolver({timeout: timeoutMs, tries: 2});
+	if (resolverFlag) resolver.setServers([parseResolver(resolverFlag)]);
+	return lookupMtaSts(domain, {resolver, timeoutMs, ...test});
 }
 
 /** A PEM CA file given to `flag`, read and checked: one sentence if it holds no certificate. */
@@ -344,16 +368,45 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 		route = await lookupMx(domain, {resolver: flags.resolver, timeoutMs: connectTimeout ?? 10_000, family});
 	}
 
+	// RFC 8461 §5: a sender honours the recipient domain's MTA-STS policy. enforce: only an MX
+	// the policy lists, only over STARTTLS with a certificate that verifies for it.
+	let enforced: {sentence: string} | undefined;
+	let effectiveTls = tls;
+	const policyLines: string[] = [];
+	if (route) {
+		const domain = domainOf(to[0]!);
+		const sts = await mtaStsFor(domain, flags.resolver, connectTimeout ?? 10_000, environment.mtaSts);
+		const mxHost = route.host.replace(/\.$/, '');
+		if (sts.status === 'none') {
+			policyLines.push(`MTA-STS: ${domain} publishes no policy (no _mta-sts TXT record), so STARTTLS is opportunistic: used if offered, certificate not required to verify.`);
+		} else if (sts.status === 'error') {
+			policyLines.push(`MTA-STS: ${domain} announces a policy, but ${sts.problem}; with no cached copy a sender treats the domain as having none, so STARTTLS stays opportunistic.`);
+		} else {
+			const name = `the MTA-STS policy of ${domain} (${sts.url}, id ${sts.id}, mode ${sts.policy.mode})`;
+			policyLines.push(...explainPolicy(sts).map(line => `MTA-STS: ${line}`));
+			const allowed = mxAllowed(mxHost, sts.policy);
+			if (sts.policy.mode === 'enforce') {
+				if (!allowed) throw new MtaStsRefusal(`${capitalize(name)} lists the MX patterns ${sts.policy.mx.join(', ')}; ${mxHost} matches none of them, so a sender must not deliver there.`);
+				effectiveTls = 'starttls';
+				enforced = {sentence: `${capitalize(name)} requires STARTTLS with a certificate that verifies for ${mxHost}; this delivery did not get one, so a sender must not deliver.`};
+				policyLines.push(`MTA-STS: enforce, and ${mxHost} is a listed MX: STARTTLS is required and its certificate must verify for ${mxHost} (else exit 29).`);
+			} else if (sts.policy.mode === 'testing') {
+				policyLines.push(`MTA-STS: testing only: ${mxHost} ${allowed ? 'is' : 'is not'} a listed MX; delivery goes on with opportunistic STARTTLS either way (a sender would report a mismatch by TLS-RPT).`);
+			}
+		}
+	}
+
 	const timeouts = timeout === undefined ? {} : {greeting: timeout, command: timeout, mail: timeout, rcpt: timeout, data: timeout, body: timeout};
 	const options: SessionOptions = {
 		host: lab ? lab.host : route ? route.address : flags.host!,
 		port: lab ? lab.ports[port as LabPort]! : port,
-		tls,
+		tls: effectiveTls,
 		tlsOptions: {
 			// A classroom lab's certificate names mx.lab.test, not the instructor's address.
 			servername: flags.servername ?? (lab ? lab.hostname : flags.labCa ? 'mx.lab.test' : route && route.host !== route.address ? route.host : undefined),
 			ca: lab ? lab.ca : ca,
-			insecure: flags.insecure ?? false,
+			// An enforced policy wants a certificate that verifies, whatever --insecure says.
+			insecure: enforced ? false : flags.insecure ?? false,
 		},
 		ehlo,
 		from,
@@ -373,10 +426,10 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 		// The lab listens on an ephemeral port; the profile is the one it imitates. A
 		// delivery found by MX is server-to-server, whatever the port.
 		profilePort: route ? 25 : port,
-		preamble: [...presetLines, ...(route?.lines ?? [])],
+		preamble: [...presetLines, ...(route?.lines ?? []), ...policyLines],
 	};
 	if (flags.header) for (const header of flags.header) checkHeader(header);
-	return {options, lab, warnings};
+	return {options, lab, warnings, tlsPolicy: enforced?.sentence};
 }
 
 const labDomain = 'lab.test';

@@ -36,7 +36,7 @@ export const exitCodeTable: Array<{code: number; meaning: string}> = [
 	{code: 26, meaning: 'the message was not accepted after the final dot'},
 	{code: 27, meaning: 'QUIT answered with an error'},
 	{code: 28, meaning: 'AUTH failed, or AUTH (or the --auth mechanism) not offered'},
-	{code: 29, meaning: 'TLS failed: STARTTLS missing or refused, handshake or certificate failure'},
+	{code: 29, meaning: 'TLS failed: STARTTLS missing or refused, handshake or certificate failure, or an enforced MTA-STS policy refuses the MX'},
 	{code: 32, meaning: 'EHLO after the TLS upgrade refused'},
 ];
 
