@@ -150,7 +150,7 @@ export class Connection {
 				if (!(error instanceof RemoteProtocolError)) throw error;
 				// Whole replies that came in the same packet before the fault are still shown.
 				if (error instanceof ReplyParseError) for (const reply of error.completed) if (!this.failure) this.deliver(reply);
-				this.fail(new SessionFailure('protocol', error.message));
+				this.fail(new SessionFailure('protocol', error.message, undefined, error instanceof ReplyParseError ? error.received : undefined));
 				socket.destroy();
 			}
 		});

@@ -14,11 +14,14 @@ export class SessionFailure extends Error {
 	override readonly name = 'SessionFailure';
 	readonly kind: FailureKind;
 	readonly tlsFacts?: TlsFacts;
+	/** Lines of a broken reply as received, shown in the transcript before the error. */
+	readonly received?: readonly string[];
 
-	constructor(kind: FailureKind, message: string, tlsFacts?: TlsFacts) {
+	constructor(kind: FailureKind, message: string, tlsFacts?: TlsFacts, received?: readonly string[]) {
 		super(message);
 		this.kind = kind;
 		this.tlsFacts = tlsFacts;
+		this.received = received;
 	}
 }
 

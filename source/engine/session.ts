@@ -935,6 +935,8 @@ export class Session implements SessionLike {
 		}
 
 		if (failure.tlsFacts) this.recordRefusedTls(failure.tlsFacts, step);
+		// The lines of a broken reply are shown as received (gated like any reply), then the error.
+		if (failure.received) for (const line of this.gate.server([...failure.received])) this.add('server', line, step, {last: false});
 		// Only a line that is not an SMTP reply at all suggests another protocol (not a cap hit).
 		const beforeBanner = step === 'connect' && failure.kind === 'protocol' && /not an SMTP reply|reply codes must start with/.test(failure.message) && !this.entries.some(e => e.direction === 'server');
 		this.fail(step, beforeBanner ? new SessionFailure('protocol', `${failure.message} This port does not seem to speak SMTP.`) : failure);

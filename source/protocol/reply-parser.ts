@@ -40,11 +40,14 @@ export class ReplyParseError extends RemoteProtocolError {
 	readonly completed: Reply[];
 	/** The offending line, as received (safe to store, render through safeText), when known. */
 	readonly line?: string;
+	/** The lines of the unfinished reply up to and including the offending one, as received. */
+	readonly received: string[];
 
-	constructor(kind: RemoteProtocolErrorKind, message: string, completed: Reply[], line?: string) {
+	constructor(kind: RemoteProtocolErrorKind, message: string, completed: Reply[], line?: string, received: string[] = []) {
 		super(kind, message);
 		this.completed = completed;
 		this.line = line;
+		this.received = received;
 	}
 }
 
@@ -120,7 +123,7 @@ export class ReplyParser {
 			}
 		} catch (error) {
 			if (error instanceof ReplyParseError) {
-				const withCompleted = new ReplyParseError(error.kind, error.message, replies, error.line);
+				const withCompleted = new ReplyParseError(error.kind, error.message, replies, error.line, error.received);
 				this.fail(withCompleted);
 				throw withCompleted;
 			}
@@ -193,6 +196,7 @@ export class ReplyParser {
 				`The server's multi-line reply changed its code from ${this.lines[0]!.code} to ${line.code} partway through.`,
 				[],
 				raw,
+				[...this.lines.map(earlier => earlier.raw), raw],
 			);
 		}
 

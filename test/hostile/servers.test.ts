@@ -317,6 +317,17 @@ describe('hostile servers', {concurrency: 4}, () => {
 		assertSentence(result, /^The server's multi-line reply changed its code from 250 to 550 partway through\.$/);
 	});
 
+	test('a broken multi-line reply: the lines received are shown, escaped, before the error', async () => {
+		const result = await against(smtp({ehlo: '250-odd.test\r\n251-8BITMIME\x1b[2J\r\n250 SIZE\r\n'}), port => base(port));
+		assertSane(result);
+		assert.equal(result.code, 22);
+		const shown = result.stdout.indexOf('<-  250-odd.test');
+		const changed = result.stdout.indexOf('251-8BITMIME\\x1b[2J');
+		assert.ok(shown >= 0 && changed > shown, result.stdout);
+		assert.ok(result.stdout.indexOf("changed its code from 250 to 251 partway through") > changed, result.stdout);
+		assert.ok(!result.stdout.includes('\x1b'), 'no raw escape reached the terminal');
+	});
+
 	test('a reply code outside 2–5: in the banner exit 21, after MAIL exit 23', async () => {
 		const banner = await against(smtp({banner: '199 mx.test hello\r\n'}), port => base(port));
 		assertSane(banner);
