@@ -53,3 +53,12 @@ test('probe text: a port that never reached TLS says "after TLS: unknown", not "
 		await silent.close();
 	}
 });
+
+test('--quit-after rcpt on Postfix with the last recipient refused (relay denied): QUIT after RCPT, no DATA', async () => {
+	const result = await cli(['run', '--host', postfix.host, '--port', String(postfix.ports[25]), '--tls', 'none', '--to', `bob@${postfix.domain}`, '--to', 'bob@example.com', '--quit-after', 'rcpt']);
+	const out = result.stdout + result.stderr;
+	assert.match(out, /^<- {2}250 2\.1\.5 Ok$/m);
+	assert.match(out, /^<- {2}554 5\.7\.1 <bob@example\.com>: Relay access denied$/m);
+	assert.doesNotMatch(out, /^ -> DATA$/m, out);
+	assert.match(out, /^ -> QUIT$/m, out);
+});
