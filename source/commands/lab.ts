@@ -242,7 +242,8 @@ export async function runClassroomLog(lab: Lab, caOut: string | undefined, write
 	for (const stop of unsubscribe) stop();
 	const stats = lab.stats();
 	const pruned = stats.inbox.pruned > 0 ? ` (${stats.inbox.pruned} older ones pruned from memory; --save-dir keeps every one on disk)` : '';
-	write(`lab: stopped after ${stats.sessionsTotal} sessions and ${stats.messages} messages${pruned}`);
+	const mailboxPruned = (stats.mailboxes?.pruned ?? 0) > 0 ? ` (${stats.mailboxes!.pruned} older ones pruned from the mailboxes)` : '';
+	write(`lab: stopped after ${stats.sessionsTotal} sessions and ${stats.messages} messages${pruned}${mailboxPruned}`);
 	await lab.close();
 	return 0;
 }

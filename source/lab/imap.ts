@@ -431,7 +431,15 @@ export class ImapConversation implements ServerConversation {
 		if (byUid && !items.some(item => item.kind === 'uid')) items.unshift({kind: 'uid'});
 		const picked = this.pick(args[0], byUid, command);
 		const out: Buffer[] = [];
+		let expunged = false;
 		for (const [seq, message] of picked) {
+			// Pruned from the lab's memory after this view took it: its EXPUNGE comes at the next
+			// sync; until then a FETCH of it is NO (RFC 2180 §4.1.2, Dovecot's EXPUNGEISSUED).
+			if (message.pruned) {
+				expunged = true;
+				continue;
+			}
+
 			const parts: Buffer[] = [];
 			let flagsChanged = false;
 			for (const item of items) {
@@ -449,6 +457,7 @@ export class ImapConversation implements ServerConversation {
 		}
 
 		if (picked.length > 0) this.settings.event('fetch', this.user, picked.map(([, message]) => message.imapUid).join(','));
+		if (expunged) return done(tag, out, 'NO [EXPUNGEISSUED] Some of the requested messages no longer exist.');
 		return done(tag, out, `OK ${byUid ? 'UID Fetch' : 'Fetch'} completed.`);
 	}
 

@@ -29,7 +29,7 @@ import {AuthPenalty} from './auth-penalty.js';
 import type {LabGuard} from './conversation-server.js';
 import type {ImapPort, ImapServer} from './imap.js';
 import {imapPorts, startImapServer} from './imap.js';
-import {Mailboxes} from './mailbox.js';
+import {Mailboxes, type MailboxStats} from './mailbox.js';
 import type {Pop3Port, Pop3Server} from './pop3.js';
 import {pop3Ports, startPop3Server} from './pop3.js';
 import type {CapturedMessage, LabUser, MessagePolicy} from './types.js';
@@ -102,6 +102,8 @@ export const mailPorts: MailPort[] = [110, 995, 143, 993];
 /** The lab's counters: connections, messages, faults, per port, and the in-memory inbox. */
 export type LabStats = MonitorStats & {
 	inbox: InboxStats;
+	/** With the `mailboxes` option: all accounts' mailboxes together, bounded by the same limits as the inbox. */
+	mailboxes?: MailboxStats;
 	/** Bytes held now for messages still being received (bounded by limits.maxReceivingBytes). */
 	receivingBytes: number;
 };
@@ -241,7 +243,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 				...(given.idleTimeoutMs === undefined ? {} : {idleTimeoutMs: limits.idleTimeoutMs}),
 				...(given.maxAuthFailures === undefined ? {} : {maxAuthFailures: limits.maxAuthFailures}),
 			};
-			mail = await startMail(options.mailboxes.ports ?? {}, {host, hostname, users, tls: material, limits: mailLimits, guard: {counter, penalty, monitor, limits}});
+			mail = await startMail(options.mailboxes.ports ?? {}, {host, hostname, users, tls: material, limits: mailLimits, guard: {counter, penalty, monitor, limits}, bounds: {maxMessages: limits.maxInboxMessages, maxBytes: limits.maxInboxBytes}});
 		} catch (error) {
 			await closeAll();
 			const failed = error as NodeJS.ErrnoException & {port?: number};
@@ -281,7 +283,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			faults.splice(0, faults.length, ...next);
 		},
 		stats() {
-			return {...monitor.stats(), inbox: inbox.stats(), receivingBytes: budget.held};
+			return {...monitor.stats(), inbox: inbox.stats(), ...(mail ? {mailboxes: mail.mailboxes.stats()} : {}), receivingBytes: budget.held};
 		},
 		onEvent(listener) {
 			return monitor.onEvent(listener);
@@ -302,10 +304,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 }
 
 /** The mailboxes and the POP3 and IMAP servers over them (the `mailboxes` option). */
-type MailSettings = {host: string; hostname: string; users: LabUser[]; tls: {key: string; cert: string}; limits: {idleTimeoutMs?: number; maxAuthFailures?: number}; guard: LabGuard};
+type MailSettings = {host: string; hostname: string; users: LabUser[]; tls: {key: string; cert: string}; limits: {idleTimeoutMs?: number; maxAuthFailures?: number}; guard: LabGuard; bounds: {maxMessages: number; maxBytes: number}};
 
 async function startMail(ports: Partial<Record<MailPort, number>>, settings: MailSettings): Promise<NonNullable<Lab['mail']>> {
-	const mailboxes = new Mailboxes(settings.hostname, settings.users);
+	// The mailboxes are a second copy of what SMTP accepted: bounded like the inbox (all mailboxes together).
+	const mailboxes = new Mailboxes(settings.hostname, settings.users, settings.bounds);
 	const pick = <Port extends MailPort>(wanted: Port[]) => Object.fromEntries(wanted.map(port => [port, ports[port] ?? 0])) as Record<Port, number>;
 	const common = {host: settings.host, hostname: settings.hostname, mailboxes, tls: settings.tls, limits: settings.limits, guard: settings.guard};
 	const pop3 = await startPop3Server({...common, ports: pick(pop3Ports)});

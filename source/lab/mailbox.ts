@@ -26,7 +26,15 @@ export type StoredMessage = {
 	imapUid: number;
 	/** IMAP flags (systemFlags), kept across sessions: \Seen once read over IMAP, and what STORE sets. */
 	flags: Set<string>;
+	/**
+	 * Set when the mailboxes pruned it to stay within their bounds: it left its mailbox and its
+	 * bytes were dropped (`raw` is empty), also for a POP3 or IMAP session that still lists it.
+	 */
+	pruned?: boolean;
 };
+
+/** The mailboxes' total against their bounds, and how many messages were pruned to stay in them. */
+export type MailboxStats = {messages: number; bytes: number; pruned: number};
 
 /** The flags the lab keeps per message (RFC 3501 §2.3.2; \Recent is never set). */
 export const systemFlags = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'] as const;
@@ -93,12 +101,24 @@ export class Mailboxes {
 	private readonly listeners = new Set<(message: StoredMessage) => void>();
 	private readonly locks = new Set<string>();
 	private readonly nextUid = new Map<string, number>();
+	/** Every stored message of every user in delivery order: pruning takes from the front. */
+	private readonly order: StoredMessage[] = [];
+	private bytes = 0;
+	private pruned = 0;
+	private readonly maxMessages: number;
+	private readonly maxBytes: number;
 	/** IMAP's UIDVALIDITY: one value for these mailboxes' life (UIDs are never reused within it). */
 	readonly uidValidity = Math.floor(Date.now() / 1000) % 4_000_000_000 || 1;
 
-	/** `hostname`: the receiving server, named in the Received: header delivery adds. */
-	constructor(hostname: string, users: LabUser[]) {
+	/**
+	 * `hostname`: the receiving server, named in the Received: header delivery adds. `bounds`:
+	 * what all mailboxes together keep (the lab passes --max-inbox-messages and --max-inbox-size);
+	 * past either, the oldest message of any mailbox is pruned first (the newest always stays).
+	 */
+	constructor(hostname: string, users: LabUser[], bounds: {maxMessages?: number; maxBytes?: number} = {}) {
 		this.hostname = hostname;
+		this.maxMessages = bounds.maxMessages ?? 500;
+		this.maxBytes = bounds.maxBytes ?? 100_000_000;
 		this.users = [...users];
 		for (const user of this.users) this.boxes.set(user.user, []);
 	}
@@ -137,8 +157,12 @@ export class Mailboxes {
 			};
 			this.nextUid.set(user.user, copy.imapUid + 1);
 			this.boxes.get(user.user)!.push(copy);
+			this.order.push(copy);
+			this.bytes += copy.raw.length;
 			stored.push(copy);
 		}
+
+		this.prune();
 
 		for (const copy of stored) {
 			for (const listener of [...this.listeners]) {
@@ -164,13 +188,43 @@ export class Mailboxes {
 
 	/** Removes the given messages (by UID) from `user`'s mailbox; returns how many went. */
 	remove(user: string, uids: Iterable<string>): number {
-		const box = this.boxes.get(this.findUser(user)?.user ?? '');
+		const owner = this.findUser(user)?.user ?? '';
+		const box = this.boxes.get(owner);
 		if (!box) return 0;
 		const gone = new Set(uids);
 		const kept = box.filter(message => !gone.has(message.uid));
 		const removed = box.length - kept.length;
 		box.splice(0, box.length, ...kept);
+		for (let index = this.order.length - 1; index >= 0; index--) {
+			const message = this.order[index]!;
+			if (message.user !== owner || !gone.has(message.uid)) continue;
+			this.order.splice(index, 1);
+			this.bytes -= message.raw.length;
+		}
+
 		return removed;
+	}
+
+	/**
+	 * Drops the oldest messages, of any mailbox, until within both bounds. Open sessions do not
+	 * hold a message back: a POP3 session that listed it answers -ERR for it and an IMAP session
+	 * NO, then EXPUNGE at its next sync. Keeping bytes for sessions would let one IMAP client
+	 * that is told of every new message (NOOP, IDLE) hold them all, unbounded.
+	 */
+	private prune(): void {
+		while (this.order.length > 1 && (this.order.length > this.maxMessages || this.bytes > this.maxBytes)) {
+			const oldest = this.order.shift()!;
+			const box = this.boxes.get(oldest.user)!;
+			box.splice(box.indexOf(oldest), 1);
+			this.bytes -= oldest.raw.length;
+			oldest.pruned = true;
+			oldest.raw = Buffer.alloc(0);
+			this.pruned++;
+		}
+	}
+
+	stats(): MailboxStats {
+		return {messages: this.order.length, bytes: this.bytes, pruned: this.pruned};
 	}
 
 	/** The UID the next message delivered to `user` will get (IMAP's UIDNEXT). */

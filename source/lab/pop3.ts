@@ -247,7 +247,7 @@ export class Pop3Conversation implements ServerConversation {
 
 	/** [index, message] of every message not marked deleted. */
 	private live(): Array<[number, StoredMessage]> {
-		return this.snapshot.map((message, index) => [index, message] as [number, StoredMessage]).filter(([index]) => !this.deleted.has(index));
+		return this.snapshot.map((message, index) => [index, message] as [number, StoredMessage]).filter(([index, message]) => !this.deleted.has(index) && !message.pruned);
 	}
 
 	/** The message a "msg" argument names, or the -ERR to send. */
@@ -257,6 +257,8 @@ export class Pop3Conversation implements ServerConversation {
 		const message = this.snapshot[index];
 		if (!message) return {error: `-ERR There's no message ${argument}.`};
 		if (this.deleted.has(index)) return {error: texts.deleted};
+		// Pruned from the lab's memory (its bound) after this session listed it: like deleted.
+		if (message.pruned) return {error: `-ERR Message ${argument} was pruned from the lab's memory.`};
 		return {index, message};
 	}
 

@@ -25,6 +25,12 @@ export function inboxLine(inbox: LabStats['inbox'], limits: Lab['limits']): stri
 	return `inbox: ${inbox.messages}/${limits.maxInboxMessages} messages, ${megabytes(inbox.bytes)}/${megabytes(limits.maxInboxBytes)} · ${pruned}`;
 }
 
+/** All accounts' mailboxes (POP3, IMAP) against the same bounds, and how many of their oldest were pruned. */
+export function mailboxesLine(mailboxes: NonNullable<LabStats['mailboxes']>, limits: Lab['limits']): string {
+	const pruned = mailboxes.pruned === 0 ? 'none pruned' : `${mailboxes.pruned} older pruned`;
+	return `mailboxes: ${mailboxes.messages}/${limits.maxInboxMessages} messages, ${megabytes(mailboxes.bytes)}/${megabytes(limits.maxInboxBytes)} · ${pruned}`;
+}
+
 /** Each listening personality and where it listens: SMTP's, then POP3's and IMAP's (with mailboxes). */
 function listening(lab: Lab): Array<[keyof LabStats['perPort'], number]> {
 	const rows: Array<[keyof LabStats['perPort'], number | undefined]> = labPortList.map(port => [port, lab.ports[port]]);
@@ -88,6 +94,7 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 				<Text>faults hit: {safeOutput(faults)}</Text>
 				<Text>{safeOutput(limitsLine(stats.limitsHit))}</Text>
 				<Text>{safeOutput(inboxLine(stats.inbox, lab.limits))}</Text>
+				{stats.mailboxes ? <Text>{safeOutput(mailboxesLine(stats.mailboxes, lab.limits))}</Text> : null}
 			</Box>
 			<Box flexDirection="column" borderStyle="single" paddingX={1}>
 				<Text bold>Latest events</Text>
