@@ -2,7 +2,7 @@
 // file that reads process.argv or calls process.exit.
 import packageJson from '../package.json' with {type: 'json'};
 import {exitCodes} from './engine/exit-codes.js';
-import {helpText} from './commands/help.js';
+import {helpCommands, helpText} from './commands/help.js';
 import type {AuthFaultName} from './journey/auth-faults.js';
 import {PromptInterrupted, promptHidden} from './commands/prompt.js';
 import {parseCompareArguments, runCompare} from './commands/compare.js';
@@ -108,6 +108,56 @@ function unknownFlags(given: Record<string, unknown>): string | undefined {
 	return name === undefined ? undefined : name.length === 1 ? `-${name}` : `--${kebab(name)}`;
 }
 
+/** A flag's name as meow matches it: letter case and dashes do not count (`--PORT`, `--max-clients`). */
+const looseName = (name: string) => name.replace(/-/g, '').toLowerCase();
+
+/**
+ * What meow would hide, read from the raw arguments before anything runs: --help, -h or
+ * --version in any letter case (with `=value`: a usage error), a value flag at the end of
+ * the line or before another flag (meow drops it, and the command would run with a
+ * default), and a flag given twice in different cases (meow keeps the last). A help or
+ * version request wins over the other mistakes: it does nothing else.
+ */
+function scanArguments(argv: string[]): {help: boolean; version: boolean} {
+	const specs = new Map<string, {name: string; spec: (typeof flagSpec)[keyof typeof flagSpec]}>();
+	for (const [name, spec] of Object.entries(flagSpec)) {
+		specs.set(looseName(name), {name, spec});
+		if ('shortFlag' in spec) specs.set(spec.shortFlag.toLowerCase(), {name, spec});
+	}
+
+	const seen = new Set<string>();
+	const request = {help: false, version: false};
+	let mistake: string | undefined;
+	for (const [index, argument] of argv.entries()) {
+		if (argument === '--') break;
+		const match = /^(--?)([^=]+)(=.*)?$/s.exec(argument);
+		if (!match) continue;
+		const [, dashes, typed, value] = match;
+		const found = dashes === '--' || typed!.length === 1 ? specs.get(looseName(typed!)) : undefined;
+		if (!found) continue;
+		const {name, spec} = found;
+		const shown = `--${kebab(name)}`;
+		if (name === 'help' || name === 'version') {
+			if (value !== undefined) throw new UsageError(`${shown} takes no value; give ${shown} alone.`);
+			request[name] = true;
+			continue;
+		}
+
+		if (spec.type === 'string' && value === undefined) {
+			const next = argv[index + 1];
+			if (next === undefined || next === '--' || (/^-./.test(next) && !/^-\d/.test(next))) mistake ??= `${shown} needs a value.`;
+		}
+
+		if (!('isMultiple' in spec)) {
+			if (seen.has(name)) mistake ??= `${shown} was given more than once; give it once.`;
+			seen.add(name);
+		}
+	}
+
+	if (mistake !== undefined && !request.help && !request.version) throw new UsageError(mistake);
+	return request;
+}
+
 // The terminal gate for batch output: every byte smtp-tui writes to stdout or stderr outside the
 // TUI passes here (the only process.stdout/stderr writes in source/, test/ui/terminal-gate.test.ts),
 // so peer text, recordings and file names can never send a control sequence to the terminal.
@@ -183,20 +233,26 @@ async function parseArgv(argv: string[]) {
 async function main(): Promise<void> {
 	// `smtp-tui` alone has nothing to parse: skip loading meow (about 50 ms of start-up).
 	const argv = process.argv.slice(2);
-	const cli = argv.length === 0 ? {input: [], flags: {} as {help?: boolean; version?: boolean}, unnormalizedFlags: {}} : await parseArgv(argv);
+	const request = scanArguments(argv);
+	const cli = argv.length === 0 ? {input: [], flags: {} as {help?: boolean; version?: boolean}, unnormalizedFlags: {}} : await parseArgv(argv).catch((error: unknown) => {
+		// A help request wins over meow's complaints (a flag twice): the command is the first word.
+		if (!(error instanceof UsageError) || !(request.help || request.version)) throw error;
+		return {input: argv.filter(argument => helpCommands.includes(argument)).slice(0, 1), flags: {} as {help?: boolean; version?: boolean}, unnormalizedFlags: {}};
+	});
 	const unknown = unknownFlags(cli.unnormalizedFlags);
-	if (unknown) fail(`unknown option ${unknown} (see smtp-tui --help).`, exitCodes.usage);
 	const [mode = 'tui', ...rest] = cli.input;
 	// Help and version do nothing else: no session, no lab, no mail.
-	if (cli.flags.help) {
+	if (request.help || cli.flags.help) {
 		writeOut(helpText(mode));
 		return;
 	}
 
-	if (cli.flags.version) {
+	if (request.version || cli.flags.version) {
 		writeOut(`${packageJson.version}\n`);
 		return;
 	}
+
+	if (unknown) fail(`unknown option ${unknown} (see smtp-tui --help).`, exitCodes.usage);
 
 	if (rest.length > (['probe', 'replay', 'export', 'lesson', 'check'].includes(mode) ? 1 : 0) && mode !== 'compare') fail(`unexpected argument "${rest[0]}" (see smtp-tui --help).`, exitCodes.usage);
 

@@ -2,38 +2,24 @@
 // own page (flags, an example, exit codes), exits 0 and does nothing else — no session, no
 // lab, no mail. A loopback listener records every connection; the lab is pointed at a port
 // that listener holds, so starting it would fail.
-import {after, before, test} from 'node:test';
+import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import packageJson from '../../package.json' with {type: 'json'};
-import {cli} from '../support/cli.js';
+import {cli, connectionRecorder} from '../support/cli.js';
 
-let listener: net.Server;
-let port: number;
-let connections = 0;
-before(async () => {
-	listener = net.createServer(socket => {
-		connections++;
-		socket.end('220 recorder ESMTP\r\n');
-	});
-	await new Promise<void>(resolve => listener.listen(0, '127.0.0.1', resolve));
-	port = (listener.address() as net.AddressInfo).port;
-});
-after(async () => {
-	await new Promise(resolve => listener.close(resolve));
-});
+const recorder = connectionRecorder();
 
-const target = () => ['--host', '127.0.0.1', '--port', String(port), '--to', 'a@b.test'];
+const target = () => ['--host', '127.0.0.1', '--port', String(recorder.port()), '--to', 'a@b.test'];
 
 // What each command would do without --help: connect, listen, read a file or need a terminal.
 const commands: Array<{command: string[]; usage: RegExp; rest: () => string[]; mentions: string[]}> = [
 	{command: [], usage: /\$ smtp-tui \[options\] +step through an SMTP session/, rest: target, mentions: ['--quiz', 'smtp-tui COMMAND --help', '24   no recipient accepted']},
 	{command: ['run'], usage: /\$ smtp-tui run \[options\]/, rest: target, mentions: ['--json', '--record FILE', '--password-file FILE', '29   TLS failed', '130  interrupted']},
-	{command: ['compare'], usage: /\$ smtp-tui compare \[HOST\] \[PORT\|NAME=PORT\.\.\.\]/, rest: () => [String(port), ...target()], mentions: ['--outside ADDRESS', '--markdown']},
-	{command: ['probe'], usage: /\$ smtp-tui probe \[HOST\]/, rest: () => ['127.0.0.1', '--ports', `25=${port}`], mentions: ['--ports LIST', '3    no submission port works']},
+	{command: ['compare'], usage: /\$ smtp-tui compare \[HOST\] \[PORT\|NAME=PORT\.\.\.\]/, rest: () => [String(recorder.port()), ...target()], mentions: ['--outside ADDRESS', '--markdown']},
+	{command: ['probe'], usage: /\$ smtp-tui probe \[HOST\]/, rest: () => ['127.0.0.1', '--ports', `25=${recorder.port()}`], mentions: ['--ports LIST', '3    no submission port works']},
 	{command: ['replay'], usage: /\$ smtp-tui replay FILE/, rest: () => ['/nonexistent/recording.jsonl'], mentions: ['2    FILE cannot be read']},
 	{command: ['export'], usage: /\$ smtp-tui export FILE --format FORMAT/, rest: () => ['/nonexistent/recording.jsonl', '--format', 'swaks'], mentions: ['mermaid']},
-	{command: ['lab'], usage: /\$ smtp-tui lab \[options\]/, rest: () => ['--ports', `587=${port}`], mentions: ['--save-dir DIR', '--ca-out FILE', '--lab-ca ca.pem --user student1']},
+	{command: ['lab'], usage: /\$ smtp-tui lab \[options\]/, rest: () => ['--ports', `587=${recorder.port()}`], mentions: ['--save-dir DIR', '--ca-out FILE', '--lab-ca ca.pem --user student1']},
 	{command: ['lesson'], usage: /\$ smtp-tui lesson \[NAME\]/, rest: () => ['1'], mentions: ['--quiz']},
 	{command: ['journey'], usage: /\$ smtp-tui journey/, rest: () => [], mentions: ['130  interrupted', '--auth-fault NAME', 'dmarc-reject']},
 	{command: ['check'], usage: /\$ smtp-tui check FILE\.eml/, rest: () => ['/nonexistent/message.eml'], mentions: ['--max-size BYTES', '4    checked: at least one error']},
@@ -44,7 +30,7 @@ const commands: Array<{command: string[]; usage: RegExp; rest: () => string[]; m
 for (const {command, usage, rest, mentions} of commands) {
 	const name = command[0] ?? 'smtp-tui';
 	test(`${name} --help, -h (first, last, between flags) print its own help, exit 0, touch nothing`, async () => {
-		const before = connections;
+		const before = recorder.connections();
 		const lines = [
 			[...command, '--help'],
 			[...command, ...rest(), '--help'],
@@ -61,11 +47,11 @@ for (const {command, usage, rest, mentions} of commands) {
 			for (const text of mentions) assert.ok(result.stdout.includes(text), `${args.join(' ')} mentions ${text}`);
 		}
 
-		assert.equal(connections, before, 'nothing connected to the listener');
+		assert.equal(recorder.connections(), before, 'nothing connected to the listener');
 		const version = await cli([...command, ...rest(), '--version']);
 		assert.equal(version.code, 0, version.stderr);
 		assert.equal(version.stdout, `${packageJson.version}\n`);
-		assert.equal(connections, before, 'nothing connected to the listener');
+		assert.equal(recorder.connections(), before, 'nothing connected to the listener');
 	});
 }
 
@@ -80,7 +66,7 @@ test('a subcommand\'s help shows its own flags, not every flag', async () => {
 });
 
 test('a flag given twice: one sentence, exit 2, nothing connects', async () => {
-	const before = connections;
+	const before = recorder.connections();
 	for (const [args, flag] of [
 		[['run', '--port', '587', '--port', '25'], '--port'],
 		[['run', ...target(), '--local-address', '127.0.0.1', '--local-address', '127.0.0.2'], '--local-address'],
@@ -91,5 +77,5 @@ test('a flag given twice: one sentence, exit 2, nothing connects', async () => {
 		assert.equal(result.stderr, `smtp-tui: ${flag} was given more than once; give it once.\n`);
 	}
 
-	assert.equal(connections, before);
+	assert.equal(recorder.connections(), before);
 });

@@ -1,6 +1,7 @@
 // Runs the built smtp-tui binary as a user would from a shell (stdin closed, no terminal).
 import {execFile} from 'node:child_process';
 import net from 'node:net';
+import {after, before} from 'node:test';
 import {cliPath} from './pty.js';
 
 export type CliResult = {code: number; stdout: string; stderr: string};
@@ -21,4 +22,24 @@ export async function freePort(): Promise<number> {
 	const {port} = server.address() as net.AddressInfo;
 	await new Promise(resolve => server.close(resolve));
 	return port;
+}
+
+/**
+ * A loopback listener that counts every connection (and greets it), for tests that a command
+ * line touches nothing: started before the tests, closed after them.
+ */
+export function connectionRecorder(): {port: () => number; connections: () => number} {
+	let listener: net.Server;
+	let connections = 0;
+	before(async () => {
+		listener = net.createServer(socket => {
+			connections++;
+			socket.end('220 recorder ESMTP\r\n');
+		});
+		await new Promise<void>(resolve => listener.listen(0, '127.0.0.1', resolve));
+	});
+	after(async () => {
+		await new Promise(resolve => listener.close(resolve));
+	});
+	return {port: () => (listener.address() as net.AddressInfo).port, connections: () => connections};
 }
