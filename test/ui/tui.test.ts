@@ -191,12 +191,21 @@ test('a provider preset from the first screen: the note shown, host and port fil
 		await tui.waitFor('The user name is literally "apikey"');
 		await tui.press(keys.enter); // port 587
 		await tui.waitFor('User name (apikey)');
-		await tui.press(keys.enter); // apikey
-		await tui.waitFor('Password, key or token');
+		// A hint is never a value: the literal user name is typed.
+		await tui.type('apikey');
+		await tui.press(keys.enter);
+		await tui.waitFor('│ Password, key or token');
 		await tui.type('hunter2');
 		await tui.press(keys.enter);
-		await tui.waitFor('Recipient address');
+		await tui.waitFor('│ Sender address');
+		await tui.press(keys.enter); // empty: the default sender
+		await tui.waitFor('│ Recipient address');
+		await tui.type('someone@example.com');
 		await tui.press(keys.enter);
+		await tui.waitFor('│ CA certificate file');
+		await tui.press(keys.enter); // empty: the system's CAs
+		await tui.waitFor('(7/7)');
+		await tui.press(keys.enter); // empty: verify the certificate
 		// The session opens; nothing is sent until enter, so no connection leaves this machine.
 		const screen = await tui.waitFor('smtp.sendgrid.net:587 submission, STARTTLS · not connected');
 		assert.ok(!tui.output().includes('hunter2'), 'the typed key never reached the terminal');
