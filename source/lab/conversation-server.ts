@@ -336,6 +336,20 @@ export async function startConversationServer<Port extends MonitorPort, Event ex
 	};
 }
 
+/** The limits every mail-reading server (POP3, IMAP) has; each protocol's defaults say its RFC's values. */
+export type MailLimits = {
+	/** Longest command line in octets, CRLF included. */
+	maxLineLength: number;
+	/** Silence after which the server says goodbye. */
+	idleTimeoutMs: number;
+	/** Connections open at once, over both ports. */
+	maxClients: number;
+	/** Failed logins per connection before it is closed. */
+	maxAuthFailures: number;
+	/** Unknown or refused commands per connection before it is closed. */
+	maxBadCommands: number;
+};
+
 /** What a mail-reading server (POP3, IMAP) is started with. */
 export type MailServerOptions<Port extends number, Limits> = {
 	/** Address to listen on; default '127.0.0.1'. */
@@ -370,7 +384,7 @@ export type MailConversationSettings<Port extends number, Limits, Type extends s
 };
 
 /** Starts a POP3 or IMAP server: its personalities (one with implicit TLS) over the shared mailboxes. */
-export async function startMailServer<Port extends MonitorPort, Type extends string, Limits extends {idleTimeoutMs: number; maxClients: number}>(
+export async function startMailServer<Port extends MonitorPort, Type extends string, Limits extends MailLimits>(
 	options: MailServerOptions<Port, Limits>,
 	spec: {
 		ports: Port[];

@@ -15,7 +15,7 @@
 import {Buffer} from 'node:buffer';
 import type {ImapLine, ImapNode, SequenceRange} from '../protocol/imap.js';
 import {ImapFramer, imapNString, inSequenceSet, nodeText, parseImapCommand, parseSequenceSet} from '../protocol/imap.js';
-import type {Answer, BaseEvent, ConversationServer, MailConversationSettings, MailServerOptions, ServerConversation} from './conversation-server.js';
+import type {Answer, BaseEvent, ConversationServer, MailConversationSettings, MailLimits, MailServerOptions, ServerConversation} from './conversation-server.js';
 import {answerAll, startMailServer} from './conversation-server.js';
 import type {StoredMessage} from './mailbox.js';
 import {systemFlags} from './mailbox.js';
@@ -23,19 +23,10 @@ import {systemFlags} from './mailbox.js';
 export type ImapPort = 143 | 993;
 export const imapPorts: ImapPort[] = [143, 993];
 
-export type ImapLimits = {
-	/** Longest command line piece in octets, CRLF included (RFC 7162 §4 suggests at least 8192). */
-	maxLineLength: number;
+/** RFC 7162 §4 suggests lines of at least 8192 octets; RFC 3501 §5.4 wants at least 30 minutes of idle. */
+export type ImapLimits = MailLimits & {
 	/** Largest literal a client may send (there is no APPEND, so this only bounds LOGIN's). */
 	maxLiteralSize: number;
-	/** Silence after which the server says BYE (RFC 3501 §5.4: at least 30 minutes). */
-	idleTimeoutMs: number;
-	/** Connections open at once, over both ports. */
-	maxClients: number;
-	/** Failed logins per connection before it is closed. */
-	maxAuthFailures: number;
-	/** Refused (BAD) commands per connection before it is closed. */
-	maxBadCommands: number;
 };
 
 export const defaultImapLimits: ImapLimits = {

@@ -8,25 +8,15 @@
 // lines, bounded connections, idle timeout, a cap on failed logins and on unknown commands,
 // and nothing sent before STLS ever runs after it.
 
-import type {Answer, BaseEvent, ConversationServer, MailConversationSettings, MailServerOptions, ServerConversation} from './conversation-server.js';
+import type {Answer, BaseEvent, ConversationServer, MailConversationSettings, MailLimits, MailServerOptions, ServerConversation} from './conversation-server.js';
 import {answerAll, startMailServer} from './conversation-server.js';
 import type {StoredMessage} from './mailbox.js';
 
 export type Pop3Port = 110 | 995;
 export const pop3Ports: Pop3Port[] = [110, 995];
 
-export type Pop3Limits = {
-	/** Longest command line in octets, CRLF included (RFC 2449 §4: 255). */
-	maxLineLength: number;
-	/** Silence after which the server says goodbye (RFC 1939 §3 wants at least 10 minutes). */
-	idleTimeoutMs: number;
-	/** Connections open at once, over both ports. */
-	maxClients: number;
-	/** Failed logins per connection before it is closed. */
-	maxAuthFailures: number;
-	/** Unknown or refused commands per connection before it is closed. */
-	maxBadCommands: number;
-};
+/** RFC 2449 §4 bounds a POP3 line at 255 octets; RFC 1939 §3 wants at least 10 minutes of idle. */
+export type Pop3Limits = MailLimits;
 
 export const defaultPop3Limits: Pop3Limits = {
 	maxLineLength: 255,
