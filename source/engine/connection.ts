@@ -79,12 +79,12 @@ export class Connection {
 	}
 
 	/**
-	 * Writes raw text (a message body already encoded with CRLF and the final dot) in pieces,
+	 * Writes raw text or bytes (a message body already encoded with CRLF and the final dot) in pieces,
 	 * each of which must be taken by the server within `timeoutMs`: a server that stops reading
 	 * cannot hold the session past its timeout, nor make us buffer the whole body at once.
 	 */
-	async write(text: string, timeoutMs: number, what = 'the message'): Promise<void> {
-		const data = Buffer.from(text, 'utf8');
+	async write(text: string | Buffer, timeoutMs: number, what = 'the message'): Promise<void> {
+		const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
 		for (let at = 0; at < data.length || at === 0; at += writeChunk) {
 			await writeWithDeadline(this.socket, data.subarray(at, at + writeChunk), timeoutMs, () => this.failure, {target: this.target, what, tls: this.tlsActive});
 			if (data.length === 0) break;

@@ -66,8 +66,9 @@ export type SessionOptions = {
 	/**
 	 * The exact message to send (as a relaying server hands on what it received), instead of
 	 * one built from subject/headers/body. Sent CRLF-normalised and dot-stuffed, nothing else.
+	 * Bytes (a relay handing on what it received) go out byte for byte, 8-bit and non-UTF-8 included.
 	 */
-	rawMessage?: string;
+	rawMessage?: string | Uint8Array;
 	family?: 4 | 6;
 	localAddress?: string;
 	/** Shown in the status line: "lab:587" or the host. */
@@ -693,8 +694,8 @@ export class Session implements SessionLike {
 		this.messageOpen = false;
 		const encoded = this.typedBody ? '.\r\n' : encodeData(this.message());
 		const lines = encoded.split('\r\n').slice(0, -1);
-		for (const line of lines) this.add('client', line, 'body');
-		await connection.write(encoded, this.timeouts.body);
+		for (const line of lines) this.add('client', this.shown(line), 'body');
+		await connection.write(this.wire(encoded), this.timeouts.body);
 		this.planState.bodyDone = true;
 		const reply = await this.read('body', this.timeouts.body, 'the end of the message');
 		if (reply.code === 250) return true;
@@ -768,7 +769,7 @@ export class Session implements SessionLike {
 				return commands.starttls();
 			case 'mail': {
 				const message = this.message();
-				const size = Buffer.byteLength(encodeData(message));
+				const size = this.wire(encodeData(message)).length;
 				// BODY=8BITMIME (RFC 6152) when the bytes need it; SMTPUTF8 (RFC 6531) for a UTF-8 address.
 				return commands.mailFrom(this.options.from, {size, body: isAscii(message) ? undefined : '8BITMIME', smtputf8: this.config.utf8Addresses}, caps);
 			}
@@ -803,7 +804,9 @@ export class Session implements SessionLike {
 		const eightBit = this.eightBitOffered;
 		if (this.cachedMessage?.eightBit !== eightBit) {
 			this.messageId ??= makeMessageId(this.options.from);
-			const text = this.options.rawMessage ?? buildMessage({
+			const raw = this.options.rawMessage;
+			// Bytes are carried as a binary string (one char per byte) and written back as latin1.
+			const text = raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1') : raw ?? buildMessage({
 				from: this.options.from,
 				to: this.options.to,
 				subject: this.options.subject,
@@ -824,7 +827,7 @@ export class Session implements SessionLike {
 	private noteEightBit(): void {
 		if (this.eightBitOffered || !this.planState.capabilities) return;
 		const raw = this.options.rawMessage;
-		if (raw !== undefined && !isAscii(raw)) {
+		if (raw !== undefined && !isAscii(this.message())) {
 			this.add('info', 'The server does not offer 8BITMIME, but this message has 8-bit bytes: it goes as it is, undeclared; a strict server may refuse or alter it (RFC 6152).', 'mail');
 		} else if (raw === undefined && /quoted-printable|base64/.test(this.message().split('\r\n\r\n', 1)[0] ?? '') && typeof this.options.body === 'string' && !isAscii(this.options.body)) {
 			this.add('info', 'The server does not offer 8BITMIME, so the UTF-8 body goes quoted-printable (7-bit): the bytes change on the wire, the text the recipient reads does not (RFC 2045 §6.7).', 'mail');
@@ -832,7 +835,22 @@ export class Session implements SessionLike {
 	}
 
 	private messageLines(): string[] {
-		return encodeData(this.message()).split('\r\n').slice(0, -1);
+		return encodeData(this.message()).split('\r\n').slice(0, -1).map(line => this.shown(line));
+	}
+
+	/** The message is bytes (rawMessage given as a Uint8Array): its text is a binary string. */
+	private get binaryMessage(): boolean {
+		return this.options.rawMessage instanceof Uint8Array;
+	}
+
+	/** The bytes that go on the wire for message text. */
+	private wire(text: string): Buffer {
+		return Buffer.from(text, this.binaryMessage ? 'latin1' : 'utf8');
+	}
+
+	/** A message line as the transcript holds it: text (a byte message is read as UTF-8 for showing only). */
+	private shown(line: string): string {
+		return this.binaryMessage ? Buffer.from(line, 'latin1').toString('utf8') : line;
 	}
 
 	/** Sends one line; its entry is what the secret gate makes of it (`planned`: sasl.ts's masked form). */

@@ -57,7 +57,7 @@ const tlsFactsSchema = z.object({
 	servername: optionalText(255),
 });
 
-const steps = ['connect', 'ehlo', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'body', 'rset', 'noop', 'quit', 'manual', 'pop-capa', 'pop-stls', 'pop-user', 'pop-pass', 'pop-stat', 'pop-list', 'pop-retr', 'pop-quit'] as const satisfies readonly TranscriptStep[];
+const steps = ['connect', 'ehlo', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'body', 'rset', 'noop', 'quit', 'manual', 'pop-capa', 'pop-stls', 'pop-user', 'pop-pass', 'pop-stat', 'pop-list', 'pop-retr', 'pop-quit', 'imap-capability', 'imap-starttls', 'imap-login', 'imap-list', 'imap-select', 'imap-fetch', 'imap-store', 'imap-logout'] as const satisfies readonly TranscriptStep[];
 
 const entrySchema = z.object({
 	seq: count(Number.MAX_SAFE_INTEGER),

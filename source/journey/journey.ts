@@ -383,7 +383,7 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 		}
 	};
 
-	const relayOptions = (message: CapturedMessage, recipients: string[], raw: string, mx: MxResult): SessionOptions => {
+	const relayOptions = (message: CapturedMessage, recipients: string[], raw: Buffer, mx: MxResult): SessionOptions => {
 		const port = receiver.ports[25]!;
 		return {
 			host: mx.address,
@@ -474,9 +474,8 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 			message,
 			recipients,
 			sent,
-			// The engine speaks text; a message that is valid UTF-8 (all the lab takes in practice)
-			// goes out byte for byte.
-			options: relayOptions(message, recipients, sent.toString('utf8'), mx),
+			// Messages are bytes end to end: 8-bit mail that is not UTF-8 arrives as it was sent.
+			options: relayOptions(message, recipients, sent, mx),
 			onEnd(ended) {
 				const bounce = ended.state === 'failed' ? bounceFor(ended, mx.host) : undefined;
 				if (bounce) {

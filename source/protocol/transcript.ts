@@ -26,8 +26,14 @@ export type StepKind =
  */
 export type Pop3StepKind = 'pop-capa' | 'pop-stls' | 'pop-user' | 'pop-pass' | 'pop-stat' | 'pop-list' | 'pop-retr' | 'pop-quit';
 
-/** Any step a transcript entry can belong to: SMTP or POP3. */
-export type TranscriptStep = StepKind | Pop3StepKind;
+/**
+ * The steps of an IMAP session (engine/imap.ts), apart from StepKind for the same reason as
+ * Pop3StepKind. The IMAP greeting uses 'connect'.
+ */
+export type ImapStepKind = 'imap-capability' | 'imap-starttls' | 'imap-login' | 'imap-list' | 'imap-select' | 'imap-fetch' | 'imap-store' | 'imap-logout';
+
+/** Any step a transcript entry can belong to: SMTP, POP3 or IMAP. */
+export type TranscriptStep = StepKind | Pop3StepKind | ImapStepKind;
 
 export type TlsFacts = {
 	protocol: string; // e.g. "TLSv1.3"

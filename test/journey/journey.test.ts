@@ -8,6 +8,7 @@ import {Session} from '../../source/engine/session.js';
 import type {JourneyEvent, JourneyLab, JourneyRelay} from '../../source/journey/index.js';
 import {startJourneyLab} from '../../source/journey/index.js';
 import type {StoredMessage} from '../../source/lab/index.js';
+import {ImapFlow} from 'imapflow';
 import {receivedFields, stripReceived} from './raw-pop3.js';
 
 let journey: JourneyLab;
@@ -44,7 +45,7 @@ const submitted = [
 type Submission = {session: Session; queueId: string; relay: JourneyRelay; stored: StoredMessage};
 
 /** Submits on the sender's 587 as alice and follows the message into bob's mailbox. */
-async function submit(over: {to?: string[]; rawMessage?: string} = {}): Promise<Submission> {
+async function submit(over: {to?: string[]; rawMessage?: string | Buffer} = {}): Promise<Submission> {
 	const session = new Session(journey.submissionOptions(587, {rawMessage: over.rawMessage ?? submitted, to: over.to ?? ['bob@receiver.test'], timeouts: {greeting: 5000, command: 5000}}));
 	assert.equal(await session.runToEnd(), 0, session.failureMessage);
 	const queued = session.entries.find(entry => entry.step === 'body' && entry.direction === 'server');
@@ -274,4 +275,38 @@ test('close() ends a relay still waiting and frees every port', async () => {
 	assert.equal(relay.failure, 'The journey lab closed before this relay finished.');
 	const refused = new Pop3Session(manual.retrievalOptions(995, {timeouts: {connect: 2000}}));
 	assert.equal(await refused.runToEnd(), 3, 'nothing listens on the POP3 port any more');
+});
+
+test('8-bit mail that is not UTF-8 (every byte 0x80-0xFF) is bytes end to end: submission, relay, POP3 RETR and IMAP FETCH give the identical bytes', async () => {
+	const high = Buffer.from(Array.from({length: 128}, (_, index) => 0x80 + index));
+	const message = Buffer.concat([
+		Buffer.from('From: Alice <alice@sender.test>\r\nTo: Bob <bob@receiver.test>\r\nSubject: bytes\r\nMessage-ID: <journey-bytes@sender.test>\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n', 'latin1'),
+		high.subarray(0, 64), Buffer.from('\r\n.dot\r\n'), high.subarray(64), Buffer.from('\r\n'),
+	]);
+	assert.ok(!Buffer.from(message.toString('utf8'), 'utf8').equals(message), 'the message is not valid UTF-8');
+	const {relay, stored} = await submit({rawMessage: message});
+	assert.ok(relay.sent.subarray(relay.sent.length - message.length).equals(message), 'the relay hands on the bytes it took');
+	assert.ok(stripReceived(stored.raw).equals(message), 'bob\'s mailbox holds the submitted bytes, only trace headers added');
+	assert.ok(!stored.raw.includes(Buffer.from('\uFFFD', 'utf8')), 'no U+FFFD anywhere');
+	const session = pop3(995, stored);
+	assert.equal(await session.runToEnd(), 0, session.failureMessage);
+	assert.ok(session.retrieved?.equals(stored.raw), 'POP3 RETR returns the stored bytes');
+	const client = new ImapFlow({
+		host: '127.0.0.1',
+		port: journey.imap.ports[993]!,
+		secure: true,
+		tls: {ca: [journey.pop3Ca], servername: journey.receiver.hostname, rejectUnauthorized: true},
+		auth: {user: 'bob', pass: 'builder'},
+		logger: false,
+		disableAutoIdle: true,
+	});
+	await client.connect();
+	try {
+		await client.mailboxOpen('INBOX');
+		const number = journey.mailboxes.list('bob').indexOf(stored) + 1;
+		const fetched = await client.fetchOne(String(number), {source: true});
+		assert.ok(fetched && fetched.source?.equals(stored.raw), 'IMAP FETCH (imapflow) returns the stored bytes');
+	} finally {
+		await client.logout();
+	}
 });
