@@ -17,7 +17,8 @@ export type FaultName =
 	| 'disconnect-in-data'
 	| 'tls-unavailable'
 	| 'auth-tempfail'
-	| 'bare-lf-reject';
+	| 'bare-lf-reject'
+	| 'greet-pause';
 
 export const faultNames: FaultName[] = [
 	'greylist',
@@ -30,6 +31,7 @@ export const faultNames: FaultName[] = [
 	'tls-unavailable',
 	'auth-tempfail',
 	'bare-lf-reject',
+	'greet-pause',
 ];
 
 /** One fault on some ports; `value` as `faultText[name].valueMeaning` says (default `defaultValue`). */
@@ -102,6 +104,13 @@ export const faultText: Record<FaultName, FaultText> = {
 	'bare-lf-reject': {
 		summary: 'a message line ended by a bare LF is refused and the connection closed (Postfix smtpd_forbid_bare_newline = yes); without it the lab normalises bare LF to CRLF',
 		reply: '521 5.5.2 mx.lab.test Error: bare <LF> received',
+	},
+	'greet-pause': {
+		summary: 'the banner is held back, as Postfix postscreen does (postscreen_greet_wait); a client that talks before it is refused and dropped (postscreen_greet_action = drop)',
+		reply: '521 5.5.1 Protocol error (to a client that talks before the banner)',
+		valueMeaning: 'milliseconds the banner is held back',
+		defaultValue: 6000,
+		maxValue: 600_000,
 	},
 };
 
@@ -217,6 +226,8 @@ export const tooManyRecipientsReply: LabReply = {code: 452, enhanced: '4.5.3', t
 export const tooBigReply: LabReply = {code: 552, enhanced: '5.3.4', text: 'Error: message file too big'};
 export const tlsUnavailableReply: LabReply = {code: 454, enhanced: '4.7.0', text: 'TLS not available due to local problem'};
 export const authTempfailReply: LabReply = {code: 454, enhanced: '4.7.0', text: 'Temporary authentication failure'};
+/** What postscreen says to a client that talks before the banner (postscreen_greet_action = drop). */
+export const pregreetReply: LabReply = {code: 521, enhanced: '5.5.1', text: 'Protocol error'};
 
 // Magic recipients: always on, on every port that would otherwise accept the recipient.
 

@@ -4,8 +4,8 @@
 // handshake on 465 included: the gate does that handshake itself and hands smtp-server a
 // finished TLS socket, which smtp-server's public `secured` option is for), and enforces the
 // per-command and per-session deadlines that an idle timeout cannot: a client trickling one
-// byte every few seconds never looks idle. smtp-server takes each admitted socket through the
-// public 'connection' event of its own (never listening) net.Server.
+// byte every few seconds never looks idle. smtp-server takes each admitted socket through its
+// public connect(), and greets at once (connection-hooks.ts greetAtOnce).
 //
 // Deadlines, after Postfix (smtpd_timeout "under stress", smtpd_per_request_deadline and
 // smtpd_min_data_rate): a command line, or a line of a message, must be complete within
@@ -42,7 +42,7 @@ export type GateSettings = {
 	monitor: LabMonitor;
 	/**
 	 * Where admitted sockets go: the accepted socket, or on an implicit-TLS port its TLS socket
-	 * once the handshake is done (smtp-server: its own net.Server's 'connection' event).
+	 * once the handshake is done (smtp-server: its public connect()).
 	 */
 	admit(socket: net.Socket): void;
 	/** Default: SMTP's. */

@@ -5,7 +5,7 @@
 // messages.
 
 import {randomBytes} from 'node:crypto';
-import type {AddressInfo} from 'node:net';
+import type {AddressInfo, Socket} from 'node:net';
 import {SMTPServer} from 'smtp-server';
 import type {
 	SMTPServerAddress,
@@ -16,8 +16,8 @@ import type {
 	SMTPServerSession,
 } from 'smtp-server';
 import type {AttackName} from './attacks.js';
-import type {ConnectionState} from './connection-hooks.js';
-import {bareLfToCrlf, installHooks, later, runInjectedCommands} from './connection-hooks.js';
+import type {Connection, ConnectionState} from './connection-hooks.js';
+import {bareLfToCrlf, greetAtOnce, installHooks, later, runInjectedCommands} from './connection-hooks.js';
 import type {PortFaults} from './faults.js';
 import {authTempfailReply, tooBigReply} from './faults.js';
 import type {LabLimits} from './limits.js';
@@ -96,6 +96,8 @@ type Wiring = {
 	policy: PortPolicy;
 	/** Open connections by session ID. */
 	states: Map<string, ConnectionState>;
+	/** Connections handed to smtp-server whose session has not started yet, by session ID. */
+	starting: Map<string, Connection>;
 	/** Set once the gate exists (createLabServer). */
 	gate?: Gate;
 };
@@ -358,21 +360,42 @@ function wire(settings: LabServerSettings): Wiring {
 	});
 	const budget = settings.budget ?? new ReceiveBudget(limits.maxReceivingBytes);
 	const penalty = settings.penalty ?? new AuthPenalty(limits);
-	return {settings, limits, faults, attacks: settings.attacks ?? [], monitor, budget, penalty, policy, states: new Map()};
+	return {settings, limits, faults, attacks: settings.attacks ?? [], monitor, budget, penalty, policy, states: new Map(), starting: new Map()};
 }
 
 function view(session: SMTPServerSession): SessionView {
 	return {secure: session.secure, user: sessionUser(session)};
 }
 
+/** The connection SMTPServer#connect() just made: the last one added to its set. */
+function newest(connections: Set<Connection>): Connection | undefined {
+	let last: Connection | undefined;
+	for (const connection of connections) last = connection;
+	return last;
+}
+
+/**
+ * Hands a socket the gate admitted to smtp-server (its public connect()), and greets at once:
+ * the lab's only pause before the banner is the greet-pause fault (openSession).
+ */
+function admit(server: SMTPServer, wiring: Wiring, socket: Socket): void {
+	server.connect(socket);
+	const connection = newest(server.connections);
+	if (!connection) return;
+	wiring.starting.set(connection.id, connection);
+	greetAtOnce(connection);
+}
+
 /**
  * A new session (the gate has counted it and applied the connection limits): its connection
- * hooked (connection-hooks.ts), and its banner held back by the tarpit fault.
+ * hooked (connection-hooks.ts), and its banner held back by the greet-pause and tarpit faults
+ * (smtp-server refuses a client that talks meanwhile: connection-hooks.ts words it as Postfix).
  */
-function openSession(server: SMTPServer, wiring: Wiring, session: SMTPServerSession, callback: (error?: Error | null) => void): void {
+function openSession(wiring: Wiring, session: SMTPServerSession, callback: (error?: Error | null) => void): void {
 	const {settings, policy} = wiring;
 	wiring.gate?.sessionStarted(session.remoteAddress, session.remotePort);
-	const connection = [...server.connections].find(open => open.id === session.id);
+	const connection = wiring.starting.get(session.id);
+	wiring.starting.delete(session.id);
 	if (!connection) {
 		// Gone before it was greeted: nothing to hook.
 		callback();
@@ -393,13 +416,16 @@ function openSession(server: SMTPServer, wiring: Wiring, session: SMTPServerSess
 			policy.hit(name, ip, what);
 		},
 	});
-	const delay = wiring.faults.tarpit;
-	if (delay === undefined) {
+	const pause = wiring.faults['greet-pause'];
+	const tarpit = wiring.faults.tarpit;
+	if (pause === undefined && tarpit === undefined) {
 		callback();
 		return;
 	}
 
-	policy.hit('tarpit', ip, `banner delayed ${delay} ms`);
+	if (pause !== undefined) policy.hit('greet-pause', ip, `banner held ${pause} ms`);
+	if (tarpit !== undefined) policy.hit('tarpit', ip, `banner delayed ${tarpit} ms`);
+	const delay = (pause ?? 0) + (tarpit ?? 0);
 	// Waiting for our banner is not idleness (see the tarpit in connection-hooks.ts).
 	connection._handlerPending = true;
 	later(delay, () => {
@@ -411,6 +437,7 @@ function openSession(server: SMTPServer, wiring: Wiring, session: SMTPServerSess
 function closeSession(wiring: Wiring, session: SMTPServerSession): void {
 	// The gate may not see a socket close that smtp-server wrapped in TLS for STARTTLS.
 	wiring.gate?.sessionClosed(session.remoteAddress, session.remotePort);
+	wiring.starting.delete(session.id);
 	const state = wiring.states.get(session.id);
 	if (!state) return;
 	state.releaseReceiving?.();
@@ -471,7 +498,7 @@ export function createLabServer(settings: LabServerSettings): LabListener {
 		authOptional: true,
 		onConnect(session, callback) {
 			setAuthAvailability(session);
-			openSession(server, wiring, session, callback);
+			openSession(wiring, session, callback);
 		},
 		onClose(session) {
 			closeSession(wiring, session);
@@ -517,7 +544,7 @@ export function createLabServer(settings: LabServerSettings): LabListener {
 			limits: wiring.limits,
 			monitor: wiring.monitor,
 			admit(socket) {
-				server.server.emit('connection', socket);
+				admit(server, wiring, socket);
 			},
 			tls: personality.implicitTls ? {key: settings.tls.key, cert: settings.tls.cert, ...tlsVersions(settings.tls)} : undefined,
 		},

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {LabConfigError, faultNames, faultText, magicRecipients, parseFault, startLab} from '../../source/lab/index.js';
 import type {Lab, LabEvent, LabOptions} from '../../source/lab/index.js';
-import {LabClients, withLab, queued, sendMail, timed} from '../support/lab-client.js';
+import {LabClients, labBanner, withLab, queued, sendMail} from '../support/lab-client.js';
 import {lastLine} from '../support/raw-smtp.js';
 
 const sleep = async (ms: number) =>
@@ -46,8 +46,8 @@ test('parseFault refuses bad input with a LabConfigError of one sentence', () =>
 test('faultText describes every fault; those with a value have its meaning and default', () => {
 	assert.deepEqual(Object.keys(faultText).sort(), [...faultNames].sort());
 	const valued = faultNames.filter(name => faultText[name].valueMeaning);
-	assert.deepEqual(valued, ['greylist', 'tarpit', 'rate-limit', 'too-many-recipients', 'too-big']);
-	assert.deepEqual(valued.map(name => faultText[name].defaultValue), [60, 2000, 3, 2, 1000]);
+	assert.deepEqual(valued, ['greylist', 'tarpit', 'rate-limit', 'too-many-recipients', 'too-big', 'greet-pause']);
+	assert.deepEqual(valued.map(name => faultText[name].defaultValue), [60, 2000, 3, 2, 1000, 6000]);
 	for (const name of faultNames) assert.ok(faultText[name].summary && faultText[name].reply, name);
 });
 
@@ -84,23 +84,65 @@ test('greylist: the first RCPT per (IP, sender, recipient) gets 451 until the wa
 	});
 });
 
-test('tarpit: every reply on 25 comes late, the banner and the final dot included; 587 answers at once', async () => {
-	await withLab({only: [25, 587], faults: [{name: 'tarpit', ports: [25], value: 300}]}, async (lab, clients) => {
-		const slow = await clients.connect(25);
-		// smtp-server itself waits 100 ms before any banner.
-		assert.ok((await timed(async () => slow.readReply())) >= 390, 'banner late');
-		assert.ok((await timed(async () => slow.command('EHLO client.test'))) >= 290, 'EHLO late');
-		assert.ok((await timed(async () => slow.command('NOOP'))) >= 290, 'NOOP late');
-		let final = '';
-		assert.ok((await timed(async () => {
-			final = await sendMail(slow, 'a@example.org', ['bob@lab.test']);
-		})) >= 4 * 290, 'MAIL, RCPT, DATA and the final dot all late');
-		assert.match(final, queued);
+/** The labels of `racers` in the order they settle. */
+async function finishOrder(racers: Record<string, Promise<unknown>>): Promise<string[]> {
+	const order: string[] = [];
+	await Promise.all(Object.entries(racers).map(async ([label, racer]) => {
+		await racer;
+		order.push(label);
+	}));
+	return order;
+}
 
+function faultDetails(events: LabEvent[], port: number): Array<string | undefined> {
+	return events.filter(event => event.type === 'fault' && event.port === port).map(event => event.detail);
+}
+
+test('tarpit: every reply on 25 comes late, the banner and the final dot included; 587 answers first', async () => {
+	await withLab({only: [25, 587], faults: [{name: 'tarpit', ports: [25], value: 1000}]}, async (lab, clients) => {
+		const events: LabEvent[] = [];
+		lab.onEvent(event => events.push(event));
+		const slow = await clients.connect(25);
 		const fast = await clients.connect(587);
-		assert.ok((await timed(async () => fast.readReply())) < 300, 'banner on time on 587');
-		assert.ok((await timed(async () => fast.command('NOOP'))) < 200, 'NOOP on time on 587');
-		assert.ok(lab.stats().faultsHit.tarpit >= 7);
+		// Connected in this order, answered in the other: 25 holds its banner, 587 does not.
+		assert.deepEqual(await finishOrder({25: slow.readReply(), 587: fast.readReply()}), ['587', '25'], 'banner late on 25');
+		assert.deepEqual(await finishOrder({25: slow.command('NOOP'), 587: fast.command('NOOP')}), ['587', '25'], 'NOOP late on 25');
+		await slow.command('EHLO client.test');
+		assert.match(await sendMail(slow, 'a@example.org', ['bob@lab.test']), queued);
+		const delayed = 'tarpit: reply delayed 1000 ms';
+		// The banner, then NOOP, EHLO, MAIL, RCPT, DATA and the final dot: each one held.
+		assert.deepEqual(faultDetails(events, 25), ['tarpit: banner delayed 1000 ms', ...Array.from({length: 6}, () => delayed)]);
+		assert.deepEqual(faultDetails(events, 587), [], 'nothing held on 587');
+		assert.equal(lab.stats().faultsHit.tarpit, 7);
+	});
+});
+
+test('greet-pause: the banner is held; a client that talks first gets 521 5.5.1 at once and is dropped; 587 greets', async () => {
+	await withLab({only: [25, 587], faults: [parseFault('25:greet-pause=600000')]}, async (lab, clients) => {
+		const events: LabEvent[] = [];
+		lab.onEvent(event => events.push(event));
+		const early = await clients.connect(25);
+		early.send('EHLO client.test');
+		// The pause is ten minutes: this reply can only be the refusal, never the banner.
+		assert.deepEqual((await early.readReply()).lines, ['521 5.5.1 Protocol error'], 'refused before any banner');
+		await early.waitForClose();
+		const hits = events.filter(event => event.type === 'fault').map(event => event.detail);
+		assert.deepEqual(hits, ['greet-pause: banner held 600000 ms', 'greet-pause: a client talked before the banner: 521 5.5.1 Protocol error']);
+
+		const other = await clients.connect(587);
+		early.close();
+		assert.equal(lastLine(await other.readReply()), labBanner, 'the other port greets');
+		assert.equal(lab.stats().faultsHit['greet-pause'], 2);
+	});
+});
+
+test('greet-pause: a client that waits gets the banner after the pause, and the session goes on', async () => {
+	await withLab({only: [25], faults: [parseFault('25:greet-pause=200')]}, async (lab, clients) => {
+		const client = await clients.connect(25);
+		assert.equal(lastLine(await client.readReply()), labBanner);
+		assert.equal((await client.command('EHLO client.test')).code, 250);
+		assert.match(await sendMail(client, 'a@example.org', ['bob@lab.test']), queued);
+		assert.equal(lab.stats().faultsHit['greet-pause'], 1, 'held once, nobody refused');
 	});
 });
 
@@ -310,17 +352,25 @@ test('magic recipients: full@, unknown@, greylist@ refused at RCPT; tempfail@ af
 	});
 });
 
-test('magic slow@: the RCPT reply takes 3 s and is a plain 250', async () => {
-	await withLab({only: [25]}, async (_lab, clients) => {
+test('magic slow@: the RCPT reply is held (a fault event says so) and is a plain 250; the next RCPT is not', async () => {
+	await withLab({only: [25]}, async (lab, clients) => {
+		const events: LabEvent[] = [];
+		lab.onEvent(event => events.push(event));
 		const client = await clients.greeted(25);
+		const other = await clients.greeted(25);
 		await client.command('MAIL FROM:<a@example.org>');
+		await other.command('MAIL FROM:<a@example.org>');
 		let reply = '';
-		const took = await timed(async () => {
-			reply = lastLine(await client.command('RCPT TO:<slow@lab.test>'));
+		const slow = client.command('RCPT TO:<slow@lab.test>').then(answer => {
+			reply = lastLine(answer);
 		});
+		// Asked second, answered first: slow@ is held, a normal recipient is not.
+		assert.deepEqual(await finishOrder({slow, normal: other.command('RCPT TO:<bob@lab.test>')}), ['normal', 'slow']);
 		assert.equal(reply, '250 2.1.5 Ok');
-		assert.ok(took >= 2950 && took < 4500, `took ${Math.round(took)} ms`);
-		assert.ok((await timed(async () => client.command('RCPT TO:<bob@lab.test>'))) < 500, 'the next one is quick');
+		assert.deepEqual(faultDetails(events, 25), ['magic: slow@: RCPT reply delayed 3000 ms']);
+		const next = lastLine(await client.command('RCPT TO:<bob@lab.test>'));
+		assert.equal(next, '250 2.1.5 Ok');
+		assert.equal(faultDetails(events, 25).length, 1, 'the next RCPT is not held');
 	});
 });
 

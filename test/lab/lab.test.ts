@@ -109,6 +109,20 @@ test('every personality greets with the lab banner (465 inside TLS)', async () =
 	}
 });
 
+test('the banner comes at once: a client that pipelines EHLO right after connecting is served, banner first (465 inside TLS)', async () => {
+	// smtp-server on its own holds every banner 100 ms and answers such a client
+	// "421 You talk too soon"; the lab greets at once (its pause is the greet-pause fault).
+	for (const personality of [25, 465, 587, 2525] as const) {
+		const client = await RawSmtpClient.connect({port: port(personality), tls: personality === 465 ? tlsFor() : undefined});
+		clients.push(client);
+		client.send('EHLO client.test');
+		assert.equal(lastLine(await client.readReply()), banner, `${personality}: the banner first`);
+		const ehlo = await client.readReply();
+		assert.equal(ehlo.code, 250, `${personality}: the pipelined EHLO answered: ${ehlo.lines.join(' | ')}`);
+		assert.equal(lastLine(await client.command('QUIT')), '221 2.0.0 Bye');
+	}
+});
+
 test('25: EHLO offers STARTTLS and no AUTH, in Postfix order; HELO is just the name', async () => {
 	const client = await open(25);
 	const ehlo = await client.command('EHLO client.test');
