@@ -16,6 +16,7 @@ export const exitCodes = {
 	quit: 27,
 	auth: 28,
 	tls: 29,
+	command: 30,
 	ehloAfterTls: 32,
 	interrupted: 130,
 } as const;
@@ -37,6 +38,7 @@ export const exitCodeTable: Array<{code: number; meaning: string}> = [
 	{code: 27, meaning: 'QUIT answered with an error'},
 	{code: 28, meaning: 'AUTH failed, or AUTH (or the --auth mechanism) not offered'},
 	{code: 29, meaning: 'TLS failed: STARTTLS missing or refused, handshake or certificate failure, or an enforced MTA-STS policy refuses the MX'},
+	{code: 30, meaning: 'the connection closed, or a reply was broken, during RSET, NOOP or a command typed by hand that is none of the steps above'},
 	{code: 32, meaning: 'EHLO after the TLS upgrade refused'},
 ];
 
@@ -61,6 +63,10 @@ export function exitCodeForStep(step: StepKind, afterTls: boolean): number {
 			return exitCodes.body;
 		case 'quit':
 			return exitCodes.quit;
+		case 'rset':
+		case 'noop':
+		case 'manual':
+			return exitCodes.command;
 		default:
 			return exitCodes.internal;
 	}

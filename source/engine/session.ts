@@ -10,6 +10,7 @@ import type {Reply} from '../protocol/reply-parser.js';
 import {createSasl, decodeChallenge, type SaslCredentials, type SaslExchange, type SaslLine} from '../protocol/sasl.js';
 import type {Direction, StepKind, TlsFacts, TranscriptEntry} from '../protocol/transcript.js';
 import {Connection, describeCertError, formatTarget, speaksTls, type TlsOptions} from './connection.js';
+import {StepGate} from './driver.js';
 import {exitCodeForStep, exitCodes} from './exit-codes.js';
 import {SessionFailure} from './failure.js';
 import {initialPlanState, nextStep, plannedStepCount, reachedQuitAfter, type NextStep, type PlanConfig, type PlanState, type QuitAfter} from './plan.js';
@@ -104,6 +105,11 @@ const tlsProbeMs = 5000;
 /** Order of preference when the user does not name a mechanism. */
 const mechanismPreference = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
 
+/** The answer to a step started while another is in flight: refused, with the reason. */
+function refusedStep(failure: SessionFailure): StepOutcome {
+	return {ok: false, failure};
+}
+
 /** A line typed by hand, checked: the line, or the outcome that says why it cannot go out. */
 function typedLine(input: string, validate: (line: string) => string): string | StepOutcome {
 	try {
@@ -133,6 +139,8 @@ export class Session implements SessionLike {
 	/** Some of the message was typed by hand: the body step then only sends the lone dot. */
 	private typedBody = false;
 	private listeners = new Set<(entry: TranscriptEntry) => void>();
+	/** One step at a time: a second one while one is in flight is refused, never run. */
+	private readonly steps = new StepGate();
 	private firstFailure?: {exitCode: number; message: string};
 	private capsBeforeTls?: Capabilities;
 	private lastTlsFacts?: TlsFacts;
@@ -252,6 +260,10 @@ export class Session implements SessionLike {
 
 	/** Performs the next planned step; `override` replaces its command line (edited by the user). */
 	async step(override?: string): Promise<StepOutcome> {
+		return this.steps.run(async () => this.stepNow(override), refusedStep);
+	}
+
+	private async stepNow(override?: string): Promise<StepOutcome> {
 		const next = this.next();
 		if (next.kind === 'done') return {ok: true};
 		if (next.kind === 'blocked') {
@@ -268,7 +280,7 @@ export class Session implements SessionLike {
 			const edited = commands.verbOf(override.trim());
 			if (edited !== planned) {
 				this.add('info', `The edited line is not ${planned}, so it goes out as a manual command and ${planned} is still next.`, kind);
-				return this.manual(override);
+				return this.manualNow(override);
 			}
 		}
 
@@ -337,6 +349,10 @@ export class Session implements SessionLike {
 
 	/** Sends a command typed by the user and reads its reply. */
 	async manual(input: string): Promise<StepOutcome> {
+		return this.steps.run(async () => this.manualNow(input), refusedStep);
+	}
+
+	private async manualNow(input: string): Promise<StepOutcome> {
 		if (!this.connection || this.planState.ended) {
 			return {ok: false, failure: new SessionFailure('local', 'Not connected: press r to start a new session.')};
 		}
@@ -359,7 +375,7 @@ export class Session implements SessionLike {
 			await this.applyManual(verb, reply);
 			return {ok: reply.code < 400};
 		} catch (error) {
-			return {ok: false, failure: this.handleError('manual', error)};
+			return {ok: false, failure: this.handleError('manual', error, manualSteps[verb])};
 		}
 	}
 
@@ -420,7 +436,8 @@ export class Session implements SessionLike {
 			this.add('info', line, 'connect', index === 0 ? {explain: ['A sending server finds the receiving server through DNS: the MX records of the recipient domain, lowest preference first; with none, the domain\'s own address (RFC 5321 §5.1).']} : {});
 		});
 		this.add('info', `Connecting to ${this.target}${implicit ? ' with TLS from the first byte' : ''}…`, 'connect');
-		const {connection, facts} = await Connection.open({
+		// Made before it connects, so close() can call the connect off (nothing is left open).
+		const connection = new Connection({
 			host: this.options.host,
 			port: this.options.port,
 			implicitTls: implicit,
@@ -430,6 +447,7 @@ export class Session implements SessionLike {
 			localAddress: this.options.localAddress,
 		});
 		this.connection = connection;
+		const facts = await connection.connect();
 		this.planState.connected = true;
 		this.add('info', `Connected to ${this.target}.`, 'connect');
 		if (facts) {
@@ -930,19 +948,20 @@ export class Session implements SessionLike {
 		return this.connection;
 	}
 
-	private fail(step: StepKind, failure: SessionFailure): void {
+	/** `codeStep`: the step whose exit code applies, when not `step` (a typed MAIL counts as MAIL). */
+	private fail(step: StepKind, failure: SessionFailure, codeStep: StepKind = step): void {
 		const message = this.gate.text(failure.message);
 		this.add('error', message, step);
 		if (!this.firstFailure) {
 			const code = failure.kind === 'timeout' ? exitCodes.timeout
 				: failure.kind === 'connect' ? exitCodes.connect
 					: failure.kind === 'tls' ? exitCodes.tls
-						: exitCodeForStep(step, this.planState.tls && step !== 'connect' && this.planState.starttlsDone);
+						: exitCodeForStep(codeStep, this.planState.tls && codeStep !== 'connect' && this.planState.starttlsDone);
 			this.firstFailure = {exitCode: code, message};
 		}
 	}
 
-	private handleError(step: StepKind, error: unknown): SessionFailure {
+	private handleError(step: StepKind, error: unknown, codeStep?: StepKind): SessionFailure {
 		const failure = error instanceof SessionFailure ? error
 			: error instanceof LocalInputError ? new SessionFailure('local', error.message)
 				: new SessionFailure('protocol', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
@@ -957,7 +976,7 @@ export class Session implements SessionLike {
 		if (failure.received) for (const line of this.gate.server([...failure.received])) this.add('server', line, step, {last: false});
 		// Only a line that is not an SMTP reply at all suggests another protocol (not a cap hit).
 		const beforeBanner = step === 'connect' && failure.kind === 'protocol' && /not an SMTP reply|reply codes must start with/.test(failure.message) && !this.entries.some(e => e.direction === 'server');
-		this.fail(step, beforeBanner ? new SessionFailure('protocol', `${failure.message} This port does not seem to speak SMTP.`) : failure);
+		this.fail(step, beforeBanner ? new SessionFailure('protocol', `${failure.message} This port does not seem to speak SMTP.`) : failure, codeStep);
 		this.connection?.close();
 		this.planState.ended = true;
 		return failure;

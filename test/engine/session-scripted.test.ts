@@ -3,32 +3,13 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {Session, type SessionOptions} from '../../source/engine/session.js';
 import {makeLabCa} from '../../source/lab/ca.js';
-import {scriptedServer, sleep, upgradeServer, type Handler} from '../support/scripted-server.js';
+import {scriptedServer, sleep, upgradeServer, type Handler, scriptedSessionOptions, withScriptedServer} from '../support/scripted-server.js';
 
 const ehloReply = '250-mx.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n';
 
-function options(port: number, over: Partial<SessionOptions> = {}): SessionOptions {
-	return {
-		host: '127.0.0.1',
-		port,
-		tls: 'none',
-		tlsOptions: {insecure: false},
-		ehlo: 'client.example',
-		from: 'a@client.example',
-		to: ['b@mx.test'],
-		timeouts: {connect: 2000, greeting: 2000, command: 2000, mail: 2000, rcpt: 2000, data: 2000, body: 2000},
-		...over,
-	};
-}
+const options = scriptedSessionOptions;
 
-async function withServer(handler: Handler, run: (port: number, received: string[]) => Promise<void>): Promise<void> {
-	const server = await scriptedServer(handler);
-	try {
-		await run(server.port, server.received);
-	} finally {
-		await server.close();
-	}
-}
+const withServer = withScriptedServer;
 
 /** A well-behaved minimal server, used to check that byte splits do not matter. */
 const politeServer = (writeSplit: (socket: import('node:net').Socket, text: string) => Promise<void>): Handler => async (socket, reader) => {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {Session, type SessionOptions} from '../../source/engine/session.js';
 import {cliPath} from '../support/pty.js';
-import {scriptedServer, type Handler, type ScriptedServer} from '../support/scripted-server.js';
+import {scriptedServer, type Handler, type ScriptedServer, scriptedSessionOptions} from '../support/scripted-server.js';
 
 type Result = {code: number | null; stdout: string; stderr: string};
 
@@ -153,19 +153,7 @@ test('a password with a line break in it (--password-env): exit 2 before AUTH, n
 
 // ——— the engine: NUL (which a command line cannot carry) and typed commands ———
 
-function options(port: number, over: Partial<SessionOptions> = {}): SessionOptions {
-	return {
-		host: '127.0.0.1',
-		port,
-		tls: 'none',
-		tlsOptions: {insecure: false},
-		ehlo: 'client.example',
-		from: 'a@client.example',
-		to: ['b@mx.test'],
-		timeouts: {connect: 2000, greeting: 2000, command: 2000, mail: 2000, rcpt: 2000, data: 2000, body: 2000},
-		...over,
-	};
-}
+const options = scriptedSessionOptions;
 
 describe('CR, LF and NUL in session options: refused before a byte goes out (exit 2)', () => {
 	const cases: Array<[string, Partial<SessionOptions>, RegExp]> = [

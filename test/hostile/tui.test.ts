@@ -5,7 +5,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {keys, spawnTui, type Terminal} from '../support/pty.js';
-import {scriptedServer, type Handler} from '../support/scripted-server.js';
+import {scriptedServer, type Handler, withScriptedServer} from '../support/scripted-server.js';
 
 const password = 'Tui-Hostile-Pass-51c2';
 
@@ -31,14 +31,7 @@ async function moveSelection(tui: Terminal, key: string): Promise<string> {
 	throw new Error(`the selection did not move:\n${tui.screen()}`);
 }
 
-async function withServer(handler: Handler, run: (port: number) => Promise<void>): Promise<void> {
-	const server = await scriptedServer(handler);
-	try {
-		await run(server.port);
-	} finally {
-		await server.close();
-	}
-}
+const withServer = withScriptedServer;
 
 const remote = (port: number, ...extra: string[]) => ['--host', '127.0.0.1', '--port', String(port), '--to', 'a@b.test', '--tls', 'none', '--timeout', '2', ...extra];
 

@@ -2,6 +2,7 @@
 // what the server writes and when, so hostile or broken behaviour is reproducible.
 import net from 'node:net';
 import tls from 'node:tls';
+import type {SessionOptions} from '../../source/engine/session.js';
 
 export type ScriptedServer = {port: number; received: string[]; close: () => Promise<void>};
 
@@ -105,4 +106,29 @@ export async function agreeableServer(name: string, host = '127.0.0.1'): Promise
 		}
 	}, host);
 	return Object.assign(server, {connections: () => connections});
+}
+
+/** Session options for a scripted server on 127.0.0.1:port: no TLS, 2 s timeouts. */
+export function scriptedSessionOptions(port: number, over: Partial<SessionOptions> = {}): SessionOptions {
+	return {
+		host: '127.0.0.1',
+		port,
+		tls: 'none',
+		tlsOptions: {insecure: false},
+		ehlo: 'client.example',
+		from: 'a@client.example',
+		to: ['b@mx.test'],
+		timeouts: {connect: 2000, greeting: 2000, command: 2000, mail: 2000, rcpt: 2000, data: 2000, body: 2000},
+		...over,
+	};
+}
+
+/** Runs `run` against a scripted server, closed afterwards whatever happens. */
+export async function withScriptedServer(handler: Handler, run: (port: number, received: string[]) => Promise<void>): Promise<void> {
+	const server = await scriptedServer(handler);
+	try {
+		await run(server.port, server.received);
+	} finally {
+		await server.close();
+	}
 }
