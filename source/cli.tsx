@@ -2,20 +2,18 @@
 // file that reads process.argv or calls process.exit.
 import packageJson from '../package.json' with {type: 'json'};
 import {exitCodes} from './engine/exit-codes.js';
-import {helpCommands, helpText} from './commands/help.js';
 import type {AuthFaultName} from './journey/auth-faults.js';
 import {PromptInterrupted, promptHidden} from './commands/prompt.js';
-import {parseCompareArguments, runCompare} from './commands/compare.js';
-import {renderPresets} from './commands/presets.js';
-import {runDomainProbe, runProbe} from './commands/probe.js';
-import {classroomOptions, runClassroomLog, saveClassroomMessages, startClassroom, type ClassroomFlags} from './commands/lab.js';
-import {recordFileProblem, renderExport} from './commands/record.js';
-import {readRecording, runExport} from './commands/replay.js';
+import type {ClassroomFlags} from './commands/lab.js';
 import {safeOutput} from './protocol/safe-text.js';
 import {runSession} from './commands/run.js';
+import {parsePlainArguments} from './commands/flags.js';
 import {MtaStsRefusal, resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './commands/target.js';
 import {SessionFailure} from './engine/failure.js';
 import type {LabPort} from './lab/index.js';
+// Only what `run` needs is imported above; every other command loads its module when it
+// runs (a batch `run` should cost little more than Node's own start: see the readme's
+// benchmarks).
 
 
 const flagSpec = {
@@ -201,7 +199,7 @@ async function loadUi() {
 
 /** --record FILE (run, TUI): a file that cannot be written is a usage error before connecting. */
 async function checkRecordFile(file: string | undefined): Promise<void> {
-	const problem = file === undefined ? undefined : await recordFileProblem(file);
+	const problem = file === undefined ? undefined : await (await import('./commands/record.js')).recordFileProblem(file);
 	if (problem) throw new UsageError(problem);
 }
 
@@ -211,6 +209,13 @@ async function startLab(only: LabPort[], config: LabConfig = {}) {
 }
 
 async function parseArgv(argv: string[]) {
+	const plain = parsePlainArguments(argv, flagSpec);
+	if (plain) {
+		// As meow does: the process is named after the command, not `node`.
+		process.title = 'smtp-tui';
+		return plain;
+	}
+
 	const {default: meow} = await import('meow');
 	try {
 		return meow({
@@ -234,15 +239,17 @@ async function main(): Promise<void> {
 	// `smtp-tui` alone has nothing to parse: skip loading meow (about 50 ms of start-up).
 	const argv = process.argv.slice(2);
 	const request = scanArguments(argv);
-	const cli = argv.length === 0 ? {input: [], flags: {} as {help?: boolean; version?: boolean}, unnormalizedFlags: {}} : await parseArgv(argv).catch((error: unknown) => {
+	const cli = argv.length === 0 ? {input: [], flags: {} as {help?: boolean; version?: boolean}, unnormalizedFlags: {}} : await parseArgv(argv).catch(async (error: unknown) => {
 		// A help request wins over meow's complaints (a flag twice): the command is the first word.
 		if (!(error instanceof UsageError) || !(request.help || request.version)) throw error;
+		const {helpCommands} = await import('./commands/help.js');
 		return {input: argv.filter(argument => helpCommands.includes(argument)).slice(0, 1), flags: {} as {help?: boolean; version?: boolean}, unnormalizedFlags: {}};
 	});
 	const unknown = unknownFlags(cli.unnormalizedFlags);
 	const [mode = 'tui', ...rest] = cli.input;
 	// Help and version do nothing else: no session, no lab, no mail.
 	if (request.help || cli.flags.help) {
+		const {helpText} = await import('./commands/help.js');
 		writeOut(helpText(mode));
 		return;
 	}
@@ -279,6 +286,7 @@ async function main(): Promise<void> {
 		}
 
 		case 'compare': {
+			const {parseCompareArguments, runCompare} = await import('./commands/compare.js');
 			const {host, ports} = parseCompareArguments(rest, flags.host);
 			flags.host = host;
 			if (flags.json || flags.markdown || !process.stdin.isTTY || !process.stdout.isTTY) {
@@ -296,15 +304,19 @@ async function main(): Promise<void> {
 			return;
 		}
 
-		case 'probe':
+		case 'probe': {
+			const {runDomainProbe, runProbe} = await import('./commands/probe.js');
 			process.exitCode = flags.domain === undefined && flags.selector === undefined
 				? await runProbe(flags, rest[0], environment, text => writeOut(text))
 				: await runDomainProbe(flags, rest[0], text => writeOut(text));
 			return;
+		}
 
 		case 'replay': {
+			const {readRecording} = await import('./commands/replay.js');
 			const recording = await readRecording(rest[0]);
 			if (!process.stdin.isTTY || !process.stdout.isTTY) {
+				const {renderExport} = await import('./commands/record.js');
 				writeOut(renderExport(recording, 'text'));
 				return;
 			}
@@ -322,11 +334,14 @@ async function main(): Promise<void> {
 			return;
 		}
 
-		case 'export':
+		case 'export': {
+			const {runExport} = await import('./commands/replay.js');
 			writeOut(await runExport(rest[0], flags.format));
 			return;
+		}
 
 		case 'lab': {
+			const {classroomOptions, runClassroomLog, saveClassroomMessages, startClassroom} = await import('./commands/lab.js');
 			const options = await classroomOptions(flags);
 			const lab = await startClassroom(options);
 			const dashboard = process.stdout.isTTY && process.stdin.isTTY;
@@ -385,9 +400,11 @@ async function main(): Promise<void> {
 			return;
 		}
 
-		case 'presets':
+		case 'presets': {
+			const {renderPresets} = await import('./commands/presets.js');
 			writeOut(renderPresets());
 			return;
+		}
 
 		case 'tui': {
 			if (!process.stdin.isTTY || !process.stdout.isTTY) {

@@ -6,7 +6,6 @@ import {safeText} from '../protocol/safe-text.js';
 import {exitCodes} from '../engine/exit-codes.js';
 import type {SaveDirHandle} from '../lab/save.js';
 import {UsageError, type Target} from './target.js';
-import {saveRecording, writeFailure} from './record.js';
 
 export type RunOutput = {
 	write: (text: string) => void;
@@ -48,6 +47,8 @@ export async function runSession(target: Target, output: RunOutput, options: Run
 		const code = await session.runToEnd();
 		let recordFailed = false;
 		if (options.record) {
+			// Loaded only to record: the recording schema (zod) is no part of a plain run.
+			const {saveRecording, writeFailure} = await import('./record.js');
 			try {
 				await saveRecording(options.record, session);
 			} catch (error) {

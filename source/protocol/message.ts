@@ -4,8 +4,9 @@
 
 import {Buffer} from 'node:buffer';
 import {randomBytes} from 'node:crypto';
+import {createRequire} from 'node:module';
 import * as libbase64 from 'libbase64';
-import libmime from 'libmime';
+import type Libmime from 'libmime';
 import * as libqp from 'libqp';
 import addressparser from 'nodemailer/lib/addressparser';
 import {LocalInputError} from './errors.js';
@@ -92,14 +93,29 @@ function checkHeaderValue(value: string, what: string): string {
 	return value;
 }
 
+let loadedMime: typeof Libmime | undefined;
+
+/**
+ * libmime, loaded from node_modules on first use and not bundled: with its character-set
+ * tables (iconv-lite, 580 KB, a GBK codec built at load) it cost more than the rest of a
+ * batch `run` just to be parsed, and a plain ASCII message with short header lines never
+ * needs it (non-ASCII text, a header line of 76 characters or more, an attachment do).
+ */
+function libmime(): typeof Libmime {
+	loadedMime ??= createRequire(import.meta.url)('libmime') as typeof Libmime;
+	return loadedMime;
+}
+
 /** RFC 2047 encoded-words (each under 75 characters) for non-ASCII text; plain ASCII passes through. */
 function encodeWords(text: string): string {
-	return isAscii(text) ? text : libmime.encodeWords(text, 'Q', encodedWordText);
+	return isAscii(text) ? text : libmime().encodeWords(text, 'Q', encodedWordText);
 }
 
 /** "Name: value", folded at whitespace onto continuation lines (RFC 5322 §2.2.3). */
 function headerLine(name: string, value: string): string {
-	return normalizeCrlf(libmime.foldLines(`${name}: ${value}`, foldAt));
+	const line = `${name}: ${value}`;
+	// libmime.foldLines returns a line shorter than foldAt as it is.
+	return normalizeCrlf(line.length < foldAt ? line : libmime().foldLines(line, foldAt));
 }
 
 /** Header fields whose value is an address list (RFC 5322 §3.6.2, §3.6.3). */
@@ -110,7 +126,7 @@ const addressFields = new Set(['from', 'sender', 'reply-to', 'to', 'cc', 'bcc'])
  * (RFC 2047 §5 (3): never inside a quoted string), ASCII with specials quoted.
  */
 function phrase(name: string): string {
-	if (!isAscii(name)) return libmime.encodeWord(name, 'Q', encodedWordText);
+	if (!isAscii(name)) return libmime().encodeWord(name, 'Q', encodedWordText);
 	if (/^[\w !#$%&'*+\-/=?^`{|}~]*$/.test(name)) return name;
 	return `"${name.replace(/[\\"]/g, '\\$&')}"`;
 }
@@ -198,7 +214,7 @@ function textBody(text: string, eightBit: boolean): Body {
 
 function binaryBody(bytes: Uint8Array, name: string): Body {
 	// The bytes go base64 (7-bit, any server), so the recipient gets exactly the file.
-	const file = libmime.encodeWords(name.replace(/["\\\r\n]/g, '_'), 'Q', encodedWordText);
+	const file = libmime().encodeWords(name.replace(/["\\\r\n]/g, '_'), 'Q', encodedWordText);
 	return {
 		headers: [
 			'MIME-Version: 1.0',
