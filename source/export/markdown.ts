@@ -1,4 +1,6 @@
-// Markdown: a transcript table for handouts. Cells are terminal-safe and pipe-escaped.
+// Markdown: a transcript table for handouts, each line with its meaning (client lines from the
+// explain tables, as the Explain pane reads them). Cells are terminal-safe and pipe-escaped.
+import {explainClientLine} from '../protocol/explain-client.js';
 import {safeText} from '../protocol/safe-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import type {RecordingHeader} from './recording.js';
@@ -13,7 +15,7 @@ export function renderMarkdown(entries: readonly TranscriptEntry[], header?: Rec
 	lines.push('| ms | | TLS | line | meaning |', '|---:|---|---|---|---|');
 	for (const entry of entries) {
 		const line = entry.decoded === undefined ? entry.text : `${entry.text} = "${entry.decoded}"`;
-		const meaning = [...(entry.deviation ? [`⚠ ${entry.deviation}`] : []), ...(entry.explain ?? [])].join('<br>');
+		const meaning = [...(entry.deviation ? [`⚠ ${entry.deviation}`] : []), ...explainClientLine(entry), ...(entry.explain ?? [])].join('<br>');
 		lines.push(`| ${entry.at.toFixed(1)} | ${who[entry.direction]} | ${entry.tls ? '🔒' : ''} | \`${cell(line)}\` | ${cell(meaning)} |`);
 	}
 

@@ -1,9 +1,8 @@
 // What the Explain pane says about the selected transcript line. Reads what the engine
 // attached to the entry; adds the command explanation for client lines.
-import {explainCommand, explainStep} from '../protocol/explain.js';
+import {explainClientLine} from '../protocol/explain-client.js';
 import {safeText} from '../protocol/safe-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
-import {verbOf} from '../protocol/commands.js';
 
 export type ExplainLine = {text: string; tone?: 'heading' | 'warning' | 'dim'};
 
@@ -14,20 +13,7 @@ export function explainEntry(entry: TranscriptEntry | undefined, entries: readon
 	if (entry.decoded !== undefined) out.push({text: `base64 decoded: "${safeText(entry.decoded)}"`});
 	if (entry.deviation) out.push({text: `⚠ ${safeText(entry.deviation)}`, tone: 'warning'});
 
-	// SASL answers (base64 lines after AUTH) are not commands: their decoding says it all.
-	const saslAnswer = entry.step === 'auth' && !/^AUTH /i.test(entry.text);
-	if (entry.direction === 'client' && entry.step !== 'body' && !entry.secret && !saslAnswer) {
-		const command = explainCommand(verbOf(entry.text));
-		out.push({text: `${command.summary} (${command.rfc})`});
-	}
-
-	if (entry.direction === 'client' && entry.step === 'starttls') {
-		out.push({text: explainStep('starttls').summary});
-	}
-
-	if (entry.direction === 'client' && entry.step === 'body') {
-		out.push({text: explainStep('body').summary});
-	}
+	for (const text of explainClientLine(entry)) out.push({text});
 
 	for (const note of entry.explain ?? []) out.push({text: safeText(note)});
 
