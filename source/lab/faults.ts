@@ -211,7 +211,7 @@ export function parseFault(spec: string): Fault {
 // The replies, built with the actual recipient and host name.
 
 export function greylistReply(recipient: string, seconds: number): LabReply {
-	return {code: 451, enhanced: '4.7.1', text: `<${recipient}>: Recipient address rejected: Greylisted, try again in ${seconds} seconds`};
+	return {code: 451, enhanced: '4.7.1', text: `<${recipient}>: Recipient address rejected: Greylisted, try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}`};
 }
 
 export function unknownMailboxReply(recipient: string): LabReply {

@@ -61,7 +61,7 @@ test('startLab refuses nonsense faults before anything listens', async () => {
 test('greylist: the first RCPT per (IP, sender, recipient) gets 451 until the wait is over; 2525 is unaffected', async () => {
 	await withLab({only: [587, 2525], faults: [parseFault('587:greylist=1')]}, async (lab, clients) => {
 		assert.deepEqual(lab.faults, [{name: 'greylist', ports: [587], value: 1}], 'the lab reports its faults as given');
-		const greylisted = (rcpt: string) => `451 4.7.1 <${rcpt}>: Recipient address rejected: Greylisted, try again in 1 seconds`;
+		const greylisted = (rcpt: string) => `451 4.7.1 <${rcpt}>: Recipient address rejected: Greylisted, try again in 1 second`; // one second, not "1 seconds"
 		const client = await clients.ready(587);
 		assert.equal(lastLine(await client.command('MAIL FROM:<alice@lab.test>')), '250 2.1.0 Ok', 'MAIL is not affected');
 		assert.equal(lastLine(await client.command('RCPT TO:<bob@lab.test>')), greylisted('bob@lab.test'));
