@@ -173,6 +173,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					{screen.choosing ? (
 						<PortMultiSelect
 							onCancel={() => setScreen({name: 'ports'})}
+							onQuit={() => quit(0)}
 							onStart={ports => {
 								compareScenario(ports)
 									.then(scenario => setScreen({name: 'compare', scenario, target: 'lab', fromPicker: true}))
@@ -193,7 +194,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					columns={columns}
 					rows={rows}
 					onQuit={() => quit(0)}
-					onBack={screen.fromPicker ? () => setScreen({name: 'ports'}) : undefined}
+					onBack={screen.fromPicker ? () => setScreen({name: 'ports'}) : () => setScreen({name: 'target'})}
 				/>
 			);
 		case 'session':

@@ -1,4 +1,5 @@
-// Choose the ports to compare: space toggles, enter starts (two or more).
+// Choose the ports to compare: space toggles, enter starts (two or more), Esc or b goes back
+// to the port picker, q quits.
 import React, {useState} from 'react';
 import {Box, Text} from 'ink';
 import {portTexts} from '../protocol/explain.js';
@@ -8,15 +9,19 @@ import {safeOutput} from '../protocol/safe-text.js';
 
 export type PortMultiSelectProps = {
 	onStart: (ports: number[]) => void;
+	/** Esc or b: back to the port picker. */
 	onCancel: () => void;
+	/** q: quit smtp-tui (exit 0), as on every screen. */
+	onQuit: () => void;
 };
 
-export function PortMultiSelect({onStart, onCancel}: PortMultiSelectProps) {
+export function PortMultiSelect({onStart, onCancel, onQuit}: PortMultiSelectProps) {
 	const [chosen, setChosen] = useState<Set<number>>(new Set(pickerPorts));
 	const [cursor, setCursor] = useState(0);
 	const [notice, setNotice] = useState<string>();
 	useScreenInput((input, key) => {
-		if (key.escape || input === 'q') onCancel();
+		if (input === 'q') onQuit();
+		else if (key.escape || input === 'b') onCancel();
 		else if (key.upArrow) setCursor(c => Math.max(0, c - 1));
 		else if (key.downArrow) setCursor(c => Math.min(pickerPorts.length - 1, c + 1));
 		else if (input === ' ') {
@@ -41,6 +46,7 @@ export function PortMultiSelect({onStart, onCancel}: PortMultiSelectProps) {
 				</Text>
 			))}
 			{notice ? <Text color="yellow">{safeOutput(notice)}</Text> : null}
+			<Text dimColor>↑↓ move  space toggle  enter start  esc/b back  q quit</Text>
 		</Box>
 	);
 }

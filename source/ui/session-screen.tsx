@@ -58,6 +58,9 @@ export type SessionScreenProps = {
  */
 const chromeRows = 1 + 2 + nextPaneRows + 2 + 1 + 1;
 
+/** The footer while the help overlay or the TLS panel covers the transcript. */
+const overlayFooter = 'esc/b back to the session  q quit';
+
 export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare, onInbox, isActive = true, autoRun, replay, recordFile, quiz: quizAtStart, extraKeys, sidePane, sidePaneRows = 0, extraFooter, onChange}: SessionScreenProps) {
 	const controls = useSession(options, replay);
 	const [quiz, setQuiz] = useState<QuizState>(() => ({...initialQuiz, on: quizAtStart ?? false}));
@@ -121,8 +124,11 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 			return;
 		}
 
+		// The help overlay and the TLS panel: esc (or b, or the key that opened it) goes back to
+		// the session; q quits, as everywhere.
 		if (now.mode === 'help' || now.mode === 'tls') {
-			if (key.escape || input === '?' || input === 't' || input === 'q') dispatch({type: 'close'});
+			if (input === 'q') onQuit(session.exitCode);
+			else if (key.escape || input === 'b' || input === '?' || input === 't') dispatch({type: 'close'});
 			return;
 		}
 
@@ -265,7 +271,7 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 				inMessage={session.inMessage}
 				saslAnswer={session.awaitingSaslAnswer}
 			/>
-			<Text dimColor wrap="truncate">{safeOutput(fit(footerFor(columns, extraFooter), columns))}</Text>
+			<Text dimColor wrap="truncate">{safeOutput(fit(overlay ? overlayFooter : footerFor(columns, extraFooter), columns))}</Text>
 		</Box>
 	);
 }

@@ -391,14 +391,18 @@ test('SessionScreen against the lab: enter steps, ↑ selects, ? lists every key
 		for (const binding of sessionKeymap) assert.ok(text.includes(binding.help), `help lists "${binding.help}"`);
 		assert.ok(!text.includes('250 SMTPUTF8'), 'the overlay replaces the transcript');
 
-		// In the overlay q only closes it.
-		await press(instance, 'q');
+		// b (or esc) goes back to the session; the footer says so.
+		assert.match(text, /esc\/b back to the session {2}q quit/);
+		await press(instance, 'b');
 		text = await waitFor(instance, '250 SMTPUTF8');
 		assert.ok(!text.includes('Keys (press ? or esc to close)'));
 		assert.deepEqual(quits, []);
 
+		// q quits from the overlay too, as everywhere.
+		await press(instance, '?');
+		await waitFor(instance, 'Keys (press ? or esc to close)');
 		await press(instance, 'q');
-		assert.equal(quits.length, 1, 'q quits from the session view');
+		assert.equal(quits.length, 1, 'q quits from the help overlay');
 		assert.equal(typeof quits[0], 'number');
 	} finally {
 		instance.unmount();

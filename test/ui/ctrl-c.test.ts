@@ -17,7 +17,7 @@ before(async () => {
 	assert.equal(made.code, 0, made.stderr);
 });
 
-type Screen = {name: string; args: () => string[]; reach: (tui: Terminal) => Promise<void>; q?: boolean};
+type Screen = {name: string; args: () => string[]; reach: (tui: Terminal) => Promise<void>; q?: boolean; size?: {columns: number; rows: number}};
 
 const picker = async (tui: Terminal) => {
 	await tui.waitFor('where should the conversation go?');
@@ -44,10 +44,41 @@ const screens: Screen[] = [
 		await tui.press('a');
 		await tui.waitFor('221 2.0.0 Bye', 20_000);
 	}},
-	{name: 'the help overlay', args: () => ['--port', '587'], reach: async tui => {
+	{name: 'the help overlay', args: () => ['--port', '587'], q: true, reach: async tui => {
 		await tui.waitFor('Next: Open a TCP connection');
 		await tui.press('?');
 		await tui.waitFor('Keys (press ? or esc to close)');
+	}},
+	{name: 'the TLS panel', args: () => ['--port', '465'], q: true, reach: async tui => {
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press(keys.enter);
+		await tui.waitFor('220 mx.lab.test');
+		await tui.press('t');
+		await tui.waitFor('verified: the chain and the host name check out');
+	}},
+	{name: 'compare\'s port chooser', args: () => [], q: true, reach: async tui => {
+		await picker(tui);
+		await tui.press(keys.enter);
+		await tui.waitFor('c compare');
+		await tui.press('c');
+		await tui.waitFor('Compare which ports?');
+	}},
+	{name: 'the size gate ("make the terminal bigger") on the first screen', args: () => [], size: {columns: 60, rows: 20}, q: true, reach: async tui => {
+		await tui.waitFor('Make the terminal at least 80×24');
+	}},
+	{name: 'the size gate over a session', args: () => ['--port', '587'], q: true, reach: async tui => {
+		await tui.waitFor('Next: Open a TCP connection');
+		tui.resize(60, 20);
+		await tui.waitFor('Make the terminal at least 80×24');
+	}},
+	{name: 'the size gate over a lesson', args: () => ['lesson', '1'], size: {columns: 70, rows: 20}, q: true, reach: async tui => {
+		await tui.waitFor('Make the terminal at least 80×24');
+	}},
+	{name: 'the size gate over the journey', args: () => ['journey'], size: {columns: 70, rows: 20}, q: true, reach: async tui => {
+		await tui.waitFor('Make the terminal at least 80×24');
+	}},
+	{name: 'the size gate over compare', args: () => ['compare', '25', '587'], size: {columns: 70, rows: 20}, q: true, reach: async tui => {
+		await tui.waitFor('Make the terminal at least 80×24');
 	}},
 	{name: 'the inbox', args: () => [], q: true, reach: async tui => {
 		await picker(tui);
@@ -89,7 +120,7 @@ const screens: Screen[] = [
 ];
 
 async function exitCodeAfter(screen: Screen, key: string): Promise<number> {
-	const tui = spawnTui(screen.args(), {rows: 48});
+	const tui = spawnTui(screen.args(), screen.size ?? {rows: 48});
 	try {
 		await screen.reach(tui);
 		await tui.press(key);
