@@ -11,10 +11,12 @@ import {
 	expectsMultiLine,
 	initialPop3PlanState,
 	nextPop3Step,
+	pop3ExitCodes,
 	type Pop3PlanConfig,
 	type Pop3PlanState,
 	type Pop3Response,
 } from '../../source/engine/pop3.js';
+import {exitCodes} from '../../source/engine/exit-codes.js';
 import {makeLabCertificates} from '../../source/lab/ca.js';
 import {describeCapaChange, explainPop3Capability, explainPop3Response} from '../../source/protocol/pop3-explain.js';
 
@@ -247,6 +249,79 @@ test('an SMTP server on the POP3 port: one sentence saying so, exit code 21', as
 		assert.equal(await session.runToEnd(), 21);
 		assert.equal(session.failureMessage, 'The server sent a line that is not a POP3 status (+OK or -ERR): "220 mx.example ESMTP Postfix". This port does not seem to speak POP3.');
 	} finally {
+		server.close();
+	}
+});
+
+for (const [typed, code] of [['NOOP', exitCodes.command], ['RETR 1', pop3ExitCodes.retr], ['STAT', pop3ExitCodes.stat]] as const) {
+	test(`the connection closed during a typed ${typed.split(' ')[0]}: exit ${code}, not 1 (internal)`, async () => {
+		const verb = typed.split(' ')[0]!;
+		const server = await scripted((line, socket) => {
+			if (line.startsWith(verb)) socket.destroy();
+			else if (line === 'CAPA') socket.write('+OK\r\nUSER\r\n.\r\n');
+			else socket.write('+OK\r\n');
+		});
+		try {
+			const session = new Pop3Session({host: '127.0.0.1', port: server.port, tls: 'none', insecureAuth: true, tlsOptions: {insecure: false}, user: 'bob', password: 'builder', timeouts: {command: 3000}});
+			await session.step();
+			const outcome = await session.manual(typed);
+			assert.equal(outcome.failure?.kind, 'closed');
+			assert.equal(session.exitCode, code);
+		} finally {
+			await server.close();
+		}
+	});
+}
+
+test('a second POP3 step while one is in flight is refused and never sent', async () => {
+	const received: string[] = [];
+	let answer: (() => void) | undefined;
+	const server = await scripted((line, socket) => {
+		received.push(line);
+		answer = () => socket.write('+OK\r\nUSER\r\n.\r\n');
+	});
+	try {
+		const session = new Pop3Session({host: '127.0.0.1', port: server.port, tls: 'none', insecureAuth: true, tlsOptions: {insecure: false}, user: 'bob', password: 'builder', timeouts: {command: 3000}});
+		await session.step(); // connect and greeting
+		const capa = session.step();
+		const second = await session.step();
+		assert.match(second.failure?.message ?? '', /already in flight/);
+		assert.match((await session.manual('STAT')).failure?.message ?? '', /already in flight/);
+		for (let i = 0; i < 150 && !answer; i++) await new Promise(resolve => setTimeout(resolve, 20));
+		answer!();
+		assert.equal((await capa).ok, true);
+		assert.deepEqual(received, ['CAPA']);
+		session.close();
+	} finally {
+		await server.close();
+	}
+});
+
+test('close() while a POP3 session connects leaves no socket open', async () => {
+	const open = new Set<net.Socket>();
+	const server = net.createServer(socket => {
+		open.add(socket);
+		socket.on('close', () => open.delete(socket));
+		socket.on('error', () => undefined);
+		socket.write('+OK ready\r\n');
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	try {
+		const port = (server.address() as net.AddressInfo).port;
+		for (let round = 0; round < 5; round++) {
+			const session = new Pop3Session({host: '127.0.0.1', port, tls: 'none', tlsOptions: {insecure: false}, user: 'bob', password: 'builder'});
+			const stepped = session.step();
+			session.close();
+			await stepped;
+			assert.equal(session.done, true);
+		}
+
+		for (let i = 0; i < 150 && open.size > 0; i++) await new Promise(resolve => setTimeout(resolve, 20));
+		assert.equal(open.size, 0, 'every connection the server saw was closed');
+	} finally {
+		for (const socket of open) socket.destroy();
 		server.close();
 	}
 });
