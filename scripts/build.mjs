@@ -4,6 +4,11 @@
 import {build} from 'esbuild';
 import {chmod, mkdir, rm, writeFile} from 'node:fs/promises';
 import {devtoolsStub, inkBundleOptions} from './bundle-options.mjs';
+import {assertUpstream} from './check-upstream.mjs';
+
+// Loudly, before anything is built: the lab's smtp-server hooks and the Ink patch need the
+// exact dependency code they were written for.
+assertUpstream();
 
 await rm('dist', {recursive: true, force: true});
 await mkdir('dist', {recursive: true});

@@ -10,17 +10,32 @@
  * keeps one cache across frames — most lines do not change between frames — and starts it
  * afresh when it grows past a bound. The cached values are only read, never changed.
  */
+/**
+ * The build fails if the patch does not apply exactly once: a changed marker (below), or an
+ * Ink that moved output.js so that nothing matched (onEnd). scripts/check-upstream.mjs checks
+ * the installed Ink version and the marker before the build starts.
+ */
 const inkOutputCachePlugin = {
 	name: 'ink-output-cache',
 	setup(build) {
+		let patched = 0;
+		build.onStart(() => {
+			patched = 0;
+		});
+		build.onEnd(result => {
+			if (result.errors.length === 0 && patched !== 1) {
+				throw new Error(`the ink-output-cache patch applied to ${patched} files instead of ink/build/output.js once: review the plugin in scripts/bundle-options.mjs.`);
+			}
+		});
 		build.onLoad({filter: /[\\/]ink[\\/]build[\\/]output\.js$/}, async args => {
+			patched++;
 			const {readFile} = await import('node:fs/promises');
 			const source = await readFile(args.path, 'utf8');
 			const marker = 'caches = new OutputCaches();';
 			if (!source.includes(marker)) throw new Error('ink/build/output.js changed: review the ink-output-cache plugin.');
-			const patched = source.replace(marker, 'caches = sharedOutputCaches();')
+			const contents = source.replace(marker, 'caches = sharedOutputCaches();')
 				+ '\nlet sharedCaches;\nfunction sharedOutputCaches() {\n\tif (!sharedCaches || sharedCaches.styledChars.size > 20000 || sharedCaches.widths.size > 40000) sharedCaches = new OutputCaches();\n\treturn sharedCaches;\n}\n';
-			return {contents: patched, loader: 'js'};
+			return {contents, loader: 'js'};
 		});
 	},
 };

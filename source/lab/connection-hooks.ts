@@ -3,7 +3,11 @@
 // STARTTLS upgrade, but each connection does all of these through a few methods of its own
 // (send, _onCommand, _createParser/_write, upgrade); wrapping those methods on the one
 // connection instance changes that connection only and leaves the library untouched. The
-// wrapped members are declared in smtp-server's own type definitions (3.21).
+// wrapped members are declared in smtp-server's own type definitions (3.21). What the public
+// options and hooks can do is done in server.ts (onConnect, onData, ...), not here.
+// scripts/check-upstream.mjs fails the build if the smtp-server code these rely on changes;
+// test/cli/lab-patches-bundle.test.ts runs each one in the bundle; the readme's "Upstream"
+// section says which upstream change would make each unnecessary.
 
 import type {SMTPServer} from 'smtp-server';
 import type {AttackName} from './attacks.js';
@@ -196,14 +200,12 @@ export function bareLfToCrlf(chunk: Buffer, previousByte: number): Buffer {
 }
 
 /**
- * The DATA phase, seen before smtp-server's parser: disconnect-in-data drops the connection
- * once the first line of the message is in; the smuggling personality turns bare LF into
- * CRLF, so that <LF>.<LF> ends the message. STARTTLS makes a new parser: it is guarded too.
+ * The DATA phase of the smuggling personality, seen before smtp-server's parser: bare LF
+ * becomes CRLF, so that <LF>.<LF> ends the message (smtp-server's onData only sees a message
+ * whose end the parser has already found). STARTTLS makes a new parser: it is guarded too.
  */
 function guardDataParsers(state: ConnectionState, settings: HookSettings): void {
-	const smuggling = settings.attacks.includes('smuggling');
-	const drop = settings.faults['disconnect-in-data'] !== undefined;
-	if (!smuggling && !drop) return;
+	if (!settings.attacks.includes('smuggling')) return;
 	const {connection} = state;
 	const guard = (parser: Parser) => {
 		const write = parser._write.bind(parser);
@@ -215,14 +217,7 @@ function guardDataParsers(state: ConnectionState, settings: HookSettings): void 
 				return;
 			}
 
-			if (drop && chunk.includes(0x0a)) {
-				settings.hit('disconnect-in-data', 'connection dropped after the first line of the message');
-				connection._socket.destroy();
-				next();
-				return;
-			}
-
-			const data = smuggling ? bareLfToCrlf(chunk, previousByte) : chunk;
+			const data = bareLfToCrlf(chunk, previousByte);
 			previousByte = data.at(-1) ?? previousByte;
 			write(data, encoding, next);
 		};

@@ -294,6 +294,12 @@ export class Gate {
 		await Promise.all([closed, drained]);
 	}
 
+	/** Cuts one connection at once, without a word (the disconnect-in-data fault). */
+	drop(ip: string, remotePort: number | undefined): void {
+		const connection = this.find(ip, remotePort);
+		if (connection) (connection.secure ?? connection.socket).destroy();
+	}
+
 	/** Destroys every socket this port accepted. */
 	destroyAll(): void {
 		for (const connection of this.open.values()) (connection.secure ?? connection.socket).destroy();

@@ -171,7 +171,20 @@ function receiveMessage(
 		};
 	}
 
+	// The disconnect-in-data fault: the connection is cut once the first line of the message is
+	// in, and nothing of the message is answered or kept.
+	const cut = wiring.faults['disconnect-in-data'] !== undefined;
+	let dropped = false;
 	stream.on('data', (chunk: Buffer) => {
+		if (dropped) return;
+		if (cut && chunk.includes(0x0a)) {
+			dropped = true;
+			policy.hit('disconnect-in-data', ip, 'connection dropped after the first line of the message');
+			release();
+			wiring.gate?.drop(ip, session.remotePort);
+			return;
+		}
+
 		bareLf ||= hasBareLf(chunk, previousByte);
 		previousByte = chunk.at(-1) ?? previousByte;
 		// Past the limit the message is refused anyway: stop holding it in memory.
@@ -186,6 +199,7 @@ function receiveMessage(
 		kept += chunk.length;
 	});
 	stream.on('end', () => {
+		if (dropped) return;
 		const received = Buffer.concat(chunks);
 		const raw = bareLf ? bareLfToCrlf(received, -1) : received;
 		const tooBig = stream.sizeExceeded || kept > limit;
