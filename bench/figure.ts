@@ -10,6 +10,7 @@ import {round} from './stats.js';
  */
 export type Target =
 	| {kind: 'ratio-at-most'; value: number}
+	| {kind: 'ratio-at-least'; value: number}
 	| {kind: 'at-most'; value: number}
 	| {kind: 'below'; value: number};
 
@@ -26,6 +27,13 @@ export type Row = {
 	ok?: boolean;
 	/** Raw samples and settings, kept in the JSON for later comparison. */
 	detail?: Record<string, unknown>;
+	/**
+	 * The samples `project` and `baseline` are medians of: the table shows their spread
+	 * (min–max) beside each median, so noise is visible.
+	 */
+	samples?: {project: readonly number[]; baseline?: readonly number[]};
+	/** Said in the result column: why a baseline is missing (skipped, never a made-up number). */
+	note?: string;
 };
 
 export type Figure = {
@@ -47,6 +55,9 @@ function meets(target: Target, value: number, ratio: number | undefined): boolea
 		case 'ratio-at-most':
 			if (ratio === undefined) throw new Error('A ratio target needs a baseline measured in the same run.');
 			return ratio <= target.value;
+		case 'ratio-at-least':
+			if (ratio === undefined) throw new Error('A ratio target needs a baseline measured in the same run.');
+			return ratio >= target.value;
 		case 'at-most':
 			return value <= target.value;
 		case 'below':
@@ -59,6 +70,8 @@ export function describeTarget(target: Target | undefined, unit: string): string
 	switch (target.kind) {
 		case 'ratio-at-most':
 			return `≤ ${target.value}×`;
+		case 'ratio-at-least':
+			return `≥ ${target.value}×`;
 		case 'at-most':
 			return `≤ ${target.value} ${unit}`;
 		case 'below':
@@ -66,7 +79,14 @@ export function describeTarget(target: Target | undefined, unit: string): string
 	}
 }
 
-const number = (value: number | undefined, unit: string) => (value === undefined ? '-' : `${round(value, value < 100 ? 1 : 0)} ${unit}`);
+const shown = (value: number) => String(round(value, value < 100 ? 1 : 0));
+const number = (value: number | undefined, unit: string) => (value === undefined ? '-' : `${shown(value)} ${unit}`.trimEnd());
+
+/** The median and, over two or more samples, their range: `12.3 s (11.9–14.0)`. */
+function withSpread(value: number | undefined, unit: string, samples: readonly number[] | undefined): string {
+	if (value === undefined || samples === undefined || samples.length < 2) return number(value, unit);
+	return `${number(value, unit)} (${shown(Math.min(...samples))}–${shown(Math.max(...samples))})`;
+}
 
 export type Failure = {figure: string; message: string};
 
@@ -75,8 +95,11 @@ export function table(rows: readonly Row[], failures: readonly Failure[]): strin
 	const lines = ['| figure | smtp-tui | baseline | ratio | target | result |', '|---|---:|---:|---:|---|---|'];
 	for (const r of rows) {
 		const ratio = r.ratio === undefined ? '-' : `${round(r.ratio, 2).toFixed(2)}×`;
-		const result = r.ok === undefined ? '-' : r.ok ? 'ok' : '**MISS**';
-		lines.push(`| ${r.name} | ${number(r.project, r.unit)} | ${number(r.baseline, r.unit)} | ${ratio} | ${describeTarget(r.target, r.unit)} | ${result} |`);
+		const verdict = r.ok === undefined ? '-' : r.ok ? 'ok' : '**MISS**';
+		const result = r.note === undefined ? verdict : `${verdict === '-' ? '' : `${verdict}; `}${r.note.replaceAll('|', '\\|')}`;
+		const project = withSpread(r.project, r.unit, r.samples?.project);
+		const baseline = withSpread(r.baseline, r.unit, r.samples?.baseline);
+		lines.push(`| ${r.name} | ${project} | ${baseline} | ${ratio} | ${describeTarget(r.target, r.unit)} | ${result} |`);
 	}
 
 	for (const failure of failures) {

@@ -6,7 +6,8 @@
 // `npm run bench -- first-frame batch` runs only the figures with those ids.
 // `npm run bench -- --quick` runs the lab-load and compare figures smaller (their rows say
 // so); the default sizes are the stated ones (10,000 messages over 1,000 sessions; 10 runs).
-// The lab-load figure needs smtp-source and aiosmtpd: `bash bench/install.sh` as root.
+// The lab-load figure needs smtp-source, aiosmtpd and ss, and runs its Postfix baseline only
+// as root: `bash bench/install.sh` as root installs and checks them.
 import {access, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import {join} from 'node:path';
@@ -27,12 +28,12 @@ function figures(scratch: string, quick: boolean): Figure[] {
 		firstFrameFigure({runs: 10, scratch}),
 		...longTranscriptFigures({sessions: 3, keys: 50, warmupKeys: 5, scratch}),
 		batchFigure({runs: 20}),
-		// One run per server at full size: an aiosmtpd run alone takes about a minute (see
-		// the readme), and the whole bench should stay near 4 minutes on 2 cores.
+		// Three interleaved runs per server, so each median has a spread beside it; stock
+		// aiosmtpd (context) runs once, since it alone takes about a minute at full size.
 		labLoadFigure(
 			quick
-				? {messages: 2000, sessions: 200, runs: 1, clientSessions: 100, clientMessagesPerSession: 20, singleRuns: 5, quick}
-				: {messages: 10_000, sessions: 1000, runs: 1, clientSessions: 200, clientMessagesPerSession: 50, singleRuns: 10, quick},
+				? {messages: 2000, sessions: 200, runs: 3, clientSessions: 100, clientMessagesPerSession: 20, singleRuns: 5, quick}
+				: {messages: 10_000, sessions: 1000, runs: 3, clientSessions: 200, clientMessagesPerSession: 50, singleRuns: 10, quick},
 		),
 		compareFigure({runs: quick ? 5 : 10, quick}),
 		underAttackFigure(

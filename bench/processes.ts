@@ -133,3 +133,16 @@ export function spawnServer(command: string, args: readonly string[], options: {
 
 	return {handle, exitedEarly, stdoutSoFar, kill};
 }
+
+/**
+ * The listen backlog of whatever listens on 127.0.0.1:`port`, as the kernel has it: for a
+ * listening socket `ss` shows it as Send-Q. The lab-load figure gives aiosmtpd the lab's.
+ */
+export async function listenBacklog(port: number): Promise<number> {
+	const finished = await runToEnd('ss', ['-Hltn', `sport = :${port}`], {timeoutMs: 10_000, hint: 'iproute2 provides it; run `bash bench/install.sh` as root'});
+	const line = finished.stdout.split('\n').find(text => text.includes(`127.0.0.1:${port}`));
+	// State Recv-Q Send-Q Local-Address:Port Peer-Address:Port
+	const backlog = Number(line?.trim().split(/\s+/)[2]);
+	if (finished.code !== 0 || !Number.isInteger(backlog) || backlog <= 0) throw new Error(`ss shows no listening socket on 127.0.0.1:${port}:\n${finished.stdout}${finished.stderr}`);
+	return backlog;
+}
