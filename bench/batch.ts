@@ -1,10 +1,11 @@
 // Figure 4: a whole batch session (`smtp-tui run`) against a zero-delay server on
-// loopback, wall time of the process, vs swaks doing the same conversation, interleaved.
+// loopback, wall time of the process, vs `node -e 0` (the target) and swaks doing the same
+// conversation (context), interleaved.
 import {spawn} from 'node:child_process';
 import {performance} from 'node:perf_hooks';
 import {row, type Figure} from './figure.js';
 import {cliPath} from './first-frame.js';
-import {median} from './stats.js';
+import {median, spread} from './stats.js';
 import {startZeroDelayServer} from './zero-delay-server.js';
 
 /** Wall time of one process run to its end; a non-zero exit is a failed measurement. */
@@ -28,15 +29,14 @@ async function timeProcess(command: string, args: readonly string[]): Promise<nu
 export function batchFigure(options: {runs: number}): Figure {
 	return {
 		id: 'batch',
-		title: `batch full session vs swaks (${options.runs} runs each, interleaved)`,
+		title: `batch full session vs node -e 0 and swaks (${options.runs} runs each, interleaved)`,
 		async measure() {
 			const server = await startZeroDelayServer();
 			try {
 				const port = String(server.port);
 				const project = () => timeProcess(process.execPath, [cliPath, 'run', '--host', '127.0.0.1', '--port', port, '--tls', 'none', '--to', 'bob@x.test', '--from', 'a@x.test', '--ehlo', 'bench.test']);
 				const baseline = () => timeProcess('swaks', ['--server', '127.0.0.1', '--port', port, '--to', 'bob@x.test', '--from', 'a@x.test', '--helo', 'bench.test']);
-				// Context, not a target: Node's own start. No Node client can beat it, so
-				// it shows how much of the 1.5× budget is left for smtp-tui's own work.
+				// Node's own start: no Node client can beat it, so the target is a ratio to it.
 				const floor = () => timeProcess(process.execPath, ['-e', '0']);
 				// Two unmeasured runs each warm the page cache.
 				for (let run = 0; run < 2; run++) {
@@ -56,20 +56,22 @@ export function batchFigure(options: {runs: number}): Figure {
 				const expected = 2 * (options.runs + 2);
 				if (server.sessions() !== expected) throw new Error(`The server saw ${server.sessions()} complete sessions, expected ${expected}: some run did not reach QUIT.`);
 				return [
+					// The target: smtp-tui's own cost above Node's start (issue 20). swaks is context:
+					// Node doing nothing already takes longer than swaks's whole session.
 					row({
-						name: `Batch full session (median of ${options.runs})`,
+						name: `Batch full session \`smtp-tui run\` vs \`node -e 0\` (median of ${options.runs}; run ${spread(projectSamples, 'ms')}, node ${spread(floorSamples, 'ms')})`,
+						unit: 'ms',
+						project: median(projectSamples),
+						baseline: median(floorSamples),
+						target: {kind: 'ratio-at-most', value: 1.3},
+						detail: {projectSamples, floorSamples, baselineIs: '`node -e 0`, interleaved'},
+					}),
+					row({
+						name: `Batch full session vs swaks, same server, same conversation (context; swaks ${spread(baselineSamples, 'ms')})`,
 						unit: 'ms',
 						project: median(projectSamples),
 						baseline: median(baselineSamples),
-						target: {kind: 'ratio-at-most', value: 1.5},
-						detail: {projectSamples, baselineSamples, baselineIs: 'swaks, same server, same conversation'},
-					}),
-					row({
-						name: 'Node start floor, `node -e 0` (context)',
-						unit: 'ms',
-						project: median(floorSamples),
-						baseline: median(baselineSamples),
-						detail: {floorSamples},
+						detail: {baselineSamples},
 					}),
 				];
 			} finally {

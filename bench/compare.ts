@@ -1,11 +1,11 @@
 // Figure 6: `smtp-tui compare --json` (all four lab ports, 25 465 587 2525, to the end) vs
 // `smtp-tui run --port P` on the slowest single port, each a whole process (start included,
 // each with its own embedded lab), interleaved. The four sessions of compare run at once,
-// so the target is that they cost little more than the slowest one alone: ≤ 1.3×.
+// so the target is that they cost little more than the slowest one alone: ≤ 1.1×.
 import {row, type Figure, type Row} from './figure.js';
 import {cliPath} from './first-frame.js';
 import {runToEnd} from './processes.js';
-import {median} from './stats.js';
+import {median, spread} from './stats.js';
 
 const ports = [25, 465, 587, 2525] as const;
 type Port = (typeof ports)[number];
@@ -57,11 +57,11 @@ export function compareFigure(options: {runs: number; quick: boolean}): Figure {
 			const smaller = options.quick ? ', --quick: fewer than 10' : '';
 			const rows: Row[] = [
 				row({
-					name: `\`compare --json\`, four lab ports, vs slowest single \`run --port ${slowest.port}\` (median of ${options.runs}${smaller})`,
+					name: `\`compare --json\`, four lab ports, vs slowest single \`run --port ${slowest.port}\` (median of ${options.runs}${smaller}; compare ${spread(compareSamples, 'ms')}, run ${spread(singleSamples[slowest.port], 'ms')})`,
 					unit: 'ms',
 					project: median(compareSamples),
 					baseline: slowest.ms,
-					target: {kind: 'ratio-at-most', value: 1.3},
+					target: {kind: 'ratio-at-most', value: 1.1},
 					detail: {compareSamples, singleSamples, baselineIs: `the slowest median of run --port 25/465/587/2525 in this run: ${slowest.port}`},
 				}),
 			];

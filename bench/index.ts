@@ -26,7 +26,7 @@ const resultsDirectory = fileURLToPath(new URL('results/', import.meta.url));
 function figures(scratch: string, quick: boolean): Figure[] {
 	return [
 		firstFrameFigure({runs: 10, scratch}),
-		...longTranscriptFigures({sessions: 3, keys: 50, warmupKeys: 5, scratch}),
+		...longTranscriptFigures({sessions: 3, lines: 100_000, keys: 50, warmupKeys: 5, scratch}),
 		batchFigure({runs: 20}),
 		// Three interleaved runs per server, so each median has a spread beside it; stock
 		// aiosmtpd (context) runs once, since it alone takes about a minute at full size.

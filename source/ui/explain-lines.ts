@@ -18,7 +18,8 @@ export function explainEntry(entry: TranscriptEntry | undefined, entries: readon
 	for (const note of entry.explain ?? []) out.push({text: safeText(note)});
 
 	if (entry.direction === 'server' && entry.step === 'ehlo' && entry.tls) {
-		const change = [...entries].reverse().find(e => e.direction === 'info' && e.text.startsWith('Capabilities changed after TLS'));
+		// The newest such note, found without copying a transcript of any length.
+		const change = entries.findLast(e => e.direction === 'info' && e.text.startsWith('Capabilities changed after TLS'));
 		if (change) out.push({text: safeText(change.text), tone: 'heading'});
 	}
 
