@@ -416,6 +416,16 @@ export class ImapClientConversation {
 		this.state = 'open';
 	}
 
+	/** The tag the next command will carry (to show it before it goes out). */
+	get nextTag(): string {
+		return `${this.tagPrefix}${this.counter + 1}`;
+	}
+
+	/** Bytes held that are not yet a whole response. */
+	get buffered(): number {
+		return this.framer.buffered;
+	}
+
 	/** Tags sent and not yet answered, oldest first. */
 	get pending(): string[] {
 		return this.inFlight.map(entry => entry.tag);

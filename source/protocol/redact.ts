@@ -196,7 +196,7 @@ export class SecretGate {
 
 	constructor(
 		secrets: ReadonlyArray<string | undefined>,
-		private readonly protocol: 'smtp' | 'pop3',
+		private readonly protocol: 'smtp' | 'pop3' | 'imap',
 	) {
 		this.secrets = active(secrets.filter((s): s is string => s !== undefined));
 	}

@@ -1,5 +1,6 @@
 // The project's clients against a real Dovecot (test/support/dovecot.ts): the POP3 client
-// (engine/pop3.ts) with USER/PASS over STLS on 110 and implicit TLS on 995, and the sans-I/O
+// (engine/pop3.ts) with USER/PASS over STLS on 110 and implicit TLS on 995, the IMAP session
+// (engine/imap.ts) on 143 and 993, and the sans-I/O
 // IMAP client conversation (protocol/imap.ts) driven over a plain test socket on 143
 // (STARTTLS) and 993. Messages are put into the Maildir directly, with 8-bit bytes that are
 // not UTF-8, and must come back byte for byte.
@@ -7,6 +8,7 @@ import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
+import {ImapSession} from '../../source/engine/imap.js';
 import {Pop3Session} from '../../source/engine/pop3.js';
 import type {ImapCommand, ImapEvent} from '../../source/protocol/imap.js';
 import {ImapClientConversation, capabilityList, fetchData, flagList, needData, nodeBytes, nodeText} from '../../source/protocol/imap.js';
@@ -203,3 +205,29 @@ test('the IMAP client conversation against Dovecot on 993: AUTHENTICATE PLAIN af
 		driver.close();
 	}
 });
+
+for (const [port, auth] of [[143, 'auto'], [993, 'login']] as const) {
+	test(`the IMAP session (engine/imap.ts) against Dovecot on ${port === 993 ? '993 (implicit TLS)' : '143 (STARTTLS)'}: ${auth === 'login' ? 'LOGIN' : 'AUTHENTICATE PLAIN'}, SELECT, FETCH of the delivered bytes`, async () => {
+		const session = new ImapSession({
+			host: dovecot.host,
+			port: port === 993 ? dovecot.ports.imaps : dovecot.ports.imap,
+			profilePort: port,
+			tls: 'auto',
+			tlsOptions: {ca: dovecot.ca, servername: dovecot.hostname, insecure: false},
+			user: 'bob',
+			password: 'builder',
+			auth,
+			list: true,
+			timeouts: {connect: 5000, greeting: 5000, command: 5000, fetch: 5000},
+		});
+		assert.equal(await session.runToEnd(), 0, session.failureMessage);
+		assert.ok(session.fetched?.equals(message), 'FETCH BODY.PEEK[]: exactly the bytes in the Maildir');
+		const sent = session.entries.filter(entry => entry.direction === 'client').map(entry => entry.text.replace(/^A\d+ /, ''));
+		const login = auth === 'login' ? ['LOGIN "bob" ********'] : ['AUTHENTICATE PLAIN', '********'];
+		assert.deepEqual(sent, [...(port === 143 ? ['CAPABILITY', 'STARTTLS'] : []), 'CAPABILITY', ...login, 'LIST "" "*"', 'SELECT "INBOX"', 'FETCH 1 (FLAGS BODY.PEEK[])', 'LOGOUT']);
+		if (port === 143) assert.ok(session.capabilitiesBeforeTls?.includes('STARTTLS'), 'the list heard in cleartext offered STARTTLS');
+		assert.ok(session.folders?.some(folder => folder.name === 'INBOX'));
+		assert.ok(!JSON.stringify(session.entries).includes('builder'));
+		assert.equal(session.tlsFacts?.authorized, true);
+	});
+}
