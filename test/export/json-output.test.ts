@@ -10,6 +10,7 @@ import {renderCompareJson} from '../../source/export/compare.js';
 import {safeOutput} from '../../source/protocol/safe-text.js';
 import type {CompareReport} from '../../source/protocol/compare-report.js';
 import type {TranscriptEntry} from '../../source/protocol/transcript.js';
+import {fuzzParameters} from '../support/fuzz-seed.js';
 
 const rawControl = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const hostileChar = fc.constantFrom('\u00ad', '\u200b', '\ufeff', '\u2060', '\u0000', '\u001b', '\u0007', '\r', '\t', '\u007f', '\u0085', '\u009b', '\u061c', '\u200e', '\u2028', '\u2029', '\u202e', '\u2066', 'a', '"', '\\', 'é', '\ud800');
@@ -31,6 +32,6 @@ for (const [name, render] of renderers) {
 			assert.equal(safeOutput(out), out, 'the terminal gate changes nothing');
 			const lines = name.startsWith('renderJsonLines') ? out.trimEnd().split('\n') : [out];
 			assert.deepEqual(JSON.parse(lines[0]!), JSON.parse(JSON.stringify(input)));
-		}), {numRuns: 300});
+		}), fuzzParameters(300));
 	});
 }

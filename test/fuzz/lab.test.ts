@@ -5,7 +5,8 @@
 // clean hang-up), the lab must not crash or grow without bound, and a normal session must
 // still succeed afterwards. The run is bounded by its count; the deadline is only a guard
 // against a hung lab, never a throughput target (how fast the lab is belongs in the bench).
-// The seed is fixed, printed in the test's name, and LAB_FUZZ_SEED=n runs another one.
+// The seed is fixed (test/support/fuzz-seed.ts), printed in the test's name, and FUZZ_SEED=n
+// runs another one (LAB_FUZZ_SEED=n for this file alone).
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -15,6 +16,7 @@ import vm from 'node:vm';
 import {Session} from '../../source/engine/session.js';
 import {startLab, type Lab, type LabPort} from '../../source/lab/index.js';
 import {ReplyParser, type Reply} from '../../source/protocol/reply-parser.js';
+import {fuzzSeed, seedFrom} from '../support/fuzz-seed.js';
 
 const targetCommands = 60_000;
 /** A guard against a hung run, far above what the count takes on a loaded 2-core machine. */
@@ -22,7 +24,7 @@ const guardMs = 480_000;
 const workers = 48;
 /** A lab that does not answer a command within this long has hung. */
 const replyTimeoutMs = 10_000;
-const seed = Number(process.env.LAB_FUZZ_SEED ?? 306_735);
+const seed = process.env.LAB_FUZZ_SEED === undefined ? fuzzSeed : seedFrom(process.env.LAB_FUZZ_SEED);
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -38,7 +40,7 @@ function rssMb(): number {
 	return process.memoryUsage().rss / 1024 / 1024;
 }
 
-/** mulberry32: a small seeded generator; LAB_FUZZ_SEED=n replays each connection's command choices. */
+/** mulberry32: a small seeded generator; FUZZ_SEED=n replays each connection's command choices. */
 function random(seedValue: number): () => number {
 	let a = seedValue >>> 0;
 	return () => {

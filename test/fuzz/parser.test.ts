@@ -16,6 +16,7 @@ import {ReplyParseError, ReplyParser, type ParserLimits, type Reply} from '../..
 import {safeText} from '../../source/protocol/safe-text.js';
 import {splitAt} from '../support/split.js';
 import {createSasl, decodeChallenge} from '../../source/protocol/sasl.js';
+import {fuzzParameters} from '../support/fuzz-seed.js';
 
 // ——— generators ———
 
@@ -69,7 +70,7 @@ test('parser: any bytes, any split: replies or a typed error, never anything els
 	fc.assert(fc.property(smtpishBytes, cuts, (bytes, at) => {
 		parseAll(splitAt(bytes, at));
 		parseAll(splitAt(bytes, at), smallLimits);
-	}), {numRuns: 8000});
+	}), fuzzParameters(8000));
 });
 
 test('parser: split invariance: every split gives the same replies and fails at the same point', () => {
@@ -84,7 +85,7 @@ test('parser: split invariance: every split gives the same replies and fails at 
 			// Which cap trips first may depend on where a long line was cut; format errors may not.
 			if (!(capKinds.has(other.error!) && capKinds.has(whole.error!))) assert.equal(other.error, whole.error);
 		}
-	}), {numRuns: 8000});
+	}), fuzzParameters(8000));
 });
 
 test('parser: split invariance near the caps: multi-line replies whose lines and total sit around the limits', () => {
@@ -94,7 +95,7 @@ test('parser: split invariance near the caps: multi-line replies whose lines and
 		const split = parseAll(splitAt(bytes, at), smallLimits);
 		assert.deepEqual(split.replies, whole.replies);
 		assert.equal(split.error !== undefined, whole.error !== undefined, `failed in one split only: ${String(split.error)} vs ${String(whole.error)}`);
-	}), {numRuns: 6000});
+	}), fuzzParameters(6000));
 });
 
 // Well-formed replies: a code, some lines of text without CR or LF, maybe an enhanced code.
@@ -131,7 +132,7 @@ test('parser round trip: well-formed replies, serialized and cut anywhere, parse
 		assert.equal(outcome.error, undefined);
 		assert.deepEqual(outcome.replies, serialized.map(s => s.expected));
 		for (const reply of outcome.replies) assert.doesNotThrow(() => parseEhlo(reply));
-	}), {numRuns: 5000});
+	}), fuzzParameters(5000));
 });
 
 test('parser: a reply whose bytes exceed a cap fails with that cap, however it is cut', () => {
@@ -140,7 +141,7 @@ test('parser: a reply whose bytes exceed a cap fails with that cap, however it i
 		const outcome = parseAll(splitAt(long, at), smallLimits);
 		assert.ok(outcome.error !== undefined && capKinds.has(outcome.error), String(outcome.error));
 		assert.deepEqual(outcome.replies, []);
-	}), {numRuns: 300});
+	}), fuzzParameters(300));
 });
 
 // ——— command builders ———
@@ -181,7 +182,7 @@ test('command builders: any text gives a safe line or a LocalInputError; CR, LF 
 		checkBuilder(() => ({line: commands.auth('PLAIN', text), limit: commands.maxAuthLine}), text);
 		checkBuilder(() => ({line: commands.validateCommandLine(text), limit: commands.verbOf(text) === 'AUTH' ? commands.maxAuthLine : commands.maxCommandLine}), text);
 		checkBuilder(() => ({line: commands.validateResponseLine(text), limit: commands.maxAuthLine}), text);
-	}), {numRuns: 8000});
+	}), fuzzParameters(8000));
 });
 
 const address = fc.tuple(fc.stringMatching(/^[a-z0-9._+-]{1,30}$/), fc.stringMatching(/^[a-z0-9-]{1,20}(\.[a-z]{2,6}){1,2}$/)).map(([local, domain]) => `${local}@${domain}`);
@@ -196,7 +197,7 @@ test('command builders round trip: the address, the verb and the parameters come
 		assert.equal(commands.mailFrom(given, {size, body: '8BITMIME'}, caps), `MAIL FROM:<${addr}> SIZE=${size} BODY=8BITMIME`);
 		assert.equal(commands.mailFrom(given, {size}), `MAIL FROM:<${addr}>`, 'no parameters the server did not offer');
 		assert.equal(commands.validateCommandLine(`${rcpt} \t `), rcpt);
-	}), {numRuns: 3000});
+	}), fuzzParameters(3000));
 });
 
 // ——— DATA encoding ———
@@ -219,7 +220,7 @@ test('DATA encoding: CRLF only, dot-stuffed, exactly one end of data, and the se
 		const normalized = normalizeCrlf(body);
 		const expected = normalized === '' || normalized.endsWith('\r\n') ? normalized : normalized + '\r\n';
 		assert.equal(receive(data), expected);
-	}), {numRuns: 10000});
+	}), fuzzParameters(10000));
 });
 
 // ——— SASL and redaction ———
@@ -263,7 +264,7 @@ test('SASL PLAIN, LOGIN, CRAM-MD5, XOAUTH2: the wire is right, what may be shown
 			assertHidden(shown, secret, 'XOAUTH2');
 			assert.ok(!shown.includes(b64(whole)), 'XOAUTH2 shows the whole encoded string');
 		}
-	}), {numRuns: 4000});
+	}), fuzzParameters(4000));
 });
 
 test('SASL: bad credentials give a LocalInputError, never another error', () => {
@@ -277,7 +278,7 @@ test('SASL: bad credentials give a LocalInputError, never another error', () => 
 		} catch (error) {
 			assert.ok(error instanceof LocalInputError, `got ${String(error)}`);
 		}
-	}), {numRuns: 6000});
+	}), fuzzParameters(6000));
 });
 
 test('redactSecrets: a secret embedded in clear, in base64 and inside a longer base64 string never survives', () => {
@@ -288,7 +289,7 @@ test('redactSecrets: a secret embedded in clear, in base64 and inside a longer b
 		const redacted = redactSecrets(text, [secret]);
 		assertHidden(redacted, secret, 'redacted text');
 		assert.equal(redactSecrets(redacted, [secret]), redacted, 'idempotent');
-	}), {numRuns: 6000});
+	}), fuzzParameters(6000));
 });
 
 // ——— terminal safety ———
@@ -305,5 +306,5 @@ test('safeText and decodeChallenge: nothing a terminal acts on survives; printab
 		assert.ok(!unsafe.test(safeText(decodeChallenge(b64(text)))));
 		assert.equal(decodeChallenge(b64(text)), Buffer.from(text, 'utf8').toString('utf8'));
 		assert.doesNotThrow(() => decodeChallenge(text));
-	}), {numRuns: 10000});
+	}), fuzzParameters(10000));
 });

@@ -211,7 +211,7 @@ function unique(label: string): string {
 
 // ---------------------------------------------------------------------------------------------
 
-test('the instance starts quickly on four distinct loopback ports with a throwaway CA', TEST, t => {
+test('the instance starts on four distinct loopback ports with a throwaway CA', TEST, t => {
 	t.diagnostic(`startup took ${startupMs.toFixed(0)} ms`);
 	assert.equal(pf.host, '127.0.0.1');
 	assert.equal(pf.hostname, 'mx.postfix.test');
@@ -221,7 +221,6 @@ test('the instance starts quickly on four distinct loopback ports with a throwaw
 	assert.equal(new Set(ports).size, 4);
 	for (const port of ports) assert.ok(Number.isInteger(port) && port > 0 && port < 65536);
 	assert.match(pf.ca, /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
-	assert.ok(startupMs < 30_000);
 });
 
 test('25: greets, offers STARTTLS but not AUTH, and answers AUTH with 503 5.5.1', TEST, async () => {
@@ -328,43 +327,58 @@ test('465: a plaintext client gets no banner (Postfix waits for a TLS ClientHell
 	assert.ok(stillOpen);
 });
 
-/** Times one AUTH exchange (the last reply only), on 465 so no STARTTLS is needed. */
-async function timedAuth(dialog: Dialog, steps: string[]): Promise<{reply: Reply; ms: number}> {
-	const started = performance.now();
-	let reply: Reply | undefined;
-	for (const step of steps) reply = await dialog.send(step);
-	return {reply: reply!, ms: performance.now() - started};
+/** A dialog on 465 (implicit TLS, so no STARTTLS step) that has said EHLO. */
+async function submission(): Promise<Dialog> {
+	const dialog = await greeted(pf.ports[465], true);
+	await dialog.send('EHLO client.test');
+	return dialog;
+}
+
+/** Resolves once Dovecot's log, past `offset` bytes, mentions a verdict on `user` (auth_verbose logs it as it decides). */
+async function dovecotDecided(user: string, offset: number): Promise<void> {
+	for (let wait = 0; wait < 400; wait++) {
+		if (readFileSync(pf.dovecotLogFile).subarray(offset).toString('utf8').includes(`(${user},`)) return;
+		await new Promise(resolve => setTimeout(resolve, 25));
+	}
+
+	assert.fail(`Dovecot logged no verdict on ${user}:\n${readFileSync(pf.dovecotLogFile, 'utf8').slice(-2000)}`);
 }
 
 test('wrong credentials get 535 5.7.8 at once, again and again, and a good login still works', TEST, async () => {
 	const failed = '535 5.7.8 Error: authentication failed: (reason unavailable)';
-	const attempts = [
-		[`AUTH PLAIN ${plain(ALICE.user, 'not-the-password')}`],
-		[`AUTH PLAIN ${plain('nobody', ALICE.password)}`],
-		['AUTH LOGIN', b64(ALICE.user), b64('not-the-password')],
-		[`AUTH PLAIN ${plain(ALICE.user, 'not-the-password')}`],
+	const attempts: Array<[user: string, steps: string[]]> = [
+		[ALICE.user, [`AUTH PLAIN ${plain(ALICE.user, 'not-the-password')}`]],
+		['nobody', [`AUTH PLAIN ${plain('nobody', ALICE.password)}`]],
+		[ALICE.user, ['AUTH LOGIN', b64(ALICE.user), b64('not-the-password')]],
+		[ALICE.user, [`AUTH PLAIN ${plain(ALICE.user, 'not-the-password')}`]],
 	];
-	for (const steps of attempts) {
-		const dialog = await greeted(pf.ports[465], true);
+	// Stock Dovecot holds a failure back (auth_failure_delay, 2 s; a queue flushed every 500 ms
+	// even at 0) and adds a growing per-IP penalty; every test client shares 127.0.0.1. The
+	// harness turns all of it off. So a failure Dovecot has decided is answered before a good
+	// login that is asked only afterwards: held back, it would come second.
+	for (const [user, steps] of attempts) {
+		const good = await submission();
+		const dialog = await submission();
 		try {
-			await dialog.send('EHLO client.test');
-			const {reply, ms} = await timedAuth(dialog, steps);
-			assert.equal(reply.last, failed, steps[0]);
-			// Stock Dovecot answers a failure after 2 s (0.5 s even with auth_failure_delay = 0)
-			// and adds a growing per-IP penalty; every test client shares 127.0.0.1.
-			assert.ok(ms < 250, `a failed AUTH took ${ms.toFixed(0)} ms`);
+			for (const step of steps.slice(0, -1)) await dialog.send(step);
+			const offset = readFileSync(pf.dovecotLogFile).length;
+			const order: string[] = [];
+			const failure = dialog.send(steps.at(-1)!).then(reply => {
+				order.push('failure');
+				return reply;
+			});
+			await dovecotDecided(user, offset);
+			const login = good.send(`AUTH PLAIN ${plain(ALICE.user, ALICE.password)}`).then(reply => {
+				order.push('login');
+				return reply;
+			});
+			assert.equal((await failure).last, failed, steps[0]);
+			assert.equal((await login).last, '235 2.7.0 Authentication successful', 'a good login after the failures');
+			assert.deepEqual(order, ['failure', 'login'], `${steps[0]}: the failure was not held back`);
 		} finally {
 			dialog.close();
+			good.close();
 		}
-	}
-	const dialog = await greeted(pf.ports[465], true);
-	try {
-		await dialog.send('EHLO client.test');
-		const {reply, ms} = await timedAuth(dialog, [`AUTH PLAIN ${plain(ALICE.user, ALICE.password)}`]);
-		assert.equal(reply.last, '235 2.7.0 Authentication successful');
-		assert.ok(ms < 250, `the login after failures took ${ms.toFixed(0)} ms`);
-	} finally {
-		dialog.close();
 	}
 });
 

@@ -80,13 +80,6 @@ export async function sendMail(client: RawSmtpClient, from: string, to: string[]
 
 export const queued = /^250 2\.0\.0 Ok: queued as [\dA-F]{10}$/;
 
-/** Milliseconds `action` took. */
-export async function timed(action: () => Promise<unknown>): Promise<number> {
-	const started = performance.now();
-	await action();
-	return performance.now() - started;
-}
-
 /** Runs `body` with a lab started with `options`, closing both the clients and the lab. */
 export async function withLab(options: LabOptions, body: (lab: Lab, clients: LabClients) => Promise<void>): Promise<void> {
 	const lab = await startLab(options);
