@@ -3,9 +3,9 @@
 // prepends the receiving hop's Received: header (RFC 5321 §4.4), so each stored message holds
 // the trace of every hop it took. POP3 (pop3.ts) reads and deletes from here.
 
-import {randomBytes} from 'node:crypto';
 import {formatRfc5322Date} from '../protocol/message.js';
 import type {CapturedMessage, LabUser} from './types.js';
+import {randomHex} from './random-hex.js';
 
 /** One message in one user's mailbox. */
 export type StoredMessage = {
@@ -146,7 +146,7 @@ export class Mailboxes {
 			const header = formatReceived({...receivedFieldsOf(message, this.hostname), for: recipient});
 			const copy: StoredMessage = {
 				queueId: message.id,
-				uid: `${message.id}.${randomBytes(4).toString('hex')}`,
+				uid: `${message.id}.${randomHex(4)}`,
 				user: user.user,
 				recipient,
 				mailFrom: message.mailFrom,

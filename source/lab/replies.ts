@@ -57,14 +57,16 @@ const sameMeaning: Record<string, (state: ReplyState) => LabReply> = {
 	}),
 };
 
-function lookup(code: number, text: string): ((state: ReplyState) => LabReply) | undefined {
-	const exact = sameMeaning[`${code} ${text}`];
-	if (exact) return exact;
-	for (const [key, make] of Object.entries(sameMeaning)) {
-		if (key.endsWith('*') && `${code} ${text}`.startsWith(key.slice(0, -1))) return make;
-	}
+/** The keys ending in "*", without it: looked through for every reply, so listed once. */
+const prefixMeaning = Object.entries(sameMeaning)
+	.filter(([key]) => key.endsWith('*'))
+	.map(([key, make]) => [key.slice(0, -1), make] as const);
 
-	return undefined;
+function lookup(code: number, text: string): ((state: ReplyState) => LabReply) | undefined {
+	const line = `${code} ${text}`;
+	const exact = sameMeaning[line];
+	if (exact) return exact;
+	return prefixMeaning.find(([prefix]) => line.startsWith(prefix))?.[1];
 }
 
 /** Postfix's EHLO keyword order (PROTOCOL.md §1); unknown keywords keep their place after these. */

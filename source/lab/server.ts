@@ -4,7 +4,6 @@
 // from connection-hooks.ts; this file wires them into smtp-server and keeps the accepted
 // messages.
 
-import {randomBytes} from 'node:crypto';
 import type {AddressInfo, Socket} from 'node:net';
 import {SMTPServer} from 'smtp-server';
 import type {
@@ -23,6 +22,7 @@ import {authTempfailReply, tooBigReply} from './faults.js';
 import type {LabLimits} from './limits.js';
 import {defaultLimits, insufficientStorageReply, parserLineCap} from './limits.js';
 import {ReceiveBudget} from './inbox.js';
+import {randomHex} from './random-hex.js';
 import {LabMonitor} from './monitor.js';
 import {Gate, GateCounter} from './gate.js';
 import {AuthPenalty} from './auth-penalty.js';
@@ -114,7 +114,7 @@ function sessionUser(session: SMTPServerSession): string | undefined {
 
 /** Postfix-style queue ID: 10 upper-case hex digits. */
 function queueId(): string {
-	return randomBytes(5).toString('hex').toUpperCase();
+	return randomHex(5).toUpperCase();
 }
 
 function findUser(users: LabUser[], name: string | undefined): LabUser | undefined {

@@ -53,6 +53,12 @@ test('the classroom lab: swaks, smtp-source and a student smtp-tui as clients, l
 		const stopped = /lab: stopped after (\d+) sessions and (\d+) messages/.exec(log);
 		assert.ok(stopped, log);
 		assert.equal(Number(stopped[2]), 22, 'swaks 1 + smtp-source 20 + the student 1');
+		// Lines are written in batches: each one still whole, on its own line, none lost.
+		const lines = log.trimEnd().split('\n');
+		assert.deepEqual(lines.filter(line => !line.startsWith('lab: ')), [], log);
+		assert.equal(lines.filter(line => /^lab: message 25 127\.0\.0\.1 queued as [\dA-F]{10}$/.test(line)).length, 20, log);
+		assert.equal(lines.filter(line => line === 'lab: connect 25 127.0.0.1').length, 20, log);
+		assert.equal(lines.filter(line => line === 'lab: close 25 127.0.0.1').length, 20, log);
 	} finally {
 		child.kill('SIGKILL');
 	}
