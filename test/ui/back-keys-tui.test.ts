@@ -1,0 +1,193 @@
+// The way back, from every screen, in the real binary: each screen's footer shows its back
+// key, and that key leads to the screen it was opened from with nothing lost on the way.
+// (The port picker's b, Esc and Backspace and the remote wizard's Esc are in
+// workshop-tui.test.ts; q and Ctrl-C on every screen in ctrl-c.test.ts.)
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {keys, spawnTui, type Terminal} from '../support/pty.js';
+
+/** The last line of the screen that is not empty: the footer. */
+const footer = (screen: string) => screen.split('\n').filter(line => line.trim() !== '').at(-1) ?? '';
+
+async function toPicker(tui: Terminal): Promise<void> {
+	await tui.waitFor('where should the conversation go?');
+	await tui.press(keys.enter); // the lab (preselected)
+	await tui.waitFor('Pick a port');
+}
+
+/** Runs `body` against a fresh TUI and checks it quits with 0 at the end. */
+async function withTui(args: string[], body: (tui: Terminal) => Promise<void>, options: {rows?: number} = {}): Promise<void> {
+	const tui = spawnTui(args, options);
+	try {
+		await body(tui);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+}
+
+test('the first screen: nothing behind it; Esc and b do nothing and eat no key, the footer offers q', {timeout: 60_000}, async () => {
+	await withTui([], async tui => {
+		const screen = await tui.waitFor('where should the conversation go?');
+		assert.match(footer(screen), /q quit$/);
+		await tui.press(keys.escape);
+		await tui.press('b');
+		await tui.press(keys.down); // the next key still works
+		await tui.waitFor('❯ A remote server');
+	});
+});
+
+test('a session from the port picker: b goes back to the picker, the port still highlighted', {timeout: 60_000}, async () => {
+	await withTui([], async tui => {
+		await toPicker(tui);
+		await tui.select('25 ');
+		await tui.press(keys.enter);
+		const screen = await tui.waitFor('Next: Open a TCP connection');
+		assert.match(footer(screen), / b back .* q quit$/);
+		await tui.press(keys.enter);
+		await tui.waitFor('220 mx.lab.test');
+		await tui.press('b');
+		await tui.waitFor('❯ 25 ');
+	});
+});
+
+test('a session opened by flags: b goes to the start screen', {timeout: 60_000}, async () => {
+	await withTui(['--port', '2525'], async tui => {
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press('b');
+		await tui.waitFor('where should the conversation go?');
+	});
+});
+
+test('the help overlay and the TLS panel: the footer says esc/b, b goes back to the session as it was', {timeout: 60_000}, async () => {
+	await withTui(['--port', '465'], async tui => {
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press(keys.enter);
+		await tui.waitFor('220 mx.lab.test');
+		for (const open of ['?', 't']) {
+			await tui.press(open);
+			const overlay = await tui.waitFor(open === '?' ? 'Keys (press ? or esc to close)' : 'verified: the chain and the host name check out');
+			assert.equal(footer(overlay), 'esc/b back to the session  q quit');
+			await tui.press('b');
+			const session = await tui.waitFor('220 mx.lab.test');
+			assert.match(session, /Next: Say EHLO/, 'the session did not move');
+			assert.match(footer(session), / b back .* q quit$/);
+		}
+
+		await tui.press('?');
+		await tui.waitFor('Keys (press ? or esc to close)');
+		await tui.press(keys.escape);
+		await tui.waitFor('220 mx.lab.test');
+	});
+});
+
+test('compare\'s port chooser: esc/b in its footer, Esc and b go back to the picker', {timeout: 60_000}, async () => {
+	await withTui([], async tui => {
+		await toPicker(tui);
+		for (const back of [keys.escape, 'b']) {
+			await tui.press('c');
+			const chooser = await tui.waitFor('Compare which ports?');
+			assert.match(chooser, /space toggle {2}enter start {2}esc\/b back {2}q quit/);
+			await tui.press(back);
+			await tui.waitFor(/^(?![\s\S]*Compare which ports\?)[\s\S]*enter open/); // the chooser closed
+		}
+
+		await tui.press(keys.down); // the picker has the keys again
+		await tui.waitFor('❯ 2525');
+	});
+});
+
+test('compare from the picker: b goes back to the picker; compare opened by flags: b goes to the start screen', {timeout: 90_000}, async () => {
+	await withTui([], async tui => {
+		await toPicker(tui);
+		await tui.press('c');
+		await tui.waitFor('Compare which ports?');
+		await tui.press(keys.enter);
+		await tui.waitFor('compare · lab · step 0/');
+		await tui.press(keys.enter);
+		const screen = await tui.waitFor('step 1/');
+		assert.match(footer(screen), / b back {2}q quit$/);
+		await tui.press('b');
+		await tui.waitFor('Pick a port');
+	});
+	await withTui(['compare', '25', '587'], async tui => {
+		const screen = await tui.waitFor('compare · lab · step 0/');
+		assert.match(footer(screen), / b back {2}q quit$/);
+		await tui.press('b');
+		await tui.waitFor('where should the conversation go?');
+	});
+});
+
+test('probe, fault menu, inbox and journey from the picker: each shows its back key and goes back to the picker', {timeout: 120_000}, async () => {
+	await withTui([], async tui => {
+		await toPicker(tui);
+		const screens: Array<{open: string; shown: string; back: RegExp; key: string}> = [
+			{open: 'p', shown: 'Nothing wrong found.', back: /b back {2}q quit$/, key: 'b'},
+			{open: 'f', shown: 'lab faults', back: /enter\/esc back {2}q quit/, key: keys.escape},
+			{open: 'i', shown: 'No messages yet.', back: /esc\/b back {2}q quit$/, key: 'b'},
+			{open: 'j', shown: '▶alice\'s client', back: / b back {2}q quit$/, key: 'b'},
+		];
+		for (const {open, shown, back, key} of screens) {
+			await tui.press(open);
+			const screen = await tui.waitFor(shown, 20_000);
+			assert.ok(screen.split('\n').some(line => back.test(line)), `${open}: the footer shows the back key:\n${screen}`);
+			await tui.press(key);
+			await tui.waitFor(/Pick a port[\s\S]*enter open/);
+		}
+	}, {rows: 48});
+});
+
+test('the inbox from a session: b goes back to the same session, transcript kept', {timeout: 60_000}, async () => {
+	await withTui(['--port', '25'], async tui => {
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press(keys.enter);
+		await tui.waitFor('220 mx.lab.test');
+		await tui.press(keys.enter);
+		await tui.waitFor('S  250 SMTPUTF8');
+		await tui.press('i');
+		await tui.waitFor('No messages yet.');
+		await tui.press('b');
+		const screen = await tui.waitFor('S  250 SMTPUTF8');
+		assert.match(screen, /S {2}220 mx\.lab\.test/);
+		assert.match(screen, /step 2\//);
+	});
+});
+
+test('a lesson: b goes back one step (shown in the footer), at step 1 it says so; after "Lesson complete" b goes back to the last step', {timeout: 90_000}, async () => {
+	await withTui(['lesson', 'starttls'], async tui => {
+		let screen = await tui.waitFor('step 1 of 3');
+		assert.match(footer(screen), /b back a step/);
+		await tui.press('b');
+		await tui.waitFor('This is the first step: nothing to go back to');
+		await tui.press(keys.enter);
+		await tui.waitFor('220 mx.lab.test');
+		await tui.press(keys.enter);
+		await tui.waitFor('✓ Before TLS the server lists STARTTLS and no AUTH');
+		await tui.press('n');
+		await tui.waitFor('step 2 of 3');
+		await tui.press('b');
+		screen = await tui.waitFor('step 1 of 3');
+		assert.match(screen, /✓ Before TLS the server lists STARTTLS/, 'the step done stays done');
+		await tui.press('n');
+		await tui.waitFor('step 2 of 3');
+		await tui.press('>'); // skip it
+		await tui.waitFor('step 3 of 3');
+		await tui.press('>');
+		screen = await tui.waitFor('Lesson complete');
+		assert.match(screen, /b: back a step/);
+		await tui.press('b');
+		await tui.waitFor('step 3 of 3');
+	});
+});
+
+test('the journey opened by smtp-tui journey: nothing behind it, b is not offered and changes nothing', {timeout: 60_000}, async () => {
+	await withTui(['journey'], async tui => {
+		const screen = await tui.waitFor('▶alice\'s client');
+		assert.ok(!/ b back/.test(footer(screen)), footer(screen));
+		assert.match(footer(screen), /q quit$/);
+		await tui.press('b');
+		await tui.press(keys.enter);
+		await tui.waitFor('220 smtp.sender.test');
+	});
+});
