@@ -129,3 +129,21 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 
 	return {screen, waitFor, press, type, typeFast, exited, output: () => raw, kill: () => child.kill(), select, resize};
 }
+
+/**
+ * Presses `key` to open a screen and waits for `shown`. On a loaded machine a key can land
+ * between a new screen's first frame and the moment Ink binds its keys; then it is pressed
+ * once more if nothing at all changed (a test using this checks where the key leads, not
+ * that race: the key was taken by the screen that was just replaced).
+ */
+export async function pressToOpen(tui: Terminal, key: string, shown: string | RegExp, timeoutMs = 8000): Promise<string> {
+	const before = tui.screen();
+	await tui.press(key);
+	try {
+		return await tui.waitFor(shown, 3000);
+	} catch {
+		// Pressed again only if the first press changed nothing at all.
+		if (tui.screen() === before) await tui.press(key);
+		return tui.waitFor(shown, timeoutMs);
+	}
+}

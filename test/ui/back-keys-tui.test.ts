@@ -4,15 +4,14 @@
 // workshop-tui.test.ts; q and Ctrl-C on every screen in ctrl-c.test.ts.)
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
 /** The last line of the screen that is not empty: the footer. */
 const footer = (screen: string) => screen.split('\n').filter(line => line.trim() !== '').at(-1) ?? '';
 
 async function toPicker(tui: Terminal): Promise<void> {
 	await tui.waitFor('where should the conversation go?');
-	await tui.press(keys.enter); // the lab (preselected)
-	await tui.waitFor('Pick a port');
+	await pressToOpen(tui, keys.enter, 'Pick a port'); // the lab (preselected)
 }
 
 /** Runs `body` against a fresh TUI and checks it quits with 0 at the end. */
@@ -29,7 +28,7 @@ async function withTui(args: string[], body: (tui: Terminal) => Promise<void>, o
 
 test('the first screen: nothing behind it; Esc and b do nothing and eat no key, the footer offers q', {timeout: 60_000}, async () => {
 	await withTui([], async tui => {
-		const screen = await tui.waitFor('where should the conversation go?');
+		const screen = await tui.waitFor(/where should the conversation go\?[\s\S]*q quit/);
 		assert.match(footer(screen), /q quit$/);
 		await tui.press(keys.escape);
 		await tui.press('b');
@@ -43,7 +42,7 @@ test('a session from the port picker: b goes back to the picker, the port still 
 		await toPicker(tui);
 		await tui.select('25 ');
 		await tui.press(keys.enter);
-		const screen = await tui.waitFor('Next: Open a TCP connection');
+		const screen = await tui.waitFor(/Next: Open a TCP connection[\s\S]*q quit/);
 		assert.match(footer(screen), / b back .* q quit$/);
 		await tui.press(keys.enter);
 		await tui.waitFor('220 mx.lab.test');
@@ -67,10 +66,10 @@ test('the help overlay and the TLS panel: the footer says esc/b, b goes back to 
 		await tui.waitFor('220 mx.lab.test');
 		for (const open of ['?', 't']) {
 			await tui.press(open);
-			const overlay = await tui.waitFor(open === '?' ? 'Keys (press ? or esc to close)' : 'verified: the chain and the host name check out');
+			const overlay = await tui.waitFor(new RegExp(`${open === '?' ? 'Keys \\(press \\? or esc to close\\)' : 'verified: the chain and the host name check out'}[\\s\\S]*q quit`));
 			assert.equal(footer(overlay), 'esc/b back to the session  q quit');
 			await tui.press('b');
-			const session = await tui.waitFor('220 mx.lab.test');
+			const session = await tui.waitFor(/220 mx\.lab\.test[\s\S]*\? help {2}q quit/);
 			assert.match(session, /Next: Say EHLO/, 'the session did not move');
 			assert.match(footer(session), / b back .* q quit$/);
 		}
@@ -86,9 +85,7 @@ test('compare\'s port chooser: esc/b in its footer, Esc and b go back to the pic
 	await withTui([], async tui => {
 		await toPicker(tui);
 		for (const back of [keys.escape, 'b']) {
-			await tui.press('c');
-			const chooser = await tui.waitFor('Compare which ports?');
-			assert.match(chooser, /space toggle {2}enter start {2}esc\/b back {2}q quit/);
+			await pressToOpen(tui, 'c', /Compare which ports\?[\s\S]*space toggle {2}enter start {2}esc\/b back {2}q quit/);
 			await tui.press(back);
 			await tui.waitFor(/^(?![\s\S]*Compare which ports\?)[\s\S]*enter open/); // the chooser closed
 		}
@@ -101,18 +98,17 @@ test('compare\'s port chooser: esc/b in its footer, Esc and b go back to the pic
 test('compare from the picker: b goes back to the picker; compare opened by flags: b goes to the start screen', {timeout: 90_000}, async () => {
 	await withTui([], async tui => {
 		await toPicker(tui);
-		await tui.press('c');
-		await tui.waitFor('Compare which ports?');
+		await pressToOpen(tui, 'c', 'Compare which ports?');
 		await tui.press(keys.enter);
 		await tui.waitFor('compare · lab · step 0/');
 		await tui.press(keys.enter);
-		const screen = await tui.waitFor('step 1/');
+		const screen = await tui.waitFor(/step 1\/[\s\S]*q quit/);
 		assert.match(footer(screen), / b back {2}q quit$/);
 		await tui.press('b');
 		await tui.waitFor('Pick a port');
 	});
 	await withTui(['compare', '25', '587'], async tui => {
-		const screen = await tui.waitFor('compare · lab · step 0/');
+		const screen = await tui.waitFor(/compare · lab · step 0\/[\s\S]*q quit/);
 		assert.match(footer(screen), / b back {2}q quit$/);
 		await tui.press('b');
 		await tui.waitFor('where should the conversation go?');
@@ -122,16 +118,15 @@ test('compare from the picker: b goes back to the picker; compare opened by flag
 test('probe, fault menu, inbox and journey from the picker: each shows its back key and goes back to the picker', {timeout: 120_000}, async () => {
 	await withTui([], async tui => {
 		await toPicker(tui);
-		const screens: Array<{open: string; shown: string; back: RegExp; key: string}> = [
-			{open: 'p', shown: 'Nothing wrong found.', back: /b back {2}q quit$/, key: 'b'},
-			{open: 'f', shown: 'lab faults', back: /enter\/esc back {2}q quit/, key: keys.escape},
-			{open: 'i', shown: 'No messages yet.', back: /esc\/b back {2}q quit$/, key: 'b'},
-			{open: 'j', shown: '▶alice\'s client', back: / b back {2}q quit$/, key: 'b'},
+		const screens: Array<{opener: string; shown: string; back: RegExp; key: string}> = [
+			{opener: 'p', shown: 'Nothing wrong found.', back: /b back {2}q quit$/m, key: 'b'},
+			{opener: 'f', shown: 'lab faults', back: /enter\/esc back {2}q quit/m, key: keys.escape},
+			{opener: 'i', shown: 'No messages yet.', back: /esc\/b back {2}q quit$/m, key: 'b'},
+			{opener: 'j', shown: '▶alice\'s client', back: / b back {2}q quit$/m, key: 'b'},
 		];
-		for (const {open, shown, back, key} of screens) {
-			await tui.press(open);
-			const screen = await tui.waitFor(shown, 20_000);
-			assert.ok(screen.split('\n').some(line => back.test(line)), `${open}: the footer shows the back key:\n${screen}`);
+		for (const {opener, shown, back, key} of screens) {
+			await pressToOpen(tui, opener, shown, 20_000);
+			await tui.waitFor(back); // the footer shows the back key
 			await tui.press(key);
 			await tui.waitFor(/Pick a port[\s\S]*enter open/);
 		}
@@ -156,7 +151,7 @@ test('the inbox from a session: b goes back to the same session, transcript kept
 
 test('a lesson: b goes back one step (shown in the footer), at step 1 it says so; after "Lesson complete" b goes back to the last step', {timeout: 90_000}, async () => {
 	await withTui(['lesson', 'starttls'], async tui => {
-		let screen = await tui.waitFor('step 1 of 3');
+		let screen = await tui.waitFor(/step 1 of 3[\s\S]*q quit/);
 		assert.match(footer(screen), /b back a step/);
 		await tui.press('b');
 		await tui.waitFor('This is the first step: nothing to go back to');
@@ -183,7 +178,7 @@ test('a lesson: b goes back one step (shown in the footer), at step 1 it says so
 
 test('the journey opened by smtp-tui journey: nothing behind it, b is not offered and changes nothing', {timeout: 60_000}, async () => {
 	await withTui(['journey'], async tui => {
-		const screen = await tui.waitFor('▶alice\'s client');
+		const screen = await tui.waitFor(/▶alice's client[\s\S]*q quit/);
 		assert.ok(!/ b back/.test(footer(screen)), footer(screen));
 		assert.match(footer(screen), /q quit$/);
 		await tui.press('b');

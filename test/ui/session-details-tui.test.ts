@@ -3,7 +3,7 @@
 // EHLO, c in a session opened by flags, and the footer at 120 and 80 columns.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
 const statusLine = (screen: string) => screen.split('\n')[0] ?? '';
 const footer = (screen: string) => screen.split('\n').filter(line => line.trim() !== '').at(-1) ?? '';
@@ -65,10 +65,8 @@ test('the fault menu\'s too-big on 587: the next 587 session\'s EHLO advertises 
 	const tui = spawnTui();
 	try {
 		await tui.waitFor('where should the conversation go?');
-		await tui.press(keys.enter);
-		await tui.waitFor('f faults');
-		await tui.press('f');
-		await tui.waitFor('lab faults');
+		await pressToOpen(tui, keys.enter, 'f faults');
+		await pressToOpen(tui, 'f', 'lab faults');
 		for (let i = 0; i < 4; i++) await tui.press(keys.down);
 		await tui.waitFor('too-big: SIZE advertises a small limit');
 		await tui.press(' '); // on for 587, 1000 bytes
@@ -93,10 +91,9 @@ test('the fault menu\'s too-big on 587: the next 587 session\'s EHLO advertises 
 test('c in a session opened with --port 587 opens the compare port chooser, and compare runs', {timeout: 60_000}, async () => {
 	const tui = spawnTui(['--port', '587']);
 	try {
-		const screen = await tui.waitFor('Next: Open a TCP connection');
+		const screen = await tui.waitFor(/Next: Open a TCP connection[\s\S]*q quit/);
 		assert.match(footer(screen), / c compare /);
-		await tui.press('c');
-		await tui.waitFor('Compare which ports?');
+		await pressToOpen(tui, 'c', 'Compare which ports?');
 		await tui.press(keys.enter);
 		await tui.waitFor('compare · lab · step 0/');
 		await tui.press(keys.enter);
@@ -112,7 +109,8 @@ test('the footer is never cut: "? help  q quit" ends it at 120 and 80 columns, i
 	for (const [args, columns] of [[['--port', '587'], 120], [['--port', '587'], 80], [['lesson', 'auth-decoded'], 120], [['lesson', 'auth-decoded'], 80]] as const) {
 		const tui = spawnTui([...args], {columns, rows: 40});
 		try {
-			const screen = await tui.waitFor('Next: Open a TCP connection');
+			// The whole frame: the footer line has begun.
+			const screen = await tui.waitFor(/Next: Open a TCP connection[\s\S]*\n(n next|enter send) /);
 			const last = footer(screen);
 			assert.match(last, /\? help {2}q quit$/, `${args.join(' ')} at ${columns}: ${last}`);
 			assert.ok(!last.includes('…'), `nothing cut: ${last}`);
