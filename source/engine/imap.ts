@@ -27,12 +27,11 @@ import {
 import {continuationExplanation, explainImapCapability, explainImapCommand, explainImapLiteral, explainImapStatus, explainImapStep, explainImapUntagged} from '../protocol/imap-explain.js';
 import type {Explanation} from '../protocol/explain.js';
 import {MASK, SecretGate} from '../protocol/redact.js';
-import type {Direction, ImapStepKind, TlsFacts, TranscriptEntry, TranscriptStep} from '../protocol/transcript.js';
-import {Driver, formatTarget, StepGate, type DriverConversation, type TlsOptions} from './driver.js';
+import type {ImapStepKind, TranscriptStep} from '../protocol/transcript.js';
+import {Driver, type DriverConversation, type TlsOptions} from './driver.js';
 import {exitCodes} from './exit-codes.js';
 import {SessionFailure} from './failure.js';
-import type {StepOutcome} from './session.js';
-import {describeCertError} from './tls.js';
+import {asSessionFailure, ClientSession, type StepOutcome} from './client-session.js';
 
 // ——— the plan: pure ———
 
@@ -248,20 +247,14 @@ function eventBytes(event: ImapEvent): Buffer {
 	return Buffer.alloc(0);
 }
 
-function refusedStep(failure: SessionFailure): StepOutcome {
-	return {ok: false, failure};
-}
-
 function explained(explanations: readonly Explanation[]): string[] {
 	return explanations.map(e => `${e.summary} (${e.rfc})`);
 }
 
 type Exchange = {status: 'OK' | 'NO' | 'BAD'; text: string; code?: string; untagged: ImapLine[]; capabilities?: string[]};
 
-export class ImapSession {
+export class ImapSession extends ClientSession {
 	readonly options: ImapSessionOptions;
-	readonly entries: TranscriptEntry[] = [];
-	readonly target: string;
 	/** The message FETCH returned (BODY[]), byte for byte. */
 	fetched?: Buffer;
 	/** The flags of the fetched message, as the server reported them last. */
@@ -273,18 +266,11 @@ export class ImapSession {
 	private readonly timeouts: ImapTimeouts;
 	private readonly imap: ImapClientConversation;
 	private readonly driver: Driver<ImapEvent>;
-	private readonly steps = new StepGate();
-	private readonly started = performance.now();
-	private stepIndex = 0;
-	private readonly listeners = new Set<(entry: TranscriptEntry) => void>();
-	private firstFailure?: {exitCode: number; message: string};
 	private capsBeforeTls?: string[];
-	private lastTlsFacts?: TlsFacts;
-	private readonly gate: SecretGate;
 
 	constructor(options: ImapSessionOptions) {
+		super(options.host, options.port, new SecretGate([options.password, plainResponse(options.user, options.password).toString('latin1')], 'imap'));
 		this.options = options;
-		this.target = formatTarget(options.host, options.port);
 		this.timeouts = {...defaultImapTimeouts, ...options.timeouts};
 		this.config = {
 			tls: resolveImapTlsMode(options.tls, options.profilePort ?? options.port),
@@ -294,7 +280,6 @@ export class ImapSession {
 			fetch: options.fetch ?? 1,
 			markSeen: options.markSeen ?? false,
 		};
-		this.gate = new SecretGate([options.password, plainResponse(options.user, options.password).toString('latin1')], 'imap');
 		this.imap = new ImapClientConversation(options.limits);
 		this.driver = new Driver(new ImapStream(this.imap), {
 			host: options.host,
@@ -307,26 +292,17 @@ export class ImapSession {
 		}, {unit: 'response', units: 'responses', bytesOf: eventBytes, maxHeldEvents: 1000, maxHeldBytes: 1024 * 1024});
 	}
 
-	get state(): Readonly<ImapPlanState> {
-		return this.planState;
+	protected get inTls(): boolean {
+		return this.driver.isTls;
 	}
 
-	get tlsFacts(): TlsFacts | undefined {
-		return this.lastTlsFacts;
+	get state(): Readonly<ImapPlanState> {
+		return this.planState;
 	}
 
 	/** The capability list heard before TLS (undefined on 993, where there is no "before"). */
 	get capabilitiesBeforeTls(): string[] | undefined {
 		return this.capsBeforeTls;
-	}
-
-	/** 0 when everything went as planned, else the exit code of the first failure. */
-	get exitCode(): number {
-		return this.firstFailure?.exitCode ?? exitCodes.ok;
-	}
-
-	get failureMessage(): string | undefined {
-		return this.firstFailure?.message;
 	}
 
 	get done(): boolean {
@@ -339,15 +315,6 @@ export class ImapSession {
 
 	get plannedSteps(): number {
 		return Math.max(plannedImapStepCount(this.config, this.planState), this.stepIndex);
-	}
-
-	get elapsedMs(): number {
-		return performance.now() - this.started;
-	}
-
-	onEntry(listener: (entry: TranscriptEntry) => void): () => void {
-		this.listeners.add(listener);
-		return () => this.listeners.delete(listener);
 	}
 
 	next(): ImapNextStep {
@@ -374,7 +341,7 @@ export class ImapSession {
 
 	/** Performs the next planned step. */
 	async step(): Promise<StepOutcome> {
-		return this.steps.run(async () => this.stepNow(), refusedStep);
+		return this.oneStep(async () => this.stepNow());
 	}
 
 	/** Marks the next step as done without sending it. */
@@ -711,52 +678,15 @@ export class ImapSession {
 		if (hidden > 0) this.add('info', `… ${hidden} more lines not shown (${raw.length} bytes in all).`, step);
 	}
 
-	private recordTls(facts: TlsFacts, step: TranscriptStep): void {
-		this.lastTlsFacts = facts;
-		const verified = facts.authorized ? 'certificate verified' : `certificate NOT verified (${describeCertError(facts.authorizationError, facts)}) — continuing because of --insecure`;
-		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; ${verified}`, step, {tlsFacts: facts});
-	}
 
-	private add(direction: Direction, text: string, step: TranscriptStep, extra: Partial<TranscriptEntry> = {}): TranscriptEntry {
-		const entry: TranscriptEntry = {
-			seq: this.entries.length,
-			direction,
-			// Client and server lines come gated from exchange() and recordServer(); the rest is gated here.
-			text: direction === 'client' || direction === 'server' ? text : this.gate.text(text),
-			step,
-			stepIndex: this.stepIndex,
-			at: Math.round((performance.now() - this.started) * 1000) / 1000,
-			tls: this.driver.isTls,
-			secret: false,
-			...extra,
-		};
-		if (entry.explain) entry.explain = entry.explain.map(line => this.gate.text(line));
-		if (entry.deviation !== undefined) entry.deviation = this.gate.text(entry.deviation);
-		this.entries.push(entry);
-		for (const listener of this.listeners) listener(entry);
-		return entry;
-	}
 
 	private fail(step: TranscriptStep, failure: SessionFailure): void {
-		const message = this.gate.text(failure.message);
-		this.add('error', message, step);
-		if (this.firstFailure) return;
-		const code = failure.kind === 'timeout' ? exitCodes.timeout
-			: failure.kind === 'connect' ? exitCodes.connect
-				: failure.kind === 'tls' ? exitCodes.tls
-					: failure.kind === 'local' && !this.planState.connected ? exitCodes.usage
-						: exitCodeForImapStep(step);
-		this.firstFailure = {exitCode: code, message};
+		this.recordFailure(step, failure, failure.kind === 'local' && !this.planState.connected ? exitCodes.usage : exitCodeForImapStep(step));
 	}
 
 	private handleError(step: TranscriptStep, error: unknown): SessionFailure {
-		const failure = error instanceof SessionFailure ? error
-			: error instanceof LocalInputError ? new SessionFailure('local', error.message)
-				: new SessionFailure('protocol', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-		if (failure.tlsFacts) {
-			this.lastTlsFacts = failure.tlsFacts;
-			this.add('tls', `TLS handshake: ${failure.tlsFacts.protocol} ${failure.tlsFacts.cipher}; certificate refused`, step, {tlsFacts: failure.tlsFacts});
-		}
+		const failure = asSessionFailure(error);
+		if (failure.tlsFacts) this.recordRefusedTls(failure.tlsFacts, step);
 
 		const beforeGreeting = step === 'connect' && failure.kind === 'protocol' && !this.entries.some(e => e.direction === 'server');
 		this.fail(step, beforeGreeting ? new SessionFailure('protocol', `${failure.message} This port does not seem to speak IMAP.`) : failure);

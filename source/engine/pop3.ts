@@ -10,23 +10,18 @@ import {LocalInputError} from '../protocol/errors.js';
 import {describeCapaChange, explainPop3Capability, explainPop3Command, explainPop3Response, explainPop3Step} from '../protocol/pop3-explain.js';
 import {checkPop3Line, Pop3ClientConversation, pop3Verb, type Pop3ClientEvent, type Pop3ParserLimits, type Pop3Response} from '../protocol/pop3-client.js';
 import {MASK, SecretGate, type PlannedLine} from '../protocol/redact.js';
-import type {Direction, Pop3StepKind, TlsFacts, TranscriptEntry, TranscriptStep} from '../protocol/transcript.js';
-import {Driver, formatTarget, StepGate, type TlsOptions} from './driver.js';
+import type {Pop3StepKind, TlsFacts, TranscriptStep} from '../protocol/transcript.js';
+import {Driver, type TlsOptions} from './driver.js';
 import {exitCodes} from './exit-codes.js';
 import {SessionFailure} from './failure.js';
 import {exitCodeForPop3Step, initialPop3PlanState, nextPop3Step, plannedPop3StepCount, resolvePop3TlsMode, type Pop3NextStep, type Pop3PlanConfig, type Pop3PlanState, type Pop3TlsMode} from './pop3-plan.js';
-import type {StepOutcome} from './session.js';
-import {describeCertError} from './tls.js';
+import {asSessionFailure, ClientSession, type StepOutcome} from './client-session.js';
 
 export {checkPop3Line, expectsMultiLine, Pop3ParseError, Pop3ResponseParser, type Pop3ParserLimits, type Pop3Response} from '../protocol/pop3-client.js';
 export {hasCapability, initialPop3PlanState, nextPop3Step, pop3ExitCodes, type Pop3PlanConfig, type Pop3PlanState, type Pop3TlsMode} from './pop3-plan.js';
 
 /** The planned step a typed command stands for, so a lost connection exits with that step's code. */
 const manualSteps: Readonly<Record<string, Pop3StepKind>> = {CAPA: 'pop-capa', STLS: 'pop-stls', USER: 'pop-user', PASS: 'pop-pass', STAT: 'pop-stat', LIST: 'pop-list', RETR: 'pop-retr', QUIT: 'pop-quit'};
-
-function refusedStep(failure: SessionFailure): StepOutcome {
-	return {ok: false, failure};
-}
 
 function eventBytes(event: Pop3ClientEvent): Buffer {
 	const lines = [event.response.raw, ...event.response.rawLines, ...(event.response.data ? ['.'] : [])];
@@ -73,10 +68,8 @@ export type Pop3Preview = {
 
 /** Lines of one multi-line response kept in the transcript; the rest is summarised in a note. */
 const maxShownLines = 2000;
-export class Pop3Session {
+export class Pop3Session extends ClientSession {
 	readonly options: Pop3SessionOptions;
-	readonly entries: TranscriptEntry[] = [];
-	readonly target: string;
 	/** The message RETR returned: byte-stuffing undone, CRLF line ends, exactly as the server stores it. */
 	retrieved?: Buffer;
 	/** STAT's answer. */
@@ -88,27 +81,18 @@ export class Pop3Session {
 	private readonly timeouts: Pop3Timeouts;
 	private readonly conversation: Pop3ClientConversation;
 	private readonly driver: Driver<Pop3ClientEvent>;
-	/** One step at a time: a second one while one is in flight is refused, never run. */
-	private readonly steps = new StepGate();
-	private readonly started = performance.now();
-	private stepIndex = 0;
-	private readonly listeners = new Set<(entry: TranscriptEntry) => void>();
-	private firstFailure?: {exitCode: number; message: string};
 	private capaBeforeTls?: string[];
-	private lastTlsFacts?: TlsFacts;
-	/** The secret gate: every entry's text passes it (the password, and PASS/APOP/AUTH typed by hand). */
-	private readonly gate: SecretGate;
 
 	constructor(options: Pop3SessionOptions) {
+		// The secret gate: every entry's text passes it (the password, and PASS/APOP/AUTH typed by hand).
+		super(options.host, options.port, new SecretGate([options.password], 'pop3'));
 		this.options = options;
-		this.target = formatTarget(options.host, options.port);
 		this.timeouts = {...defaultPop3Timeouts, ...options.timeouts};
 		this.config = {
 			tls: resolvePop3TlsMode(options.tls, options.profilePort ?? options.port),
 			insecureAuth: options.insecureAuth ?? false,
 			retrieve: options.retrieve ?? 1,
 		};
-		this.gate = new SecretGate([options.password], 'pop3');
 		this.conversation = new Pop3ClientConversation(options.parserLimits);
 		this.driver = new Driver(this.conversation, {
 			host: options.host,
@@ -121,26 +105,17 @@ export class Pop3Session {
 		}, {unit: 'response', units: 'responses', bytesOf: eventBytes});
 	}
 
-	get state(): Readonly<Pop3PlanState> {
-		return this.planState;
+	protected get inTls(): boolean {
+		return this.driver.isTls;
 	}
 
-	get tlsFacts(): TlsFacts | undefined {
-		return this.lastTlsFacts;
+	get state(): Readonly<Pop3PlanState> {
+		return this.planState;
 	}
 
 	/** The CAPA list heard before TLS (undefined on 995, where there is no "before"). */
 	get capabilitiesBeforeTls(): string[] | undefined {
 		return this.capaBeforeTls;
-	}
-
-	/** 0 when everything went as planned, else the exit code of the first failure. */
-	get exitCode(): number {
-		return this.firstFailure?.exitCode ?? exitCodes.ok;
-	}
-
-	get failureMessage(): string | undefined {
-		return this.firstFailure?.message;
 	}
 
 	get done(): boolean {
@@ -153,15 +128,6 @@ export class Pop3Session {
 
 	get plannedSteps(): number {
 		return Math.max(plannedPop3StepCount(this.config, this.planState), this.stepIndex);
-	}
-
-	get elapsedMs(): number {
-		return performance.now() - this.started;
-	}
-
-	onEntry(listener: (entry: TranscriptEntry) => void): () => void {
-		this.listeners.add(listener);
-		return () => this.listeners.delete(listener);
 	}
 
 	next(): Pop3NextStep {
@@ -197,7 +163,7 @@ export class Pop3Session {
 
 	/** Performs the next planned step; `override` replaces its command line (not for PASS). */
 	async step(override?: string): Promise<StepOutcome> {
-		return this.steps.run(async () => this.stepNow(override), refusedStep);
+		return this.oneStep(async () => this.stepNow(override));
 	}
 
 	private async stepNow(override?: string): Promise<StepOutcome> {
@@ -273,7 +239,7 @@ export class Pop3Session {
 
 	/** Sends a command typed by the user and reads its response (multi-line where the verb says so). */
 	async manual(input: string): Promise<StepOutcome> {
-		return this.steps.run(async () => this.manualNow(input), refusedStep);
+		return this.oneStep(async () => this.manualNow(input));
 	}
 
 	private async manualNow(input: string): Promise<StepOutcome> {
@@ -590,31 +556,7 @@ export class Pop3Session {
 		return '';
 	}
 
-	private recordTls(facts: TlsFacts, step: TranscriptStep): void {
-		this.lastTlsFacts = facts;
-		const verified = facts.authorized ? 'certificate verified' : `certificate NOT verified (${describeCertError(facts.authorizationError, facts)}) — continuing because of --insecure`;
-		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; ${verified}`, step, {tlsFacts: facts});
-	}
 
-	private add(direction: Direction, text: string, step: TranscriptStep, extra: Partial<TranscriptEntry> = {}): TranscriptEntry {
-		const entry: TranscriptEntry = {
-			seq: this.entries.length,
-			direction,
-			// Client and server lines come gated from send() and recordResponse(); the rest is gated here.
-			text: direction === 'client' || direction === 'server' ? text : this.gate.text(text),
-			step,
-			stepIndex: this.stepIndex,
-			at: Math.round((performance.now() - this.started) * 1000) / 1000,
-			tls: this.driver.isTls,
-			secret: false,
-			...extra,
-		};
-		if (entry.explain) entry.explain = entry.explain.map(line => this.gate.text(line));
-		if (entry.deviation !== undefined) entry.deviation = this.gate.text(entry.deviation);
-		this.entries.push(entry);
-		for (const listener of this.listeners) listener(entry);
-		return entry;
-	}
 
 	private requireConnection(): void {
 		if (!this.driver.opened) throw new SessionFailure('local', 'Not connected.');
@@ -622,31 +564,18 @@ export class Pop3Session {
 
 	/** `codeStep`: the step whose exit code applies, when not `step` (a typed RETR counts as RETR). */
 	private fail(step: TranscriptStep, failure: SessionFailure, codeStep: TranscriptStep = step): void {
-		const message = this.gate.text(failure.message);
-		this.add('error', message, step);
-		if (this.firstFailure) return;
-		const code = failure.kind === 'timeout' ? exitCodes.timeout
-			: failure.kind === 'connect' ? exitCodes.connect
-				: failure.kind === 'tls' ? exitCodes.tls
-					: failure.kind === 'local' && step === 'manual' ? exitCodes.usage
-						: exitCodeForPop3Step(codeStep);
-		this.firstFailure = {exitCode: code, message};
+		this.recordFailure(step, failure, failure.kind === 'local' && step === 'manual' ? exitCodes.usage : exitCodeForPop3Step(codeStep));
 	}
 
 	private handleError(step: TranscriptStep, error: unknown, codeStep?: TranscriptStep): SessionFailure {
-		const failure = error instanceof SessionFailure ? error
-			: error instanceof LocalInputError ? new SessionFailure('local', error.message)
-				: new SessionFailure('protocol', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+		const failure = asSessionFailure(error);
 		if (failure.kind === 'local') {
 			// Nothing was sent: the session goes on unchanged.
 			this.add('error', this.gate.text(failure.message), step);
 			return failure;
 		}
 
-		if (failure.tlsFacts) {
-			this.lastTlsFacts = failure.tlsFacts;
-			this.add('tls', `TLS handshake: ${failure.tlsFacts.protocol} ${failure.tlsFacts.cipher}; certificate refused`, step, {tlsFacts: failure.tlsFacts});
-		}
+		if (failure.tlsFacts) this.recordRefusedTls(failure.tlsFacts, step);
 
 		const beforeGreeting = step === 'connect' && failure.kind === 'protocol' && !this.entries.some(e => e.direction === 'server');
 		this.fail(step, beforeGreeting ? new SessionFailure('protocol', `${failure.message} This port does not seem to speak POP3.`) : failure, codeStep);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import {Connection} from '../../source/engine/connection.js';
 import {exitCodes} from '../../source/engine/exit-codes.js';
-import {Session, type SessionOptions} from '../../source/engine/session.js';
-import {scriptedServer, type Handler, scriptedSessionOptions, withScriptedServer} from '../support/scripted-server.js';
+import {Session} from '../../source/engine/session.js';
+import {type Handler, scriptedSessionOptions, withScriptedServer} from '../support/scripted-server.js';
 
 const options = scriptedSessionOptions;
 

@@ -1,7 +1,7 @@
 // The engine against scripted byte-exact servers: what a real but misbehaving server does.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {Session, type SessionOptions} from '../../source/engine/session.js';
+import {Session} from '../../source/engine/session.js';
 import {makeLabCa} from '../../source/lab/ca.js';
 import {scriptedServer, sleep, upgradeServer, type Handler, scriptedSessionOptions, withScriptedServer} from '../support/scripted-server.js';
 

@@ -5,7 +5,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {keys, spawnTui, type Terminal} from '../support/pty.js';
-import {scriptedServer, type Handler, withScriptedServer} from '../support/scripted-server.js';
+import {withScriptedServer} from '../support/scripted-server.js';
 
 const password = 'Tui-Hostile-Pass-51c2';
 

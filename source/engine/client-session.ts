@@ -1,0 +1,113 @@
+// What every step-through client session shares, whatever its protocol: the transcript (one
+// list of entries, every text through the secret gate, listeners told of each), the first
+// failure and its exit code, the TLS facts, and the StepGate that runs one step at a time.
+// A session = a conversation (protocol/) + the driver (driver.ts) + this.
+import {LocalInputError} from '../protocol/errors.js';
+import type {SecretGate} from '../protocol/redact.js';
+import type {Direction, TlsFacts, TranscriptEntry, TranscriptStep} from '../protocol/transcript.js';
+import {formatTarget, StepGate} from './driver.js';
+import {exitCodes} from './exit-codes.js';
+import {SessionFailure} from './failure.js';
+import {describeCertError} from './tls.js';
+
+export type StepOutcome = {ok: boolean; failure?: SessionFailure};
+
+export abstract class ClientSession {
+	readonly entries: TranscriptEntry[] = [];
+	readonly target: string;
+	/** One step at a time: a second one while one is in flight is refused, never run. */
+	protected readonly steps = new StepGate();
+	protected stepIndex = 0;
+	protected firstFailure?: {exitCode: number; message: string};
+	protected lastTlsFacts?: TlsFacts;
+	private readonly started = performance.now();
+	private readonly listeners = new Set<(entry: TranscriptEntry) => void>();
+
+	constructor(host: string, port: number, protected readonly gate: SecretGate) {
+		this.target = formatTarget(host, port);
+	}
+
+	/** Whether the connection is inside TLS now (each entry records it). */
+	protected abstract get inTls(): boolean;
+
+	get tlsFacts(): TlsFacts | undefined {
+		return this.lastTlsFacts;
+	}
+
+	/** 0 when everything went as planned, else the exit code of the first failure. */
+	get exitCode(): number {
+		return this.firstFailure?.exitCode ?? exitCodes.ok;
+	}
+
+	get failureMessage(): string | undefined {
+		return this.firstFailure?.message;
+	}
+
+	get elapsedMs(): number {
+		return performance.now() - this.started;
+	}
+
+	onEntry(listener: (entry: TranscriptEntry) => void): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	/** Runs one step through the gate; a step while another is in flight is refused. */
+	protected async oneStep(work: () => Promise<StepOutcome>): Promise<StepOutcome> {
+		return this.steps.run(work, failure => ({ok: false, failure}));
+	}
+
+	protected add(direction: Direction, text: string, step: TranscriptStep, extra: Partial<TranscriptEntry> = {}): TranscriptEntry {
+		const entry: TranscriptEntry = {
+			seq: this.entries.length,
+			direction,
+			// Client and server lines come already gated from the session; the rest is gated here.
+			text: direction === 'client' || direction === 'server' ? text : this.gate.text(text),
+			step,
+			stepIndex: this.stepIndex,
+			at: Math.round((performance.now() - this.started) * 1000) / 1000,
+			tls: this.inTls,
+			secret: false,
+			...extra,
+		};
+		if (entry.explain) entry.explain = entry.explain.map(line => this.gate.text(line));
+		if (entry.deviation !== undefined) entry.deviation = this.gate.text(entry.deviation);
+		this.entries.push(entry);
+		for (const listener of this.listeners) listener(entry);
+		return entry;
+	}
+
+	/** The TLS handshake as a transcript entry; `why` says why an unverified certificate was let through. */
+	protected recordTls(facts: TlsFacts, step: TranscriptStep, why = ' — continuing because of --insecure', extra: Partial<TranscriptEntry> = {}): void {
+		this.lastTlsFacts = facts;
+		const verified = facts.authorized ? 'certificate verified' : `certificate NOT verified (${describeCertError(facts.authorizationError, facts)})${why}`;
+		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; ${verified}`, step, {tlsFacts: facts, ...extra});
+	}
+
+	protected recordRefusedTls(facts: TlsFacts, step: TranscriptStep): void {
+		this.lastTlsFacts = facts;
+		this.add('tls', `TLS handshake: ${facts.protocol} ${facts.cipher}; certificate refused`, step, {tlsFacts: facts});
+	}
+
+	/**
+	 * Records a failure (an error entry) and keeps the first one's exit code: timeout 6, connect 3,
+	 * TLS 29, else `stepCode` (the code of the step that failed, which each protocol decides).
+	 */
+	protected recordFailure(step: TranscriptStep, failure: SessionFailure, stepCode: number): void {
+		const message = this.gate.text(failure.message);
+		this.add('error', message, step);
+		if (this.firstFailure) return;
+		const code = failure.kind === 'timeout' ? exitCodes.timeout
+			: failure.kind === 'connect' ? exitCodes.connect
+				: failure.kind === 'tls' ? exitCodes.tls
+					: stepCode;
+		this.firstFailure = {exitCode: code, message};
+	}
+}
+
+/** Any error as a SessionFailure: ours as they are, the user's input as 'local', the rest as 'protocol'. */
+export function asSessionFailure(error: unknown): SessionFailure {
+	if (error instanceof SessionFailure) return error;
+	if (error instanceof LocalInputError) return new SessionFailure('local', error.message);
+	return new SessionFailure('protocol', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+}
