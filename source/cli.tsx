@@ -191,6 +191,10 @@ async function loadUi() {
 	const hidden = Object.entries(process.env).filter(([name]) => name === 'CI' || name === 'CONTINUOUS_INTEGRATION');
 	for (const [name] of hidden) delete process.env[name];
 	try {
+		// The glyphs (Unicode, or ASCII for TERM=dumb and non-UTF-8 locales) are chosen before
+		// the screens load, so what they build at load time uses them too.
+		const {chooseGlyphs} = await import('./ui/glyphs.js');
+		chooseGlyphs(process.env);
 		return await import('./ui/start.js');
 	} finally {
 		for (const [name, value] of hidden) process.env[name] = value;

@@ -51,7 +51,3 @@ export function hasUnsafe(s: string): boolean {
 	return found;
 }
 
-/** A line followed by visible CR LF symbols, for previews of what goes on the wire. */
-export function showCrlf(line: string): string {
-	return `${line}␍␊`;
-}

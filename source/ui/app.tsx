@@ -18,7 +18,8 @@ import {PortPicker} from './port-picker.js';
 import {SessionScreen} from './session-screen.js';
 import {TargetScreen, type RemoteAnswers} from './target-screen.js';
 import {SizeGate} from './size-gate.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 export {minColumns, minRows} from './size-gate.js';
 
@@ -140,7 +141,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 			return (
 				<Box flexDirection="column">
 					<PortPicker
-						title="smtp-tui · embedded lab (local servers on 127.0.0.1)"
+						title={`smtp-tui ${glyphs.dot} embedded lab (local servers on 127.0.0.1)`}
 						columns={columns}
 						initialPort={lastPort}
 						isActive={!screen.choosing}

@@ -3,7 +3,7 @@
 import React, {useMemo, useState} from 'react';
 import {Box, Text} from 'ink';
 import {compareRows} from '../protocol/compare-report.js';
-import {safeOutput, safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from './terminal-text.js';
 import type {CompareScenario} from '../engine/compare.js';
 import {compareCellText, summaryCells, summaryHeadings} from '../export/compare.js';
 
@@ -12,6 +12,7 @@ const shortSummaryHeadings = ['TLS:', 'AUTH pre-TLS:', 'AUTH:', 'relay out:', 'n
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
 import {useComparison} from './use-comparison.js';
 import {useScreenInput} from './screen-input.js';
+import {glyphs} from './glyphs.js';
 
 export type CompareScreenProps = {
 	scenario: CompareScenario;
@@ -78,25 +79,25 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 	const showSummary = bottom === 'summary' && comparison.done;
 	// Table and summary together need about 32 rows; below that the summary replaces the table.
 	const tall = rows >= 32;
-	const pageNote = ports > visible ? `  columns ${page + 1}–${page + visible} of ${ports} (←→ to page)` : '';
+	const pageNote = ports > visible ? `  columns ${page + 1}${glyphs.range}${page + visible} of ${ports} (${glyphs.leftRight} to page)` : '';
 
 	const table = (
 		<Box flexDirection="column">
 			<Text bold wrap="truncate">
 				{safeOutput('step'.padEnd(labelWidth))}
-				{safeOutput(shown.map(c => ` │ ${fit(`${c.port} ${c.summary().label}`, cellWidth).padEnd(cellWidth)}`).join(''))}
+				{safeOutput(shown.map(c => ` ${glyphs.rule} ${fit(`${c.port} ${c.summary().label}`, cellWidth).padEnd(cellWidth)}`).join(''))}
 			</Text>
 			{compareRows.map(({row, label}, rowIndex) => {
 				const reportRow = report.rows[rowIndex]!;
 				return (
 					<Text key={row} wrap="truncate">
-						<Text bold={reportRow.differs} color={reportRow.differs ? 'yellow' : undefined}>{safeOutput(fit(label + (reportRow.differs ? ' ≠' : ''), labelWidth).padEnd(labelWidth))}</Text>
+						<Text bold={reportRow.differs} color={reportRow.differs ? 'yellow' : undefined}>{safeOutput(fit(label + (reportRow.differs ? ` ${glyphs.notEqual}` : ''), labelWidth).padEnd(labelWidth))}</Text>
 						{shown.map((column, index) => {
 							const c = reportRow.cells[page + index]!;
 							const selected = rowIndex === cursor.row && page + index === cursor.column;
 							return (
 								<Text key={column.port}>
-									{' │ '}
+									{' '}{glyphs.rule}{' '}
 									<Text inverse={selected} color={c.status === 'skipped' ? 'gray' : classColor(c.code)} bold={reportRow.differs && c.status !== 'skipped'}>
 										{safeOutput(fit(compareCellText(c), cellWidth).padEnd(cellWidth))}
 									</Text>
@@ -110,7 +111,7 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 	);
 
 	const summary = (
-		<Box flexDirection="column" borderStyle="single" paddingX={1}>
+		<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 			<Text bold>Summary</Text>
 			{report.summaries.map(s => {
 				const [port, ...values] = summaryCells(s);
@@ -119,7 +120,7 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 					const short = values.slice(0, -1).map((value, i) => `${shortSummaryHeadings[i]} ${value}`);
 					return (
 						<Text key={s.port} wrap="wrap">
-							<Text bold>{safeText(port ?? '')}</Text> · {safeText(short.join(' · '))}
+							<Text bold>{safeText(port ?? '')}</Text> {glyphs.dot} {safeText(short.join(` ${glyphs.dot} `))}
 						</Text>
 					);
 				}
@@ -128,24 +129,24 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 				const pairs = values.map((value, i) => `${summaryHeadings[i + 1]}: ${value}`);
 				return (
 					<Text key={s.port} wrap="wrap">
-						<Text bold>{safeText(port ?? '')}</Text> · {safeText(pairs.join(' · '))}
+						<Text bold>{safeText(port ?? '')}</Text> {glyphs.dot} {safeText(pairs.join(` ${glyphs.dot} `))}
 					</Text>
 				);
 			})}
-			{report.sentences.map(sentence => <Text key={sentence} wrap="wrap">• {safeText(sentence)}</Text>)}
+			{report.sentences.map(sentence => <Text key={sentence} wrap="wrap">{glyphs.bullet} {safeText(sentence)}</Text>)}
 		</Box>
 	);
 
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Box justifyContent="space-between">
-				<Text bold>compare · {safeText(target)} · step {comparison.rowIndex}/{compareRows.length}{busy ? ' · working…' : ''}{safeOutput(pageNote)}</Text>
+				<Text bold>compare {glyphs.dot} {safeText(target)} {glyphs.dot} step {comparison.rowIndex}/{compareRows.length}{busy ? safeOutput(` ${glyphs.dot} working${glyphs.ellipsis}`) : ''}{safeOutput(pageNote)}</Text>
 				<Text dimColor>q quit</Text>
 			</Box>
 			{showSummary && !tall ? null : table}
 			{showSummary ? summary : (
-				<Box flexDirection="column" borderStyle="single" paddingX={1}>
-					<Text bold>{safeOutput(selectedColumn ? `${selectedColumn.port} · ${selectedRow.label}` : '')}{safeOutput(cell?.note && cell.status === 'skipped' ? ` — ${safeText(cell.note)}` : '')}</Text>
+				<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
+					<Text bold>{safeOutput(selectedColumn ? `${selectedColumn.port} ${glyphs.dot} ${selectedRow.label}` : '')}{safeOutput(cell?.note && cell.status === 'skipped' ? ` ${glyphs.dash} ${safeText(cell.note)}` : '')}</Text>
 					{details.length === 0 ? <Text dimColor>{cell ? 'Nothing was sent on this row.' : 'Not reached yet: enter advances every column by one step.'}</Text> : null}
 					{details.slice(-4).map(entry => (
 						<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), columns - 8))}</Text>
@@ -153,7 +154,7 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 					{(lastReply?.explain ?? []).slice(-2).map(note => <Text key={note} dimColor wrap="truncate">{safeOutput(fit(safeText(note), columns - 6))}</Text>)}
 				</Box>
 			)}
-			<Text dimColor wrap="truncate">{safeOutput(fit(`enter step all  a run all  ↑↓←→ select  r restart${comparison.done ? (showSummary ? '  v cell details' : '  v summary') : ''}${onBack ? '  b back' : ''}  q quit`, columns))}</Text>
+			<Text dimColor wrap="truncate">{safeOutput(fit(`enter step all  a run all  ${glyphs.arrows} select  r restart${comparison.done ? (showSummary ? '  v cell details' : '  v summary') : ''}${onBack ? '  b back' : ''}  q quit`, columns))}</Text>
 		</Box>
 	);
 }

@@ -8,7 +8,8 @@ import {classroomIntro, eventLine, mailEventLine} from '../commands/lab.js';
 import {labPortList} from '../commands/target.js';
 import {fit} from './transcript-pane.js';
 import {useTerminalSize} from './use-terminal-size.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 const shownEvents = 12;
 
@@ -16,19 +17,19 @@ const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 
 /** How often the hardening limits acted (the readme's Limits section says what each one is). */
 export function limitsLine(hit: LabStats['limitsHit']): string {
-	return `limits: ${hit.refused} connections refused · ${hit.timeout} dropped for taking too long · ${hit['auth-delay']} failed logins delayed · ${hit['auth-rate']} logins refused for their rate`;
+	return `limits: ${hit.refused} connections refused ${glyphs.dot} ${hit.timeout} dropped for taking too long ${glyphs.dot} ${hit['auth-delay']} failed logins delayed ${glyphs.dot} ${hit['auth-rate']} logins refused for their rate`;
 }
 
 /** The in-memory inbox against its bounds, and how many older messages were pruned from it. */
 export function inboxLine(inbox: LabStats['inbox'], limits: Lab['limits']): string {
 	const pruned = inbox.pruned === 0 ? 'none pruned' : `${inbox.pruned} older pruned from memory (--save-dir keeps them on disk)`;
-	return `inbox: ${inbox.messages}/${limits.maxInboxMessages} messages, ${megabytes(inbox.bytes)}/${megabytes(limits.maxInboxBytes)} · ${pruned}`;
+	return `inbox: ${inbox.messages}/${limits.maxInboxMessages} messages, ${megabytes(inbox.bytes)}/${megabytes(limits.maxInboxBytes)} ${glyphs.dot} ${pruned}`;
 }
 
 /** All accounts' mailboxes (POP3, IMAP) against the same bounds, and how many of their oldest were pruned. */
 export function mailboxesLine(mailboxes: NonNullable<LabStats['mailboxes']>, limits: Lab['limits']): string {
 	const pruned = mailboxes.pruned === 0 ? 'none pruned' : `${mailboxes.pruned} older pruned`;
-	return `mailboxes: ${mailboxes.messages}/${limits.maxInboxMessages} messages, ${megabytes(mailboxes.bytes)}/${megabytes(limits.maxInboxBytes)} · ${pruned}`;
+	return `mailboxes: ${mailboxes.messages}/${limits.maxInboxMessages} messages, ${megabytes(mailboxes.bytes)}/${megabytes(limits.maxInboxBytes)} ${glyphs.dot} ${pruned}`;
 }
 
 /** Each listening personality and where it listens: SMTP's, then POP3's and IMAP's (with mailboxes). */
@@ -80,12 +81,12 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 		}
 	});
 
-	const faults = Object.entries(stats.faultsHit).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(' · ') || 'none';
+	const faults = Object.entries(stats.faultsHit).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(` ${glyphs.dot} `) || 'none';
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold>smtp-tui lab · classroom server · {stats.connectionsNow} connected · {stats.sessionsTotal} sessions · {stats.messages} messages</Text>
+			<Text bold>smtp-tui lab {glyphs.dot} classroom server {glyphs.dot} {stats.connectionsNow} connected {glyphs.dot} {stats.sessionsTotal} sessions {glyphs.dot} {stats.messages} messages</Text>
 			{classroomIntro(lab, caOut).map(line => <Text key={line} dimColor wrap="truncate">{safeOutput(fit(line.replace(/^lab: /, ''), columns))}</Text>)}
-			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 				<Text bold>{safeOutput('port'.padEnd(8))}{safeOutput('listens on'.padEnd(14))}{safeOutput('connected'.padEnd(12))}{safeOutput('sessions'.padEnd(12))}messages</Text>
 				{listening(lab).map(([port, listen]) => {
 					const p = stats.perPort[port];
@@ -96,7 +97,7 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 				<Text>{safeOutput(inboxLine(stats.inbox, lab.limits))}</Text>
 				{stats.mailboxes ? <Text>{safeOutput(mailboxesLine(stats.mailboxes, lab.limits))}</Text> : null}
 			</Box>
-			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 				<Text bold>Latest events</Text>
 				{events.length === 0 ? <Text dimColor>Nothing yet: waiting for students.</Text> : events.map((line, index) => (
 					// eslint-disable-next-line react/no-array-index-key

@@ -1,8 +1,9 @@
 // What the Explain pane says about the selected transcript line. Reads what the engine
 // attached to the entry; adds the command explanation for client lines.
 import {explainClientLine} from '../protocol/explain-client.js';
-import {safeText} from '../protocol/safe-text.js';
+import {safeText} from './terminal-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
+import {glyphs} from './glyphs.js';
 
 export type ExplainLine = {text: string; tone?: 'heading' | 'warning' | 'dim'};
 
@@ -11,7 +12,7 @@ export function explainEntry(entry: TranscriptEntry | undefined, entries: readon
 	const out: ExplainLine[] = [{text: safeText(entry.text), tone: 'heading'}];
 	if (entry.secret) out.push({text: 'Secret: masked here, in every export and in saved transcripts.', tone: 'dim'});
 	if (entry.decoded !== undefined) out.push({text: `base64 decoded: "${safeText(entry.decoded)}"`});
-	if (entry.deviation) out.push({text: `⚠ ${safeText(entry.deviation)}`, tone: 'warning'});
+	if (entry.deviation) out.push({text: `${glyphs.warning} ${safeText(entry.deviation)}`, tone: 'warning'});
 
 	for (const text of explainClientLine(entry)) out.push({text});
 
@@ -26,12 +27,12 @@ export function explainEntry(entry: TranscriptEntry | undefined, entries: readon
 	if (entry.tlsFacts) {
 		const f = entry.tlsFacts;
 		out.push(
-			{text: `${f.protocol} · ${f.cipher}`},
+			{text: `${f.protocol} ${glyphs.dot} ${f.cipher}`},
 			{text: `subject ${safeText(f.subject ?? '?')}`},
 			{text: `issuer ${safeText(f.issuer ?? '?')}`},
 			{text: `names ${safeText(f.subjectAltNames.join(', ') || 'none')}`},
-			{text: `valid ${safeText(f.validFrom ?? '?')} → ${safeText(f.validTo ?? '?')}`},
-			{text: f.authorized ? 'verified ✓' : `NOT verified: ${safeText(f.authorizationError ?? 'unknown reason')}`, tone: f.authorized ? undefined : 'warning'},
+			{text: `valid ${safeText(f.validFrom ?? '?')} ${glyphs.arrow} ${safeText(f.validTo ?? '?')}`},
+			{text: f.authorized ? `verified ${glyphs.check}` : `NOT verified: ${safeText(f.authorizationError ?? 'unknown reason')}`, tone: f.authorized ? undefined : 'warning'},
 		);
 	}
 

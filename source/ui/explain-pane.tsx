@@ -2,7 +2,8 @@
 import React from 'react';
 import {Box, Text} from 'ink';
 import type {ExplainLine} from './explain-lines.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 export type ExplainPaneProps = {
 	lines: ExplainLine[];
@@ -12,7 +13,7 @@ export type ExplainPaneProps = {
 
 export function ExplainPane({lines, width, height}: ExplainPaneProps) {
 	return (
-		<Box flexDirection="column" borderStyle="single" width={width + 2} height={height + 2} overflow="hidden">
+		<Box flexDirection="column" borderStyle={glyphs.border} width={width + 2} height={height + 2} overflow="hidden">
 			<Text bold>Explain</Text>
 			{lines.map((line, index) => (
 				// eslint-disable-next-line react/no-array-index-key

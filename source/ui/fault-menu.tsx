@@ -8,7 +8,8 @@ import {faultNames, faultText, type Fault, type FaultName} from '../lab/faults.j
 import type {Lab, LabPort} from '../lab/index.js';
 import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 const ports: LabPort[] = [25, 465, 587, 2525];
 
@@ -69,23 +70,23 @@ export function FaultMenu({lab, columns, onBack, onQuit}: FaultMenuProps) {
 	const text = faultText[selected];
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold>smtp-tui · lab faults (changes apply to the next command on that port)</Text>
-			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+			<Text bold>smtp-tui {glyphs.dot} lab faults (changes apply to the next command on that port)</Text>
+			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 				<Text bold>{safeOutput('fault'.padEnd(22))}{safeOutput(ports.map(p => String(p).padEnd(10)).join(''))}</Text>
 				{faultNames.map((name, row) => (
 					<Text key={name}>
 						{safeOutput(name.padEnd(22))}
 						{ports.map((port, column) => {
 							const value = grid[name][port];
-							const cell = value === undefined ? '·' : value === true ? 'on' : `on ${value}`;
+							const cell = value === undefined ? glyphs.dot : value === true ? 'on' : `on ${value}`;
 							return <Text key={port} inverse={row === cursor.row && column === cursor.column} color={value === undefined ? 'gray' : 'yellow'}>{safeOutput(cell.padEnd(9))}</Text>;
 						}).reduce<Array<React.ReactElement | ' '>>((all, cell) => [...all, cell, ' '], [])}
 					</Text>
 				))}
 			</Box>
 			<Text wrap="truncate">{safeOutput(fit(`${selected}: ${text.summary}`, columns))}</Text>
-			<Text wrap="truncate" dimColor>{safeOutput(fit(`reply: ${text.reply}${text.valueMeaning ? ` · value: ${text.valueMeaning}` : ''}`, columns))}</Text>
-			<Text dimColor>↑↓←→ choose  space on/off  + - change the value  enter/esc back  q quit · magic recipients need no setting: greylist@ full@ unknown@ slow@ tempfail@lab.test</Text>
+			<Text wrap="truncate" dimColor>{safeOutput(fit(`reply: ${text.reply}${text.valueMeaning ? ` ${glyphs.dot} value: ${text.valueMeaning}` : ''}`, columns))}</Text>
+			<Text dimColor>{glyphs.arrows} choose  space on/off  + - change the value  enter/esc back  q quit {glyphs.dot} magic recipients need no setting: greylist@ full@ unknown@ slow@ tempfail@lab.test</Text>
 		</Box>
 	);
 }

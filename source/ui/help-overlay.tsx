@@ -2,18 +2,19 @@
 import React from 'react';
 import {Box, Text} from 'ink';
 import {sessionKeymap} from './keymap.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 export function HelpOverlay({width}: {width: number}) {
 	return (
-		<Box flexDirection="column" borderStyle="double" width={width} paddingX={1}>
+		<Box flexDirection="column" borderStyle={glyphs.borderOverlay} width={width} paddingX={1}>
 			<Text bold>Keys (press ? or esc to close)</Text>
 			{sessionKeymap.map(binding => (
 				<Text key={binding.command}>
 					<Text color="cyan">{safeOutput(binding.keys.padEnd(12))}</Text> {safeOutput(binding.help)}
 				</Text>
 			))}
-			<Text dimColor>Markers: C client, S server, ~ inside TLS, 🔒 TLS handshake, ·· note, !! error.</Text>
+			<Text dimColor>Markers: C client, S server, ~ inside TLS, {glyphs.lock} TLS handshake, {glyphs.note} note, !! error.</Text>
 		</Box>
 	);
 }

@@ -2,6 +2,7 @@
 // hook and the footer both read this table.
 import type {Key} from 'ink';
 import type {InboxMode} from './inbox-state.js';
+import {glyphs} from './glyphs.js';
 
 export type InboxCommand = 'open' | 'raw' | 'checks' | 'up' | 'down' | 'page-up' | 'page-down' | 'home' | 'end' | 'back' | 'quit';
 
@@ -20,8 +21,8 @@ export const inboxKeymap: InboxKeyBinding[] = [
 	{command: 'open', keys: 'enter', help: 'open the message', modes: ['list'], match: (_input, key) => key.return},
 	{command: 'raw', keys: 'v', help: 'raw source / message view', modes: ['message', 'raw', 'checks'], match: input => input === 'v'},
 	{command: 'checks', keys: 'c', help: 'checks (structure, MIME, bulk-sender rules, authentication) / message view', modes: ['message', 'raw', 'checks'], match: input => input === 'c'},
-	{command: 'up', keys: '↑', help: 'up', modes: all, match: (input, key) => key.upArrow || input === 'k'},
-	{command: 'down', keys: '↓', help: 'down', modes: all, match: (input, key) => key.downArrow || input === 'j'},
+	{command: 'up', keys: glyphs.up, help: 'up', modes: all, match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'down', keys: glyphs.down, help: 'down', modes: all, match: (input, key) => key.downArrow || input === 'j'},
 	{command: 'page-up', keys: 'PgUp', help: 'page up', modes: all, match: (_input, key) => key.pageUp},
 	{command: 'page-down', keys: 'PgDn', help: 'page down', modes: all, match: (_input, key) => key.pageDown},
 	{command: 'home', keys: 'Home/g', help: 'first', modes: all, match: (input, key) => key.home || input === 'g'},
@@ -38,12 +39,12 @@ export function inboxCommandFor(input: string, key: Key, mode: InboxMode): Inbox
 export function inboxFooter(mode: InboxMode): string {
 	switch (mode) {
 		case 'list':
-			return '↑↓ select  enter open  esc/b back  q quit';
+			return `${glyphs.upDown} select  enter open  esc/b back  q quit`;
 		case 'message':
-			return '↑↓ PgUp PgDn scroll  v raw source  c checks  esc/b back to the list  q quit';
+			return `${glyphs.upDown} PgUp PgDn scroll  v raw source  c checks  esc/b back to the list  q quit`;
 		case 'raw':
-			return '↑↓ PgUp PgDn scroll  v message view  c checks  esc/b back to the message  q quit';
+			return `${glyphs.upDown} PgUp PgDn scroll  v message view  c checks  esc/b back to the message  q quit`;
 		case 'checks':
-			return '↑↓ PgUp PgDn scroll  c message view  v raw source  esc/b back to the message  q quit';
+			return `${glyphs.upDown} PgUp PgDn scroll  c message view  v raw source  esc/b back to the message  q quit`;
 	}
 }

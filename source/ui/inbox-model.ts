@@ -6,7 +6,8 @@
 import type {AddressObject, HeaderValue, ParsedMail} from 'mailparser';
 import type {CheckReport} from '../checks/message-checks.js';
 import type {CapturedMessage} from '../lab/index.js';
-import {safeText} from '../protocol/safe-text.js';
+import {safeText} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 export type InboxPart = {filename?: string; contentType: string; size: number};
 
@@ -175,13 +176,13 @@ export function messageViewLines(captured: CapturedMessage, message: InboxMessag
 	add(`  MAIL FROM:<${displayText(captured.mailFrom)}>  RCPT TO:${captured.rcptTo.map(to => `<${displayText(to)}>`).join(' ')}`, undefined, '    ');
 	const facts = [
 		`port ${captured.port} (listening on ${captured.listenPort})`,
-		captured.tls ? 'TLS 🔒' : 'no TLS',
+		captured.tls ? `TLS ${glyphs.lockBadge}`.trimEnd() : 'no TLS',
 		captured.user === undefined ? 'not logged in' : `logged in as ${displayText(captured.user)}`,
 		formatSize(captured.raw.length),
 		`queued as ${displayText(captured.id)}`,
 		`received ${captured.receivedAt.toISOString()}`,
 	];
-	add(`  ${facts.join(' · ')}`, 'dim', '    ');
+	add(`  ${facts.join(` ${glyphs.dot} `)}`, 'dim', '    ');
 	lines.push({text: ''});
 	add(`Headers (${message.headers.length})`, 'heading');
 	for (const [name, value] of message.headers) add(`  ${name}: ${value}`, undefined, '      ');
@@ -262,7 +263,7 @@ export function rawLine(raw: Buffer, starts: readonly number[], index: number): 
 
 /** The Checks view of a message: authentication results, then each finding with its rule. */
 export function checkViewLines(report: CheckReport | undefined, width: number): ViewLine[] {
-	if (!report) return [{text: 'Checking…', tone: 'dim'}];
+	if (!report) return [{text: `Checking${glyphs.ellipsis}`, tone: 'dim'}];
 	const lines: ViewLine[] = [];
 	const auth = Object.entries(report.authentication);
 	lines.push({text: `Authentication (${report.authenticationClaim ? displayText(report.authenticationClaim.note) : 'from Authentication-Results:'})`, tone: 'heading'});

@@ -10,7 +10,8 @@ import {checkViewLines, checksCached, formatSize, messageViewLines, parseCached,
 import {inboxIndex, inboxReducer, initialInboxState, type InboxState} from './inbox-state.js';
 import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 export type InboxScreenProps = {
 	/** `stats`, when given, tells how many older messages the lab pruned from memory. */
@@ -36,10 +37,10 @@ function listHeader(width: number): string {
 
 function listRow(message: CapturedMessage, parsed: InboxMessage | undefined, width: number): string {
 	const {party} = columnWidths(width);
-	const from = fit(parsed?.from ?? '…', party).padEnd(party);
-	const to = fit(parsed?.to ?? '…', party).padEnd(party);
-	const lock = message.tls ? '🔒' : '  ';
-	return `${String(message.port).padEnd(5)}${lock} ${from} ${to} ${formatSize(message.raw.length).padStart(8)}  ${parsed ? parsed.subject || '(no subject)' : '…'}`;
+	const from = fit(parsed?.from ?? glyphs.ellipsis, party).padEnd(party);
+	const to = fit(parsed?.to ?? glyphs.ellipsis, party).padEnd(party);
+	const lock = message.tls ? glyphs.lock : '  ';
+	return `${String(message.port).padEnd(5)}${lock} ${from} ${to} ${formatSize(message.raw.length).padStart(8)}  ${parsed ? parsed.subject || '(no subject)' : glyphs.ellipsis}`;
 }
 
 function ViewRow({line, width}: {line: ViewLine; width: number}) {
@@ -108,7 +109,7 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 	const selectedParsed = selected ? parsed.get(selected) : undefined;
 
 	const messageLines = useMemo(
-		() => (selected && selectedParsed ? messageViewLines(selected, selectedParsed, width) : [{text: 'Parsing…', tone: 'dim' as const}]),
+		() => (selected && selectedParsed ? messageViewLines(selected, selectedParsed, width) : [{text: `Parsing${glyphs.ellipsis}`, tone: 'dim' as const}]),
 		[selected, selectedParsed, width],
 	);
 	const [checks, setChecks] = useState<{message: CapturedMessage; report: CheckReport} | undefined>(undefined);
@@ -183,17 +184,17 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 				const chosen = row === state.cursor;
 				return (
 					<Text key={message.id} color={chosen ? 'cyan' : undefined} wrap="truncate">
-						{chosen ? '❯ ' : '  '}{safeOutput(fit(listRow(message, parsed.get(message), width), width))}
+						{chosen ? glyphs.pointer : ' '}{' '}{safeOutput(fit(listRow(message, parsed.get(message), width), width))}
 					</Text>
 				);
 			});
 	} else if (state.mode === 'message') {
-		subtitle = <Text bold wrap="truncate">{safeOutput(fit(selectedParsed ? selectedParsed.subject || '(no subject)' : '…', columns))}</Text>;
+		subtitle = <Text bold wrap="truncate">{safeOutput(fit(selectedParsed ? selectedParsed.subject || '(no subject)' : glyphs.ellipsis, columns))}</Text>;
 		body = messageLines.slice(state.scroll, state.scroll + state.height).map((line, offset) => (
 			<ViewRow key={state.scroll + offset} line={line} width={width} />
 		));
 	} else if (state.mode === 'checks') {
-		subtitle = <Text bold wrap="truncate">{safeOutput(fit(`Checks: ${selectedParsed ? selectedParsed.subject || '(no subject)' : '…'}`, columns))}</Text>;
+		subtitle = <Text bold wrap="truncate">{safeOutput(fit(`Checks: ${selectedParsed ? selectedParsed.subject || '(no subject)' : glyphs.ellipsis}`, columns))}</Text>;
 		body = checkLines.slice(state.scroll, state.scroll + state.height).map((line, offset) => (
 			<ViewRow key={state.scroll + offset} line={line} width={width} />
 		));
@@ -205,17 +206,17 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 		for (let index = state.scroll; index < Math.min(rawStarts.length, state.scroll + state.height); index++) {
 			body.push(
 				<Text key={index} wrap="truncate">
-					<Text dimColor>{safeOutput(String(index + 1).padStart(numberWidth))} │ </Text>
+					<Text dimColor>{safeOutput(String(index + 1).padStart(numberWidth))} {glyphs.rule} </Text>
 					{safeOutput(fit(rawLine(raw, rawStarts, index), width - numberWidth - 3))}
 				</Text>,
 			);
 		}
 	}
 
-	const position = state.mode === 'list' ? '' : ` · message ${state.cursor + 1} of ${state.count}${lineCount > state.height ? ` · lines ${state.scroll + 1}–${Math.min(lineCount, state.scroll + state.height)} of ${lineCount}` : ''}`;
+	const position = state.mode === 'list' ? '' : ` ${glyphs.dot} message ${state.cursor + 1} of ${state.count}${lineCount > state.height ? ` ${glyphs.dot} lines ${state.scroll + 1}${glyphs.range}${Math.min(lineCount, state.scroll + state.height)} of ${lineCount}` : ''}`;
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold wrap="truncate">{safeOutput(fit(`inbox · messages the lab accepted · ${count}${position}`, columns))}</Text>
+			<Text bold wrap="truncate">{safeOutput(fit(`inbox ${glyphs.dot} messages the lab accepted ${glyphs.dot} ${count}${position}`, columns))}</Text>
 			{subtitle}
 			<Box flexDirection="column" height={state.height}>
 				{body}

@@ -7,22 +7,23 @@ import {Box, Text} from 'ink';
 import {Pop3Session} from '../engine/pop3.js';
 import {Session} from '../engine/session.js';
 import type {JourneyLab, JourneyRelay} from '../journey/index.js';
-import {safeOutput, safeText, showCrlf} from '../protocol/safe-text.js';
+import {safeOutput, safeText, showCrlf} from './terminal-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
+import {glyphs} from './glyphs.js';
 
 type Leg = 0 | 1 | 2;
 type Steppable = {entries: TranscriptEntry[]; done: boolean; step: () => Promise<unknown>; peek: () => {lines: string[]; description: string}; close: () => void};
 
 const legs = [
-	{title: '1 Submission · 587', explain: 'Submission: alice\'s mail program logs in on 587 (STARTTLS first) and hands the message to her own provider, smtp.sender.test.'},
-	{title: '2 Relay · 25', explain: 'Relay: her provider delivers to the recipient domain\'s MX on port 25, server to server: STARTTLS if offered, no AUTH — an MX takes mail for its own domain from anyone.'},
-	{title: '3 Retrieval · POP3 995', explain: 'Retrieval: bob\'s mail program reads his mailbox with POP3 on 995 (TLS from the first byte). This leg is not SMTP at all.'},
+	{title: `1 Submission ${glyphs.dot} 587`, explain: 'Submission: alice\'s mail program logs in on 587 (STARTTLS first) and hands the message to her own provider, smtp.sender.test.'},
+	{title: `2 Relay ${glyphs.dot} 25`, explain: `Relay: her provider delivers to the recipient domain's MX on port 25, server to server: STARTTLS if offered, no AUTH ${glyphs.dash} an MX takes mail for its own domain from anyone.`},
+	{title: `3 Retrieval ${glyphs.dot} POP3 995`, explain: 'Retrieval: bob\'s mail program reads his mailbox with POP3 on 995 (TLS from the first byte). This leg is not SMTP at all.'},
 ] as const;
 
 const nodes = ['alice\'s client', 'smtp.sender.test', 'mx.receiver.test', 'bob\'s mailbox', 'bob\'s reader'];
-const hops = [' ─587 SMTP→ ', ' ─25 SMTP→ ', ' ─stored─ ', ' ─995 POP3→ '];
+const hops = [` ${glyphs.hrule}587 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}25 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}stored${glyphs.hrule} `, ` ${glyphs.hrule}995 POP3${glyphs.arrow} `];
 
 /** The relay hop seen as a leg: its session says when it is done. */
 function asLeg(relay: JourneyRelay): Steppable {
@@ -38,13 +39,13 @@ function asLeg(relay: JourneyRelay): Steppable {
 export function checkLines(relay: JourneyRelay | undefined, journey?: JourneyLab): string[] {
 	const report = relay?.authentication;
 	const mail = journey?.senderMail;
-	const where = mail ? ` · in her mailbox at ${journey.sender.hostname}: POP3 ${mail.pop3.host}:${mail.pop3.ports[995]} (TLS), IMAP ${mail.imap.host}:${mail.imap.ports[993]} (TLS), user alice` : '';
+	const where = mail ? ` ${glyphs.dot} in her mailbox at ${journey.sender.hostname}: POP3 ${mail.pop3.host}:${mail.pop3.ports[995]} (TLS), IMAP ${mail.imap.host}:${mail.imap.ports[993]} (TLS), user alice` : '';
 	const bounce = relay?.bounce ? [`bounce: ${relay.message.mailFrom} gets a DSN (Undelivered Mail Returned to Sender): ${relay.bounce.recipients.map(item => `${item.recipient} Status ${item.status}`).join(', ')}${where}`] : [];
 	if (!report) return bounce;
 	return [
 		...bounce,
 		`checks at ${report.mta} (end of DATA, before it answers):`,
-		...report.checks.map(check => `${check.name}=${check.result} · asked ${check.lookups.map(lookup => `${lookup.type} ${lookup.name}`).join(', ') || 'nothing'} · ${check.explanation.at(-1) ?? ''}`),
+		...report.checks.map(check => `${check.name}=${check.result} ${glyphs.dot} asked ${check.lookups.map(lookup => `${lookup.type} ${lookup.name}`).join(', ') || 'nothing'} ${glyphs.dot} ${check.explanation.at(-1) ?? ''}`),
 	];
 }
 
@@ -136,7 +137,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 	const at = retrieved ? 4 : delivered ? 3 : relay && relay.state !== 'waiting' ? 2 : queued ? 1 : 0;
 	const diagram = nodes.map((node, index) => (
 		<Text key={node}>
-			<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{safeOutput(index === at ? `▶${node}` : node)}</Text>
+			<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{safeOutput(index === at ? `${glyphs.selected}${node}` : node)}</Text>
 			{index < hops.length ? <Text dimColor>{safeOutput(hops[index])}</Text> : null}
 		</Text>
 	));
@@ -157,15 +158,15 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold>journey · alice@sender.test → bob@receiver.test{busy ? ' · working…' : ''}</Text>
+			<Text bold>journey {glyphs.dot} alice@sender.test {glyphs.arrow} bob@receiver.test{busy ? safeOutput(` ${glyphs.dot} working${glyphs.ellipsis}`) : ''}</Text>
 			<Text wrap="truncate">{diagram}</Text>
 			<Text>
 				{legs.map((l, index) => <Text key={l.title} inverse={index === leg} bold={index === leg}>{safeOutput(` ${l.title} `)}</Text>)}
 			</Text>
-			<Text wrap="wrap" dimColor>{legs[leg].explain}</Text>
-			<Box flexDirection="column" borderStyle="single" height={height + 2}>
+			<Text wrap="wrap" dimColor>{safeOutput(legs[leg].explain)}</Text>
+			<Box flexDirection="column" borderStyle={glyphs.border} height={height + 2}>
 				{leg === 1 && !relay ? <Text dimColor>The relay starts once smtp.sender.test has accepted the message: finish leg 1 first.</Text> : null}
-				<Text dimColor wrap="truncate">{safeOutput(fit(earlier > 0 || back > 0 ? `${earlier} earlier line${earlier === 1 ? '' : 's'} (↑/k)${back > 0 ? ` · ${back} later (↓/j)` : ''}` : 'the whole leg is shown', columns - 6))}</Text>
+				<Text dimColor wrap="truncate">{safeOutput(fit(earlier > 0 || back > 0 ? `${earlier} earlier line${earlier === 1 ? '' : 's'} (${glyphs.up}/k)${back > 0 ? ` ${glyphs.dot} ${back} later (${glyphs.down}/j)` : ''}` : 'the whole leg is shown', columns - 6))}</Text>
 				{shown.map(entry => (
 					<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), columns - 6))}</Text>
 				))}
@@ -173,15 +174,15 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyS
 					<Text key={`check-${index}`} color={index === 0 ? 'magenta' : /^\w+=pass /.test(line) ? 'green' : 'yellow'} wrap="truncate">{index === 0 ? '' : '  '}{safeOutput(fit(safeText(line), columns - 6))}</Text>
 				))}
 			</Box>
-			<Box flexDirection="column" borderStyle="single" paddingX={1}>
+			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 				<Text bold>Next: <Text dimColor>{safeOutput(fit(target?.done && !busy && leg < 2 ? `This leg is over: enter goes on to leg ${leg + 2}, ${legs[leg + 1]!.title}.` : target?.done && !busy ? 'The journey is complete: b goes back, q quits.' : preview ? preview.description : 'nothing yet', columns - 12))}</Text></Text>
 				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{safeOutput(fit(showCrlf(safeText(line)), columns - 4))}</Text>)}
 			</Box>
-			<Box flexDirection="column" borderStyle="single" paddingX={1}>
-				<Text bold>Received: lines ({received.length}) — each server adds one at the top; read them bottom-up to follow the hops</Text>
+			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
+				<Text bold>Received: lines ({received.length}) {glyphs.dash} each server adds one at the top; read them bottom-up to follow the hops</Text>
 				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.map(line => <Text key={line} wrap="wrap">{safeOutput(line)}</Text>)}
 			</Box>
-			<Text dimColor>enter step  a run the leg  1 2 3 / tab choose the leg  ↑↓/k j scroll{onBack ? '  b back' : ''}  q quit</Text>
+			<Text dimColor>enter step  a run the leg  1 2 3 / tab choose the leg  {glyphs.upDown}/k j scroll{onBack ? '  b back' : ''}  q quit</Text>
 		</Box>
 	);
 }

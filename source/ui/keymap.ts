@@ -2,6 +2,7 @@
 // input hook, the help overlay, the footer and the readme's key table (test/ui/keys-doc)
 // all read it, so they cannot disagree.
 import type {Key} from 'ink';
+import {glyphs} from './glyphs.js';
 
 export type SessionCommand =
 	| 'send'
@@ -45,8 +46,8 @@ export const sessionKeymap: KeyBinding[] = [
 	{command: 'restart', keys: 'r', help: 'restart the session from the start (even while waiting for a reply)', match: input => input === 'r', footer: 'r restart'},
 	{command: 'save', keys: 'w', help: 'save the session as a recording (secrets masked) to replay later', match: input => input === 'w', footer: 'w save'},
 	{command: 'export', keys: 'x', help: 'export: text, Markdown, JSON Lines, Mermaid diagram, swaks/openssl commands', match: input => input === 'x', footer: 'x export'},
-	{command: 'up', keys: '↑/k', help: 'select the line above', match: (input, key) => key.upArrow || input === 'k'},
-	{command: 'down', keys: '↓/j', help: 'select the line below', match: (input, key) => key.downArrow || input === 'j', footer: '↑↓ select'},
+	{command: 'up', keys: `${glyphs.up}/k`, help: 'select the line above', match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'down', keys: `${glyphs.down}/j`, help: 'select the line below', match: (input, key) => key.downArrow || input === 'j', footer: `${glyphs.upDown} select`},
 	{command: 'page-up', keys: 'PgUp', help: 'scroll up a page', match: (_input, key) => key.pageUp},
 	{command: 'page-down', keys: 'PgDn', help: 'scroll down a page', match: (_input, key) => key.pageDown},
 	{command: 'home', keys: 'Home/g', help: 'first line', match: (input, key) => key.home || input === 'g'},
@@ -55,7 +56,7 @@ export const sessionKeymap: KeyBinding[] = [
 	{command: 'compare', keys: 'c', help: 'compare ports side by side (same scenario on each)', match: (input, key) => input === 'c' && !key.ctrl, footer: 'c compare'},
 	{command: 'inbox', keys: 'i', help: 'inbox: messages the lab accepted', match: input => input === 'i', footer: 'i inbox'},
 	{command: 'help', keys: '?', help: 'show or hide this help', match: input => input === '?', footer: '? help'},
-	{command: 'quiz', keys: 'z', help: 'quiz: predict each reply (2–5) before it shows', match: input => input === 'z', footer: 'z quiz'},
+	{command: 'quiz', keys: 'z', help: `quiz: predict each reply (2${glyphs.range}5) before it shows`, match: input => input === 'z', footer: 'z quiz'},
 	{command: 'quit', keys: 'q/Ctrl-C', help: 'quit (closes the connection and the lab)', match: (input, key) => input === 'q' || (key.ctrl && input === 'c'), footer: 'q quit'},
 ];
 

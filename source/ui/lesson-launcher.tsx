@@ -6,7 +6,8 @@ import type {SessionOptions} from '../engine/session.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
 import {LessonScreen, type LessonContextSource} from './lesson-screen.js';
 import {SizeGate} from './size-gate.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 /** What one lesson runs on: sessions on its lab, and (journey lessons) the MX's findings. */
 export type LessonLab = {
@@ -62,7 +63,7 @@ export function LessonLauncher({lessons, start, labFor, quiz, onExit}: LessonLau
 					onQuit={() => quit(0)}
 					next={following ? {title: following.title, open: () => setIndex(index + 1)} : undefined}
 				/>
-			) : <Text dimColor>Starting the lab for “{safeOutput(lesson.title)}”…</Text>}
+			) : <Text dimColor>Starting the lab for {glyphs.openQuote}{safeOutput(lesson.title)}{glyphs.closeQuote}{glyphs.ellipsis}</Text>}
 		</SizeGate>
 	);
 }

@@ -12,7 +12,8 @@ import type {Lesson, LessonContext, LessonPort, LessonStep} from '../lessons/les
 import {LessonProgress, untilReached} from '../lessons/runner.js';
 import {SessionScreen} from './session-screen.js';
 import {fit} from './transcript-pane.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 /** Journey lessons: the receiving MX's results, when it checks, and the faults each step needs. */
 export type LessonContextSource = {
@@ -129,7 +130,7 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 	}, [next, context]);
 
 	if (error) return <Text color="red">{safeOutput(error)}</Text>;
-	if (!session) return <Text dimColor>Starting the lab for “{safeOutput(lesson.title)}”…</Text>;
+	if (!session) return <Text dimColor>Starting the lab for {glyphs.openQuote}{safeOutput(lesson.title)}{glyphs.closeQuote}{glyphs.ellipsis}</Text>;
 
 	const total = lesson.steps.length;
 	const done = progress.current.finished;
@@ -140,21 +141,21 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 	const firstOnPort = step ? lesson.steps.findLastIndex((s, i) => i <= index && (i === 0 || lesson.steps[i - 1]!.port !== s.port)) : index;
 	const behind = !met && step !== undefined && index > firstOnPort && current.current?.state.connected === false;
 	const pane = (
-		<Box flexDirection="column" borderStyle="round" borderColor={met || done ? 'green' : 'cyan'} paddingX={1} height={paneRows} overflow="hidden">
+		<Box flexDirection="column" borderStyle={glyphs.borderLesson} borderColor={met || done ? 'green' : 'cyan'} paddingX={1} height={paneRows} overflow="hidden">
 			<Box flexShrink={0}>
-				<Text bold wrap="truncate">{safeOutput(fit(`Lesson: ${lesson.title} · ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}${met ? ' · done: n next step' : ''}`}`, width))}</Text>
+				<Text bold wrap="truncate">{safeOutput(fit(`Lesson: ${lesson.title} ${glyphs.dot} ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}${met ? ` ${glyphs.dot} done: n next step` : ''}`}`, width))}</Text>
 			</Box>
 			{done ? (
 				<>
 					<Text wrap="wrap">Lesson complete: {safeOutput(lesson.goal)}</Text>
-					<Text color="green" wrap="truncate">{safeOutput(fit(next ? `n: next lesson, “${next.title}” · b: back a step · q: quit` : 'That was the last lesson. b: back a step · q: quit', width))}</Text>
+					<Text color="green" wrap="truncate">{safeOutput(fit(next ? `n: next lesson, ${glyphs.openQuote}${next.title}${glyphs.closeQuote} ${glyphs.dot} b: back a step ${glyphs.dot} q: quit` : `That was the last lesson. b: back a step ${glyphs.dot} q: quit`, width))}</Text>
 				</>
 			) : (
 				<>
 					<Box flexShrink={0}>
 						<Text wrap="wrap">{safeOutput(instructionText(step!))}</Text>
 					</Box>
-					{met ? <Text color="green" wrap="wrap">✓ {safeOutput(step!.explanation)}</Text> : behind ? <Text color="yellow" wrap="wrap">A new session: press enter until this step is done (the steps before it run again), or &gt; to skip it.</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal} · > skips this step`, width))}</Text>}
+					{met ? <Text color="green" wrap="wrap">{glyphs.check} {safeOutput(step!.explanation)}</Text> : behind ? <Text color="yellow" wrap="wrap">A new session: press enter until this step is done (the steps before it run again), or &gt; to skip it.</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal} ${glyphs.dot} > skips this step`, width))}</Text>}
 				</>
 			)}
 		</Box>

@@ -1,7 +1,7 @@
 // Draws a line being typed, with its cursor (the state lives in line-edit.ts).
 import React from 'react';
 import {Text} from 'ink';
-import {safeOutput, safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from './terminal-text.js';
 import type {LineState} from './line-edit.js';
 
 /** `mask` hides what is typed (from `maskFrom`, default the start): a password, a SASL answer. */

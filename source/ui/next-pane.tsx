@@ -3,12 +3,13 @@
 // inside the window whatever is typed.
 import React from 'react';
 import {Box, Text} from 'ink';
-import {safeOutput, safeText, showCrlf} from '../protocol/safe-text.js';
+import {safeOutput, safeText, showCrlf} from './terminal-text.js';
 import type {Preview} from '../engine/session.js';
 import type {ViewState} from './session-view-state.js';
 import {credentialsStart} from '../protocol/redact.js';
 import {LineInput} from './line-input.js';
 import {fit} from './transcript-pane.js';
+import {glyphs} from './glyphs.js';
 
 export type NextPaneProps = {
 	preview: Preview;
@@ -45,7 +46,7 @@ export function NextPane({preview, view, width, completions, inMessage, saslAnsw
 	const notice = view.notice ? <Text color="yellow" wrap="truncate">{safeOutput(fit(view.notice, inner))}</Text> : null;
 	if (inputMode) {
 		return (
-			<Box flexDirection="column" borderStyle="single" width={width} height={nextPaneRows + 2} overflow="hidden">
+			<Box flexDirection="column" borderStyle={glyphs.border} width={width} height={nextPaneRows + 2} overflow="hidden">
 				<Text bold wrap="truncate">{safeOutput(fit(inputTitle(view, inMessage, saslAnswer), inner))}</Text>
 				<Box>
 					<Text color="cyan">{'> '}</Text>
@@ -62,15 +63,15 @@ export function NextPane({preview, view, width, completions, inMessage, saslAnsw
 	const more = preview.lines.length > room;
 	const shown = preview.lines.slice(0, more ? Math.max(0, room - 1) : room);
 	return (
-		<Box flexDirection="column" borderStyle="single" width={width} height={nextPaneRows + 2} overflow="hidden">
+		<Box flexDirection="column" borderStyle={glyphs.border} width={width} height={nextPaneRows + 2} overflow="hidden">
 			<Text bold wrap="truncate">
-				Next{view.busy ? ' · working…' : ''}: <Text dimColor>{safeOutput(fit(preview.description, inner - 14))}</Text>
+				Next{view.busy ? safeOutput(` ${glyphs.dot} working${glyphs.ellipsis}`) : ''}: <Text dimColor>{safeOutput(fit(preview.description, inner - 14))}</Text>
 			</Text>
 			{shown.map((line, index) => (
 				// eslint-disable-next-line react/no-array-index-key
 				<Text key={index} color="cyan" wrap="truncate">{safeOutput(fit(preview.kind === 'connect' ? line : showCrlf(safeText(line)), inner))}</Text>
 			))}
-			{more ? <Text dimColor>… {preview.lines.length - shown.length} more lines</Text> : null}
+			{more ? <Text dimColor>{glyphs.ellipsis} {preview.lines.length - shown.length} more lines</Text> : null}
 			{preview.decoded === undefined ? null : <Text dimColor wrap="truncate">{safeOutput(fit(`= "${safeText(preview.decoded)}" (base64 decoded, password masked)`, inner))}</Text>}
 			{notice}
 		</Box>

@@ -5,7 +5,8 @@ import {Box, Text} from 'ink';
 import {portTexts} from '../protocol/explain.js';
 import {pickerPorts} from './port-picker.js';
 import {useScreenInput} from './screen-input.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 export type PortMultiSelectProps = {
 	onStart: (ports: number[]) => void;
@@ -38,7 +39,7 @@ export function PortMultiSelect({onStart, onCancel, onQuit}: PortMultiSelectProp
 		}
 	});
 	return (
-		<Box flexDirection="column" borderStyle="single" paddingX={1}>
+		<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 			<Text bold>Compare which ports? (space toggles, enter starts, esc cancels)</Text>
 			{pickerPorts.map((port, index) => (
 				<Text key={port} inverse={index === cursor}>
@@ -46,7 +47,7 @@ export function PortMultiSelect({onStart, onCancel, onQuit}: PortMultiSelectProp
 				</Text>
 			))}
 			{notice ? <Text color="yellow">{safeOutput(notice)}</Text> : null}
-			<Text dimColor>↑↓ move  space toggle  enter start  esc/b back  q quit</Text>
+			<Text dimColor>{glyphs.upDown} move  space toggle  enter start  esc/b back  q quit</Text>
 		</Box>
 	);
 }

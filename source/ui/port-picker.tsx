@@ -2,10 +2,12 @@
 import React, {useState} from 'react';
 import {Box, Text} from 'ink';
 import SelectInput from 'ink-select-input';
+import {selectParts} from './select-parts.js';
 import {portTexts, whySeveralPorts} from '../protocol/explain.js';
 import type {LabPort} from '../lab/index.js';
 import {useInputActive, useScreenInput} from './screen-input.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 export type PortPickerProps = {
 	title: string;
@@ -53,12 +55,12 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 				<Text dimColor>q quit</Text>
 			</Box>
 			<Box>
-				<Box flexDirection="column" borderStyle="single" width={40} paddingX={1}>
+				<Box flexDirection="column" borderStyle={glyphs.border} width={40} paddingX={1}>
 					<Text bold>Pick a port</Text>
-					<SelectInput isFocused={focused} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
+					<SelectInput {...selectParts} isFocused={focused} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
 				</Box>
-				<Box flexDirection="column" borderStyle="single" width={panelWidth} paddingX={1}>
-					<Text bold>{highlighted} · {safeOutput(text.name)} ({safeOutput(text.rfc)})</Text>
+				<Box flexDirection="column" borderStyle={glyphs.border} width={panelWidth} paddingX={1}>
+					<Text bold>{highlighted} {glyphs.dot} {safeOutput(text.name)} ({safeOutput(text.rfc)})</Text>
 					<Text wrap="wrap">{safeOutput(text.purpose)}</Text>
 					<Text wrap="wrap"><Text bold>Who: </Text>{safeOutput(text.who)}</Text>
 					<Text wrap="wrap"><Text bold>TLS: </Text>{safeOutput(text.tls)}</Text>
@@ -67,7 +69,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 					<Text wrap="wrap" dimColor>{safeOutput(whySeveralPorts)}</Text>
 				</Box>
 			</Box>
-			<Text dimColor>↑↓ move  enter open{onCompare ? '  c compare' : ''}{onProbe ? '  p probe' : ''}{onInbox ? '  i inbox' : ''}{onFaults ? '  f faults' : ''}{onJourney ? '  j journey' : ''}{onBack ? '  b back' : ''}  q quit</Text>
+			<Text dimColor>{glyphs.upDown} move  enter open{onCompare ? '  c compare' : ''}{onProbe ? '  p probe' : ''}{onInbox ? '  i inbox' : ''}{onFaults ? '  f faults' : ''}{onJourney ? '  j journey' : ''}{onBack ? '  b back' : ''}  q quit</Text>
 		</Box>
 	);
 }

@@ -3,9 +3,10 @@ import React, {useEffect, useState} from 'react';
 import {Box, Text} from 'ink';
 import {diagnose, probePort, type ProbeRow, type ProbeTarget} from '../engine/probe.js';
 import {probeRowLines} from '../commands/probe.js';
-import {safeOutput, safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from './terminal-text.js';
 import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
+import {glyphs} from './glyphs.js';
 
 export type ProbeScreenProps = {
 	host: string;
@@ -41,10 +42,10 @@ export function ProbeScreen({host, targets, columns, onQuit, onBack}: ProbeScree
 	const diagnosis = done ? diagnose(host, rows as ProbeRow[]) : [];
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold>probe · {safeText(host)} · {rows.filter(Boolean).length}/{targets.length} ports answered{done ? '' : ' · probing…'}</Text>
+			<Text bold>probe {glyphs.dot} {safeText(host)} {glyphs.dot} {rows.filter(Boolean).length}/{targets.length} ports answered{done ? '' : safeOutput(` ${glyphs.dot} probing${glyphs.ellipsis}`)}</Text>
 			{targets.map((target, index) => {
 				const row = rows[index];
-				if (!row) return <Text key={target.port} dimColor>{safeOutput(`${String(target.port).padEnd(5)} probing…`)}</Text>;
+				if (!row) return <Text key={target.port} dimColor>{safeOutput(`${String(target.port).padEnd(5)} probing${glyphs.ellipsis}`)}</Text>;
 				const [head = '', ...rest] = probeRowLines(row);
 				return (
 					<Box key={target.port} flexDirection="column">
@@ -54,9 +55,9 @@ export function ProbeScreen({host, targets, columns, onQuit, onBack}: ProbeScree
 				);
 			})}
 			{done ? (
-				<Box flexDirection="column" borderStyle="single" paddingX={1}>
+				<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 					<Text bold>Diagnosis</Text>
-					{diagnosis.length === 0 ? <Text>Nothing wrong found.</Text> : diagnosis.map(sentence => <Text key={sentence} wrap="wrap" color="yellow">• {safeText(sentence)}</Text>)}
+					{diagnosis.length === 0 ? <Text>Nothing wrong found.</Text> : diagnosis.map(sentence => <Text key={sentence} wrap="wrap" color="yellow">{glyphs.bullet} {safeText(sentence)}</Text>)}
 				</Box>
 			) : null}
 			<Text dimColor>r probe again{onBack ? '  b back' : ''}  q quit</Text>

@@ -1,6 +1,7 @@
 // Quiz mode: after each command, the server's reply is held back until the student
 // predicts its class (2 success, 3 go on, 4 try later, 5 refused). Pure functions.
 import type {TranscriptEntry} from '../protocol/transcript.js';
+import {glyphs} from './glyphs.js';
 
 export type QuizState = {
 	on: boolean;
@@ -42,7 +43,7 @@ export function answer(quiz: QuizState, digit: number): QuizState {
 
 export function quizLine(quiz: QuizState, done: boolean): string {
 	const score = `quiz ${quiz.right}/${quiz.asked}`;
-	if (quiz.hideFrom !== undefined) return `${score} · What will the server answer? 2 success · 3 go on · 4 try later · 5 refused`;
-	if (done && quiz.asked > 0) return `${score} · Final score: ${quiz.right} of ${quiz.asked} replies predicted.${quiz.last ? ' ' + quiz.last : ''}`;
-	return `${score}${quiz.last ? ' · ' + quiz.last : ' · press enter; predict each reply before it shows'}`;
+	if (quiz.hideFrom !== undefined) return `${score} ${glyphs.dot} What will the server answer? 2 success ${glyphs.dot} 3 go on ${glyphs.dot} 4 try later ${glyphs.dot} 5 refused`;
+	if (done && quiz.asked > 0) return `${score} ${glyphs.dot} Final score: ${quiz.right} of ${quiz.asked} replies predicted.${quiz.last ? ' ' + quiz.last : ''}`;
+	return `${score}${quiz.last ? ` ${glyphs.dot} ` + quiz.last : ` ${glyphs.dot} press enter; predict each reply before it shows`}`;
 }

@@ -19,7 +19,7 @@ import {TlsPanel} from './tls-panel.js';
 import {fit, TranscriptPane} from './transcript-pane.js';
 import {useSession} from './use-session.js';
 import {useScreenInput} from './screen-input.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
 
 export type SessionScreenProps = {
 	options: SessionOptions;

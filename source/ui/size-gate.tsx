@@ -5,6 +5,7 @@ import React, {useRef} from 'react';
 import {Box, Text, useInput} from 'ink';
 import {InputPaused} from './screen-input.js';
 import {useTerminalSize} from './use-terminal-size.js';
+import {glyphs} from './glyphs.js';
 
 export const minColumns = 80;
 export const minRows = 24;
@@ -26,7 +27,7 @@ export function SizeGate({onQuit, children}: SizeGateProps) {
 
 	return (
 		<Box flexDirection="column">
-			{tooSmall ? <Text color="yellow" wrap="wrap">Make the terminal at least {minColumns}×{minRows} (it is {size.columns}×{size.rows} now). Everything is kept; q quits.</Text> : null}
+			{tooSmall ? <Text color="yellow" wrap="wrap">Make the terminal at least {minColumns}{glyphs.times}{minRows} (it is {size.columns}{glyphs.times}{size.rows} now). Everything is kept; q quits.</Text> : null}
 			<InputPaused.Provider value={tooSmall}>
 				<Box display={tooSmall ? 'none' : 'flex'} flexDirection="column">
 					{children(lastGood.current)}

@@ -1,6 +1,6 @@
 // Starts the TUI: turns flags into the App's props, renders, and cleans up on exit
 // (sockets closed, lab stopped, terminal restored).
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
 import React from 'react';
 import {buildScenario, type CompareFlags} from '../commands/compare.js';
 import {labConfig, resolveTarget, saveDirectory, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';

@@ -3,8 +3,9 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {SessionLike} from '../engine/replay.js';
 import {profileFor} from '../engine/profiles.js';
-import {safeOutput, safeText, type SafeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText, type SafeText} from './terminal-text.js';
 import {fit} from './transcript-pane.js';
+import {glyphs} from './glyphs.js';
 
 export type StatusBarProps = {
 	session: SessionLike;
@@ -18,11 +19,11 @@ export function statusText(session: SessionLike, lastStepMs?: number): SafeText 
 	const port = o.profilePort ?? o.port;
 	const profile = profileFor(port);
 	const s = session.state;
-	const tls = s.tls ? `🔒 ${session.tlsFacts?.protocol ?? 'TLS'}` : s.connected && !s.ended ? 'plaintext' : 'not connected';
+	const tls = s.tls ? `${glyphs.lockBadge}${session.tlsFacts?.protocol ?? 'TLS'}` : s.connected && !s.ended ? 'plaintext' : 'not connected';
 	const auth = s.authenticated ? `authenticated as ${o.credentials?.user ?? '?'}` : 'not authenticated';
-	const time = lastStepMs === undefined ? '' : ` · ${Math.round(lastStepMs)} ms`;
+	const time = lastStepMs === undefined ? '' : ` ${glyphs.dot} ${Math.round(lastStepMs)} ms`;
 	const parts = [`${o.label ?? session.target}${profile ? ' ' + profile.label : ''}`, tls, auth, `step ${session.stepNumber}/${session.plannedSteps}${time}`];
-	return safeText(parts.join(' · '));
+	return safeText(parts.join(` ${glyphs.dot} `));
 }
 
 export function StatusBar({session, width, lastStepMs}: StatusBarProps) {

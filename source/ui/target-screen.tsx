@@ -3,13 +3,15 @@ import {statSync} from 'node:fs';
 import React, {useRef, useState} from 'react';
 import {Box, Text} from 'ink';
 import SelectInput from 'ink-select-input';
+import {selectParts} from './select-parts.js';
 import {presets, type Preset} from '../protocol/presets.js';
 import {useScreenInput} from './screen-input.js';
 import {editLine, emptyLine, lineAt, type LineState} from './line-edit.js';
 import {LineInput} from './line-input.js';
-import {safeOutput} from '../protocol/safe-text.js';
+import {safeOutput} from './terminal-text.js';
 import * as commands from '../protocol/commands.js';
 import {tlsModes, type TlsMode} from '../engine/profiles.js';
+import {glyphs} from './glyphs.js';
 
 export type RemoteAnswers = {
 	host: string;
@@ -197,13 +199,14 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 	if (mode === 'choose') {
 		return (
 			<Box flexDirection="column" width={columns}>
-				<Text bold>smtp-tui · where should the conversation go?</Text>
-				<Box borderStyle="single" flexDirection="column" paddingX={1}>
+				<Text bold>smtp-tui {glyphs.dot} where should the conversation go?</Text>
+				<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1}>
 					<SelectInput
+						{...selectParts}
 						items={[
 							{label: 'The embedded lab: four local servers on 127.0.0.1, works offline', value: 'lab'},
 							{label: 'A remote server: host, port, login', value: 'remote'},
-							{label: 'A mail provider: Gmail, Office 365, SES, SendGrid, Mailgun, …', value: 'presets'},
+							{label: `A mail provider: Gmail, Office 365, SES, SendGrid, Mailgun, ${glyphs.ellipsis}`, value: 'presets'},
 						]}
 						onSelect={item => {
 							if (item.value === 'lab') onLab();
@@ -215,7 +218,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 					/>
 				</Box>
 				{error ? <Text color="red">{safeOutput(error)}</Text> : null}
-				<Text dimColor>↑↓ move  enter choose  q quit</Text>
+				<Text dimColor>{glyphs.upDown} move  enter choose  q quit</Text>
 			</Box>
 		);
 	}
@@ -223,9 +226,10 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 	if (mode === 'presets' && !preset) {
 		return (
 			<Box flexDirection="column" width={columns}>
-				<Text bold>smtp-tui · which provider?</Text>
-				<Box borderStyle="single" flexDirection="column" paddingX={1}>
+				<Text bold>smtp-tui {glyphs.dot} which provider?</Text>
+				<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1}>
 					<SelectInput
+						{...selectParts}
 						items={presets.map(p => ({label: `${p.title}`, value: p.name}))}
 						onSelect={item => {
 							const chosen = presets.find(p => p.name === item.value);
@@ -234,7 +238,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 						}}
 					/>
 				</Box>
-				<Text dimColor>↑↓ move  enter choose  esc back</Text>
+				<Text dimColor>{glyphs.upDown} move  enter choose  esc back</Text>
 			</Box>
 		);
 	}
@@ -243,14 +247,14 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 	const field = questions[index]!;
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold>smtp-tui · {safeOutput(preset ? `${preset.title}` : 'remote server')} ({index + 1}/{questions.length})</Text>
+			<Text bold>smtp-tui {glyphs.dot} {safeOutput(preset ? `${preset.title}` : 'remote server')} ({index + 1}/{questions.length})</Text>
 			{preset ? <Text wrap="wrap" dimColor>{safeOutput(preset.note)}</Text> : null}
 			{questions.slice(0, index).map(f => (
 				<Text key={f.key} dimColor>
 					{safeOutput(f.question)}: {safeOutput(f.mask ? (answers[f.key] ? '********' : '(none)') : answers[f.key] || '(none)')}
 				</Text>
 			))}
-			<Box borderStyle="single" flexDirection="column" paddingX={1}>
+			<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1}>
 				<Text>{safeOutput(field.question)}</Text>
 				<Box>
 					<Text color="cyan">{'> '}</Text>

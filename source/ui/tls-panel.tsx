@@ -1,13 +1,14 @@
 // The TLS details after a handshake: version, cipher, certificate, verification.
 import React from 'react';
 import {Box, Text} from 'ink';
-import {safeOutput, safeText} from '../protocol/safe-text.js';
+import {safeOutput, safeText} from './terminal-text.js';
 import type {TlsFacts} from '../protocol/transcript.js';
 import {describeCertError} from '../engine/connection.js';
+import {glyphs} from './glyphs.js';
 
 export function TlsPanel({facts, width}: {facts?: TlsFacts; width: number}) {
 	return (
-		<Box flexDirection="column" borderStyle="double" width={width} paddingX={1}>
+		<Box flexDirection="column" borderStyle={glyphs.borderOverlay} width={width} paddingX={1}>
 			<Text bold>TLS (press t or esc to close)</Text>
 			{facts ? (
 				<>

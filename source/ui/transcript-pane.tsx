@@ -2,9 +2,10 @@
 // costs the same per frame as a 40-line one.
 import React from 'react';
 import {Box, Text} from 'ink';
-import {safeOutput, safeText} from '../protocol/safe-text.js';
+import {asShown, safeOutput, safeText} from './terminal-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {visibleRange, type ViewState} from './session-view-state.js';
+import {glyphs} from './glyphs.js';
 
 export type TranscriptPaneProps = {
 	entries: readonly TranscriptEntry[];
@@ -20,9 +21,9 @@ export function entryMarker(entry: TranscriptEntry): string {
 		case 'server':
 			return `S${tls}`;
 		case 'tls':
-			return '🔒';
+			return glyphs.lock;
 		case 'info':
-			return '··';
+			return glyphs.note;
 		case 'error':
 			return '!!';
 	}
@@ -49,8 +50,8 @@ export function entryColor(entry: TranscriptEntry): string | undefined {
 export function fit(raw: string, width: number): string {
 	if (width <= 1) return '';
 	// A TAB would jump to the terminal's next tab stop and break the box borders.
-	const text = raw.replace(/\t/g, '    ');
-	return text.length > width ? text.slice(0, width - 1) + '…' : text;
+	const text = asShown(raw).replace(/\t/g, '    ');
+	return text.length > width ? text.slice(0, Math.max(0, width - glyphs.ellipsis.length)) + glyphs.ellipsis : text;
 }
 
 export function TranscriptPane({entries, view, width}: TranscriptPaneProps) {
@@ -63,14 +64,14 @@ export function TranscriptPane({entries, view, width}: TranscriptPaneProps) {
 		const text = fit(safeText(entry.text), width - 4);
 		rows.push(
 			<Text key={entry.seq} wrap="truncate" inverse={selected}>
-				<Text>{selected ? '▶' : ' '}</Text>
+				<Text>{selected ? glyphs.selected : ' '}</Text>
 				<Text color={entryColor(entry)} bold={entry.direction === 'error'}>{safeOutput(entryMarker(entry))} {safeOutput(text)}</Text>
 			</Text>,
 		);
 	}
 
 	return (
-		<Box flexDirection="column" borderStyle="single" width={width + 2} height={view.height + 2} paddingLeft={0}>
+		<Box flexDirection="column" borderStyle={glyphs.border} width={width + 2} height={view.height + 2} paddingLeft={0}>
 			{rows.length === 0 ? <Text dimColor>Nothing sent yet. The Next pane shows what enter will do.</Text> : rows}
 		</Box>
 	);

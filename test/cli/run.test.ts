@@ -202,3 +202,17 @@ test('an IPv6 literal host reaches a server on ::1; -6 never falls back to IPv4'
 		await server.close();
 	}
 });
+
+test('batch output does not depend on the terminal: TERM=dumb LANG=C prints the same text and JSON as UTF-8', async () => {
+	// Ports, queue ids, times and dates differ from run to run; the rest must be byte for byte the same.
+	const normalise = (text: string) => text.replace(/[0-9A-F]{2}(?::[0-9A-F]{2})+/g, 'FP').replace(/[\w.-]*\d[\w.-]*/g, 'N');
+	for (const args of [['run', '--port', '587', '--explain'], ['run', '--port', '587', '--json']]) {
+		const ascii = await cli(args, {TERM: 'dumb', LANG: 'C', LC_ALL: 'C'});
+		const unicode = await cli(args, {TERM: 'xterm-256color', LANG: 'C.UTF-8', LC_ALL: ''});
+		assert.equal(ascii.code, 0, ascii.stderr);
+		assert.equal(normalise(ascii.stdout), normalise(unicode.stdout), args.join(' '));
+	}
+
+	const {stdout} = await cli(['run', '--port', '587', '--explain'], {TERM: 'dumb', LANG: 'C', LC_ALL: 'C'});
+	assert.match(stdout, /↳ 235 — /, 'the text output keeps its own characters');
+});

@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {safeText, showCrlf} from '../../source/protocol/safe-text.js';
+import {safeText} from '../../source/protocol/safe-text.js';
 
 /** Nothing a terminal would act on may remain. */
 function assertInert(text: string): void {
@@ -42,10 +42,6 @@ test('NUL, CR, LF, DEL and C1 are escaped; TAB and ordinary text are kept', () =
 	assert.equal(safeText('\x7f\x80\x9f'), '\\x7f\\x80\\x9f');
 	assert.equal(safeText('a\tb'), 'a\tb');
 	assert.equal(safeText('Grüße ✓ 日本 \\x1b'), 'Grüße ✓ 日本 \\x1b');
-});
-
-test('showCrlf appends visible CR LF', () => {
-	assert.equal(showCrlf('MAIL FROM:<a@b>'), 'MAIL FROM:<a@b>␍␊');
 });
 
 test('invisible format characters are shown: a password split by one never looks whole', () => {

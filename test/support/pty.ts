@@ -47,9 +47,13 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		if (value !== undefined && key !== 'CI') env[key] = value;
 	}
 
-	Object.assign(env, {TERM: 'xterm-256color'}, options.env);
+	// A UTF-8 terminal unless a test says otherwise (TERM=dumb or LANG=C: the ASCII glyphs),
+	// whatever locale the machine running the tests has.
+	delete env.LC_ALL;
+	delete env.LC_CTYPE;
+	Object.assign(env, {TERM: 'xterm-256color', LANG: 'C.UTF-8'}, options.env);
 	const term = new xterm.Terminal({cols: columns, rows, allowProposedApi: true});
-	const child = pty.spawn(process.execPath, [cliPath, ...args], {name: 'xterm-256color', cols: columns, rows, env, cwd: options.cwd});
+	const child = pty.spawn(process.execPath, [cliPath, ...args], {name: env.TERM ?? 'xterm-256color', cols: columns, rows, env, cwd: options.cwd});
 	let raw = '';
 	let lastDataAt = Date.now();
 	child.onData(data => {
@@ -109,8 +113,10 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 
 	const select = async (label: string) => {
 		for (let i = 0; i < 12; i++) {
-			if (screen().includes(`❯ ${label}`)) {
-				await waitFor(`❯ ${label}`);
+			// The list's pointer: Unicode, or ASCII on a TERM=dumb / LANG=C terminal.
+			const pointed = ['❯', '>'].map(pointer => `${pointer} ${label}`).find(text => screen().includes(text));
+			if (pointed) {
+				await waitFor(pointed);
 				return;
 			}
 
