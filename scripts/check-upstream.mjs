@@ -23,7 +23,6 @@ export const reliedOn = [
 			{code: 'connectionReady(next) {', why: 'greetAtOnce() calls connectionReady() itself'},
 			{code: 'send(code, data, context) {', why: 'wrapSend(): every reply goes through send(code, data, context)'},
 			{code: 'if (code === 421) { // the connection still has to go away even if the response was suppressed this.close(); }', why: 'wrapSend(): a 421 closes, other codes do not (the lab closes after 521 itself)'},
-			{code: "return this.send(421, this.name + ' You talk too soon', commandName);", why: 'rewriteReply(): the early-talker refusal that the greet-pause fault words as postscreen'},
 			{code: 'parser.oncommand = (command, callback) => this._onCommand(command, callback);', why: 'wrapCommands(): the parser calls _onCommand through the instance'},
 			{code: '_onCommand(command, callback) {', why: 'wrapCommands(): line limit, tls-unavailable, tarpit'},
 			{code: 'if (this._upgrading) { return done(); }', why: 'commandRefusal(): lines during a TLS handshake stay unanswered'},

@@ -12,7 +12,7 @@
 import type {SMTPServer} from 'smtp-server';
 import type {AttackName} from './attacks.js';
 import type {FaultName, PortFaults} from './faults.js';
-import {pregreetReply, tlsUnavailableReply, tooBigReply} from './faults.js';
+import {tlsUnavailableReply, tooBigReply} from './faults.js';
 import type {LabLimits} from './limits.js';
 import {maxAuthLineLength} from './limits.js';
 import type {LabPort, LabReply, Personality} from './personality.js';
@@ -53,8 +53,8 @@ export function later(ms: number, action: () => void): void {
 /**
  * Makes the connection greet now. smtp-server 3.21 holds every banner 100 ms to catch early
  * talkers (init(): `setTimeout(() => this.connectionReady(), 100)`), with no option to change
- * it; the lab's pause is the greet-pause fault instead (onConnect holds the banner, and
- * smtp-server refuses whoever talks meanwhile). connectionReady() is a public method of the
+ * it; the lab's pause is the greet-pause fault instead (server.ts admit() holds the socket
+ * before smtp-server sees it). connectionReady() is a public method of the
  * connection (smtp-connection.d.ts); it is called here at once, and the held call made a no-op.
  * Must run right after SMTPServer#connect(), before the held call fires. scripts/check-upstream.mjs
  * fails the build if smtp-server's init() changes.
@@ -100,10 +100,6 @@ function wrapSend(state: ConnectionState, settings: HookSettings): void {
 		}
 
 		send(out.code, out.data, out.context);
-		if (code === 421 && out.code === pregreetReply.code && settings.faults['greet-pause'] !== undefined) {
-			settings.hit('greet-pause', `a client talked before the banner: ${pregreetReply.code} ${replyMessage(pregreetReply)}`);
-		}
-
 		if (tooBig && out.code === 552 && out.data === tooBigText) settings.hit('too-big', `552 ${tooBigText}`);
 		// 521 means "closing" (RFC 7504); smtp-server itself only closes after a 421.
 		if (out.code === 521) connection.close();

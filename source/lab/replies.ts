@@ -6,7 +6,6 @@
 
 import type {LabReply, Personality} from './personality.js';
 import {authRefusal} from './personality.js';
-import {pregreetReply} from './faults.js';
 
 /** The arguments of SMTPConnection#send: `context` picks the enhanced code, false for none. */
 export type Outgoing = {code: number; data?: string | string[] | null; context?: string | false};
@@ -97,10 +96,6 @@ export function rewriteReply(out: Outgoing, state: ReplyState): Outgoing {
 
 	const text = data ?? '';
 	if (enhancedAtStart.test(text)) return {code, data: text, context: false};
-
-	// smtp-server's early-talker refusal (a command before the banner: the greet-pause fault, or
-	// the tarpit's late banner); Postfix's postscreen drops such a client with these words.
-	if (code === 421 && text.endsWith(' You talk too soon')) return verbatim(pregreetReply);
 
 	// AUTH is switched off (per session) wherever the lab does not offer it, so smtp-server
 	// calls it unrecognized; Postfix says why instead: not enabled here, or not before TLS.

@@ -18,13 +18,13 @@ import type {AttackName} from './attacks.js';
 import type {Connection, ConnectionState} from './connection-hooks.js';
 import {bareLfToCrlf, greetAtOnce, installHooks, later, runInjectedCommands} from './connection-hooks.js';
 import type {PortFaults} from './faults.js';
-import {authTempfailReply, tooBigReply} from './faults.js';
+import {authTempfailReply, pregreetReply, tooBigReply} from './faults.js';
 import type {LabLimits} from './limits.js';
 import {defaultLimits, insufficientStorageReply, parserLineCap} from './limits.js';
 import {ReceiveBudget} from './inbox.js';
 import {randomHex} from './random-hex.js';
 import {LabMonitor} from './monitor.js';
-import {Gate, GateCounter} from './gate.js';
+import {Gate, GateCounter, clientIp} from './gate.js';
 import {AuthPenalty} from './auth-penalty.js';
 import type {LabReply, Personality, SessionView} from './personality.js';
 import {authAvailable} from './personality.js';
@@ -388,11 +388,8 @@ function newest(connections: Set<Connection>): Connection | undefined {
 	return last;
 }
 
-/**
- * Hands a socket the gate admitted to smtp-server (its public connect()), and greets at once:
- * the lab's only pause before the banner is the greet-pause fault (openSession).
- */
-function admit(server: SMTPServer, wiring: Wiring, socket: Socket): void {
+/** Hands a socket to smtp-server (its public connect()) and greets at once (connection-hooks.ts). */
+function connectNow(server: SMTPServer, wiring: Wiring, socket: Socket): void {
 	server.connect(socket);
 	const connection = newest(server.connections);
 	if (!connection) return;
@@ -400,10 +397,59 @@ function admit(server: SMTPServer, wiring: Wiring, socket: Socket): void {
 	greetAtOnce(connection);
 }
 
+/** How long a client refused before the banner may read why before its socket is destroyed. */
+const pregreetLingerMs = 1000;
+
 /**
- * A new session (the gate has counted it and applied the connection limits): its connection
- * hooked (connection-hooks.ts), and its banner held back by the greet-pause and tarpit faults
- * (smtp-server refuses a client that talks meanwhile: connection-hooks.ts words it as Postfix).
+ * Hands a socket the gate admitted to smtp-server. The greet-pause and tarpit faults hold the
+ * banner by holding the socket itself, before smtp-server sees it: nothing of the client's is
+ * read meanwhile (under the tarpit alone, a command sent early is answered after the banner,
+ * as Postfix's smtpd does); under greet-pause a client that talks first is refused and
+ * dropped, as postscreen does (postscreen_greet_action = drop).
+ */
+function admit(server: SMTPServer, wiring: Wiring, socket: Socket): void {
+	const pause = wiring.faults['greet-pause'];
+	const tarpit = wiring.faults.tarpit;
+	if (pause === undefined && tarpit === undefined) {
+		connectNow(server, wiring, socket);
+		return;
+	}
+
+	const {policy} = wiring;
+	const ip = clientIp(socket.remoteAddress);
+	// The socket has reached its session: the hold is not a handshake that takes too long.
+	wiring.gate?.handshakeDone(ip, socket.remotePort);
+	if (pause !== undefined) policy.hit('greet-pause', ip, `banner held ${pause} ms`);
+	if (tarpit !== undefined) policy.hit('tarpit', ip, `banner delayed ${tarpit} ms`);
+	const stopHolding = () => {
+		clearTimeout(timer);
+		socket.off('close', stopHolding);
+		socket.off('data', talkedFirst);
+	};
+
+	const talkedFirst = () => {
+		stopHolding();
+		policy.hit('greet-pause', ip, `a client talked before the banner: ${replyLine(pregreetReply)}`);
+		socket.end(`${replyLine(pregreetReply)}\r\n`);
+		later(pregreetLingerMs, () => {
+			socket.destroy();
+		});
+	};
+
+	const timer = setTimeout(() => {
+		stopHolding();
+		if (socket.destroyed) return;
+		// Reading stops again until smtp-server pipes the socket; nothing was read (or the client was refused).
+		socket.pause();
+		connectNow(server, wiring, socket);
+	}, (pause ?? 0) + (tarpit ?? 0));
+	socket.once('close', stopHolding);
+	if (pause !== undefined) socket.on('data', talkedFirst);
+}
+
+/**
+ * A new session (the gate has counted it and applied the connection limits, admit() has held
+ * its banner if a fault says so): its connection hooked (connection-hooks.ts).
  */
 function openSession(wiring: Wiring, session: SMTPServerSession, callback: (error?: Error | null) => void): void {
 	const {settings, policy} = wiring;
@@ -430,22 +476,7 @@ function openSession(wiring: Wiring, session: SMTPServerSession, callback: (erro
 			policy.hit(name, ip, what);
 		},
 	});
-	const pause = wiring.faults['greet-pause'];
-	const tarpit = wiring.faults.tarpit;
-	if (pause === undefined && tarpit === undefined) {
-		callback();
-		return;
-	}
-
-	if (pause !== undefined) policy.hit('greet-pause', ip, `banner held ${pause} ms`);
-	if (tarpit !== undefined) policy.hit('tarpit', ip, `banner delayed ${tarpit} ms`);
-	const delay = (pause ?? 0) + (tarpit ?? 0);
-	// Waiting for our banner is not idleness (see the tarpit in connection-hooks.ts).
-	connection._handlerPending = true;
-	later(delay, () => {
-		connection._handlerPending = false;
-		callback();
-	});
+	callback();
 }
 
 function closeSession(wiring: Wiring, session: SMTPServerSession): void {

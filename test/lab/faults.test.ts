@@ -117,6 +117,16 @@ test('tarpit: every reply on 25 comes late, the banner and the final dot include
 	});
 });
 
+test('tarpit: a client that talks before the late banner is not refused: the banner, then its reply', async () => {
+	await withLab({only: [25], faults: [parseFault('25:tarpit=200')]}, async (lab, clients) => {
+		const eager = await clients.connect(25);
+		eager.send('EHLO client.test');
+		assert.equal(lastLine(await eager.readReply()), labBanner, 'the banner first');
+		assert.equal((await eager.readReply()).code, 250, 'then the EHLO sent before it');
+		assert.equal(lab.stats().faultsHit.tarpit, 2, 'the banner and the EHLO reply held');
+	});
+});
+
 test('greet-pause: the banner is held; a client that talks first gets 521 5.5.1 at once and is dropped; 587 greets', async () => {
 	await withLab({only: [25, 587], faults: [parseFault('25:greet-pause=600000')]}, async (lab, clients) => {
 		const events: LabEvent[] = [];
