@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {row, type Figure} from './figure.js';
 import {cliPath} from './first-frame.js';
 import {cpuMilliseconds, residentBytes, spawnProbe, type Probe} from './pty-probe.js';
-import {median, p95, spread} from './stats.js';
+import {median, p95} from './stats.js';
 
 const up = '\u001B[A';
 /** Ink throttles frames to one per 33 ms; a quieter gap makes each key start a fresh frame. */
@@ -113,10 +113,10 @@ export function longTranscriptFigures(options: LongTranscriptOptions): Figure[] 
 			const samples = results.flatMap(result => result.keyMs);
 			const detail = {samples, lines: options.lines, warmupKeysPerSession: options.warmupKeys, framesPerKey: results.map(result => result.framesPerKey), cpuMsPerKey: results.map(result => result.cpuMsPerKey), runAllMs: results.map(result => result.runAllMs)};
 			return [
-				row({name: `Key → frame at ${lines} lines, p95 (${samples.length} keys; min–median–max ${spread(samples, 'ms')})`, unit: 'ms', project: p95(samples), target: {kind: 'at-most', value: 16}, detail}),
-				row({name: `Key → frame at ${lines} lines, median (context)`, unit: 'ms', project: median(samples)}),
+				row({name: `Key → frame at ${lines} lines, p95 (${samples.length} keys)`, unit: 'ms', project: p95(samples), target: {kind: 'at-most', value: 16}, samples: {project: samples}, detail}),
+				row({name: `Key → frame at ${lines} lines, median (context)`, unit: 'ms', project: median(samples), samples: {project: samples}}),
 				row({name: 'smtp-tui CPU per key (context)', unit: 'ms', project: median(results.map(result => result.cpuMsPerKey))}),
-				row({name: `\`a\` to the end of a ${lines}-line session (context; ${spread(detail.runAllMs, 'ms')})`, unit: 'ms', project: median(detail.runAllMs)}),
+				row({name: `\`a\` to the end of a ${lines}-line session (context)`, unit: 'ms', project: median(detail.runAllMs), samples: {project: detail.runAllMs}}),
 			];
 		},
 	};
@@ -132,9 +132,9 @@ export function longTranscriptFigures(options: LongTranscriptOptions): Figure[] 
 				peakRssMb: results.map(result => mb(result.peakRss)),
 			};
 			return [
-				row({name: `RSS at ${lines} lines, after \`a\` (${spread(detail.rssAfterRunAllMb, 'MB')})`, unit: 'MB', project: median(detail.rssAfterRunAllMb), target: {kind: 'below', value: 200}, detail}),
-				row({name: `RSS at ${lines} lines, after ${options.warmupKeys + options.keys} keys`, unit: 'MB', project: median(detail.rssAfterKeysMb), target: {kind: 'below', value: 200}}),
-				row({name: `Peak RSS at ${lines} lines (context)`, unit: 'MB', project: median(detail.peakRssMb)}),
+				row({name: `RSS at ${lines} lines, after \`a\``, unit: 'MB', project: median(detail.rssAfterRunAllMb), target: {kind: 'below', value: 200}, samples: {project: detail.rssAfterRunAllMb}, detail}),
+				row({name: `RSS at ${lines} lines, after ${options.warmupKeys + options.keys} keys`, unit: 'MB', project: median(detail.rssAfterKeysMb), target: {kind: 'below', value: 200}, samples: {project: detail.rssAfterKeysMb}}),
+				row({name: `Peak RSS at ${lines} lines (context)`, unit: 'MB', project: median(detail.peakRssMb), samples: {project: detail.peakRssMb}}),
 			];
 		},
 	};

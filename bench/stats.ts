@@ -20,9 +20,3 @@ export function round(value: number, digits = 1): number {
 	const factor = 10 ** digits;
 	return Math.round(value * factor) / factor;
 }
-
-/** "min–median–max unit" of some samples, for a row's name, so the noise shows beside a median. */
-export function spread(samples: readonly number[], unit: string): string {
-	const sorted = [...samples].sort((a, b) => a - b);
-	return `${round(sorted[0]!)}–${round(median(sorted))}–${round(sorted.at(-1)!)} ${unit}`;
-}

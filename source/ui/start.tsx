@@ -2,28 +2,27 @@
 // (sockets closed, lab stopped, terminal restored).
 import {safeOutput} from './terminal-text.js';
 import React from 'react';
-import {buildScenario, type CompareFlags} from '../commands/compare.js';
+import type {CompareFlags} from '../commands/compare.js';
 import {labConfig, resolveTarget, saveDirectory, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
 import type {CompareScenario} from '../engine/compare.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import type {Recording} from '../export/recording.js';
-import {replayOptions} from '../commands/replay.js';
 import type {ProbeTarget} from '../engine/probe.js';
-import {buildProbeTargets, parsePortList, type PortMapping} from '../commands/probe.js';
+import type {PortMapping} from '../commands/probe.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
-import {attachSaveDir, type SaveDirHandle} from '../lab/save.js';
+import type {SaveDirHandle} from '../lab/save.js';
 import {App} from './app.js';
 import {interruptedExitCode, showUntilExit} from './show.js';
-import {Dashboard} from './dashboard.js';
-import {JourneyLauncher} from './journey-launcher.js';
 import type {JourneyLab} from '../journey/index.js';
 import type {AuthFaultName} from '../journey/index.js';
-import {LessonLauncher, type LessonLab} from './lesson-launcher.js';
+import type {LessonLab} from './lesson-launcher.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
-import {parseFault} from '../lab/faults.js';
 import type {AttackName} from '../lab/attacks.js';
 import {isYes, type RemoteAnswers} from './target-screen.js';
+
+// What the first screen does not need (the dashboard, lessons, the journey, compare,
+// probe, replay, saving) is imported when it is used: time to first frame (readme).
 
 type Launch = {initialSession?: SessionOptions; initialCompare?: {scenario: CompareScenario; target: string}; initialReplay?: readonly TranscriptEntry[]};
 
@@ -42,7 +41,7 @@ export async function startTui(flags: TargetFlags, environment: TargetEnvironmen
 export async function startReplayTui(recording: Recording): Promise<number> {
 	return launch({}, {env: {}, startLab: async () => {
 		throw new Error('a replay never starts the lab');
-	}}, async () => ({initialSession: replayOptions(recording), initialReplay: recording.entries}));
+	}}, async () => ({initialSession: (await import('../commands/replay.js')).replayOptions(recording), initialReplay: recording.entries}));
 }
 
 /**
@@ -52,6 +51,7 @@ export async function startReplayTui(recording: Recording): Promise<number> {
  */
 export async function startLessonTui(lesson: Lesson, flags: TargetFlags, environment: TargetEnvironment): Promise<number> {
 	const {lessons} = await import('../lessons/index.js');
+	const {LessonLauncher} = await import('./lesson-launcher.js');
 	let current: {name: string; lab: Promise<LessonLab & {close: () => Promise<void>}>} | undefined;
 	const labFor = async (wanted: Lesson): Promise<LessonLab> => {
 		if (current?.name !== wanted.name) {
@@ -93,6 +93,7 @@ async function startLessonLab(lesson: Lesson, environment: TargetEnvironment): P
 		return {labSession, context: lab, close: async () => lab.close()};
 	}
 
+	const {parseFault} = await import('../lab/faults.js');
 	const config = {faults: (lesson.faults ?? []).map(spec => parseFault(spec)), attacks: lesson.attacks as AttackName[] | undefined};
 	let labPromise: Promise<Lab> | undefined;
 	const labEnvironment: TargetEnvironment = {...environment, startLab: async () => (labPromise ??= environment.startLab([25, 465, 587, 2525], config))};
@@ -109,6 +110,7 @@ export async function startJourneyTui(authFaults: AuthFaultName[] = []): Promise
 	const {startJourneyLab} = await import('../journey/index.js');
 	const journey = await startJourneyLab({relay: 'manual', authFaults});
 	try {
+		const {JourneyLauncher} = await import('./journey-launcher.js');
 		const {interrupted} = await showUntilExit(<JourneyLauncher journey={journey} />);
 		return interrupted ? interruptedExitCode : 0;
 	} finally {
@@ -119,6 +121,7 @@ export async function startJourneyTui(authFaults: AuthFaultName[] = []): Promise
 /** `smtp-tui lab` on a terminal: the classroom dashboard until q. */
 export async function startDashboard(lab: Lab, caOut: string | undefined): Promise<number> {
 	try {
+		const {Dashboard} = await import('./dashboard.js');
 		const {interrupted} = await showUntilExit(<Dashboard lab={lab} caOut={caOut} onExit={() => undefined} />);
 		return interrupted ? interruptedExitCode : 0;
 	} finally {
@@ -130,6 +133,7 @@ export async function startDashboard(lab: Lab, caOut: string | undefined): Promi
 export async function startCompareTui(flags: CompareFlags, ports: PortMapping[], environment: TargetEnvironment): Promise<number> {
 	return launch(flags, environment, async ({compareScenario}) => {
 		if (!flags.host) return {initialCompare: {scenario: await compareScenario(ports.map(mapping => mapping.port)), target: 'lab'}};
+		const {buildScenario} = await import('../commands/compare.js');
 		const {scenario} = await buildScenario(flags, ports, environment);
 		return {initialCompare: {scenario, target: flags.host}};
 	});
@@ -151,9 +155,9 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	let labPromise: Promise<Lab> | undefined;
 	// One lab for the whole TUI, all four ports, started on first use.
 	const sharedLab = async () => {
-		labPromise ??= environment.startLab([25, 465, 587, 2525], labConfig(flags)).then(lab => {
+		labPromise ??= Promise.all([environment.startLab([25, 465, 587, 2525], labConfig(flags)), saveDir ? import('../lab/save.js') : undefined]).then(([lab, save]) => {
 			// Attached before anyone gets the lab, so no message can arrive unsaved.
-			if (saveDir) saving = attachSaveDir(lab, saveDir, message => saveErrors.push(message));
+			if (saveDir && save) saving = save.attachSaveDir(lab, saveDir, message => saveErrors.push(message));
 			return lab;
 		});
 		return labPromise;
@@ -163,9 +167,12 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	const labFlags = {...flags, host: undefined, lab: true, mx: undefined, resolver: undefined};
 	const builders: Builders = {
 		labSession: async port => (await resolveTarget({...labFlags, port: String(port)}, labEnvironment)).options,
-		compareScenario: async ports => (await buildScenario(labFlags, ports, labEnvironment)).scenario,
+		compareScenario: async ports => (await (await import('../commands/compare.js')).buildScenario(labFlags, ports, labEnvironment)).scenario,
 		resolve: async targetFlags => resolveTarget(targetFlags, labEnvironment),
-		probeTargets: async () => (await buildProbeTargets(labFlags, parsePortList(undefined, [25, 465, 587, 2525]), labEnvironment)).targets,
+		probeTargets: async () => {
+			const {buildProbeTargets, parsePortList} = await import('../commands/probe.js');
+			return (await buildProbeTargets(labFlags, parsePortList(undefined, [25, 465, 587, 2525]), labEnvironment)).targets;
+		},
 	};
 
 	const remoteSession = async (answers: RemoteAnswers) => {
