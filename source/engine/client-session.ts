@@ -12,7 +12,10 @@ import {describeCertError} from './tls.js';
 
 export type StepOutcome = {ok: boolean; failure?: SessionFailure};
 
-export abstract class ClientSession {
+/** The steps every plan shares; the rest are the protocol's own. */
+export type PlanStep<Kind extends string> = {kind: 'done'} | {kind: 'blocked'; block: {step: Kind; message: string}} | {kind: 'connect' | Kind};
+
+export abstract class ClientSession<Kind extends string = string> {
 	readonly entries: TranscriptEntry[] = [];
 	readonly target: string;
 	/** One step at a time: a second one while one is in flight is refused, never run. */
@@ -27,8 +30,33 @@ export abstract class ClientSession {
 		this.target = formatTarget(host, port);
 	}
 
-	/** Whether the connection is inside TLS now (each entry records it). */
-	protected abstract get inTls(): boolean;
+	/** The connection: each entry records whether it is inside TLS. */
+	protected abstract readonly driver: {readonly isTls: boolean};
+
+	/** The next step of the plan. */
+	abstract next(): PlanStep<Kind>;
+
+	/** Steps the plan takes when everything succeeds, as far as is known now. */
+	protected abstract plannedCount(): number;
+
+	get done(): boolean {
+		return this.next().kind === 'done';
+	}
+
+	get stepNumber(): number {
+		return this.stepIndex;
+	}
+
+	get plannedSteps(): number {
+		return Math.max(this.plannedCount(), this.stepIndex);
+	}
+
+	/** The preview of the steps every protocol shares: done, blocked, connect. */
+	protected sharedPreview(next: PlanStep<Kind>, implicitTls: boolean, connectDescription: string): {kind: 'done' | 'blocked' | 'connect'; lines: string[]; description: string; editable: false} {
+		if (next.kind === 'done') return {kind: 'done', lines: [], description: 'The session is over.', editable: false};
+		if ('block' in next) return {kind: 'blocked', lines: [], description: next.block.message, editable: false};
+		return {kind: 'connect', lines: [`(connect to ${this.target}${implicitTls ? ', TLS from the first byte' : ''})`], description: connectDescription, editable: false};
+	}
 
 	get tlsFacts(): TlsFacts | undefined {
 		return this.lastTlsFacts;
@@ -66,7 +94,7 @@ export abstract class ClientSession {
 			step,
 			stepIndex: this.stepIndex,
 			at: Math.round((performance.now() - this.started) * 1000) / 1000,
-			tls: this.inTls,
+			tls: this.driver.isTls,
 			secret: false,
 			...extra,
 		};

@@ -28,7 +28,7 @@ import {continuationExplanation, explainImapCapability, explainImapCommand, expl
 import type {Explanation} from '../protocol/explain.js';
 import {MASK, SecretGate} from '../protocol/redact.js';
 import type {ImapStepKind, TranscriptStep} from '../protocol/transcript.js';
-import {Driver, type DriverConversation, type TlsOptions} from './driver.js';
+import {Driver, type ConnectOptions, type DriverConversation, type TlsOptions} from './driver.js';
 import {exitCodes} from './exit-codes.js';
 import {SessionFailure} from './failure.js';
 import {asSessionFailure, ClientSession, type StepOutcome} from './client-session.js';
@@ -217,7 +217,7 @@ export type ImapFolder = {name: string; delimiter?: string; attributes: string[]
 const maxShownLines = 2000;
 
 /** The IMAP conversation as the driver's: protocol errors become RemoteProtocolErrors. */
-class ImapStream implements DriverConversation<ImapEvent> {
+export class ImapStream implements DriverConversation<ImapEvent> {
 	constructor(private readonly imap: ImapClientConversation) {}
 
 	get buffered(): number {
@@ -241,6 +241,11 @@ class ImapStream implements DriverConversation<ImapEvent> {
 	}
 }
 
+/** The driver for one IMAP connection, fed with `imap`: what ImapSession runs on. */
+export function imapDriver(imap: ImapClientConversation, options: ConnectOptions): Driver<ImapEvent> {
+	return new Driver(new ImapStream(imap), options, {unit: 'response', units: 'responses', bytesOf: eventBytes, maxHeldEvents: 1000, maxHeldBytes: 1024 * 1024});
+}
+
 function eventBytes(event: ImapEvent): Buffer {
 	if (event.type === 'discarded') return event.bytes;
 	if ('raw' in event) return Buffer.concat([event.raw, Buffer.from('\r\n')]);
@@ -253,7 +258,7 @@ function explained(explanations: readonly Explanation[]): string[] {
 
 type Exchange = {status: 'OK' | 'NO' | 'BAD'; text: string; code?: string; untagged: ImapLine[]; capabilities?: string[]};
 
-export class ImapSession extends ClientSession {
+export class ImapSession extends ClientSession<ImapStepKind> {
 	readonly options: ImapSessionOptions;
 	/** The message FETCH returned (BODY[]), byte for byte. */
 	fetched?: Buffer;
@@ -265,7 +270,7 @@ export class ImapSession extends ClientSession {
 	private readonly config: ImapPlanConfig;
 	private readonly timeouts: ImapTimeouts;
 	private readonly imap: ImapClientConversation;
-	private readonly driver: Driver<ImapEvent>;
+	protected readonly driver: Driver<ImapEvent>;
 	private capsBeforeTls?: string[];
 
 	constructor(options: ImapSessionOptions) {
@@ -281,7 +286,7 @@ export class ImapSession extends ClientSession {
 			markSeen: options.markSeen ?? false,
 		};
 		this.imap = new ImapClientConversation(options.limits);
-		this.driver = new Driver(new ImapStream(this.imap), {
+		this.driver = imapDriver(this.imap, {
 			host: options.host,
 			port: options.port,
 			implicitTls: this.config.tls === 'implicit',
@@ -289,11 +294,7 @@ export class ImapSession extends ClientSession {
 			tls: options.tlsOptions,
 			family: options.family,
 			localAddress: options.localAddress,
-		}, {unit: 'response', units: 'responses', bytesOf: eventBytes, maxHeldEvents: 1000, maxHeldBytes: 1024 * 1024});
-	}
-
-	protected get inTls(): boolean {
-		return this.driver.isTls;
+		});
 	}
 
 	get state(): Readonly<ImapPlanState> {
@@ -305,16 +306,8 @@ export class ImapSession extends ClientSession {
 		return this.capsBeforeTls;
 	}
 
-	get done(): boolean {
-		return this.next().kind === 'done';
-	}
-
-	get stepNumber(): number {
-		return this.stepIndex;
-	}
-
-	get plannedSteps(): number {
-		return Math.max(plannedImapStepCount(this.config, this.planState), this.stepIndex);
+	protected plannedCount(): number {
+		return plannedImapStepCount(this.config, this.planState);
 	}
 
 	next(): ImapNextStep {
@@ -326,14 +319,9 @@ export class ImapSession extends ClientSession {
 		const next = this.next();
 		switch (next.kind) {
 			case 'done':
-				return {kind: 'done', lines: [], description: 'The session is over.', editable: false};
 			case 'blocked':
-				return {kind: 'blocked', lines: [], description: next.block.message, editable: false};
-			case 'connect': {
-				const how = this.config.tls === 'implicit' ? ', TLS from the first byte' : '';
-				return {kind: 'connect', lines: [`(connect to ${this.target}${how})`], description: explainImapStep('connect').summary, editable: false};
-			}
-
+			case 'connect':
+				return this.sharedPreview(next, this.config.tls === 'implicit', explainImapStep('connect').summary);
 			default:
 				return {kind: next.kind, lines: [`${this.imap.nextTag} ${this.shownCommand(next.kind)}`], description: explainImapStep(next.kind).summary, editable: false};
 		}

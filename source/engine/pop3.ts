@@ -68,7 +68,7 @@ export type Pop3Preview = {
 
 /** Lines of one multi-line response kept in the transcript; the rest is summarised in a note. */
 const maxShownLines = 2000;
-export class Pop3Session extends ClientSession {
+export class Pop3Session extends ClientSession<Pop3StepKind> {
 	readonly options: Pop3SessionOptions;
 	/** The message RETR returned: byte-stuffing undone, CRLF line ends, exactly as the server stores it. */
 	retrieved?: Buffer;
@@ -80,7 +80,7 @@ export class Pop3Session extends ClientSession {
 	private readonly config: Pop3PlanConfig;
 	private readonly timeouts: Pop3Timeouts;
 	private readonly conversation: Pop3ClientConversation;
-	private readonly driver: Driver<Pop3ClientEvent>;
+	protected readonly driver: Driver<Pop3ClientEvent>;
 	private capaBeforeTls?: string[];
 
 	constructor(options: Pop3SessionOptions) {
@@ -105,10 +105,6 @@ export class Pop3Session extends ClientSession {
 		}, {unit: 'response', units: 'responses', bytesOf: eventBytes});
 	}
 
-	protected get inTls(): boolean {
-		return this.driver.isTls;
-	}
-
 	get state(): Readonly<Pop3PlanState> {
 		return this.planState;
 	}
@@ -118,16 +114,8 @@ export class Pop3Session extends ClientSession {
 		return this.capaBeforeTls;
 	}
 
-	get done(): boolean {
-		return this.next().kind === 'done';
-	}
-
-	get stepNumber(): number {
-		return this.stepIndex;
-	}
-
-	get plannedSteps(): number {
-		return Math.max(plannedPop3StepCount(this.config, this.planState), this.stepIndex);
+	protected plannedCount(): number {
+		return plannedPop3StepCount(this.config, this.planState);
 	}
 
 	next(): Pop3NextStep {
@@ -139,14 +127,9 @@ export class Pop3Session extends ClientSession {
 		const next = this.next();
 		switch (next.kind) {
 			case 'done':
-				return {kind: 'done', lines: [], description: 'The session is over.', editable: false};
 			case 'blocked':
-				return {kind: 'blocked', lines: [], description: next.block.message, editable: false};
-			case 'connect': {
-				const how = this.config.tls === 'implicit' ? ', TLS from the first byte' : '';
-				return {kind: 'connect', lines: [`(connect to ${this.target}${how})`], description: explainPop3Step('connect').summary, editable: false};
-			}
-
+			case 'connect':
+				return this.sharedPreview(next, this.config.tls === 'implicit', explainPop3Step('connect').summary);
 			default: {
 				let line: string;
 				try {

@@ -1,17 +1,16 @@
 // The project's clients against a real Dovecot (test/support/dovecot.ts): the POP3 client
 // (engine/pop3.ts) with USER/PASS over STLS on 110 and implicit TLS on 995, the IMAP session
 // (engine/imap.ts) on 143 and 993, and the sans-I/O
-// IMAP client conversation (protocol/imap.ts) driven over a plain test socket on 143
+// IMAP client conversation (protocol/imap.ts) on the engine's driver on 143
 // (STARTTLS) and 993. Messages are put into the Maildir directly, with 8-bit bytes that are
 // not UTF-8, and must come back byte for byte.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
-import {ImapSession} from '../../source/engine/imap.js';
+import type {Driver} from '../../source/engine/driver.js';
+import {ImapSession, imapDriver} from '../../source/engine/imap.js';
 import {Pop3Session} from '../../source/engine/pop3.js';
 import type {ImapCommand, ImapEvent} from '../../source/protocol/imap.js';
-import {ImapClientConversation, capabilityList, fetchData, flagList, needData, nodeBytes, nodeText} from '../../source/protocol/imap.js';
+import {ImapClientConversation, capabilityList, fetchData, flagList, nodeBytes, nodeText} from '../../source/protocol/imap.js';
 import type {DovecotInstance} from '../support/dovecot.js';
 import {startDovecot} from '../support/dovecot.js';
 import {eightBitMessage} from '../support/captured.js';
@@ -56,50 +55,37 @@ for (const port of [110, 995] as const) {
 }
 
 /**
- * Drives an ImapClientConversation over a socket: what it says to send is written, what the
- * socket reads is fed in, STARTTLS upgrades the socket. The test owns the socket; the engine's
- * driver comes later.
+ * Drives an ImapClientConversation on the engine's driver (engine/driver.ts through imapDriver):
+ * what the conversation says to send is written, what arrives is fed in, STARTTLS upgrades.
  */
-class SocketDriver {
+class ConversationOnDriver {
 	readonly imap = new ImapClientConversation();
 	readonly events: ImapEvent[] = [];
-	private socket: net.Socket;
-	private waiting?: () => void;
+	private readonly driver: Driver<ImapEvent>;
 
-	private constructor(socket: net.Socket) {
-		this.socket = socket;
-		this.attach(socket);
+	private constructor(port: number, implicitTls: boolean) {
+		this.driver = imapDriver(this.imap, {host: dovecot.host, port, implicitTls, connectTimeoutMs: 10_000, tls: {ca: dovecot.ca, servername: dovecot.hostname, insecure: false}});
 	}
 
-	static async connect(port: number, implicitTls: boolean): Promise<SocketDriver> {
-		const socket = implicitTls ? tls.connect({host: dovecot.host, port, ca: dovecot.ca, servername: dovecot.hostname}) : net.connect({host: dovecot.host, port});
-		await new Promise<void>((resolve, reject) => {
-			socket.once(implicitTls ? 'secureConnect' : 'connect', () => resolve());
-			socket.once('error', reject);
-		});
-		return new SocketDriver(socket);
+	static async connect(port: number, implicitTls: boolean): Promise<ConversationOnDriver> {
+		const driver = new ConversationOnDriver(port, implicitTls);
+		await driver.driver.connect();
+		return driver;
 	}
 
-	/** Events until `done` says stop (a tagged reply, the greeting, ...); fails on a protocol error. */
+	/** Events until `done` says stop (a tagged reply, the greeting, ...); a protocol error or silence fails. */
 	async until(done: (event: ImapEvent) => boolean): Promise<ImapEvent[]> {
 		const seen: ImapEvent[] = [];
-		const deadline = Date.now() + 10_000;
 		for (;;) {
-			const event = this.imap.nextEvent();
-			if (event === needData) {
-				assert.ok(Date.now() < deadline, 'Dovecot answered in time');
-				await new Promise<void>(resolve => {
-					this.waiting = resolve;
-					setTimeout(resolve, 200);
-				});
-				continue;
-			}
-
+			const event = await this.driver.read(10_000, 'the test');
 			seen.push(event);
 			this.events.push(event);
-			if (event.type === 'protocol-error') assert.fail(event.message);
-			if (event.type === 'continuation') this.socket.write(event.send);
-			if (event.type === 'tagged' && event.startTls) await this.upgrade();
+			if (event.type === 'continuation') await this.driver.write(event.send, 10_000, 'the command');
+			if (event.type === 'tagged' && event.startTls) {
+				await this.driver.upgrade(dovecot.host, {ca: dovecot.ca, servername: dovecot.hostname, insecure: false}, 10_000);
+				this.imap.tlsStarted();
+			}
+
 			if (done(event)) return seen;
 		}
 	}
@@ -107,45 +93,19 @@ class SocketDriver {
 	/** Sends a command and returns every event up to its tagged reply. */
 	async command(command: ImapCommand): Promise<{tagged: Extract<ImapEvent, {type: 'tagged'}>; untagged: ImapEvent[]}> {
 		const {tag, bytes} = this.imap.send(command);
-		this.socket.write(bytes);
+		await this.driver.write(bytes, 10_000, 'the command');
 		const events = await this.until(event => event.type === 'tagged' && event.tag === tag);
 		const tagged = events.at(-1) as Extract<ImapEvent, {type: 'tagged'}>;
 		return {tagged, untagged: events.filter(event => event.type === 'untagged')};
 	}
 
 	close(): void {
-		this.socket.destroy();
-	}
-
-	private attach(socket: net.Socket): void {
-		socket.on('data', (chunk: Buffer) => {
-			this.imap.receiveData(chunk);
-			this.waiting?.();
-		});
-		socket.on('end', () => {
-			this.imap.receiveData(Buffer.alloc(0));
-			this.waiting?.();
-		});
-		socket.on('error', () => undefined);
-	}
-
-	private async upgrade(): Promise<void> {
-		const plain = this.socket;
-		plain.removeAllListeners('data');
-		plain.removeAllListeners('end');
-		const secure = tls.connect({socket: plain, ca: dovecot.ca, servername: dovecot.hostname});
-		await new Promise<void>((resolve, reject) => {
-			secure.once('secureConnect', () => resolve());
-			secure.once('error', reject);
-		});
-		this.socket = secure;
-		this.attach(secure);
-		this.imap.tlsStarted();
+		this.driver.close();
 	}
 }
 
 test('the IMAP client conversation against Dovecot\'s imapd on 143: STARTTLS, LOGIN, SELECT, UID FETCH of the delivered bytes, STORE \\Seen', async () => {
-	const driver = await SocketDriver.connect(dovecot.ports.imap, false);
+	const driver = await ConversationOnDriver.connect(dovecot.ports.imap, false);
 	try {
 		const [greeting] = await driver.until(event => event.type === 'greeting');
 		assert.ok(greeting?.type === 'greeting' && greeting.status === 'OK');
@@ -181,7 +141,7 @@ test('the IMAP client conversation against Dovecot\'s imapd on 143: STARTTLS, LO
 });
 
 test('the IMAP client conversation against Dovecot on 993: AUTHENTICATE PLAIN after "+", a literal, and \\Seen from the last session', async () => {
-	const driver = await SocketDriver.connect(dovecot.ports.imaps, true);
+	const driver = await ConversationOnDriver.connect(dovecot.ports.imaps, true);
 	try {
 		await driver.until(event => event.type === 'greeting');
 		const token = Buffer.from('\0carol\0cards').toString('base64');
