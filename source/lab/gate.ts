@@ -150,9 +150,13 @@ class GateConnection {
 		this.onClose?.();
 	};
 
-	/** The per-command deadline: each line must end in time, growing with the bytes it has. */
+	/**
+	 * The per-command deadline: each line must end in time, growing with the bytes it has.
+	 * No timer per chunk: most chunks end their line (a command, a whole small message), and a
+	 * timer already set for an earlier due time checks again when it fires (the due time only
+	 * moves later while a line grows); it is set anew only when the due time moves earlier.
+	 */
 	private sawData(chunk: Buffer): void {
-		const {commandTimeoutMs, minDataRate} = this.gate.settings.limits;
 		const now = Date.now();
 		const lastLf = chunk.lastIndexOf(0x0a);
 		if (lastLf === -1) {
@@ -164,13 +168,35 @@ class GateConnection {
 			this.lineStart = now;
 		}
 
-		this.clear(this.lineTimer);
-		this.lineTimer = undefined;
 		if (this.lineBytes === 0) return;
-		const due = this.lineStart + commandTimeoutMs + Math.floor((this.lineBytes * 1000) / minDataRate);
-		const bytes = this.lineBytes;
+		const due = this.lineDue();
+		if (this.lineTimer && due >= this.lineTimerDue) return;
+		this.armLineDeadline(due, now);
+	}
+
+	/** When the line being received must be complete. */
+	private lineDue(): number {
+		const {commandTimeoutMs, minDataRate} = this.gate.settings.limits;
+		return this.lineStart + commandTimeoutMs + Math.floor((this.lineBytes * 1000) / minDataRate);
+	}
+
+	private lineTimerDue = 0;
+
+	private armLineDeadline(due: number, now: number): void {
+		this.clear(this.lineTimer);
+		this.lineTimerDue = due;
 		this.lineTimer = this.deadline(Math.max(0, due - now), () => {
-			this.timedOut(`a line was still incomplete after ${bytes} bytes`);
+			this.lineTimer = undefined;
+			// The line ended meanwhile, or a later one (or more bytes) moved the due time on.
+			if (this.lineBytes === 0) return;
+			const later = this.lineDue();
+			const at = Date.now();
+			if (later > at) {
+				this.armLineDeadline(later, at);
+				return;
+			}
+
+			this.timedOut(`a line was still incomplete after ${this.lineBytes} bytes`);
 		});
 	}
 }
