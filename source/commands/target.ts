@@ -12,7 +12,7 @@ import {buildMessage, decodeTextBody} from '../protocol/message.js';
 import {LocalInputError} from '../protocol/errors.js';
 import {findPreset, presetHost, presetPort, presets} from '../protocol/presets.js';
 import type {SaslCredentials} from '../protocol/sasl.js';
-import {quitAfterValues, type QuitAfter} from '../engine/plan.js';
+import {quitAfterValues, type QuitAfter} from '../protocol/smtp-plan.js';
 import {profileFor, tlsModes, type TlsMode} from '../engine/profiles.js';
 import type {SessionOptions} from '../engine/session.js';
 import {lookupMx, parseResolver, type MxResult} from '../engine/mx.js';

@@ -1,6 +1,6 @@
 // The SMTP connection: the driver (driver.ts) fed with SMTP's reply parser. Lines go out,
 // whole replies come in, TLS from the first byte (465) or after STARTTLS's 220. Protocol
-// decisions live in session.ts and plan.ts.
+// decisions live in protocol/smtp-client.ts (the conversation) and smtp-plan.ts.
 import {Buffer} from 'node:buffer';
 import {ReplyParseError, ReplyParser, type Reply} from '../protocol/reply-parser.js';
 import type {TlsFacts} from '../protocol/transcript.js';

@@ -1,4 +1,4 @@
-// The POP3 session's plan, pure: from the state so far to the next step (as plan.ts is for
+// The POP3 session's plan, pure: from the state so far to the next step (as protocol/smtp-plan.ts is for
 // SMTP), how many steps a run takes, and the exit code of a failed step.
 import type {Pop3StepKind, TranscriptStep} from '../protocol/transcript.js';
 import {exitCodes} from './exit-codes.js';

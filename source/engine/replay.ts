@@ -3,7 +3,7 @@
 import {explainStep} from '../protocol/explain.js';
 import type {StepKind, TlsFacts, TranscriptEntry} from '../protocol/transcript.js';
 import {SessionFailure} from './failure.js';
-import {initialPlanState, type PlanState} from './plan.js';
+import {initialPlanState, type PlanState} from '../protocol/smtp-plan.js';
 import type {Preview, SessionOptions, StepOutcome} from './session.js';
 
 /** What the session screen needs from a session, live or replayed. */

@@ -34,6 +34,51 @@ export function encodeData(body: string): string {
 	return `${text}.\r\n`;
 }
 
+const CR = 0x0d;
+const LF = 0x0a;
+const DOT = 0x2e;
+
+/**
+ * encodeData() on bytes, for a message that must travel byte for byte (8-bit mail that is not
+ * UTF-8 included): bare CR and bare LF become CRLF, a leading "." is doubled, a CRLF is added
+ * where the last line lacks one, then ".\r\n". No byte is decoded as text.
+ */
+export function encodeDataBytes(message: Uint8Array): Buffer {
+	const out = Buffer.allocUnsafe(message.length * 2 + 5);
+	let length = 0;
+	let lineStart = true;
+	for (let i = 0; i < message.length; i++) {
+		const byte = message[i]!;
+		if (byte === CR || byte === LF) {
+			if (byte === CR && message[i + 1] === LF) i++;
+			out[length++] = CR;
+			out[length++] = LF;
+			lineStart = true;
+			continue;
+		}
+
+		if (lineStart && byte === DOT) out[length++] = DOT;
+		out[length++] = byte;
+		lineStart = false;
+	}
+
+	if (!lineStart) {
+		out[length++] = CR;
+		out[length++] = LF;
+	}
+
+	out[length++] = DOT;
+	out[length++] = CR;
+	out[length++] = LF;
+	return out.subarray(0, length);
+}
+
+/** Whether every byte is 7-bit ASCII. */
+export function isAsciiBytes(bytes: Uint8Array): boolean {
+	for (const byte of bytes) if (byte > 0x7f) return false;
+	return true;
+}
+
 export type MessageOptions = {
 	from: string;
 	to: string[];

@@ -1,4 +1,4 @@
-// Incremental, strict SMTP reply parser (RFC 5321 §4.2), fed whatever bytes the socket gives.
+// Incremental, strict SMTP reply parser (RFC 5321 §4.2), fed whatever bytes the connection gives.
 // Any split of the same bytes parses the same. Memory stays bounded: every cap is checked while
 // bytes are buffered, before they are copied, so a 10 MB line with no newline costs at most one
 // line's worth of memory.

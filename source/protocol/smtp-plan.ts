@@ -1,15 +1,17 @@
-// The plan: given what has happened so far, which step comes next. Pure, no I/O, so
-// every branch can be tested without a socket.
-import {hasExtension, type Capabilities} from '../protocol/ehlo.js';
-import type {StepKind} from '../protocol/transcript.js';
-import type {TlsMode} from './profiles.js';
+// The SMTP client's plan: given what has happened so far, which step comes next. Pure, no I/O,
+// so every branch can be tested without a network; smtp-client.ts's conversation drives it.
+import {hasExtension, type Capabilities} from './ehlo.js';
+import type {StepKind} from './transcript.js';
+
+/** How TLS starts, once `--tls auto` is resolved for the port: `opportunistic` upgrades when STARTTLS is offered. */
+export type PlanTls = 'starttls' | 'implicit' | 'none' | 'opportunistic';
 
 export type QuitAfter = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data';
 export const quitAfterValues: QuitAfter[] = ['connect', 'banner', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data'];
 
 export type PlanConfig = {
 	/** Resolved TLS mode: `opportunistic` upgrades when STARTTLS is offered. */
-	tls: Exclude<TlsMode, 'auto'> | 'opportunistic';
+	tls: PlanTls;
 	/** Credentials were given, so the plan logs in. */
 	wantAuth: boolean;
 	/** The user allowed AUTH over a connection without TLS. */

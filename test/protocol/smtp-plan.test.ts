@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {initialPlanState, nextStep, plannedStepCount, reachedQuitAfter, type PlanConfig, type PlanState} from '../../source/engine/plan.js';
+import {initialPlanState, nextStep, plannedStepCount, reachedQuitAfter, type PlanConfig, type PlanState} from '../../source/protocol/smtp-plan.js';
 import {parseEhlo} from '../../source/protocol/ehlo.js';
 import {ReplyParser} from '../../source/protocol/reply-parser.js';
 
