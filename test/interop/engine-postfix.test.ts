@@ -117,3 +117,30 @@ test('25: UTF-8 addresses go with SMTPUTF8, an 8-bit body with BODY=8BITMIME; Po
 	assert.match(delivered, /^Content-Transfer-Encoding: 8bit$/m);
 	assert.match(delivered, /^From: jösé@exämple\.org$/m);
 });
+
+test('25: a raw 8-bit message that is not UTF-8 (every byte 0x80-0xFF) reaches Postfix\'s Maildir byte for byte', async () => {
+	const {readdir, readFile} = await import('node:fs/promises');
+	const {join} = await import('node:path');
+	const tag = `raw8-${Date.now()}`;
+	const high = Buffer.from(Array.from({length: 128}, (_, i) => 0x80 + i));
+	const lines = [0, 32, 64, 96].map(at => high.subarray(at, at + 32));
+	const header = Buffer.from(`From: <alice@${postfix.domain}>\r\nTo: <bob@${postfix.domain}>\r\nSubject: ${tag}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`, 'latin1');
+	const crlf = Buffer.from('\r\n');
+	const raw = Buffer.concat([header, ...lines.flatMap(line => [line, crlf])]);
+	const session = new Session(options(25, {rawMessage: raw}));
+	assert.equal(await session.runToEnd(), 0, session.failureMessage);
+	assert.match(session.entries.find(e => e.direction === 'client' && e.text.startsWith('MAIL FROM'))?.text ?? '', /BODY=8BITMIME/);
+	await postfix.waitForDelivered(tag);
+	let delivered: Buffer | undefined;
+	for (const sub of ['new', 'cur']) {
+		for (const name of await readdir(join(postfix.maildir, sub)).catch(() => [] as string[])) {
+			const bytes = await readFile(join(postfix.maildir, sub, name));
+			if (bytes.includes(tag)) delivered = bytes;
+		}
+	}
+
+	assert.ok(delivered, 'delivered');
+	// The Maildir keeps LF line ends; the body bytes are exactly the ones sent, none turned into U+FFFD.
+	const body = delivered.subarray(delivered.indexOf('\n\n') + 2);
+	assert.deepEqual(body, Buffer.concat(lines.flatMap(line => [line, Buffer.from('\n')])));
+});
