@@ -2,7 +2,7 @@
 // file that reads process.argv or calls process.exit.
 import packageJson from '../package.json' with {type: 'json'};
 import {exitCodes} from './engine/exit-codes.js';
-import type {AuthFaultName} from './journey/auth-faults.js';
+import type {JourneyFlags} from './commands/journey.js';
 import {PromptInterrupted, promptHidden} from './commands/prompt.js';
 import type {ClassroomFlags} from './commands/lab.js';
 import {safeOutput} from './protocol/safe-text.js';
@@ -27,6 +27,7 @@ const flagSpec = {
 	fault: {type: 'string', isMultiple: true},
 	attack: {type: 'string', isMultiple: true},
 	authFault: {type: 'string', isMultiple: true},
+	retrieval: {type: 'string'},
 	saveDir: {type: 'string'},
 	region: {type: 'string'},
 	tls: {type: 'string'},
@@ -394,13 +395,11 @@ async function main(): Promise<void> {
 		}
 
 		case 'journey': {
-			const {authFaultNames} = await import('./journey/auth-faults.js');
-			const authFaults = (cli.flags as {authFault?: string[]}).authFault ?? [];
-			const unknownFault = authFaults.find(name => !(authFaultNames as string[]).includes(name));
-			if (unknownFault !== undefined) fail(`the journey has no authentication fault "${unknownFault}"; it has ${authFaultNames.join(', ')}.`, exitCodes.usage);
+			const {journeyOptions} = await import('./commands/journey.js');
+			const options = journeyOptions(cli.flags as JourneyFlags);
 			if (!process.stdin.isTTY || !process.stdout.isTTY) fail('the journey runs in the interactive TUI and needs a terminal.', exitCodes.usage);
 			const {startJourneyTui} = await loadUi();
-			process.exitCode = await startJourneyTui(authFaults as AuthFaultName[]);
+			process.exitCode = await startJourneyTui(options);
 			return;
 		}
 

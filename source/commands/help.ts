@@ -49,6 +49,7 @@ const flags = {
 	caOut: '--ca-out FILE          write the lab\'s CA certificate for students (--lab-ca FILE)',
 	limits: '--max-clients N, --max-per-ip N, --max-message-size BYTES, --max-line-length N,\n    --max-recipients N, --idle-timeout SECONDS, --handshake-timeout SECONDS,\n    --command-timeout SECONDS, --min-data-rate BYTES, --session-timeout SECONDS,\n    --max-auth-failures N, --auth-failure-delay MS, --auth-failure-delay-max MS,\n    --max-auth-per-minute N, --max-inbox-messages N, --max-inbox-size BYTES,\n    --max-receiving BYTES  (each limit, its default and meaning: the readme\'s Limits)',
 	domain: '--domain DOMAIN        probe a mail domain in DNS instead of a host: MX, SPF,\n                           DMARC, MTA-STS (its policy fetched over HTTPS), TLS-RPT,\n                           each with what it means (--resolver IP[:PORT] asks that\n                           DNS server)',
+	retrieval: '--retrieval pop3|imap  how bob\'s mail program reads his mailbox in leg 3:\n                           POP3 on 995 (default) or IMAP on 993; p / i on the\n                           journey screen change it until leg 3 starts',
 	authFault: '--auth-fault NAME      break authentication on purpose (repeat for several):\n                           spf-not-listed, footer-after-signing, unaligned-from,\n                           dmarc-reject, no-ptr',
 	selector: '--selector S           with --domain: also the DKIM key at S._domainkey.DOMAIN',
 	mtaStsPort: '--mta-sts-port PORT    with --domain: fetch the MTA-STS policy from this port of\n                           mta-sts.DOMAIN (default 443, the only one RFC 8461 allows;\n                           for a test server); --ca FILE trusts its CA too',
@@ -131,10 +132,10 @@ const pages: Record<string, Page> = {
 		examples: ['smtp-tui lesson', 'smtp-tui lesson 1'],
 	},
 	journey: {
-		usage: ['smtp-tui journey            one message through submission (587), relay (25) and', '                            retrieval (POP3 995), step by step, in the lab'],
-		sections: [['Options', ['authFault']]],
+		usage: ['smtp-tui journey            one message through submission (587), relay (25) and', '                            retrieval (POP3 995 or IMAP 993), step by step, in the lab'],
+		sections: [['Options', ['retrieval', 'authFault']]],
 		exits: interactiveCodes,
-		examples: ['smtp-tui journey', 'smtp-tui journey --auth-fault dmarc-reject'],
+		examples: ['smtp-tui journey', 'smtp-tui journey --retrieval imap', 'smtp-tui journey --auth-fault dmarc-reject'],
 	},
 	check: {
 		usage: ['smtp-tui check FILE.eml     check a message before real users see it: RFC 5322', '                            structure, MIME, bulk-sender rules, authentication results'],

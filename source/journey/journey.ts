@@ -22,6 +22,7 @@ import {randomBytes} from 'node:crypto';
 import type {Preview, SessionOptions, StepOutcome, Timeouts} from '../engine/session.js';
 import {Session} from '../engine/session.js';
 import type {Pop3SessionOptions} from '../engine/pop3.js';
+import type {ImapSessionOptions} from '../engine/imap.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import type {MxResult} from '../engine/mx.js';
 import {lookupMx} from '../engine/mx.js';
@@ -253,6 +254,8 @@ export type JourneyLab = {
 	submissionOptions(port?: SubmissionPort, over?: Partial<SessionOptions>): SessionOptions;
 	/** Pop3Session options for bob reading his mailbox on 110 (STLS) or 995 (implicit TLS); `over` wins. */
 	retrievalOptions(port: Pop3Port, over?: Partial<Pop3SessionOptions>): Pop3SessionOptions;
+	/** ImapSession options for bob reading his mailbox on 143 (STARTTLS) or 993 (implicit TLS); `over` wins. */
+	imapRetrievalOptions(port: ImapPort, over?: Partial<ImapSessionOptions>): ImapSessionOptions;
 	/** The relay of the message the sender accepted as `queueId`, once it has finished (rejects after `timeoutMs`, default 30 s). */
 	relayFor(queueId: string, timeoutMs?: number): Promise<JourneyRelay>;
 	/** Where the message the sender accepted as `queueId` has got to. */
@@ -355,6 +358,20 @@ function checkAuthFaults(faults: string[]): void {
 /** The address of a client as the checks want it (an IPv4 client on a dual-stack socket is ::ffff:a.b.c.d). */
 function plainAddress(address: string | undefined): string {
 	return (address ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+}
+
+/** What a mail reader (POP3 or IMAP) needs to read `account`'s mailbox on one port: TLS verified against `ca`. */
+function reading(host: string, listen: number, port: number, ca: string, hostname: string, account: LabUser | undefined, fallback: string) {
+	return {
+		host,
+		port: listen,
+		profilePort: port,
+		tls: 'auto' as const,
+		tlsOptions: {ca, servername: hostname, insecure: false},
+		user: account?.user ?? fallback,
+		password: account?.password ?? '',
+		label: `${hostname}:${port}`,
+	};
 }
 
 function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} {
@@ -643,30 +660,13 @@ function wire(parts: Parts): {journey: JourneyLab; checkMessage: MessagePolicy} 
 			};
 		},
 		retrievalOptions(port, over = {}) {
-			return {
-				host: pop3.host,
-				port: pop3.ports[port]!,
-				profilePort: port,
-				tls: 'auto',
-				tlsOptions: {ca: pop3Ca, servername: receiver.hostname, insecure: false},
-				user: bob?.user ?? 'bob',
-				password: bob?.password ?? '',
-				label: `${receiver.hostname}:${port}`,
-				...over,
-			};
+			return {...reading(pop3.host, pop3.ports[port]!, port, pop3Ca, receiver.hostname, bob, 'bob'), ...over};
+		},
+		imapRetrievalOptions(port, over = {}) {
+			return {...reading(imap.host, imap.ports[port]!, port, pop3Ca, receiver.hostname, bob, 'bob'), ...over};
 		},
 		senderRetrievalOptions(port, over = {}) {
-			return {
-				host: senderMail.pop3.host,
-				port: senderMail.pop3.ports[port]!,
-				profilePort: port,
-				tls: 'auto',
-				tlsOptions: {ca: sender.ca, servername: sender.hostname, insecure: false},
-				user: alice?.user ?? 'alice',
-				password: alice?.password ?? '',
-				label: `${sender.hostname}:${port}`,
-				...over,
-			};
+			return {...reading(senderMail.pop3.host, senderMail.pop3.ports[port]!, port, sender.ca, sender.hostname, alice, 'alice'), ...over};
 		},
 		relayFor,
 		trace(queueId) {

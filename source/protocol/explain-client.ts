@@ -8,7 +8,8 @@ const saslAnswerText = 'The client\'s answer to the server\'s 334 challenge, in 
 
 /** The explanation lines for a client line (none for other directions), before the engine's own notes. */
 export function explainClientLine(entry: Pick<TranscriptEntry, 'direction' | 'step' | 'text' | 'secret'>): string[] {
-	if (entry.direction !== 'client') return [];
+	// POP3 and IMAP lines carry their own reading (pop3-explain.ts, imap-explain.ts) in `explain`.
+	if (entry.direction !== 'client' || /^(pop|imap)-/.test(entry.step)) return [];
 	const out: string[] = [];
 	// SASL answers (base64 lines after AUTH) are not commands; an AUTH line's verb is readable
 	// even when its initial response is masked.

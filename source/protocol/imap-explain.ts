@@ -120,7 +120,8 @@ export type ImapStatus = keyof typeof statusTable;
 
 /** Explains a status response (tagged or untagged OK/NO/BAD/BYE/PREAUTH) and its [CODE], if any. */
 export function explainImapStatus(status: ImapStatus, tag: string, code?: string): Explanation[] {
-	const out: Explanation[] = [{...statusTable[status]}];
+	const untaggedOk = tag === '*' && status === 'OK';
+	const out: Explanation[] = [untaggedOk ? {summary: 'OK, untagged: a greeting or a fact from the server (the [CODE] says which), not the end of a command', rfc: `${imap} §7.1.1`} : {...statusTable[status]}];
 	if (tag === '*') out.push(untaggedExplanation);
 	else out.push({summary: `Tagged with ${tag}: this is the end of the command that carried ${tag}`, rfc: `${imap} §2.2.1`});
 	const known = code ? responseCodeTable[code.toUpperCase()] : undefined;

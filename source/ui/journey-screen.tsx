@@ -1,36 +1,46 @@
 // The mail journey: one message through its three legs, each steppable — submission
 // (alice's mail program → her provider, 587), relay (provider → recipient's MX, 25) and
-// retrieval (bob's mail program ← his mailbox, POP3 995) — with a diagram of where the
-// message is now and the Received: lines it collects on the way.
-import React, {useEffect, useRef, useState} from 'react';
+// retrieval (bob's mail program ← his mailbox: POP3 on 995 or IMAP on 993, p / i or
+// `smtp-tui journey --retrieval`) — with a diagram of where the message is now, the
+// Received: lines it collects on the way, and the Explain pane for the selected line.
+//
+// Three parts, as @inkjs/ui's select: journey/run.ts holds the journey (sessions, the step in
+// flight), journey-state.ts the screen's own state (a reducer), use-journey-input.ts the keys;
+// this component only draws.
+import React, {useEffect, useState} from 'react';
 import {Box, Text} from 'ink';
-import {Pop3Session} from '../engine/pop3.js';
-import {Session} from '../engine/session.js';
 import type {JourneyLab, JourneyRelay} from '../journey/index.js';
+import {JourneyRun, type LegIndex, type Retrieval} from '../journey/run.js';
+import {imapVersusPop3} from '../protocol/imap-explain.js';
 import {safeOutput, safeText, showCrlf} from './terminal-text.js';
-import type {TranscriptEntry} from '../protocol/transcript.js';
-import {entryColor, entryMarker, fit} from './transcript-pane.js';
-import {useScreenInput} from './screen-input.js';
 import {glyphs} from './glyphs.js';
+import {ExplainPane} from './explain-pane.js';
+import {explainEntry, type ExplainLine} from './explain-lines.js';
+import {entryColor, entryMarker, fit} from './transcript-pane.js';
+import {journeyFooter, useJourneyInput, useJourneyState} from './use-journey-input.js';
 
-type Leg = 0 | 1 | 2;
-type Steppable = {entries: TranscriptEntry[]; done: boolean; step: () => Promise<unknown>; peek: () => {lines: string[]; description: string}; close: () => void};
+const retrievalLeg: Record<Retrieval, {title: string; explain: string; hop: string}> = {
+	pop3: {
+		title: `3 Retrieval ${glyphs.dot} POP3 995`,
+		explain: 'Retrieval: bob\'s mail program reads his mailbox with POP3 on 995 (TLS from the first byte). This leg is not SMTP at all. (i: read it with IMAP instead)',
+		hop: ` ${glyphs.hrule}995 POP3${glyphs.arrow} `,
+	},
+	imap: {
+		title: `3 Retrieval ${glyphs.dot} IMAP 993`,
+		explain: 'Retrieval: bob\'s mail program reads his mailbox with IMAP on 993 (TLS from the first byte). This leg is not SMTP at all; unlike POP3, messages and their flags stay on the server, in folders. (p: POP3 instead)',
+		hop: ` ${glyphs.hrule}993 IMAP${glyphs.arrow} `,
+	},
+};
 
-const legs = [
-	{title: `1 Submission ${glyphs.dot} 587`, explain: 'Submission: alice\'s mail program logs in on 587 (STARTTLS first) and hands the message to her own provider, smtp.sender.test.'},
-	{title: `2 Relay ${glyphs.dot} 25`, explain: `Relay: her provider delivers to the recipient domain's MX on port 25, server to server: STARTTLS if offered, no AUTH ${glyphs.dash} an MX takes mail for its own domain from anyone.`},
-	{title: `3 Retrieval ${glyphs.dot} POP3 995`, explain: 'Retrieval: bob\'s mail program reads his mailbox with POP3 on 995 (TLS from the first byte). This leg is not SMTP at all.'},
-] as const;
+function legsFor(retrieval: Retrieval) {
+	return [
+		{title: `1 Submission ${glyphs.dot} 587`, explain: 'Submission: alice\'s mail program logs in on 587 (STARTTLS first) and hands the message to her own provider, smtp.sender.test.'},
+		{title: `2 Relay ${glyphs.dot} 25`, explain: `Relay: her provider delivers to the recipient domain's MX on port 25, server to server: STARTTLS if offered, no AUTH ${glyphs.dash} an MX takes mail for its own domain from anyone.`},
+		retrievalLeg[retrieval],
+	] as const;
+}
 
 const nodes = ['alice\'s client', 'smtp.sender.test', 'mx.receiver.test', 'bob\'s mailbox', 'bob\'s reader'];
-const hops = [` ${glyphs.hrule}587 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}25 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}stored${glyphs.hrule} `, ` ${glyphs.hrule}995 POP3${glyphs.arrow} `];
-
-/** The relay hop seen as a leg: its session says when it is done. */
-function asLeg(relay: JourneyRelay): Steppable {
-	return {entries: relay.entries, get done() {
-		return relay.session.done;
-	}, step: async () => relay.step(), peek: () => relay.peek(), close: () => relay.close()};
-}
 
 /**
  * The receiving MX's checks, one line each: the verdict, the DNS questions it asked, and the
@@ -49,7 +59,15 @@ export function checkLines(relay: JourneyRelay | undefined, journey?: JourneyLab
 	];
 }
 
-export type JourneyScreenProps = {journey: JourneyLab; columns: number; rows: number; onQuit: () => void; onBack?: () => void};
+export type JourneyScreenProps = {
+	journey: JourneyLab;
+	columns: number;
+	rows: number;
+	onQuit: () => void;
+	onBack?: () => void;
+	/** How leg 3 reads the mailbox at first (p / i change it until leg 3 starts); default POP3. */
+	retrieval?: Retrieval;
+};
 
 /** The Received: header lines of a message, unfolded, topmost (latest hop) first. */
 export function receivedLines(raw: string): string[] {
@@ -57,132 +75,93 @@ export function receivedLines(raw: string): string[] {
 	return head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).filter(line => /^received:/i.test(line));
 }
 
-/** The messages in bob's mailbox, oldest first. */
-function bobsMessages(journey: JourneyLab) {
-	return journey.mailboxes.all().filter(message => message.user === 'bob');
+/** The Explain pane before a leg has a line: for IMAP, how it differs from POP3. */
+function idleExplain(leg: LegIndex, retrieval: Retrieval): ExplainLine[] {
+	const first: ExplainLine = {text: 'Nothing yet: enter steps this leg.', tone: 'dim'};
+	if (leg !== 2 || retrieval !== 'imap') return [first];
+	return [first, {text: 'IMAP, unlike POP3:', tone: 'heading'}, ...imapVersusPop3.map(item => ({text: `${item.summary} (${item.rfc})`}))];
 }
 
-export function JourneyScreen({journey, columns, rows, onQuit, onBack}: JourneyScreenProps) {
-	const submission = useRef(new Session(journey.submissionOptions(587)));
-	const pop3 = useRef<Pop3Session | undefined>(undefined);
-	// A second run on the same journey lab: the earlier run's relay and bob's earlier messages
-	// are not this run's; only what starts or arrives after this screen opened is shown.
-	const [relay, setRelay] = useState<JourneyRelay | undefined>(undefined);
-	const bobsAtStart = useRef(bobsMessages(journey).length);
-	const [leg, setLeg] = useState<Leg>(0);
-	// Transcript lines scrolled back from the newest (0: following the end).
-	const [scroll, setScroll] = useState(0);
-	const [busy, setBusy] = useState(false);
-	const [, setTick] = useState(0);
+/** Columns of the Explain pane beside the transcript (its border not counted). */
+function explainWidth(columns: number): number {
+	return columns >= 110 ? 36 : 28;
+}
 
-	useEffect(() => journey.onRelay(started => setRelay(started)), [journey]);
-	useEffect(() => journey.onEvent(() => setTick(t => t + 1)), [journey]);
-	useEffect(() => () => {
-		submission.current.close();
-		pop3.current?.close();
-	}, []);
+export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval}: JourneyScreenProps) {
+	// One run per screen: a second visit (b, then j) is a new run that shows its own message.
+	const [run] = useState(() => new JourneyRun(journey, {retrieval}));
+	useEffect(() => () => run.close(), [run]);
+	const handle = useJourneyState();
+	const {state} = handle;
+	const legs = legsFor(run.retrieval);
+	const leg: LegIndex = state.leg;
+	const target = run.peekLeg(leg);
+	const busy = run.busy;
 
-	const current = (): Steppable | undefined => {
-		if (leg === 0) return submission.current;
-		if (leg === 1) return relay && asLeg(relay);
-		// This run's message is the next one in bob's mailbox, not message 1.
-		pop3.current ??= new Pop3Session(journey.retrievalOptions(995, {retrieve: bobsAtStart.current + 1}));
-		return pop3.current;
-	};
-
-	const stepOnce = async (all: boolean) => {
-		const target = current();
-		if (!target || busy) return;
-		setBusy(true);
-		try {
-			// A leg is a dozen steps at most; the bound keeps a stuck peer from spinning here.
-			for (let i = 0; i < 40; i++) {
-				await target.step(); // eslint-disable-line no-await-in-loop
-				setTick(t => t + 1);
-				if (!all || target.done) break;
-			}
-		} finally {
-			setBusy(false);
-			setTick(t => t + 1);
-		}
-	};
-
-	const showLeg = (next: (l: Leg) => Leg) => {
-		setLeg(next);
-		setScroll(0);
-	};
-
-	useScreenInput((input, key) => {
-		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
-		else if ((input === 'b' || key.escape) && onBack) onBack();
-		else if (input === '1' || input === '2' || input === '3') showLeg(() => (Number(input) - 1) as Leg);
-		else if (key.tab || key.rightArrow) showLeg(l => ((l + 1) % 3) as Leg);
-		else if (key.leftArrow) showLeg(l => ((l + 2) % 3) as Leg);
-		else if (key.upArrow || input === 'k') setScroll(s => s + 1);
-		else if (key.downArrow || input === 'j') setScroll(s => Math.max(0, s - 1));
-		else if (key.return || input === ' ') {
-			// At the end of a leg enter goes on to the next one (even while the last step's frame
-			// is still settling: the leg is over, so nothing is running on it).
-			const target = current();
-			if (target?.done && leg < 2) showLeg(l => (l + 1) as Leg);
-			else void stepOnce(false);
-		}
-		else if (input === 'a') void stepOnce(true);
-	});
-
-	// Where the message is now.
-	const queued = submission.current.entries.some(e => e.step === 'body' && e.code === 250);
-	const delivered = relay?.state === 'delivered';
-	const retrieved = pop3.current?.retrieved !== undefined;
-	const at = retrieved ? 4 : delivered ? 3 : relay && relay.state !== 'waiting' ? 2 : queued ? 1 : 0;
-	const diagram = nodes.map((node, index) => (
-		<Text key={node}>
-			<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{safeOutput(index === at ? `${glyphs.selected}${node}` : node)}</Text>
-			{index < hops.length ? <Text dimColor>{safeOutput(hops[index])}</Text> : null}
-		</Text>
-	));
-
-	const target = current();
-	const entries = target?.entries ?? [];
-	const raw = pop3.current?.retrieved?.toString('utf8') ?? bobsMessages(journey).slice(bobsAtStart.current).at(-1)?.raw.toString('utf8');
+	const raw = run.message?.toString('utf8');
 	const received = (raw ? receivedLines(raw) : []).slice(0, 3).map(line => safeText(line));
 	// Received: lines wrap (never cut); the transcript gives up the rows they need.
 	const receivedRows = received.reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / Math.max(10, columns - 4))), 0);
-	const height = Math.max(4, rows - 18 - Math.max(1, receivedRows));
-	const checks = leg === 1 ? checkLines(relay, journey) : [];
-	const room = Math.max(1, height - checks.length - 1);
-	const back = Math.min(scroll, Math.max(0, entries.length - room));
+	const checks = leg === 1 ? checkLines(run.relay, journey) : [];
+	const legExplainRows = Math.ceil(legs[leg].explain.length / Math.max(10, columns));
+	const height = Math.max(4, rows - 14 - legExplainRows - Math.max(1, receivedRows) - checks.length);
+	const entries = target?.entries ?? [];
+	const room = Math.max(1, height - 1);
+	const maxScroll = Math.max(0, entries.length - room);
+	useJourneyInput({...handle, run, maxScroll, onQuit, onBack});
+
+	const back = Math.min(state.scroll, maxScroll);
 	const shown = entries.slice(Math.max(0, entries.length - room - back), entries.length - back);
 	const earlier = entries.length - back - shown.length;
+	// The selected line is the newest one in view: ↑/↓ move it and the window together.
+	const selected = shown.at(-1);
+	const sideWidth = explainWidth(columns);
+	const transcriptWidth = columns - sideWidth - 4;
 	const preview = target?.peek();
+	const at = run.position;
+	const hops = [` ${glyphs.hrule}587 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}25 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}stored${glyphs.hrule} `, retrievalLeg[run.retrieval].hop];
+	const next = target?.done && !busy && leg < 2 ? `This leg is over: enter goes on to leg ${leg + 2}, ${legs[leg + 1]!.title}.`
+		: target?.done && !busy ? 'The journey is complete: b goes back, q quits.'
+			: leg === 2 && !target ? `enter starts leg 3 with ${run.retrieval === 'imap' ? 'IMAP' : 'POP3'} (p POP3, i IMAP: choose before it starts)`
+				: preview ? preview.description : 'nothing yet';
 
 	return (
 		<Box flexDirection="column" width={columns}>
-			<Text bold>journey {glyphs.dot} alice@sender.test {glyphs.arrow} bob@receiver.test{busy ? safeOutput(` ${glyphs.dot} working${glyphs.ellipsis}`) : ''}</Text>
-			<Text wrap="truncate">{diagram}</Text>
+			<Text bold wrap="truncate">{safeOutput(`journey ${glyphs.dot} alice@sender.test ${glyphs.arrow} bob@receiver.test${busy ? ` ${glyphs.dot} working${glyphs.ellipsis}` : ''}`)}{state.notice ? <Text color="yellow">{safeOutput(` ${glyphs.dot} ${state.notice}`)}</Text> : null}</Text>
+			<Text wrap="truncate">
+				{nodes.map((node, index) => (
+					<Text key={node}>
+						<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{safeOutput(index === at ? `${glyphs.selected}${node}` : node)}</Text>
+						{index < hops.length ? <Text dimColor>{safeOutput(hops[index]!)}</Text> : null}
+					</Text>
+				))}
+			</Text>
 			<Text>
 				{legs.map((l, index) => <Text key={l.title} inverse={index === leg} bold={index === leg}>{safeOutput(` ${l.title} `)}</Text>)}
 			</Text>
 			<Text wrap="wrap" dimColor>{safeOutput(legs[leg].explain)}</Text>
-			<Box flexDirection="column" borderStyle={glyphs.border} height={height + 2}>
-				{leg === 1 && !relay ? <Text dimColor>The relay starts once smtp.sender.test has accepted the message: finish leg 1 first.</Text> : null}
-				<Text dimColor wrap="truncate">{safeOutput(fit(earlier > 0 || back > 0 ? `${earlier} earlier line${earlier === 1 ? '' : 's'} (${glyphs.up}/k)${back > 0 ? ` ${glyphs.dot} ${back} later (${glyphs.down}/j)` : ''}` : 'the whole leg is shown', columns - 6))}</Text>
-				{shown.map(entry => (
-					<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), columns - 6))}</Text>
-				))}
-				{checks.map((line, index) => (
-					<Text key={`check-${index}`} color={index === 0 ? 'magenta' : /^\w+=pass /.test(line) ? 'green' : 'yellow'} wrap="truncate">{index === 0 ? '' : '  '}{safeOutput(fit(safeText(line), columns - 6))}</Text>
-				))}
+			<Box>
+				<Box flexDirection="column" borderStyle={glyphs.border} height={height + 2} width={transcriptWidth + 2}>
+					{leg === 1 && !run.relay ? <Text dimColor>The relay starts later: finish leg 1 first (smtp.sender.test must accept the message).</Text> : null}
+					<Text dimColor wrap="truncate">{safeOutput(fit(earlier > 0 || back > 0 ? `${earlier} earlier line${earlier === 1 ? '' : 's'} (${glyphs.up}/k)${back > 0 ? ` ${glyphs.dot} ${back} later (${glyphs.down}/j)` : ''}` : 'the whole leg is shown', transcriptWidth - 2))}</Text>
+					{shown.map(entry => (
+						<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entry === selected && back > 0 ? glyphs.selected : '')}{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), transcriptWidth - 4))}</Text>
+					))}
+				</Box>
+				<ExplainPane lines={selected ? explainEntry(selected, entries) : idleExplain(leg, run.retrieval)} width={sideWidth} height={height} />
 			</Box>
+			{checks.map((line, index) => (
+				<Text key={`check-${index}`} color={index === 0 ? 'magenta' : /^\w+=pass /.test(line) ? 'green' : 'yellow'} wrap="truncate">{index === 0 ? '' : '  '}{safeOutput(fit(safeText(line), columns - 2))}</Text>
+			))}
 			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
-				<Text bold>Next: <Text dimColor>{safeOutput(fit(target?.done && !busy && leg < 2 ? `This leg is over: enter goes on to leg ${leg + 2}, ${legs[leg + 1]!.title}.` : target?.done && !busy ? 'The journey is complete: b goes back, q quits.' : preview ? preview.description : 'nothing yet', columns - 12))}</Text></Text>
+				<Text bold>Next: <Text dimColor>{safeOutput(fit(next, columns - 12))}</Text></Text>
 				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{safeOutput(fit(showCrlf(safeText(line)), columns - 4))}</Text>)}
 			</Box>
 			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 				<Text bold>Received: lines ({received.length}) {glyphs.dash} each server adds one at the top; read them bottom-up to follow the hops</Text>
 				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.map(line => <Text key={line} wrap="wrap">{safeOutput(line)}</Text>)}
 			</Box>
-			<Text dimColor>enter step  a run the leg  1 2 3 / tab choose the leg  {glyphs.upDown}/k j scroll{onBack ? '  b back' : ''}  q quit</Text>
+			<Text dimColor wrap="truncate">{safeOutput(journeyFooter({back: onBack !== undefined, choosing: run.retrievalOpen}))}</Text>
 		</Box>
 	);
 }

@@ -15,7 +15,7 @@ import type {SaveDirHandle} from '../lab/save.js';
 import {App} from './app.js';
 import {interruptedExitCode, showUntilExit} from './show.js';
 import type {JourneyLab} from '../journey/index.js';
-import type {AuthFaultName} from '../journey/index.js';
+import type {AuthFaultName, Retrieval} from '../journey/index.js';
 import type {LessonLab} from './lesson-launcher.js';
 import type {Lesson, LessonPort} from '../lessons/lesson.js';
 import type {AttackName} from '../lab/attacks.js';
@@ -106,12 +106,12 @@ async function startLessonLab(lesson: Lesson, environment: TargetEnvironment): P
 }
 
 /** `smtp-tui journey`: one message through submission, relay and retrieval, step by step. */
-export async function startJourneyTui(authFaults: AuthFaultName[] = []): Promise<number> {
+export async function startJourneyTui(options: {authFaults?: AuthFaultName[]; retrieval?: Retrieval} = {}): Promise<number> {
 	const {startJourneyLab} = await import('../journey/index.js');
-	const journey = await startJourneyLab({relay: 'manual', authFaults});
+	const journey = await startJourneyLab({relay: 'manual', authFaults: options.authFaults ?? []});
 	try {
 		const {JourneyLauncher} = await import('./journey-launcher.js');
-		const {interrupted} = await showUntilExit(<JourneyLauncher journey={journey} />);
+		const {interrupted} = await showUntilExit(<JourneyLauncher journey={journey} retrieval={options.retrieval} />);
 		return interrupted ? interruptedExitCode : 0;
 	} finally {
 		await journey.close();

@@ -21,7 +21,7 @@ const commands: Array<{command: string[]; usage: RegExp; rest: () => string[]; m
 	{command: ['export'], usage: /\$ smtp-tui export FILE --format FORMAT/, rest: () => ['/nonexistent/recording.jsonl', '--format', 'swaks'], mentions: ['mermaid']},
 	{command: ['lab'], usage: /\$ smtp-tui lab \[options\]/, rest: () => ['--ports', `587=${recorder.port()}`], mentions: ['--save-dir DIR', '--ca-out FILE', '--lab-ca ca.pem --user student1']},
 	{command: ['lesson'], usage: /\$ smtp-tui lesson \[NAME\]/, rest: () => ['1'], mentions: ['--quiz']},
-	{command: ['journey'], usage: /\$ smtp-tui journey/, rest: () => [], mentions: ['130  interrupted', '--auth-fault NAME', 'dmarc-reject']},
+	{command: ['journey'], usage: /\$ smtp-tui journey/, rest: () => [], mentions: ['130  interrupted', '--auth-fault NAME', 'dmarc-reject', '--retrieval pop3|imap', 'IMAP 993']},
 	{command: ['check'], usage: /\$ smtp-tui check FILE\.eml/, rest: () => ['/nonexistent/message.eml'], mentions: ['--max-size BYTES', '4    checked: at least one error']},
 	{command: ['check'], usage: /\$ smtp-tui check FILE\.eml/, rest: () => ['/nonexistent/message.eml'], mentions: ['--json']},
 	{command: ['presets'], usage: /\$ smtp-tui presets/, rest: () => [], mentions: ['smtp-tui run --preset sendgrid']},

@@ -3,6 +3,7 @@
 // stores the message in bob's mailbox, and bob reads it over POP3 (995, and 110 with STLS).
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
+import {ImapSession} from '../../source/engine/imap.js';
 import {Pop3Session} from '../../source/engine/pop3.js';
 import {Session} from '../../source/engine/session.js';
 import type {JourneyEvent, JourneyLab, JourneyRelay} from '../../source/journey/index.js';
@@ -277,7 +278,7 @@ test('close() ends a relay still waiting and frees every port', async () => {
 	assert.equal(await refused.runToEnd(), 3, 'nothing listens on the POP3 port any more');
 });
 
-test('8-bit mail that is not UTF-8 (every byte 0x80-0xFF) is bytes end to end: submission, relay, POP3 RETR and IMAP FETCH give the identical bytes', async () => {
+test('8-bit mail that is not UTF-8 (every byte 0x80-0xFF) is bytes end to end: submission, relay, POP3 RETR and IMAP FETCH (ours and imapflow) give the identical bytes', async () => {
 	const high = Buffer.from(Array.from({length: 128}, (_, index) => 0x80 + index));
 	const message = Buffer.concat([
 		Buffer.from('From: Alice <alice@sender.test>\r\nTo: Bob <bob@receiver.test>\r\nSubject: bytes\r\nMessage-ID: <journey-bytes@sender.test>\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n', 'latin1'),
@@ -291,6 +292,9 @@ test('8-bit mail that is not UTF-8 (every byte 0x80-0xFF) is bytes end to end: s
 	const session = pop3(995, stored);
 	assert.equal(await session.runToEnd(), 0, session.failureMessage);
 	assert.ok(session.retrieved?.equals(stored.raw), 'POP3 RETR returns the stored bytes');
+	const imap = new ImapSession(journey.imapRetrievalOptions(993, {fetch: journey.mailboxes.list('bob').indexOf(stored) + 1, timeouts: {command: 5000, greeting: 5000}}));
+	assert.equal(await imap.runToEnd(), 0, imap.failureMessage);
+	assert.ok(imap.fetched?.equals(stored.raw), 'IMAP FETCH (the project\'s ImapSession) returns the stored bytes');
 	const client = new ImapFlow({
 		host: '127.0.0.1',
 		port: journey.imap.ports[993]!,
