@@ -3,7 +3,7 @@
 // refused, never run; a second run reads the second message; a resize keeps the transcript.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
 /** Legs 1 and 2 with a, from the journey screen's first frame to bob's mailbox. */
 async function firstTwoLegs(tui: Terminal): Promise<string> {
@@ -83,8 +83,7 @@ test('journey run twice from the picker with i (IMAP): leg 3 fetches the second 
 		await tui.press(keys.enter);
 		await tui.waitFor('j journey');
 		for (const run of [1, 2]) {
-			await tui.press('j');
-			await tui.waitFor('3 Retrieval · POP3 995');
+			await pressToOpen(tui, 'j', '3 Retrieval · POP3 995');
 			await tui.press('i');
 			await tui.waitFor('3 Retrieval · IMAP 993');
 			await firstTwoLegs(tui);
@@ -96,8 +95,7 @@ test('journey run twice from the picker with i (IMAP): leg 3 fetches the second 
 			assert.match(screen, new RegExp(`S~ \\* ${run} FETCH \\(FLAGS \\(\\) BODY\\[\\] \\{`), 'the new message is not yet \\Seen');
 			await tui.press('p');
 			await tui.waitFor('Leg 3 has started with IMAP');
-			await tui.press('b');
-			await tui.waitFor('Pick a port');
+			await pressToOpen(tui, 'b', 'Pick a port');
 		}
 
 		await tui.press('q');

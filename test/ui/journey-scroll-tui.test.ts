@@ -2,7 +2,7 @@
 // Received: lines wrap whole, and a second run fetches the second message.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
 /**
  * ↑ (or k) until `text` is on screen, at most `limit` presses; each press waits for the frame
@@ -84,14 +84,12 @@ test('journey run twice from the picker: leg 3 fetches the second message, not t
 		await tui.waitFor('where should the conversation go?');
 		await tui.press(keys.enter);
 		await tui.waitFor('j journey');
-		await tui.press('j');
+		await pressToOpen(tui, 'j', '▶alice\'s client');
 		let screen = await runAllLegs(tui);
 		const first = /by mx\.receiver\.test[^\n]*/.exec(screen)?.[0];
 		assert.ok(first, 'the first run shows its Received: line');
-		await tui.press('b');
-		await tui.waitFor('Pick a port');
-		await tui.press('j');
-		screen = await tui.waitFor('▶alice\'s client');
+		await pressToOpen(tui, 'b', 'Pick a port');
+		screen = await pressToOpen(tui, 'j', '▶alice\'s client');
 		assert.match(screen, /Received: lines \(0\)/, 'the earlier run\'s message is not shown as this one');
 		await tui.press('2');
 		await tui.waitFor('finish leg 1 first');
