@@ -5,9 +5,12 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
+/** The journey starts two labs, a CA and a DKIM key: on a loaded machine that takes a while (a bound, not an assertion). */
+const startupMs = 30_000;
+
 /** Legs 1 and 2 with a, from the journey screen's first frame to bob's mailbox. */
 async function firstTwoLegs(tui: Terminal): Promise<string> {
-	await tui.waitFor('▶alice\'s client');
+	await tui.waitFor('▶alice\'s client', startupMs);
 	await tui.press('a');
 	const leg1 = await tui.waitFor('This leg is over: enter goes on to leg 2');
 	await tui.press(keys.enter);
@@ -21,7 +24,7 @@ async function firstTwoLegs(tui: Terminal): Promise<string> {
 test('smtp-tui journey --retrieval imap: leg 3 steps IMAP (tags, untagged lines, the literal, \\Seen) and fetches the message leg 1 sent', {timeout: 120_000}, async () => {
 	const tui = spawnTui(['journey', '--retrieval', 'imap'], {rows: 100});
 	try {
-		await tui.waitFor('3 Retrieval · IMAP 993');
+		await tui.waitFor('3 Retrieval · IMAP 993', startupMs);
 		const leg1 = await firstTwoLegs(tui);
 		const sent = /C~ Message-ID: (<[^>\s]+>)/.exec(leg1)?.[1];
 		assert.ok(sent, `leg 1 shows the Message-ID it sent:\n${leg1}`);
@@ -57,7 +60,7 @@ test('smtp-tui journey --retrieval imap: leg 3 steps IMAP (tags, untagged lines,
 test('keys pressed back to back while a step is in flight: the first steps, the others are refused on screen, never run', {timeout: 90_000}, async () => {
 	const tui = spawnTui(['journey']);
 	try {
-		await tui.waitFor('▶alice\'s client');
+		await tui.waitFor('▶alice\'s client', startupMs);
 		// In one read: the first enter connects; the two after it come while that step is in flight.
 		await tui.typeFast('\r\r\r');
 		let screen = await tui.waitFor('A step is still running: that key was not run');
