@@ -42,6 +42,15 @@ export function untilReached(action: LessonAction, nextKind: string): boolean {
 }
 
 /**
+ * Whether enter should stop for an `edit` step that is not done yet: the Next pane shows the
+ * command the student is to edit (RCPT for "RCPT TO:<friend@example.com>"), so enter would send
+ * it unedited and run past the step (after a restart, pressing enter to catch up).
+ */
+export function editReached(action: LessonAction, nextKind: string): boolean {
+	return action.kind === 'edit' && nextKind === (action.line.trimStart().split(/[\s:]/, 1)[0] ?? '').toLowerCase();
+}
+
+/**
  * Where a student is in a lesson: the step, the transcript index it began at, and whether it
  * is met. Made for clumsy students: a restart (a new session) starts counting from the new
  * session's first line; what was done after a step was met (one enter too many, the next

@@ -9,7 +9,7 @@ import {Box, Text, type Key} from 'ink';
 import type {SessionLike} from '../engine/replay.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lesson, LessonContext, LessonPort, LessonStep} from '../lessons/lesson.js';
-import {LessonProgress, untilReached} from '../lessons/runner.js';
+import {editReached, LessonProgress, untilReached} from '../lessons/runner.js';
 import {SessionScreen} from './session-screen.js';
 import {fit} from './transcript-pane.js';
 import {safeOutput} from './terminal-text.js';
@@ -124,6 +124,11 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 		const s = current.current;
 		if ((key.return || input === ' ') && p.step && p.met && s && untilReached(p.step.do, s.peek().kind)) {
 			return `This step stops here: press n for the next step (> skips it, m types a command).`;
+		}
+
+		// An "edit" step stops enter at the line to edit: sent unedited it would run past the step.
+		if ((key.return || input === ' ') && p.step && !p.met && s && p.step.port === sessionPort.current && editReached(p.step.do, s.peek().kind)) {
+			return 'Press e to change this line, as the lesson pane says (> skips the step).';
 		}
 
 		return false;

@@ -1,0 +1,129 @@
+// The exact places issue 17 saw students jam, replayed key by key in the real binary: each
+// must now reach the step's ✓ and go on.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {keys, spawnTui, type Terminal} from '../support/pty.js';
+
+const ctrlU = '\u0015';
+const settled = /Lesson: [\s\S]*Next: [\s\S]*q quit/;
+
+/** Presses enter until `until` is on screen (at most `max` times), each press waited out. */
+async function enterUntil(tui: Terminal, until: string | RegExp, max = 12): Promise<string> {
+	const seen = (screen: string) => (typeof until === 'string' ? screen.includes(until) : until.test(screen));
+	for (let i = 0; i < max && !seen(tui.screen()); i++) {
+		const before = tui.screen();
+		await tui.press(keys.enter);
+		for (let wait = 0; wait < 200 && (tui.screen() === before || tui.screen().includes('working…')); wait++) await new Promise(resolve => setTimeout(resolve, 20));
+		await tui.waitFor(settled, 20_000);
+	}
+
+	return tui.waitFor(until, 20_000);
+}
+
+async function typeLine(tui: Terminal, opener: 'm' | 'e', line: string): Promise<void> {
+	await tui.press(opener);
+	await tui.waitFor(opener === 'm' ? /Manual command|Answer the server/ : 'Edit the next command');
+	if (opener === 'e') await tui.press(ctrlU);
+	await tui.type(line);
+	await tui.press(keys.enter);
+}
+
+test('lesson 2: one enter too many, n, r, enter to catch up (stopped at RCPT), then the edit: 554 completes the step', {timeout: 120_000}, async () => {
+	const tui = spawnTui(['lesson', 'relay-vs-submission']);
+	try {
+		await tui.waitFor('step 1 of 4');
+		await enterUntil(tui, 'This step stops here');
+		await tui.press(keys.enter); // one too many: refused, nothing sent
+		await tui.press('n');
+		await tui.waitFor('step 2 of 4');
+		await tui.press('r');
+		await tui.waitFor('A new session: press enter until this step is done');
+		// Enter as the pane says: the session catches up and stops at the RCPT to edit.
+		const screen = await enterUntil(tui, 'Press e to change this line');
+		assert.match(screen, /RCPT TO:<bob@lab\.test>␍␊/);
+		assert.ok(!/C~? +RCPT TO:<bob@lab\.test>/.test(screen), 'the unedited RCPT was not sent');
+		await typeLine(tui, 'e', 'RCPT TO:<friend@example.com>');
+		await tui.waitFor('554 5.7.1 <friend@example.com>: Relay access denied');
+		await tui.waitFor('done: n next step');
+		await tui.press('n');
+		await tui.waitFor('step 3 of 4');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('lesson 6: enter past the QUIT target is refused; r in step 4, enter to catch up: the 421 is recognised', {timeout: 150_000}, async () => {
+	const tui = spawnTui(['lesson', 'when-things-go-wrong']);
+	try {
+		await tui.waitFor('step 1 of 5');
+		await enterUntil(tui, 'This step stops here');
+		await tui.press('n');
+		await tui.waitFor('step 2 of 5');
+		await new Promise(resolve => setTimeout(resolve, 2100)); // the greylisting delay
+		await typeLine(tui, 'm', 'RCPT TO:<bob@lab.test>');
+		await tui.waitFor('done: n next step', 20_000);
+		await tui.press('n');
+		await tui.waitFor('step 3 of 5');
+		await enterUntil(tui, 'This step stops here');
+		await tui.press(keys.enter); // overshoot: refused, QUIT not sent
+		let screen = await tui.waitFor('This step stops here');
+		assert.ok(!/C~? +QUIT/.test(screen), 'QUIT was not sent');
+		await tui.press('n');
+		await tui.waitFor('step 4 of 5');
+		await tui.press('r'); // a new session: this client has had its one message
+		await tui.waitFor('A new session: press enter until this step is done');
+		screen = await enterUntil(tui, 'done: n next step');
+		assert.match(screen, /421 4\.7\.0/);
+		await tui.press('n');
+		await tui.waitFor('step 5 of 5');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('lesson 4: AUTH LOGIN typed twice (the second goes out as the user name) still lets step 7 complete', {timeout: 150_000}, async () => {
+	const tui = spawnTui(['lesson', 'auth-decoded']);
+	try {
+		await tui.waitFor('step 1 of 7');
+		await enterUntil(tui, 'done: n next step');
+		await tui.press('n');
+		await tui.waitFor('step 2 of 7');
+		await typeLine(tui, 'm', 'AUTH PLAIN');
+		await tui.waitFor('done: n next step');
+		await tui.press('n');
+		await tui.waitFor('step 3 of 7');
+		await enterUntil(tui, 'This step stops here');
+		await tui.press('n');
+		await tui.waitFor('step 4 of 7');
+		await enterUntil(tui, 'done: n next step');
+		await tui.press('n');
+		await tui.waitFor('step 5 of 7');
+		await enterUntil(tui, 'This step stops here');
+		await tui.press('n');
+		await tui.waitFor('step 6 of 7');
+		await typeLine(tui, 'm', 'AUTH LOGIN');
+		await tui.waitFor('done: n next step');
+		await typeLine(tui, 'm', 'AUTH LOGIN'); // again: the server takes it as the user name
+		await tui.waitFor(/C~ +AUTH LOGIN[\s\S]*C~ +\S/);
+		await tui.waitFor(settled);
+		await tui.press('n');
+		await tui.waitFor('step 7 of 7');
+		await tui.waitFor(settled);
+		if (!tui.screen().includes('done: n next step')) {
+			await typeLine(tui, 'm', '*');
+			await tui.waitFor(/S~ +501/);
+		}
+
+		await tui.waitFor('done: n next step');
+		await tui.press('n');
+		await tui.waitFor('Lesson complete');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
