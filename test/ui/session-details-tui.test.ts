@@ -122,3 +122,27 @@ test('the footer is never cut: "? help  q quit" ends it at 120 and 80 columns, i
 		}
 	}
 });
+
+test('after DATA\'s 354, a paste of several message lines goes out line by line and the lab stores the message', {timeout: 60_000}, async () => {
+	const tui = spawnTui(['--port', '25']);
+	try {
+		await tui.waitFor('Next: Open a TCP connection');
+		for (const reply of ['220 mx.lab.test', 'S  250 SMTPUTF8', 'TLS handshake', 'S~ 250 SMTPUTF8', 'S~ 250 2.1.0 Ok', 'S~ 250 2.1.5 Ok']) {
+			await tui.press(keys.enter);
+			await tui.waitFor(reply);
+		}
+
+		await manual(tui, 'DATA', 'Message line (after 354)');
+		await tui.typeFast('Subject: pasted in one go\r\rline one\r..dotted\r.\r'); // one paste
+		const screen = await tui.waitFor(/250 2\.0\.0 Ok: queued as/);
+		for (const line of [/C~ Subject: pasted in one go/, /C~ line one/, /C~ \.\.dotted/, /C~ \.\s*│/]) assert.match(screen, line);
+		await pressToOpen(tui, 'i', 'pasted in one go');
+		await tui.press(keys.enter);
+		const message = await tui.waitFor('.dotted');
+		assert.match(message, /line one/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
