@@ -121,7 +121,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 	const at = run.position;
 	const hops = [` ${glyphs.hrule}587 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}25 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}stored${glyphs.hrule} `, retrievalLeg[run.retrieval].hop];
 	const next = target?.done && !busy && leg < 2 ? `This leg is over: enter goes on to leg ${leg + 2}, ${legs[leg + 1]!.title}.`
-		: target?.done && !busy ? 'The journey is complete: b goes back, q quits.'
+		: target?.done && !busy ? `The journey is complete: ${onBack ? 'b goes back, ' : ''}q quits.`
 			: leg === 2 && !target ? `enter starts leg 3 with ${run.retrieval === 'imap' ? 'IMAP' : 'POP3'} (p POP3, i IMAP: choose before it starts)`
 				: preview ? preview.description : 'nothing yet';
 

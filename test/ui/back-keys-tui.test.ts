@@ -176,13 +176,20 @@ test('a lesson: b goes back one step (shown in the footer), at step 1 it says so
 	});
 });
 
-test('the journey opened by smtp-tui journey: nothing behind it, b is not offered and changes nothing', {timeout: 60_000}, async () => {
+test('the journey opened by smtp-tui journey: nothing behind it, b is not offered and changes nothing', {timeout: 120_000}, async () => {
 	await withTui(['journey'], async tui => {
-		const screen = await tui.waitFor(/▶alice's client[\s\S]*q quit/);
+		const screen = await tui.waitFor(/▶alice's client[\s\S]*q quit/, 30_000); // the journey's lab starts first
 		assert.ok(!/ b back/.test(footer(screen)), footer(screen));
 		assert.match(footer(screen), /q quit$/);
 		await tui.press('b');
 		await tui.press(keys.enter);
 		await tui.waitFor('220 smtp.sender.test');
+		// At the end it offers only what works here: no "b goes back".
+		for (const leg of [1, 2, 3]) {
+			await pressToOpen(tui, 'a', leg < 3 ? `This leg is over: enter goes on to leg ${leg + 1}` : 'The journey is complete', 30_000);
+			if (leg < 3) await pressToOpen(tui, keys.enter, 'Next: Open a TCP connection', 20_000);
+		}
+
+		assert.match(tui.screen(), /The journey is complete: q quits\./);
 	});
 });
