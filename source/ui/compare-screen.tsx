@@ -1,6 +1,6 @@
 // Compare ports side by side: one row per step of the same scenario, one column per port.
 // Cells where the ports disagree are highlighted; the selected cell is explained below.
-import React, {useMemo, useState} from 'react';
+import React, {useMemo, useReducer} from 'react';
 import {Box, Text} from 'ink';
 import {compareRows} from '../protocol/compare-report.js';
 import {safeOutput, safeText} from './terminal-text.js';
@@ -11,7 +11,8 @@ import {compareCellText, summaryCells, summaryHeadings} from '../export/compare.
 const shortSummaryHeadings = ['TLS:', 'AUTH pre-TLS:', 'AUTH:', 'relay out:', 'no-login mail:', 'sent:'];
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
 import {useComparison} from './use-comparison.js';
-import {useScreenInput} from './screen-input.js';
+import {compareReducer, initialCompareView} from './compare-state.js';
+import {useCompareInput} from './use-compare-input.js';
 import {glyphs} from './glyphs.js';
 
 export type CompareScreenProps = {
@@ -32,43 +33,19 @@ function classColor(code: number | undefined): string | undefined {
 }
 
 export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}: CompareScreenProps) {
-	const {comparison, busy, revision, step, runAll, restart} = useComparison(scenario);
-	const [cursor, setCursor] = useState({row: 0, column: 0});
-	// The bottom pane: the selected cell, or (once every row ran) the summary.
-	const [bottom, setBottom] = useState<'details' | 'summary'>('details');
+	const controls = useComparison(scenario);
+	const {comparison, busy, revision} = controls;
+	// The selected cell and the bottom pane (the cell, or once every row ran the summary).
+	const [view, dispatch] = useReducer(compareReducer, initialCompareView);
+	const {bottom} = view;
+	const cursor = view;
 	const ports = comparison.columns.length;
 	const visible = Math.max(1, Math.min(ports, Math.floor((columns - labelWidth - 1) / minCellWidth)));
 	const page = Math.min(Math.max(0, cursor.column - visible + 1), ports - visible);
 	const cellWidth = Math.floor((columns - labelWidth - 1) / visible) - 3;
 	const report = useMemo(() => comparison.report(target), [comparison, target, revision]);
 
-	useScreenInput((input, key) => {
-		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
-		else if (key.return || input === ' ') {
-			if (!busy) {
-				void step().then(() => {
-					setCursor(c => ({...c, row: Math.max(0, comparison.rowIndex - 1)}));
-					if (comparison.done) setBottom('summary');
-				});
-			}
-		} else if (input === 'a') {
-			if (!busy) void runAll().then(() => setBottom('summary'));
-		} else if (input === 'r') {
-			restart();
-			setCursor({row: 0, column: 0});
-			setBottom('details');
-		} else if (input === 'v' && comparison.done) setBottom(b => (b === 'summary' ? 'details' : 'summary'));
-		else if (input === 'b' && onBack) onBack();
-		else {
-			const move = key.upArrow ? [-1, 0] : key.downArrow ? [1, 0] : key.leftArrow || input === '[' ? [0, -1] : key.rightArrow || input === ']' ? [0, 1] : undefined;
-			if (!move) return;
-			setBottom('details');
-			setCursor(c => ({
-				row: Math.min(compareRows.length - 1, Math.max(0, c.row + move[0]!)),
-				column: Math.min(ports - 1, Math.max(0, c.column + move[1]!)),
-			}));
-		}
-	});
+	useCompareInput({controls, dispatch, onQuit, onBack});
 
 	const shown = comparison.columns.slice(page, page + visible);
 	const selectedColumn = comparison.columns[cursor.column];
@@ -154,7 +131,7 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 					{(lastReply?.explain ?? []).slice(-2).map(note => <Text key={note} dimColor wrap="truncate">{safeOutput(fit(safeText(note), columns - 6))}</Text>)}
 				</Box>
 			)}
-			<Text dimColor wrap="truncate">{safeOutput(fit(`enter step all  a run all  ${glyphs.arrows} select  r restart${comparison.done ? (showSummary ? '  v cell details' : '  v summary') : ''}${onBack ? '  b back' : ''}  q quit`, columns))}</Text>
+			{view.notice ? <Text color="yellow" wrap="truncate">{safeOutput(fit(view.notice, columns))}</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`enter step all  a run all  ${glyphs.arrows} select  r restart${comparison.done ? (showSummary ? '  v cell details' : '  v summary') : ''}${onBack ? '  b back' : ''}  q quit`, columns))}</Text>}
 		</Box>
 	);
 }

@@ -1,15 +1,16 @@
 // The lab's inbox: every message the lab accepted, newest first, updating as messages arrive;
 // enter opens one (envelope, headers, parts, body), v shows its raw source. Every view draws
 // only the rows in sight, so a 10 MB message costs no more per frame than a short one.
-import React, {useEffect, useMemo, useReducer, useState} from 'react';
+import React, {useEffect, useMemo, useState} from 'react';
 import {Box, Text} from 'ink';
 import type {CheckReport} from '../checks/message-checks.js';
 import type {CapturedMessage, Lab} from '../lab/index.js';
-import {inboxCommandFor, inboxFooter} from './inbox-keymap.js';
+import {inboxFooter} from './inbox-keymap.js';
 import {checkViewLines, checksCached, formatSize, messageViewLines, parseCached, rawLine, rawLineStarts, type InboxMessage, type ViewLine} from './inbox-model.js';
 import {inboxIndex, inboxReducer, initialInboxState, type InboxState} from './inbox-state.js';
 import {fit} from './transcript-pane.js';
-import {useScreenInput} from './screen-input.js';
+import {useInboxInput} from './use-inbox-input.js';
+import {useReducerNow} from './use-reducer-now.js';
 import {safeOutput} from './terminal-text.js';
 import {glyphs} from './glyphs.js';
 
@@ -84,7 +85,7 @@ function visibleMessages(lab: Pick<Lab, 'inbox'>, state: InboxState): CapturedMe
 }
 
 export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenProps) {
-	const [state, dispatch] = useReducer(inboxReducer, initialInboxState);
+	const [state, dispatch, now] = useReducerNow(inboxReducer, initialInboxState);
 	const height = Math.max(3, rows - chromeRows);
 	const width = Math.max(20, columns - 2);
 
@@ -130,46 +131,7 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 		dispatch({type: 'lines', lines: lineCount});
 	}, [lineCount]);
 
-	useScreenInput((input, key) => {
-		switch (inboxCommandFor(input, key, state.mode)) {
-			case 'open':
-				dispatch({type: 'open'});
-				break;
-			case 'raw':
-				dispatch({type: 'toggle-raw'});
-				break;
-			case 'checks':
-				dispatch({type: 'toggle-checks'});
-				break;
-			case 'up':
-				dispatch({type: 'move', delta: -1});
-				break;
-			case 'down':
-				dispatch({type: 'move', delta: 1});
-				break;
-			case 'page-up':
-				dispatch({type: 'page', direction: -1});
-				break;
-			case 'page-down':
-				dispatch({type: 'page', direction: 1});
-				break;
-			case 'home':
-				dispatch({type: 'home'});
-				break;
-			case 'end':
-				dispatch({type: 'end'});
-				break;
-			case 'back':
-				if (state.mode === 'list') onBack();
-				else dispatch({type: 'back'});
-				break;
-			case 'quit':
-				onQuit();
-				break;
-			case undefined:
-				break;
-		}
-	});
+	useInboxInput(now, dispatch, onBack, onQuit);
 
 	const pruned = lab.stats?.().inbox.pruned ?? 0;
 	const count = `${state.count} message${state.count === 1 ? '' : 's'}${pruned > 0 ? ` (${pruned} older pruned from memory)` : ''}`;

@@ -5,6 +5,8 @@ import {Comparison, type CompareScenario} from '../engine/compare.js';
 export type ComparisonControls = {
 	comparison: Comparison;
 	busy: boolean;
+	/** Whether a step is in flight right now (newer than `busy` between frames). */
+	busyNow: () => boolean;
 	revision: number;
 	step: () => Promise<void>;
 	runAll: () => Promise<void>;
@@ -45,5 +47,6 @@ export function useComparison(scenario: CompareScenario): ComparisonControls {
 		setRevision(r => r + 1);
 	}, [scenario]);
 
-	return {comparison, busy, revision, step, runAll, restart};
+	const busyNow = useCallback(() => running.current, []);
+	return {comparison, busy, busyNow, revision, step, runAll, restart};
 }
