@@ -1,6 +1,7 @@
 // The screens in order: target → port picker → session. Holds no argv logic: start.tsx
-// turns flags into the props given here.
-import React, {useCallback, useEffect, useState} from 'react';
+// turns flags into the props given here. Which screen is shown is app-state.ts's reducer
+// (use-app-navigation.ts starts what a screen needs); this file only draws.
+import React, {useCallback, useEffect} from 'react';
 import {Box, Text, useApp} from 'ink';
 import type {CompareScenario} from '../engine/compare.js';
 import type {SessionOptions} from '../engine/session.js';
@@ -18,6 +19,8 @@ import {PortPicker} from './port-picker.js';
 import {SessionScreen} from './session-screen.js';
 import {TargetScreen, type RemoteAnswers} from './target-screen.js';
 import {SizeGate} from './size-gate.js';
+import type {Screen} from './app-state.js';
+import {useAppNavigation} from './use-app-navigation.js';
 import {safeOutput} from './terminal-text.js';
 import {glyphs} from './glyphs.js';
 
@@ -49,16 +52,6 @@ export type AppProps = {
 	lab?: () => Promise<Lab>;
 };
 
-type Screen =
-	| {name: 'target'; error?: string}
-	| {name: 'ports'; error?: string; choosing?: boolean}
-	| {name: 'session'; options: SessionOptions; fromPicker: boolean}
-	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean}
-	| {name: 'probe'; targets: ProbeTarget[]}
-	| {name: 'inbox'; lab: Lab; from: Screen}
-	| {name: 'faults'; lab: Lab}
-	| {name: 'journey'; journey: JourneyLab};
-
 type SessionState = Extract<Screen, {name: 'session'}>;
 
 /** Below 80×24 drawing pauses (SizeGate); the screens and their state stay. */
@@ -72,14 +65,9 @@ export function App(props: AppProps) {
 }
 
 function Screens({initialSession, initialCompare, initialReplay, recordFile, quiz, journeyLab, labSession, remoteSession, compareScenario, probeTargets, lab, columns, rows, quit}: AppProps & {columns: number; rows: number; quit: (code?: number) => void}) {
-	const [screen, setScreen] = useState<Screen>(
-		initialCompare ? {name: 'compare', ...initialCompare, fromPicker: false}
-			: initialSession ? {name: 'session', options: initialSession, fromPicker: false}
-				: {name: 'target'},
-	);
-	const [lastPort, setLastPort] = useState<LabPort>(587);
-	// The remote wizard's last answers, so b from the session (or a refused connection) keeps them.
-	const [lastAnswers, setLastAnswers] = useState<RemoteAnswers>();
+	const {state, dispatch, back, launch} = useAppNavigation({initialSession, initialCompare});
+	const {screen, lastPort, lastAnswers} = state;
+	const show = (next: Screen) => dispatch({type: 'show', screen: next});
 
 	// Start the lab in the background while the person reads the first screen, once that
 	// screen is on the terminal (loading the lab competes with the first frame for the CPU).
@@ -91,9 +79,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 	}, []);
 
 	const openInbox = (from: Screen) => {
-		lab?.()
-			.then(started => setScreen({name: 'inbox', lab: started, from}))
-			.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
+		if (lab) launch(lab(), started => ({name: 'inbox', lab: started, from}));
 	};
 
 	// The inbox opened from a session is drawn in its place while the session stays mounted
@@ -107,8 +93,8 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					columns={columns}
 					rows={rows}
 					onQuit={() => quit(0)}
-					onBack={current.fromPicker ? () => setScreen({name: 'ports'}) : () => setScreen({name: 'target'})}
-					onCompare={current.options.label?.startsWith('lab:') ? () => setScreen({name: 'ports', choosing: true}) : undefined}
+					onBack={back}
+					onCompare={current.options.label?.startsWith('lab:') ? () => dispatch({type: 'choose-ports'}) : undefined}
 					replay={current.options === initialSession ? initialReplay : undefined}
 					recordFile={recordFile}
 					quiz={quiz}
@@ -128,12 +114,10 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					error={screen.error}
 					initialAnswers={lastAnswers}
 					onQuit={() => quit(0)}
-					onLab={() => setScreen({name: 'ports'})}
+					onLab={() => show({name: 'ports'})}
 					onRemote={answers => {
-						setLastAnswers(answers);
-						remoteSession(answers)
-							.then(options => setScreen({name: 'session', options, fromPicker: false}))
-							.catch((error: Error) => setScreen({name: 'target', error: error.message}));
+						dispatch({type: 'answer', answers});
+						launch(remoteSession(answers), options => ({name: 'session', options, fromPicker: false}), 'target');
 					}}
 				/>
 			);
@@ -146,47 +130,29 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 						initialPort={lastPort}
 						isActive={!screen.choosing}
 						onQuit={() => quit(0)}
-						onBack={() => setScreen({name: 'target'})}
-						onCompare={() => setScreen({name: 'ports', choosing: true})}
+						onBack={back}
+						onCompare={() => dispatch({type: 'choose-ports'})}
 						onInbox={lab ? () => openInbox({name: 'ports'}) : undefined}
-						onJourney={journeyLab ? () => {
-							journeyLab()
-								.then(journey => setScreen({name: 'journey', journey}))
-								.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
-						} : undefined}
-						onFaults={lab ? () => {
-							lab()
-								.then(started => setScreen({name: 'faults', lab: started}))
-								.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
-						} : undefined}
-						onProbe={() => {
-							probeTargets()
-								.then(targets => setScreen({name: 'probe', targets}))
-								.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
-						}}
+						onJourney={journeyLab ? () => launch(journeyLab(), journey => ({name: 'journey', journey})) : undefined}
+						onFaults={lab ? () => launch(lab(), started => ({name: 'faults', lab: started})) : undefined}
+						onProbe={() => launch(probeTargets(), targets => ({name: 'probe', targets}))}
 						onPick={port => {
-							setLastPort(port);
-							labSession(port)
-								.then(options => setScreen({name: 'session', options, fromPicker: true}))
-								.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
+							dispatch({type: 'pick', port});
+							launch(labSession(port), options => ({name: 'session', options, fromPicker: true}));
 						}}
 					/>
 					{screen.choosing ? (
 						<PortMultiSelect
-							onCancel={() => setScreen({name: 'ports'})}
+							onCancel={back}
 							onQuit={() => quit(0)}
-							onStart={ports => {
-								compareScenario(ports)
-									.then(scenario => setScreen({name: 'compare', scenario, target: 'lab', fromPicker: true}))
-									.catch((error: Error) => setScreen({name: 'ports', error: error.message}));
-							}}
+							onStart={ports => launch(compareScenario(ports), scenario => ({name: 'compare', scenario, target: 'lab', fromPicker: true}))}
 						/>
 					) : null}
 					{screen.error ? <Text color="red">{safeOutput(screen.error)}</Text> : null}
 				</Box>
 			);
 		case 'probe':
-			return <ProbeScreen host="the embedded lab" targets={screen.targets} columns={columns} onQuit={() => quit(0)} onBack={() => setScreen({name: 'ports'})} />;
+			return <ProbeScreen host="the embedded lab" targets={screen.targets} columns={columns} onQuit={() => quit(0)} onBack={back} />;
 		case 'compare':
 			return (
 				<CompareScreen
@@ -195,17 +161,17 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					columns={columns}
 					rows={rows}
 					onQuit={() => quit(0)}
-					onBack={screen.fromPicker ? () => setScreen({name: 'ports'}) : () => setScreen({name: 'target'})}
+					onBack={back}
 				/>
 			);
 		case 'session':
 			return renderSession(screen);
 		case 'journey':
-			return <JourneyScreen journey={screen.journey} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={() => setScreen({name: 'ports'})} />;
+			return <JourneyScreen journey={screen.journey} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={back} />;
 		case 'faults':
-			return <FaultMenu lab={screen.lab} columns={columns} onBack={() => setScreen({name: 'ports'})} onQuit={() => quit(0)} />;
+			return <FaultMenu lab={screen.lab} columns={columns} onBack={back} onQuit={() => quit(0)} />;
 		case 'inbox': {
-			const inbox = <InboxScreen lab={screen.lab} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={() => setScreen(screen.from)} />;
+			const inbox = <InboxScreen lab={screen.lab} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={back} />;
 			return screen.from.name === 'session' ? renderSession(screen.from, inbox) : inbox;
 		}
 	}
