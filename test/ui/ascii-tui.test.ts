@@ -3,7 +3,7 @@
 // still gets the Unicode glyphs.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
 const nonAscii = /[^\x00-\x7F]/u;
 
@@ -22,11 +22,12 @@ for (const env of [{TERM: 'dumb'}, {LANG: 'C'}] as Array<Record<string, string>>
 		try {
 			await asciiFrame(tui, 'where should the conversation go?', 'start');
 			assert.match(tui.screen(), /^\+-+\+$/m, 'classic borders');
-			await tui.press(keys.enter);
+			// pressToOpen: a key that replaces the screen (see test/support/pty.ts).
+			await pressToOpen(tui, keys.enter, 'Pick a port');
 			let screen = await asciiFrame(tui, 'Pick a port', 'port picker');
 			assert.match(screen, /> 587 {3}submission/);
 			assert.match(screen, /up\/down move/);
-			await tui.press(keys.enter);
+			await pressToOpen(tui, keys.enter, 'Next: Open a TCP connection');
 			await asciiFrame(tui, 'Next: Open a TCP connection', 'session');
 			for (const expected of ['220 mx.lab.test', '250 SMTPUTF8', /## TLS handshake: TLSv1\.3/, 'Capabilities changed after TLS']) {
 				await tui.press(keys.enter);
@@ -50,7 +51,7 @@ for (const env of [{TERM: 'dumb'}, {LANG: 'C'}] as Array<Record<string, string>>
 				await asciiFrame(tui, expected, `session, waiting for ${String(expected)}`);
 			}
 
-			await tui.press('i');
+			await pressToOpen(tui, 'i', 'inbox - messages');
 			await asciiFrame(tui, /inbox - messages the lab accepted - 1/, 'inbox list');
 			await tui.press(keys.enter);
 			await asciiFrame(tui, /message 1 of 1/, 'inbox message');
@@ -61,18 +62,18 @@ for (const env of [{TERM: 'dumb'}, {LANG: 'C'}] as Array<Record<string, string>>
 			await tui.waitFor('inbox - messages the lab accepted');
 			await tui.press(keys.escape);
 			await tui.waitFor('queued as');
-			await tui.press('b');
+			await pressToOpen(tui, 'b', 'Pick a port');
 			await asciiFrame(tui, 'Pick a port', 'port picker again');
-			await tui.press('c');
+			await pressToOpen(tui, 'c', 'Compare which ports?');
 			await asciiFrame(tui, 'Compare which ports?', 'compare: choose the ports');
-			await tui.press(keys.enter);
+			await pressToOpen(tui, keys.enter, 'compare - lab - step 0/13');
 			await asciiFrame(tui, 'compare - lab - step 0/13', 'compare');
 			await tui.press('a');
 			screen = await asciiFrame(tui, 'demand STARTTLS before AUTH', 'compare summary');
 			assert.match(screen, / \| /, 'ASCII column rules');
-			await tui.press('b');
+			await pressToOpen(tui, 'b', 'Pick a port');
 			await asciiFrame(tui, 'Pick a port', 'port picker after compare');
-			await tui.press('j');
+			await pressToOpen(tui, 'j', 'journey - alice');
 			await asciiFrame(tui, 'journey - alice@sender.test -> bob@receiver.test', 'journey');
 			await tui.press(keys.enter);
 			await asciiFrame(tui, '220 smtp.sender.test', 'journey, a step');
@@ -107,8 +108,7 @@ test('a UTF-8 terminal keeps the Unicode glyphs', {timeout: 60_000}, async () =>
 	const tui = spawnTui([], {env: {LANG: 'en_US.UTF-8'}});
 	try {
 		await tui.waitFor('where should the conversation go?');
-		await tui.press(keys.enter);
-		const screen = await tui.waitFor('Pick a port');
+		const screen = await pressToOpen(tui, keys.enter, 'Pick a port');
 		assert.match(screen, /┌/);
 		assert.match(screen, /❯ 587/);
 		assert.match(screen, /↑↓ move/);
