@@ -161,7 +161,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 				<Text bold>Received: lines ({received.length}) {glyphs.dash} each server adds one at the top; read them bottom-up to follow the hops</Text>
 				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.map(line => <Text key={line} wrap="wrap">{safeOutput(line)}</Text>)}
 			</Box>
-			<Text dimColor wrap="truncate">{safeOutput(journeyFooter({back: onBack !== undefined, choosing: run.retrievalOpen}))}</Text>
+			<Text dimColor wrap="truncate">{safeOutput(fit(journeyFooter({back: onBack !== undefined, choosing: run.retrievalOpen}), columns))}</Text>
 		</Box>
 	);
 }

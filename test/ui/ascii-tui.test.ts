@@ -57,11 +57,12 @@ for (const env of [{TERM: 'dumb'}, {LANG: 'C'}] as Array<Record<string, string>>
 			await asciiFrame(tui, /message 1 of 1/, 'inbox message');
 			await tui.press('v');
 			await asciiFrame(tui, 'Raw source:', 'inbox raw source');
+			// One esc at a time, each seen (two back to back read as one Alt-Esc).
 			await tui.press(keys.escape);
+			await tui.waitFor(/^> .*@lab\.test|Headers \(/m);
 			await tui.press(keys.escape);
-			await tui.waitFor('inbox - messages the lab accepted');
-			await tui.press(keys.escape);
-			await tui.waitFor('queued as');
+			await tui.waitFor(/^ {2}port {4}from/m);
+			await pressToOpen(tui, keys.escape, 'queued as');
 			await pressToOpen(tui, 'b', 'Pick a port');
 			await asciiFrame(tui, 'Pick a port', 'port picker again');
 			await pressToOpen(tui, 'c', 'Compare which ports?');
