@@ -40,7 +40,10 @@ test('the first screen: nothing behind it; Esc and b do nothing and eat no key, 
 test('a session from the port picker: b goes back to the picker, the port still highlighted', {timeout: 60_000}, async () => {
 	await withTui([], async tui => {
 		await toPicker(tui);
-		await tui.select('25 ');
+		await tui.press(keys.up);
+		await tui.waitFor('❯ 465');
+		await tui.press(keys.up);
+		await tui.waitFor('❯ 25 ');
 		await tui.press(keys.enter);
 		const screen = await tui.waitFor(/Next: Open a TCP connection[\s\S]*q quit/);
 		assert.match(footer(screen), / b back .* q quit$/);
@@ -101,7 +104,7 @@ test('compare from the picker: b goes back to the picker; compare opened by flag
 		await pressToOpen(tui, 'c', 'Compare which ports?');
 		await tui.press(keys.enter);
 		await tui.waitFor('compare · lab · step 0/');
-		await tui.press(keys.enter);
+		await pressToOpen(tui, keys.enter, 'step 1/');
 		const screen = await tui.waitFor(/step 1\/[\s\S]*q quit/);
 		assert.match(footer(screen), / b back {2}q quit$/);
 		await tui.press('b');

@@ -2,7 +2,7 @@
 // keep what they had (the session and the lesson are in workshop-tui and lesson-clumsy-tui).
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
 /** 120x40 → 60x20 → 120x40; a key pressed while paused reaches nothing. Returns the screen after. */
 async function shrinkAndGrow(tui: Terminal, again: string | RegExp): Promise<string> {
@@ -17,10 +17,7 @@ test('compare: resized mid-way, the same step, the same rows and the same select
 	const tui = spawnTui(['compare']);
 	try {
 		await tui.waitFor('compare · lab · step 0/');
-		for (const step of [1, 2, 3]) {
-			await tui.press(keys.enter);
-			await tui.waitFor(`step ${step}/`);
-		}
+		for (const step of [1, 2, 3]) await pressToOpen(tui, keys.enter, `step ${step}/`);
 
 		await tui.waitFor('25 · AUTH before TLS'); // the newest row is selected
 		await tui.press(keys.up);

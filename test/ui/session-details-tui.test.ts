@@ -96,8 +96,7 @@ test('c in a session opened with --port 587 opens the compare port chooser, and 
 		await pressToOpen(tui, 'c', 'Compare which ports?');
 		await tui.press(keys.enter);
 		await tui.waitFor('compare · lab · step 0/');
-		await tui.press(keys.enter);
-		await tui.waitFor('compare · lab · step 1/');
+		await pressToOpen(tui, keys.enter, 'compare · lab · step 1/');
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 	} finally {
