@@ -16,7 +16,7 @@ import {quitAfterValues, type QuitAfter} from '../protocol/smtp-plan.js';
 import {profileFor, tlsModes, type TlsMode} from '../engine/profiles.js';
 import type {SessionOptions} from '../engine/session.js';
 import {lookupMx, parseResolver, type MxResult} from '../engine/mx.js';
-import {explainPolicy, lookupMtaSts, mxAllowed, type MtaStsResult} from '../engine/mta-sts.js';
+import type {MtaStsResult} from '../engine/mta-sts.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {certificateVariants, type CertificateVariant} from '../lab/ca.js';
 import {parseFault, type Fault} from '../lab/faults.js';
@@ -142,6 +142,9 @@ function capitalize(text: string): string {
 async function mtaStsFor(domain: string, resolverFlag: string | undefined, timeoutMs: number, test?: {port?: number; ca?: string}): Promise<MtaStsResult> {
 	const resolver = new dns.promises.Resolver({timeout: timeoutMs, tries: 2});
 	if (resolverFlag) resolver.setServers([parseResolver(resolverFlag)]);
+	// Loaded for an MX delivery only: with node:https and mailauth's policy parser it is no
+	// part of a direct `run` (see the readme's benchmarks).
+	const {lookupMtaSts} = await import('../engine/mta-sts.js');
 	return lookupMtaSts(domain, {resolver, timeoutMs, ...test});
 }
 
@@ -383,6 +386,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 			policyLines.push(`MTA-STS: ${domain} announces a policy, but ${sts.problem}; with no cached copy a sender treats the domain as having none, so STARTTLS stays opportunistic.`);
 		} else {
 			const name = `the MTA-STS policy of ${domain} (${sts.url}, id ${sts.id}, mode ${sts.policy.mode})`;
+			const {explainPolicy, mxAllowed} = await import('../engine/mta-sts.js');
 			policyLines.push(...explainPolicy(sts).map(line => `MTA-STS: ${line}`));
 			const allowed = mxAllowed(mxHost, sts.policy);
 			if (sts.policy.mode === 'enforce') {
