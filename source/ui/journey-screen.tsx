@@ -101,10 +101,13 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 	const raw = run.message?.toString('utf8');
 	const received = (raw ? receivedLines(raw) : []).slice(0, 3).map(line => safeText(line));
 	// Received: lines wrap (never cut); the transcript gives up the rows they need.
-	const receivedRows = received.reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / Math.max(10, columns - 4))), 0);
+	// Below 30 rows (80×24) the leg's sentence and each Received: line take one row (the
+	// Explain pane and leg 3's transcript show them whole); above, they wrap, never cut.
+	const tight = rows < 30;
+	const receivedRows = tight ? received.length : received.reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / Math.max(10, columns - 4))), 0);
 	const checks = leg === 1 ? checkLines(run.relay, journey) : [];
-	const legExplainRows = Math.ceil(legs[leg].explain.length / Math.max(10, columns));
-	const height = Math.max(4, rows - 14 - legExplainRows - Math.max(1, receivedRows) - checks.length);
+	const legExplainRows = tight ? 1 : Math.ceil(legs[leg].explain.length / Math.max(10, columns));
+	const height = Math.max(3, rows - 14 - legExplainRows - Math.max(1, receivedRows) - checks.length);
 	const entries = target?.entries ?? [];
 	const room = Math.max(1, height - 1);
 	const maxScroll = Math.max(0, entries.length - room);
@@ -119,7 +122,10 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 	const transcriptWidth = columns - sideWidth - 4;
 	const preview = target?.peek();
 	const at = run.position;
-	const hops = [` ${glyphs.hrule}587 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}25 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}stored${glyphs.hrule} `, retrievalLeg[run.retrieval].hop];
+	// Narrower than the whole diagram (80 columns): the hops are arrows and alice's client is "alice".
+	const narrow = columns < 110;
+	const hops = narrow ? Array.from({length: 4}, () => ` ${glyphs.arrow} `) : [` ${glyphs.hrule}587 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}25 SMTP${glyphs.arrow} `, ` ${glyphs.hrule}stored${glyphs.hrule} `, retrievalLeg[run.retrieval].hop];
+	const shownNodes = narrow ? ['alice', ...nodes.slice(1)] : nodes;
 	const next = target?.done && !busy && leg < 2 ? `This leg is over: enter goes on to leg ${leg + 2}, ${legs[leg + 1]!.title}.`
 		: target?.done && !busy ? `The journey is complete: ${onBack ? 'b goes back, ' : ''}q quits.`
 			: leg === 2 && !target ? `enter starts leg 3 with ${run.retrieval === 'imap' ? 'IMAP' : 'POP3'} (p POP3, i IMAP: choose before it starts)`
@@ -129,7 +135,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 		<Box flexDirection="column" width={columns}>
 			<Text bold wrap="truncate">{safeOutput(`journey ${glyphs.dot} alice@sender.test ${glyphs.arrow} bob@receiver.test${busy ? ` ${glyphs.dot} working${glyphs.ellipsis}` : ''}`)}{state.notice ? <Text color="yellow">{safeOutput(` ${glyphs.dot} ${state.notice}`)}</Text> : null}</Text>
 			<Text wrap="truncate">
-				{nodes.map((node, index) => (
+				{shownNodes.map((node, index) => (
 					<Text key={node}>
 						<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{safeOutput(index === at ? `${glyphs.selected}${node}` : node)}</Text>
 						{index < hops.length ? <Text dimColor>{safeOutput(hops[index]!)}</Text> : null}
@@ -139,7 +145,7 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 			<Text>
 				{legs.map((l, index) => <Text key={l.title} inverse={index === leg} bold={index === leg}>{safeOutput(` ${l.title} `)}</Text>)}
 			</Text>
-			<Text wrap="wrap" dimColor>{safeOutput(legs[leg].explain)}</Text>
+			<Text wrap={tight ? 'truncate-end' : 'wrap'} dimColor>{safeOutput(legs[leg].explain)}</Text>
 			<Box>
 				<Box flexDirection="column" borderStyle={glyphs.border} height={height + 2} width={transcriptWidth + 2}>
 					{leg === 1 && !run.relay ? <Text dimColor>The relay starts later: finish leg 1 first (smtp.sender.test must accept the message).</Text> : null}
@@ -158,8 +164,8 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{safeOutput(fit(showCrlf(safeText(line)), columns - 4))}</Text>)}
 			</Box>
 			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
-				<Text bold>Received: lines ({received.length}) {glyphs.dash} each server adds one at the top; read them bottom-up to follow the hops</Text>
-				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.map(line => <Text key={line} wrap="wrap">{safeOutput(line)}</Text>)}
+				<Text bold wrap="truncate-end">Received: lines ({received.length}) {glyphs.dash} each server adds one at the top; read them bottom-up to follow the hops</Text>
+				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.map(line => <Text key={line} wrap={tight ? 'truncate-end' : 'wrap'}>{safeOutput(line)}</Text>)}
 			</Box>
 			<Text dimColor wrap="truncate">{safeOutput(fit(journeyFooter({back: onBack !== undefined, choosing: run.retrievalOpen}), columns))}</Text>
 		</Box>

@@ -130,3 +130,29 @@ test('resize to 60x20 and back during the journey keeps the leg, its transcript 
 		tui.kill();
 	}
 });
+
+test('at 80x24 the whole journey frame fits: header, diagram and footer stay on screen through the IMAP leg', {timeout: 120_000}, async () => {
+	const tui = spawnTui(['journey', '--retrieval', 'imap'], {columns: 80, rows: 24});
+	try {
+		await tui.waitFor('▶alice → smtp.sender.test', startupMs);
+		await tui.press('a');
+		await tui.waitFor('This leg is over: enter goes on to leg 2');
+		await tui.press(keys.enter);
+		await tui.waitFor('Relay: her provider delivers');
+		await tui.press('a');
+		await tui.waitFor('▶bob\'s mailbox');
+		await tui.waitFor('This leg is over: enter goes on to leg 3');
+		await tui.press(keys.enter);
+		await tui.press('a');
+		const screen = await tui.waitFor('The journey is complete');
+		const lines = screen.split('\n');
+		assert.match(lines[0]!, /^journey · alice@sender\.test → bob@receiver\.test/, `the header is the first row:\n${screen}`);
+		assert.match(lines[1]!, /▶bob's reader/, 'the diagram is the second row');
+		assert.ok(lines.some(line => line.startsWith('enter step')), 'the footer is on screen');
+		assert.match(screen, /Received: lines \(2\)/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
