@@ -19,7 +19,7 @@ async function scrollBackTo(tui: Terminal, text: string, key: string, limit = 60
 
 /** All three legs with a, from the journey screen's first frame to bob's reader. */
 async function runAllLegs(tui: Terminal): Promise<string> {
-	await tui.waitFor('▶alice\'s client');
+	await tui.waitFor('▶alice\'s client', 30_000); // two labs, a CA and a DKIM key start first: a bound for a loaded machine
 	await tui.press('a');
 	await tui.waitFor('This leg is over: enter goes on to leg 2');
 	await tui.press(keys.enter);
@@ -37,7 +37,7 @@ async function runAllLegs(tui: Terminal): Promise<string> {
 test('journey at 120x40: ↑/k scroll to the banner, EHLO, USER and PASS; ↓/j back; Received: lines whole', {timeout: 120_000}, async () => {
 	const tui = spawnTui(['journey'], {rows: 40});
 	try {
-		await tui.waitFor('▶alice\'s client');
+		await tui.waitFor('▶alice\'s client', 30_000); // two labs, a CA and a DKIM key start first: a bound for a loaded machine
 		await tui.press('a');
 		await tui.waitFor('This leg is over: enter goes on to leg 2');
 		let screen = await tui.waitFor(/S~ 221 2\.0\.0 Bye/);

@@ -7,7 +7,7 @@ test('smtp-tui journey: submission, relay and POP3 retrieval, the diagram follow
 	// Tall enough for the relay's whole DATA exchange (the DKIM signature included) and the checks.
 	const tui = spawnTui(['journey'], {rows: 64});
 	try {
-		await tui.waitFor('▶alice\'s client');
+		await tui.waitFor('▶alice\'s client', 30_000); // two labs, a CA and a DKIM key start first: a bound for a loaded machine
 		await tui.press(keys.enter); // one step: connect
 		await tui.waitFor('220 smtp.sender.test');
 		await tui.press('a');
@@ -67,7 +67,7 @@ test('j on the port picker opens the journey; b goes back', {timeout: 60_000}, a
 test('smtp-tui journey --auth-fault spf-not-listed: the relay leg shows spf=fail and why', {timeout: 90_000}, async () => {
 	const tui = spawnTui(['journey', '--auth-fault', 'spf-not-listed'], {rows: 64});
 	try {
-		await tui.waitFor('▶alice\'s client');
+		await tui.waitFor('▶alice\'s client', 30_000); // two labs, a CA and a DKIM key start first: a bound for a loaded machine
 		await tui.press('a');
 		await tui.waitFor(/S~ 221 2\.0\.0 Bye/);
 		await tui.press('2');
