@@ -41,7 +41,7 @@ const forbiddenPackages: Partial<Record<Layer, RegExp>> = {
 
 /** ui → commands imports that exist today (file: the commands modules it imports), to be moved. */
 const knownUiToCommands: Record<string, string[]> = {
-	'ui/session-screen.tsx': ['commands/record.ts'],
+	'ui/use-session-input.ts': ['commands/record.ts'],
 	'ui/dashboard.tsx': ['commands/lab.ts', 'commands/target.ts'],
 	'ui/start.tsx': ['commands/compare.ts', 'commands/probe.ts', 'commands/replay.ts', 'commands/target.ts'],
 	'ui/probe-screen.tsx': ['commands/probe.ts'],
