@@ -5,7 +5,7 @@
 //
 // `npm run bench -- first-frame batch` runs only the figures with those ids.
 // `npm run bench -- --quick` runs the lab-load and compare figures smaller (their rows say
-// so); the default sizes are the stated ones (10,000 messages over 1,000 sessions; 10 runs).
+// so); the default sizes are the stated ones (1,000 sessions × 10 messages; 10 runs).
 // The lab-load figure needs smtp-source, aiosmtpd and ss, and runs its Postfix baseline only
 // as root: `bash bench/install.sh` as root installs and checks them.
 import {access, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
