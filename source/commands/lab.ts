@@ -3,7 +3,6 @@
 import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
-import v8 from 'node:v8';
 import {quote} from 'shell-quote';
 import type {SaveDirHandle} from '../lab/save.js';
 import type {ImapEvent, Lab, LabEvent, LabLimits, LabPort, LabUser, MailPort, Pop3Event} from '../lab/index.js';
@@ -154,20 +153,7 @@ export async function saveClassroomMessages(lab: Pick<Lab, 'onMessage'>, dir: st
 	return attachSaveDir(lab, dir, report);
 }
 
-/**
- * `smtp-tui lab` is a long-running server whose sessions leave mostly garbage behind: under
- * 1,000 sessions × 10 messages its live heap stays near 20–30 MB, but V8's default heap growth
- * lets dead session objects fill the old generation before it collects (peak RSS ~125 MB).
- * `--optimize-for-size` makes V8 grow the heap in smaller steps and collect sooner (~89 MB set
- * here, at the lab's start; ~80 MB on Node's command line, where the young generation is sized
- * too), for about 8% more CPU per message (see the readme's Benchmarks).
- */
-function tuneHeapForLab(): void {
-	v8.setFlagsFromString('--optimize-for-size');
-}
-
 export async function startClassroom(options: ClassroomOptions): Promise<Lab> {
-	tuneHeapForLab();
 	const {startLab} = await import('../lab/index.js');
 	const limits = Object.fromEntries(Object.entries(options.limits).filter(([, v]) => v !== undefined)) as LabLimits;
 	// Only the SMTP ports named (all four unless --ports names fewer) listen; POP3 and IMAP always do.
