@@ -255,7 +255,10 @@ export class SecretGate {
 		this.challenged = false;
 		const words = line.split(' ');
 		const verb = (words[0] ?? '').toUpperCase();
+		// `*` cancels the exchange (RFC 4954): what follows is a command again, even if the
+		// server answers the cancel with yet another 334.
 		if (!challenged) this.inSasl = verb === 'AUTH';
+		else if (line.trim() === '*') this.inSasl = false;
 		if (planned) {
 			return {text: this.text(planned.display), secret: planned.secret, decoded: planned.decoded === undefined ? undefined : this.text(planned.decoded)};
 		}

@@ -572,6 +572,26 @@ describe('hostile servers', {concurrency: 4}, () => {
 		assert.equal(result.received.at(-1), 'QUIT');
 	});
 
+	test('a server that answers even the AUTH cancel and QUIT with 334: QUIT is shown as a command, not as a SASL response', async () => {
+		let inAuth = false;
+		const result = await against(smtp({
+			ehlo: '250-mx.test\r\n250 AUTH PLAIN\r\n',
+			onLine(line, socket) {
+				if (line.startsWith('AUTH')) inAuth = true;
+				if (!inAuth) return false;
+				socket.write(`334 ${Buffer.from('Username:').toString('base64')}\r\n`);
+				if (line === 'QUIT') socket.end();
+				return true;
+			},
+		}), port => base(port, '--user', 'alice', '--password-env', 'HOSTILE_PW', '--insecure-auth', '--auth', 'PLAIN'));
+		assertSane(result);
+		assert.equal(result.code, 28);
+		assertSentence(result, /^The server sent more than 10 AUTH challenges; smtp-tui cancelled the exchange\.$/);
+		assert.equal(result.received.at(-1), 'QUIT');
+		assert.match(result.stdout, /^ -> QUIT$/m, result.stdout);
+		assert.ok(!result.stdout.includes(Buffer.from(`\0alice\0${password}`).toString('base64')), 'the PLAIN response stays masked');
+	});
+
 	test('a 5xx reply to QUIT: exit 27 and a sentence', async () => {
 		const result = await against(smtp({
 			onLine(line, socket) {
