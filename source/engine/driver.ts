@@ -189,9 +189,10 @@ export class Driver<E> {
 	/**
 	 * Starts TLS in band (after the peer's yes to STARTTLS or STLS). Whatever the peer sent after
 	 * that yes and before the handshake is returned as `injected`, never read as events (the
-	 * STARTTLS response-injection attack).
+	 * STARTTLS response-injection attack). `discarded`, when given, is handed those bytes before
+	 * the handshake starts, so a caller can report them whatever the handshake's outcome.
 	 */
-	async upgrade(host: string, options: TlsOptions, timeoutMs: number): Promise<UpgradeResult> {
+	async upgrade(host: string, options: TlsOptions, timeoutMs: number, discarded?: (bytes: Buffer) => void): Promise<UpgradeResult> {
 		const plain = this.requireSocket();
 		if (this.failure) throw this.failure;
 		if (this.tlsActive) throw new SessionFailure('local', 'TLS is already active on this connection.');
@@ -200,6 +201,7 @@ export class Driver<E> {
 		plain.removeAllListeners('close');
 		const injected = Buffer.concat([this.conversation.takeRemainder(), ...this.held.map(event => this.options.bytesOf(event))]);
 		this.held = [];
+		if (discarded && injected.length > 0) discarded(injected);
 		const abort = new AbortController();
 		this.abortPending = abort;
 		try {

@@ -232,8 +232,10 @@ export class Session implements SessionLike {
 
 			case 'start-tls': {
 				const tlsOptions = event.insecure ? {...this.options.tlsOptions, insecure: true} : this.options.tlsOptions;
-				const {facts, injected} = await this.requireConnection().upgrade(this.options.host, tlsOptions, event.timeoutMs);
-				this.conversation.tlsStarted(facts, certificateProblem(facts), injected);
+				// What the driver discards goes to the conversation before the handshake, so it is
+				// noted even when the handshake then fails or stalls.
+				const {facts} = await this.requireConnection().upgrade(this.options.host, tlsOptions, event.timeoutMs, injected => this.conversation.receiveData(injected));
+				this.conversation.tlsStarted(facts, certificateProblem(facts));
 				return;
 			}
 

@@ -717,10 +717,7 @@ export class SmtpClientConversation {
 		// Opportunistic STARTTLS (port 25, or a port where TLS is optional): encrypt whatever
 		// the certificate, as MTAs and swaks do (RFC 7435); the problem is recorded, not fatal.
 		const opportunistic = this.config.tls === 'opportunistic' && !this.options.insecureTls;
-		const {facts, certificateProblem, injected} = yield* this.upgrade(opportunistic || this.options.insecureTls);
-		if (injected.bytes > 0) {
-			this.add('error', `Discarded ${injected.bytes} bytes the server sent after its 220 and before TLS began: "${injected.head.toString('latin1').slice(0, injectionQuoted)}". A correct server sends nothing there; this is the STARTTLS response-injection pattern.`, 'starttls', {deviation: 'starttls-injection'});
-		}
+		const {facts, certificateProblem} = yield* this.upgrade(opportunistic || this.options.insecureTls, 'starttls');
 
 		this.planState.tls = true;
 		this.planState.starttlsDone = true;
@@ -735,9 +732,11 @@ export class SmtpClientConversation {
 
 	/**
 	 * After a 220 to STARTTLS: whatever came after it (parsed or not) and whatever arrives until
-	 * the handshake is discarded, then the parser starts afresh inside TLS.
+	 * the handshake is discarded and said so, whether the handshake then succeeds or not (a
+	 * failed or stalled handshake after injected bytes is part of the same attack), then the
+	 * parser starts afresh inside TLS.
 	 */
-	private *upgrade(insecure: boolean): Job<{facts: TlsFacts; certificateProblem?: string; injected: {bytes: number; head: Buffer}}> {
+	private *upgrade(insecure: boolean, step: StepKind): Job<{facts: TlsFacts; certificateProblem?: string}> {
 		const leftovers = Buffer.concat([this.parser.takeRemainder(), ...this.replies.map(r => Buffer.from(r.raw.join('\r\n') + '\r\n'))]);
 		this.replies = [];
 		this.parser = new ReplyParser();
@@ -749,10 +748,13 @@ export class SmtpClientConversation {
 			done = (yield {type: 'start-tls', insecure, timeoutMs: this.timeouts.command}) as typeof done;
 		} finally {
 			this.injected = undefined;
+			if (held.bytes > 0) {
+				this.add('error', `Discarded ${held.bytes} bytes the server sent after its 220 and before TLS began: "${Buffer.concat(held.head).toString('latin1').slice(0, injectionQuoted)}". A correct server sends nothing there; this is the STARTTLS response-injection pattern.`, step, {deviation: 'starttls-injection'});
+			}
 		}
 
 		this.wireTls = true;
-		return {...done, injected: {bytes: held.bytes, head: Buffer.concat(held.head)}};
+		return done;
 	}
 
 	private recordTls(facts: TlsFacts, step: StepKind, certificateProblem?: string, opportunistic = false): void {
@@ -908,8 +910,7 @@ export class SmtpClientConversation {
 				break;
 			case 'STARTTLS':
 				if (reply.code === 220) {
-					const {facts, certificateProblem, injected} = yield* this.upgrade(this.options.insecureTls);
-					if (injected.bytes > 0) this.add('error', `Discarded ${injected.bytes} bytes sent after the 220 and before TLS began (response injection).`, 'manual', {deviation: 'starttls-injection'});
+					const {facts, certificateProblem} = yield* this.upgrade(this.options.insecureTls, 'manual');
 					Object.assign(s, {tls: true, starttlsDone: true, ehloDone: false, capabilities: undefined});
 					this.recordTls(facts, 'manual', certificateProblem);
 				}

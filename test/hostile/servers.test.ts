@@ -398,6 +398,24 @@ describe('hostile servers', {concurrency: 4}, () => {
 		assert.match(result.stdout, /^<- {2}220 mx\\x00\.test \uFFFD+\( ?\uFFFD* ok$/m);
 	});
 
+	for (const [how, code] of [['closes the connection', 29], ['stalls the handshake', 6]] as const) {
+		test(`STARTTLS answered with 220 plus injected replies, then the server ${how}: the injection is still flagged (exit ${code})`, async () => {
+			const result = await against(smtp({
+				ehlo: '250-mx.test\r\n250 STARTTLS\r\n',
+				onLine(line, socket) {
+					if (line !== 'STARTTLS') return false;
+					// The client's TLS hello that follows is never a line: the server answers nothing more.
+					socket.write('220 2.0.0 Ready\r\n250 injected\r\n');
+					if (code === 29) setTimeout(() => socket.end(), 200);
+					return true;
+				},
+			}), port => base(port, '--tls', 'starttls', '--ca', caFile));
+			assertSane(result);
+			assert.equal(result.code, code, result.stdout);
+			assertSentence(result, /^Discarded 14 bytes the server sent after its 220 and before TLS began: "250 injected\\x0d\\x0a"\. A correct server sends nothing there; this is the STARTTLS response-injection pattern\.$/);
+		});
+	}
+
 	test('STARTTLS answered with 220 plus injected replies in the same packet: discarded, flagged, never believed', async () => {
 		const log: string[] = [];
 		const result = await against(async (socket, reader) => {
