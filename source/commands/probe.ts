@@ -48,6 +48,8 @@ function tlsText(row: ProbeRow): string {
 			return `TLS failed${row.error ? `: ${row.error}` : ''}`;
 		case 'none':
 			return 'none offered';
+		case 'unknown':
+			return 'unknown (EHLO never finished)';
 	}
 }
 
@@ -60,11 +62,14 @@ export function probeRowLines(row: ProbeRow): string[] {
 
 	if (!row.banner) return [`${head} open, but no banner: ${safeText(row.error ?? '(none)')}`];
 	const pad = ' '.repeat(6);
+	const authBefore = row.tls === 'implicit' ? 'no "before" (TLS from the first byte)' : row.tls === 'unknown' ? 'unknown' : safeText(row.authBeforeTls.join(' ')) || 'none';
 	return [
 		`${head} open (${row.latencyMs ?? '?'} ms)  ${safeText(row.banner ?? '(no banner)')}`,
 		`${pad}TLS: ${safeText(tlsText(row))}`,
-		`${pad}AUTH before TLS: ${row.tls === 'implicit' ? 'no "before" (TLS from the first byte)' : safeText(row.authBeforeTls.join(' ')) || 'none'} · after TLS: ${row.tlsReached ? safeText(row.authAfterTls.join(' ')) || 'none' : 'unknown (TLS never started)'}`,
+		`${pad}AUTH before TLS: ${authBefore} · after TLS: ${row.tlsReached ? safeText(row.authAfterTls.join(' ')) || 'none' : 'unknown (TLS never started)'}`,
 		`${pad}SIZE ${row.size ?? '-'} · PIPELINING ${yesNo(row.pipelining)} · SMTPUTF8 ${yesNo(row.smtputf8)} · CHUNKING ${yesNo(row.chunking)}`,
+		// The error of an open port (a TLS failure already says it on the TLS line).
+		...(row.error && row.tls !== 'failed' ? [`${pad}error: ${safeText(row.error)}`] : []),
 	];
 }
 

@@ -18,7 +18,8 @@ export type ProbeRow = {
 	status: 'open' | 'refused' | 'timeout' | 'error';
 	latencyMs?: number;
 	banner?: string;
-	tls: 'implicit' | 'starttls' | 'none' | 'plaintext-on-implicit-port' | 'failed';
+	/** `unknown`: EHLO was never answered in full in clear, so whether STARTTLS is offered was not seen. */
+	tls: 'implicit' | 'starttls' | 'none' | 'plaintext-on-implicit-port' | 'failed' | 'unknown';
 	tlsProtocol?: string;
 	certificate?: TlsFacts;
 	authBeforeTls: string[];
@@ -103,6 +104,7 @@ export async function probePort(target: ProbeTarget): Promise<ProbeRow> {
 	const banner = entries.find(e => e.direction === 'server');
 	const before = session.capabilitiesBeforeTls;
 	if (!implicit && before?.extensions.some(e => e.keyword === 'STARTTLS')) tls = session.state.starttlsDone ? 'starttls' : 'failed';
+	else if (!implicit && before === undefined) tls = 'unknown';
 	const status = statusOf(session);
 	return {
 		port: target.port,
@@ -146,6 +148,11 @@ export function diagnose(host: string, rows: ProbeRow[]): string[] {
 		if (!row.banner) {
 			const hint = row.port === 25 ? ': a firewall or proxy may be intercepting SMTP' : ' (and it does not speak TLS from the first byte either)';
 			out.push(`Port ${row.port} accepted the connection but sent no banner${hint}.`);
+			continue;
+		}
+
+		if (row.tls === 'unknown') {
+			out.push(`Port ${row.port} sent its banner but never a whole EHLO reply${row.error ? ` (${row.error.replace(/\.$/, '')})` : ''}: whether it offers STARTTLS or AUTH is unknown.`);
 			continue;
 		}
 

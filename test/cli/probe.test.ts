@@ -92,6 +92,31 @@ test('AUTH offered before TLS, no STARTTLS, plaintext on 465: each gets its warn
 	assert.ok(!sent.some(line => /^(MAIL|RCPT|AUTH|DATA)/.test(line)), `only EHLO and QUIT were sent: ${sent.join(' | ')}`);
 });
 
+test('an EHLO reply that never ends: the text shows the error, and the diagnosis claims nothing about STARTTLS it did not see', async () => {
+	const endless = await scriptedServer(async (socket, reader) => {
+		socket.write('220 endless.test ESMTP\r\n');
+		for (;;) {
+			const line = await reader.next();
+			if (line === undefined) return;
+			// More lines than any reply may have (the client gives up at 512): bounded here.
+			if (line.startsWith('EHLO')) socket.write(`250-${'x'.repeat(60)}\r\n`.repeat(600));
+			else if (line === 'QUIT') socket.end('221 bye\r\n');
+		}
+	});
+	try {
+		const {code, stdout} = await cli(['probe', '127.0.0.1', '--ports', `587=${endless.port}`, '--timeout', '3']);
+		assert.equal(code, 3, stdout);
+		assert.match(stdout, /^ {6}TLS: unknown \(EHLO never finished\)$/m);
+		assert.match(stdout, /^ {6}error: The server sent a reply with more than 512 lines\.$/m);
+		assert.match(stdout, /Port 587 sent its banner but never a whole EHLO reply .*: whether it offers STARTTLS or AUTH is unknown\./);
+		assert.ok(!/none offered|offers no STARTTLS/.test(stdout), stdout);
+		const report = JSON.parse((await cli(['probe', '127.0.0.1', '--ports', `587=${endless.port}`, '--timeout', '3', '--json'])).stdout) as Report;
+		assert.equal(report.rows[0]!.tls, 'unknown');
+	} finally {
+		await endless.close();
+	}
+});
+
 test('a certificate that does not name the host: the diagnosis says which names it covers', async () => {
 	const {stdout} = await cli(['probe', '127.0.0.1', '--ports', `587=${lab.ports[587]}`, '--ca', caFile, '--servername', 'wrong.example']);
 	assert.match(stdout, /The certificate on port 587 does not name wrong\.example; it covers DNS:mx\.lab\.test, DNS:localhost, IP Address:127\.0\.0\.1/);
