@@ -41,7 +41,7 @@ export async function runSession(target: Target, output: RunOutput, options: Run
 		if (options.json) output.write(renderJsonLine(entry) + '\n');
 		else output.write(renderTextEntry(entry, options).join('\n') + '\n');
 	});
-	const abort = () => session.close();
+	const abort = () => session.close('Interrupted by the user (Ctrl-C); smtp-tui closed the connection.');
 	signal?.addEventListener('abort', abort);
 	try {
 		const code = await session.runToEnd();

@@ -114,7 +114,7 @@ export class Driver<E> {
 	/** Connects (and does the TLS handshake when implicitTls); returns its facts. Once per driver. */
 	async connect(): Promise<TlsFacts | undefined> {
 		if (this.socket || this.abortPending) throw new SessionFailure('local', 'This connection was already opened.');
-		if (this.closedByUs) throw closedFailure();
+		if (this.closedByUs) throw this.failure ?? closedFailure();
 		const options = this.connectOptions;
 		const abort = new AbortController();
 		this.abortPending = abort;
@@ -218,12 +218,15 @@ export class Driver<E> {
 		}
 	}
 
-	/** Ends the connection now; a pending read is rejected, a pending connect() or upgrade() called off. */
-	close(): void {
+	/**
+	 * Ends the connection now; a pending read is rejected, a pending connect() or upgrade() called
+	 * off, each with `failure` (why it was closed: the user's Ctrl-C, say), else "was closed".
+	 */
+	close(failure = closedFailure()): void {
 		this.closedByUs = true;
-		this.abortPending?.abort();
+		this.abortPending?.abort(failure);
 		this.socket?.destroy();
-		this.fail(closedFailure());
+		this.fail(failure);
 	}
 
 	private requireSocket(): net.Socket {
@@ -323,14 +326,15 @@ function closedFailure(): SessionFailure {
 /** Runs `start` unless `signal` is aborted; on abort, `stop` tears down and the promise rejects as closed. */
 function abortable<T>(signal: AbortSignal | undefined, start: (resolve: (value: T) => void, reject: (error: Error) => void) => () => void): Promise<T> {
 	return new Promise<T>((resolve, reject) => {
+		const why = () => signal?.reason instanceof SessionFailure ? signal.reason : closedFailure();
 		if (signal?.aborted) {
-			reject(closedFailure());
+			reject(why());
 			return;
 		}
 
 		const onAbort = () => {
 			stop();
-			reject(closedFailure());
+			reject(why());
 		};
 
 		const stop = start(value => {

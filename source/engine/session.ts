@@ -51,6 +51,7 @@ export class Session implements SessionLike {
 	/** One step at a time: a second one while one is in flight is refused, never run. */
 	private readonly steps = new StepGate();
 	private closedByUser = false;
+	private closeReason?: string;
 
 	constructor(options: SessionOptions) {
 		this.options = options;
@@ -171,10 +172,16 @@ export class Session implements SessionLike {
 		return this.exitCode;
 	}
 
-	close(): void {
+	/** Ends the session now. `why`: the sentence a step under way fails with (default "The connection was closed."). */
+	close(why?: string): void {
+		if (!this.closedByUser && why !== undefined) this.closeReason = why;
 		this.closedByUser = true;
-		this.connection?.close();
+		this.connection?.close(this.closeFailure());
 		this.conversation.closed();
+	}
+
+	private closeFailure(): SessionFailure {
+		return new SessionFailure('closed', this.closeReason ?? 'The connection was closed.');
 	}
 
 	// ——— the driver loop: do what the conversation asks until its step is over ———
@@ -204,7 +211,7 @@ export class Session implements SessionLike {
 		switch (event.type) {
 			case 'connect': {
 				// close() came first (the user left while the step started): nothing is opened.
-				if (this.closedByUser) throw new SessionFailure('closed', 'The connection was closed.');
+				if (this.closedByUser) throw this.closeFailure();
 				// Made before it connects, so close() can call the connect off (nothing is left open).
 				const connection = new Connection({
 					host: this.options.host,

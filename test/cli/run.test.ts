@@ -1,6 +1,7 @@
 // The built `smtp-tui` binary, run as a user would from a shell: batch output, exit codes,
 // and one clear sentence for every kind of bad input.
 import {after, before, test} from 'node:test';
+import {spawn} from 'node:child_process';
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import {mkdtemp, writeFile} from 'node:fs/promises';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {startLab, type Lab} from '../../source/lab/index.js';
 import {cli} from '../support/cli.js';
+import {cliPath} from '../support/pty.js';
 import {agreeableServer, scriptedServer} from '../support/scripted-server.js';
 
 let lab: Lab;
@@ -215,4 +217,32 @@ test('batch output does not depend on the terminal: TERM=dumb LANG=C prints the 
 
 	const {stdout} = await cli(['run', '--port', '587', '--explain'], {TERM: 'dumb', LANG: 'C', LC_ALL: 'C'});
 	assert.match(stdout, /↳ 235 — /, 'the text output keeps its own characters');
+});
+
+test('Ctrl-C during a run: the *** line says the user interrupted it, not that the connection was closed; exit 130', async () => {
+	// A server that answers the banner and then never answers EHLO: the run waits until interrupted.
+	const server = await scriptedServer(async (socket, reader) => {
+		socket.write('220 mx.test ESMTP\r\n');
+		while (await reader.next() !== undefined) { /* never answers */ }
+	});
+	try {
+		const child = spawn(process.execPath, [cliPath, 'run', '--host', '127.0.0.1', '--port', String(server.port), '--tls', 'none', '--to', 'b@y.test', '--timeout', '20'], {stdio: ['ignore', 'pipe', 'pipe']});
+		let stdout = '';
+		let interrupted = false;
+		const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+		const code = await new Promise<number | null>(resolve => {
+			child.stdout.setEncoding('utf8').on('data', (text: string) => {
+				stdout += text;
+				// One Ctrl-C only (a second one is Node's default: killed, no exit code).
+				if (!interrupted && /^ -> EHLO /m.test(stdout)) interrupted = child.kill('SIGINT');
+			});
+			child.on('close', resolve);
+		});
+		clearTimeout(killer);
+		assert.equal(code, 130, stdout);
+		assert.match(stdout, /^\*\*\* Interrupted by the user \(Ctrl-C\); smtp-tui closed the connection\.$/m, stdout);
+		assert.ok(!stdout.includes('The connection was closed.'), stdout);
+	} finally {
+		await server.close();
+	}
 });
