@@ -175,7 +175,9 @@ export class CompareColumn {
 			authBeforeTls: before,
 			authAfterTls: after,
 			authBeforeTlsReply: implicit ? undefined : replyOf('auth-before-tls'),
-			mailWithoutAuth: {accepted: probe?.status === 'done' && (probe.code ?? 500) < 400, reply: replyOf('mail-without-auth')},
+			// Its decisive reply decides (as the table shows it): a connection lost afterwards, at the
+			// RSET that forgets the attempt, does not turn a 250 into a refusal.
+			mailWithoutAuth: {accepted: probe?.status !== 'skipped' && (probe?.code ?? 500) < 400, reply: replyOf('mail-without-auth')},
 			relayOutside: {accepted: accepted('rcpt-outside'), reply: replyOf('rcpt-outside')},
 			ownDomain: {accepted: accepted('rcpt-own'), reply: replyOf('rcpt-own')},
 			messageAccepted: accepted('body'),

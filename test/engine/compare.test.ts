@@ -4,6 +4,8 @@ import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {Comparison} from '../../source/engine/compare.js';
 import {compareRows} from '../../source/protocol/compare-report.js';
+import {summaryCells} from '../../source/export/compare.js';
+import {scriptedServer} from '../support/scripted-server.js';
 import {startLab, type Lab, type LabPort} from '../../source/lab/index.js';
 
 let lab: Lab;
@@ -100,4 +102,38 @@ test('the report explains the differences in plain words', () => {
 	assert.ok(report.sentences.some(s => s.startsWith('465 is encrypted from the first byte')));
 	assert.ok(report.sentences.some(s => s.startsWith('25 accepts mail only for the server\'s own domain and never offers AUTH')));
 	assert.ok(!JSON.stringify(report).includes('wonderland'));
+});
+
+test('a server that takes mail without login and then drops the connection at RSET: the summary says accepted, as the table does', async () => {
+	const server = await scriptedServer(async (socket, reader) => {
+		socket.write('220 mx.test ESMTP\r\n');
+		for (;;) {
+			const line = await reader.next();
+			if (line === undefined) return;
+			if (line.startsWith('EHLO')) socket.write('250-mx.test\r\n250 AUTH PLAIN\r\n');
+			else if (line === 'AUTH PLAIN') socket.write('334 \r\n');
+			else if (line === '*') socket.write('501 5.7.0 cancelled\r\n');
+			else if (line === 'RSET') {
+				socket.destroy();
+				return;
+			} else socket.write('250 2.1.0 ok\r\n');
+		}
+	});
+	const dropping = new Comparison({
+		ports: [server.port],
+		outside: 'friend@example.com',
+		own: 'bob@y.test',
+		sessionFor: port => ({host: '127.0.0.1', port, tls: 'none', tlsOptions: {insecure: false}, ehlo: 'client.example', from: 'a@x.test', to: [], timeouts: {connect: 3000, command: 3000}, credentials: {user: 'u', password: 'x'}}),
+	});
+	try {
+		await dropping.runToEnd();
+		const cellText = dropping.columns[0]!.cells.get('mail-without-auth')?.text;
+		assert.match(cellText ?? '', /^250 /, 'the table shows the RCPT taken without login');
+		const s = dropping.summaries()[0]!;
+		assert.equal(s.mailWithoutAuth.accepted, true);
+		assert.equal(summaryCells(s)[5], 'accepted (250 2.1.0)');
+	} finally {
+		dropping.close();
+		await server.close();
+	}
 });
