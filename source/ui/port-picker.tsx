@@ -1,8 +1,7 @@
 // Pick a port: the four well-known ones, with what each is for.
 import React, {useState} from 'react';
 import {Box, Text} from 'ink';
-import SelectInput from 'ink-select-input';
-import {selectParts} from './select-parts.js';
+import {SelectList} from './select-list.js';
 import {portTexts, whySeveralPorts} from '../protocol/explain.js';
 import type {LabPort} from '../lab/index.js';
 import {useInputActive, useScreenInput} from './screen-input.js';
@@ -57,7 +56,7 @@ export function PortPicker({title, columns, initialPort = 587, onPick, onQuit, o
 			<Box>
 				<Box flexDirection="column" borderStyle={glyphs.border} width={40} paddingX={1}>
 					<Text bold>Pick a port</Text>
-					<SelectInput {...selectParts} isFocused={focused} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
+					<SelectList isFocused={focused} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
 				</Box>
 				<Box flexDirection="column" borderStyle={glyphs.border} width={panelWidth} paddingX={1}>
 					<Text bold>{highlighted} {glyphs.dot} {safeOutput(text.name)} ({safeOutput(text.rfc)})</Text>

@@ -1,9 +1,14 @@
-// Keys for a screen. Two things every screen needs:
+// Keys for a screen. Three things every screen needs:
 // - several keys that arrive in one read (fast typing, a paste, a loaded machine) are
 //   handed over one key at a time, so none is lost or taken for another;
+// - no key is lost while one screen replaces another: one listener at the app's root (the
+//   KeyRouter, always mounted) hands each key to the screens' handlers, registered in the
+//   commit that draws them (Ink's own `useInput` binds a new screen only after its first
+//   frame, when the old one's handler is already gone). While a screen is being replaced or
+//   started (a lab, a session) keys wait in order and go to the screen that comes next;
 // - while drawing is paused (the terminal is below the minimum size) no key reaches the
 //   screen: it stays mounted with all its state, and nothing happens unseen.
-import {createContext, useContext} from 'react';
+import {createContext, createElement, useContext, useLayoutEffect, useRef, useState, type ReactNode} from 'react';
 import {useInput, type Key} from 'ink';
 
 export const InputPaused = createContext(false);
@@ -32,9 +37,115 @@ export function keysOf(input: string, key: Key): Array<[string, Key]> {
 	});
 }
 
-/** `useInput`, one key at a time, silent while drawing is paused. */
-export function useScreenInput(handler: (input: string, key: Key) => void, options: {isActive?: boolean} = {}): void {
+type Handler = (input: string, key: Key) => void;
+type Entry = {handler: {current: Handler}};
+
+/** Keys waiting at most (a paste into a screen that never comes keeps the newest). */
+const queueLimit = 4096;
+/** Commits in a row that may hand queued keys on before the rest waits for the next tick. */
+const nestedLimit = 20;
+
+/** Hands keys to the registered handlers, in order; holds them while no screen can take them. */
+export class KeyRouter {
+	private readonly entries = new Set<Entry>();
+	private readonly queue: Array<[string, Key]> = [];
+	private held = false;
+	private starting = 0;
+	private draining = false;
+	private nested = 0;
+
+	/** `commit` asks React for a commit of the root (its layout effect calls `committed`). */
+	constructor(private readonly commit: () => void) {}
+
+	register(entry: Entry): () => void {
+		this.entries.add(entry);
+		if (this.queue.length > 0) this.commit();
+		return () => {
+			this.entries.delete(entry);
+		};
+	}
+
+	/** Keys as Ink read them. */
+	push(input: string, key: Key): void {
+		this.queue.push(...keysOf(input, key));
+		if (this.queue.length > queueLimit) this.queue.splice(0, this.queue.length - queueLimit);
+		this.drain();
+	}
+
+	/** The screen is being replaced: keys wait for the commit that draws the next one. */
+	settle(): void {
+		this.held = true;
+		this.commit();
+	}
+
+	/** Something the next screen needs is starting (a lab, a session): keys wait for it. */
+	start(): void {
+		this.starting++;
+	}
+
+	/** Call after the screen it was for has been shown (or the refusal). */
+	started(): void {
+		this.starting = Math.max(0, this.starting - 1);
+		this.settle();
+	}
+
+	/** The root's layout effect: every screen of this commit has registered its handlers. */
+	committed(): void {
+		if (this.nested++ === 0) setImmediate(() => {
+			this.nested = 0;
+		});
+		if (this.nested > nestedLimit) {
+			// React allows only so many updates nested in commits: go on in the next tick.
+			setImmediate(() => this.commit());
+			return;
+		}
+
+		this.held = false;
+		this.drain();
+	}
+
+	private drain(): void {
+		if (this.draining) return;
+		this.draining = true;
+		try {
+			while (this.queue.length > 0 && !this.held && this.starting === 0 && this.entries.size > 0) {
+				const [input, key] = this.queue.shift()!;
+				for (const entry of [...this.entries]) if (this.entries.has(entry)) entry.handler.current(input, key);
+			}
+		} finally {
+			this.draining = false;
+		}
+	}
+}
+
+const RouterContext = createContext<KeyRouter | undefined>(undefined);
+
+/** The app's router (undefined outside a KeyRouterRoot: a component rendered on its own). */
+export function useKeyRouter(): KeyRouter | undefined {
+	return useContext(RouterContext);
+}
+
+/** The one always-mounted key listener; every `useScreenInput` below it gets its keys here. */
+export function KeyRouterRoot({children}: {children: ReactNode}) {
+	const [, setTick] = useState(0);
+	const router = useRef<KeyRouter | undefined>(undefined);
+	router.current ??= new KeyRouter(() => setTick(tick => tick + 1));
+	useInput((input, key) => router.current!.push(input, key));
+	useLayoutEffect(() => router.current!.committed());
+	return createElement(RouterContext.Provider, {value: router.current}, children);
+}
+
+/** A screen's keys, one at a time, silent while drawing is paused (see the top of this file). */
+export function useScreenInput(handler: Handler, options: {isActive?: boolean} = {}): void {
+	const router = useKeyRouter();
+	const active = useInputActive(options.isActive ?? true);
+	const current = useRef(handler);
+	useLayoutEffect(() => {
+		current.current = handler;
+	});
+	useLayoutEffect(() => (router && active ? router.register({handler: current}) : undefined), [router, active]);
+	// Outside a KeyRouterRoot (a component test): Ink's own listener.
 	useInput((input, key) => {
 		for (const [one, oneKey] of keysOf(input, key)) handler(one, oneKey);
-	}, {isActive: useInputActive(options.isActive ?? true)});
+	}, {isActive: active && !router});
 }

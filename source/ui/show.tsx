@@ -3,6 +3,7 @@
 // itself does with the key.
 import React, {type ReactElement, type ReactNode} from 'react';
 import {render, useApp, useInput} from 'ink';
+import {KeyRouterRoot} from './screen-input.js';
 
 export const interruptedExitCode = 130;
 
@@ -25,7 +26,7 @@ export async function showUntilExit(app: ReactElement): Promise<{interrupted: bo
 	let interrupted = false;
 	const instance = render(<CtrlC onCtrlC={() => {
 		interrupted = true;
-	}}>{app}</CtrlC>, {exitOnCtrlC: false});
+	}}><KeyRouterRoot>{app}</KeyRouterRoot></CtrlC>, {exitOnCtrlC: false});
 	// A SIGINT (kill -INT, or Ctrl-C while the terminal is not in raw mode) ends it the same way.
 	const onSigint = () => {
 		interrupted = true;

@@ -2,8 +2,8 @@
 // the screen underneath stays mounted (hidden, keys off) with its session, lesson, compare
 // or journey state, drawn again at the last good size until the terminal is big enough.
 import React, {useRef} from 'react';
-import {Box, Text, useInput} from 'ink';
-import {InputPaused} from './screen-input.js';
+import {Box, Text} from 'ink';
+import {InputPaused, useScreenInput} from './screen-input.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {glyphs} from './glyphs.js';
 
@@ -21,7 +21,7 @@ export function SizeGate({onQuit, children}: SizeGateProps) {
 	const tooSmall = size.columns < minColumns || size.rows < minRows;
 	const lastGood = useRef({columns: Math.max(minColumns, size.columns), rows: Math.max(minRows, size.rows)});
 	if (!tooSmall) lastGood.current = size;
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
 	}, {isActive: tooSmall});
 

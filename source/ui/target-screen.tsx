@@ -2,8 +2,7 @@
 import {statSync} from 'node:fs';
 import React, {useRef, useState} from 'react';
 import {Box, Text} from 'ink';
-import SelectInput from 'ink-select-input';
-import {selectParts} from './select-parts.js';
+import {SelectList} from './select-list.js';
 import {presets, type Preset} from '../protocol/presets.js';
 import {useScreenInput} from './screen-input.js';
 import {editLine, emptyLine, lineAt, type LineState} from './line-edit.js';
@@ -201,8 +200,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 			<Box flexDirection="column" width={columns}>
 				<Text bold>smtp-tui {glyphs.dot} where should the conversation go?</Text>
 				<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1}>
-					<SelectInput
-						{...selectParts}
+					<SelectList
 						items={[
 							{label: 'The embedded lab: four local servers on 127.0.0.1, works offline', value: 'lab'},
 							{label: 'A remote server: host, port, login', value: 'remote'},
@@ -228,8 +226,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 			<Box flexDirection="column" width={columns}>
 				<Text bold>smtp-tui {glyphs.dot} which provider?</Text>
 				<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1}>
-					<SelectInput
-						{...selectParts}
+					<SelectList
 						items={presets.map(p => ({label: `${p.title}`, value: p.name}))}
 						onSelect={item => {
 							const chosen = presets.find(p => p.name === item.value);
