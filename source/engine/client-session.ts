@@ -1,6 +1,8 @@
-// What every step-through client session shares, whatever its protocol: the transcript (one
-// list of entries, every text through the secret gate, listeners told of each), the first
-// failure and its exit code, the TLS facts, and the StepGate that runs one step at a time.
+// What every step-through client session shares, whatever its protocol. TranscriptSession
+// (SMTP, POP3 and IMAP alike): the transcript (one list of entries, listeners told of each),
+// the target, the clock, the StepGate that runs one step at a time, and running to the end.
+// ClientSession (POP3 and IMAP, whose sessions keep their own plan state) adds every text
+// through the secret gate, the first failure and its exit code, and the TLS facts.
 // A session = a conversation (protocol/) + the driver (driver.ts) + this.
 import {LocalInputError} from '../protocol/errors.js';
 import type {SecretGate} from '../protocol/redact.js';
@@ -15,19 +17,62 @@ export type StepOutcome = {ok: boolean; failure?: SessionFailure};
 /** The steps every plan shares; the rest are the protocol's own. */
 export type PlanStep<Kind extends string> = {kind: 'done'} | {kind: 'blocked'; block: {step: Kind; message: string}} | {kind: 'connect' | Kind};
 
-export abstract class ClientSession<Kind extends string = string> {
+/** The transcript, its listeners, the clock and the step gate: what the SMTP, POP3 and IMAP sessions all keep. */
+export abstract class TranscriptSession {
 	readonly entries: TranscriptEntry[] = [];
 	readonly target: string;
 	/** One step at a time: a second one while one is in flight is refused, never run. */
 	protected readonly steps = new StepGate();
-	protected stepIndex = 0;
-	protected firstFailure?: {exitCode: number; message: string};
-	protected lastTlsFacts?: TlsFacts;
 	private readonly started = performance.now();
 	private readonly listeners = new Set<(entry: TranscriptEntry) => void>();
 
-	constructor(host: string, port: number, protected readonly gate: SecretGate) {
+	constructor(host: string, port: number) {
 		this.target = formatTarget(host, port);
+	}
+
+	abstract get done(): boolean;
+
+	/** 0 when everything went as planned, else the exit code of the first failure. */
+	abstract get exitCode(): number;
+
+	/** Performs the next planned step. */
+	abstract step(): Promise<StepOutcome>;
+
+	get elapsedMs(): number {
+		return performance.now() - this.started;
+	}
+
+	onEntry(listener: (entry: TranscriptEntry) => void): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	/** Steps until the plan is done; returns the exit code. */
+	async runToEnd(): Promise<number> {
+		while (!this.done) await this.step();
+		return this.exitCode;
+	}
+
+	/** An entry's `at`: milliseconds since the session began, to the microsecond. */
+	protected now(): number {
+		return Math.round((performance.now() - this.started) * 1000) / 1000;
+	}
+
+	/** Appends a finished entry to the transcript and tells every listener. */
+	protected publish(entry: TranscriptEntry): TranscriptEntry {
+		this.entries.push(entry);
+		for (const listener of this.listeners) listener(entry);
+		return entry;
+	}
+}
+
+export abstract class ClientSession<Kind extends string = string> extends TranscriptSession {
+	protected stepIndex = 0;
+	protected firstFailure?: {exitCode: number; message: string};
+	protected lastTlsFacts?: TlsFacts;
+
+	constructor(host: string, port: number, protected readonly gate: SecretGate) {
+		super(host, port);
 	}
 
 	/** The connection: each entry records whether it is inside TLS. */
@@ -71,15 +116,6 @@ export abstract class ClientSession<Kind extends string = string> {
 		return this.firstFailure?.message;
 	}
 
-	get elapsedMs(): number {
-		return performance.now() - this.started;
-	}
-
-	onEntry(listener: (entry: TranscriptEntry) => void): () => void {
-		this.listeners.add(listener);
-		return () => this.listeners.delete(listener);
-	}
-
 	/** Runs one step through the gate; a step while another is in flight is refused. */
 	protected async oneStep(work: () => Promise<StepOutcome>): Promise<StepOutcome> {
 		return this.steps.run(work, failure => ({ok: false, failure}));
@@ -93,16 +129,14 @@ export abstract class ClientSession<Kind extends string = string> {
 			text: direction === 'client' || direction === 'server' ? text : this.gate.text(text),
 			step,
 			stepIndex: this.stepIndex,
-			at: Math.round((performance.now() - this.started) * 1000) / 1000,
+			at: this.now(),
 			tls: this.driver.isTls,
 			secret: false,
 			...extra,
 		};
 		if (entry.explain) entry.explain = entry.explain.map(line => this.gate.text(line));
 		if (entry.deviation !== undefined) entry.deviation = this.gate.text(entry.deviation);
-		this.entries.push(entry);
-		for (const listener of this.listeners) listener(entry);
-		return entry;
+		return this.publish(entry);
 	}
 
 	/** The TLS handshake as a transcript entry; `why` says why an unverified certificate was let through. */

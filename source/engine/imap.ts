@@ -371,12 +371,6 @@ export class ImapSession extends ClientSession<ImapStepKind> {
 		this.add('info', `(skipped ${next.kind.replace('imap-', '').toUpperCase()})`, next.kind);
 	}
 
-	/** Steps until the plan is done; returns the exit code. */
-	async runToEnd(): Promise<number> {
-		while (!this.done) await this.step();
-		return this.exitCode;
-	}
-
 	close(): void {
 		this.driver.close();
 		this.planState.ended = true;

@@ -254,12 +254,6 @@ export class Pop3Session extends ClientSession<Pop3StepKind> {
 		}
 	}
 
-	/** Steps until the plan is done; returns the exit code. */
-	async runToEnd(): Promise<number> {
-		while (!this.done) await this.step();
-		return this.exitCode;
-	}
-
 	close(): void {
 		this.driver.close();
 		this.planState.ended = true;

@@ -7,9 +7,9 @@ import type {Capabilities} from '../protocol/ehlo.js';
 import type {Reply} from '../protocol/reply-parser.js';
 import {SmtpClientConversation, type EntryDraft, type Preview, type SmtpClientEvent, type SmtpClientOptions, type StepOutcome} from '../protocol/smtp-client.js';
 import type {NextStep, PlanState} from '../protocol/smtp-plan.js';
-import type {TlsFacts, TranscriptEntry} from '../protocol/transcript.js';
-import {Connection, describeCertError, formatTarget, speaksTls, type TlsOptions} from './connection.js';
-import {StepGate} from './driver.js';
+import type {TlsFacts} from '../protocol/transcript.js';
+import {TranscriptSession} from './client-session.js';
+import {Connection, describeCertError, speaksTls, type TlsOptions} from './connection.js';
 import {exitCodeForStep, exitCodes} from './exit-codes.js';
 import {SessionFailure} from './failure.js';
 import {resolveTlsMode, type TlsMode} from './profiles.js';
@@ -40,22 +40,16 @@ function certificateProblem(facts: TlsFacts | undefined): string | undefined {
 	return facts && !facts.authorized ? describeCertError(facts.authorizationError, facts) : undefined;
 }
 
-export class Session implements SessionLike {
+export class Session extends TranscriptSession implements SessionLike {
 	readonly options: SessionOptions;
-	readonly entries: TranscriptEntry[] = [];
-	readonly target: string;
 	private readonly conversation: SmtpClientConversation;
 	private connection?: Connection;
-	private readonly started = performance.now();
-	private listeners = new Set<(entry: TranscriptEntry) => void>();
-	/** One step at a time: a second one while one is in flight is refused, never run. */
-	private readonly steps = new StepGate();
 	private closedByUser = false;
 	private closeReason?: string;
 
 	constructor(options: SessionOptions) {
+		super(options.host, options.port);
 		this.options = options;
-		this.target = formatTarget(options.host, options.port);
 		const {host: _host, port: _port, tlsOptions, family: _family, localAddress: _local, label: _label, profilePort, ...rest} = options;
 		this.conversation = new SmtpClientConversation({
 			...rest,
@@ -122,15 +116,6 @@ export class Session implements SessionLike {
 		return this.conversation.awaitingSaslAnswer;
 	}
 
-	get elapsedMs(): number {
-		return performance.now() - this.started;
-	}
-
-	onEntry(listener: (entry: TranscriptEntry) => void): () => void {
-		this.listeners.add(listener);
-		return () => this.listeners.delete(listener);
-	}
-
 	next(): NextStep {
 		return this.conversation.next();
 	}
@@ -164,12 +149,6 @@ export class Session implements SessionLike {
 			if (event.type === 'entry') this.add(event.entry);
 			else if (event.type === 'close') this.connection?.close();
 		}
-	}
-
-	/** Steps until the plan is done; returns the exit code. */
-	async runToEnd(): Promise<number> {
-		while (!this.done) await this.step();
-		return this.exitCode;
 	}
 
 	/** Ends the session now. `why`: the sentence a step under way fails with (default "The connection was closed."). */
@@ -287,10 +266,7 @@ export class Session implements SessionLike {
 
 	private add(draft: EntryDraft): void {
 		const {direction, text, step, stepIndex, tls, secret, ...extra} = draft;
-		const at = Math.round((performance.now() - this.started) * 1000) / 1000;
-		const entry: TranscriptEntry = {seq: this.entries.length, direction, text, step, stepIndex, at, tls, secret, ...extra};
-		this.entries.push(entry);
-		for (const listener of this.listeners) listener(entry);
+		this.publish({seq: this.entries.length, direction, text, step, stepIndex, at: this.now(), tls, secret, ...extra});
 	}
 
 	private requireConnection(): Connection {
