@@ -8,7 +8,7 @@ import type {ClassroomFlags} from './commands/lab.js';
 import {safeOutput} from './protocol/safe-text.js';
 import {runSession} from './commands/run.js';
 import {parsePlainArguments} from './commands/flags.js';
-import {MtaStsRefusal, resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './commands/target.js';
+import {MtaStsRefusal, resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './setup/target.js';
 import {SessionFailure} from './engine/failure.js';
 import type {LabPort} from './lab/index.js';
 // Only what `run` needs is imported above; every other command loads its module when it
@@ -204,7 +204,7 @@ async function loadUi() {
 
 /** --record FILE (run, TUI): a file that cannot be written is a usage error before connecting. */
 async function checkRecordFile(file: string | undefined): Promise<void> {
-	const problem = file === undefined ? undefined : await (await import('./commands/record.js')).recordFileProblem(file);
+	const problem = file === undefined ? undefined : await (await import('./setup/record.js')).recordFileProblem(file);
 	if (problem) throw new UsageError(problem);
 }
 
@@ -321,7 +321,7 @@ async function main(): Promise<void> {
 			const {readRecording} = await import('./commands/replay.js');
 			const recording = await readRecording(rest[0]);
 			if (!process.stdin.isTTY || !process.stdout.isTTY) {
-				const {renderExport} = await import('./commands/record.js');
+				const {renderExport} = await import('./setup/record.js');
 				writeOut(renderExport(recording, 'text'));
 				return;
 			}

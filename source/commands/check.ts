@@ -6,7 +6,7 @@ import type {CheckReport, Finding} from '../checks/message-checks.js';
 import {checkMessage, defaultMaxSize} from '../checks/message-checks.js';
 import {safeText} from '../protocol/safe-text.js';
 import {renderJson} from '../export/jsonl.js';
-import {UsageError} from './target.js';
+import {UsageError} from '../setup/target.js';
 
 /** Largest message file read (Gmail takes 25 MB, some servers 50 MB). */
 const maxFileBytes = 64 * 1_048_576;

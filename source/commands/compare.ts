@@ -1,13 +1,12 @@
 // `smtp-tui compare [PORT...]`: one scenario on several ports, side by side.
-import {Comparison, type CompareScenario} from '../engine/compare.js';
+import {Comparison} from '../engine/compare.js';
 import {exitCodes} from '../engine/exit-codes.js';
 import {renderCompareJson, renderCompareMarkdown} from '../export/compare.js';
-import type {LabPort} from '../lab/index.js';
-import {parsePortList, type PortMapping} from './probe.js';
-import {labConfig, labPortList, resolveTarget, UsageError, type Target, type TargetEnvironment, type TargetFlags} from './target.js';
+import {parsePortList} from '../setup/probe-targets.js';
+import {buildScenario} from '../setup/compare-scenario.js';
+import {UsageError, type CompareFlags, type PortMapping, type TargetEnvironment} from '../setup/target.js';
 
 export const defaultComparePorts = [25, 465, 587, 2525];
-export const defaultOutside = 'smtp-tui-test@example.com';
 
 /** A port argument: "587", or "587=20587" (the profile of 587, reached on 20587). */
 const portArgument = /^\d+(=\d+)?$/;
@@ -35,59 +34,6 @@ export function parseCompareArguments(input: string[], hostFlag?: string): {host
 /** The ports alone (no mapping), as older callers pass them. */
 export function parseComparePorts(input: string[]): number[] {
 	return parseCompareArguments(input).ports.map(mapping => mapping.port);
-}
-
-export type CompareFlags = TargetFlags & {outside?: string};
-
-/**
- * Builds the scenario: session options for every port (the lab started once, the
- * password asked once), the outside recipient and the server's own-domain recipient.
- */
-export async function buildScenario(flags: CompareFlags, given: Array<number | PortMapping>, environment: TargetEnvironment): Promise<{scenario: CompareScenario; targets: Target[]}> {
-	const mappings = given.map(entry => typeof entry === 'number' ? {port: entry, connect: entry} : entry);
-	const ports = mappings.map(mapping => mapping.port);
-	if (!flags.host) {
-		const wrong = ports.find(port => !labPortList.includes(port as LabPort));
-		if (wrong !== undefined) throw new UsageError(`The embedded lab has ports ${labPortList.join(', ')}; ${wrong} is not one of them (use --host to reach another server).`);
-	}
-
-	if (flags.host && !flags.to?.length) {
-		throw new UsageError('Name a recipient in the server\'s own domain with --to ADDRESS (the outside one is --outside, default smtp-tui-test@example.com).');
-	}
-
-	let labPromise: ReturnType<TargetEnvironment['startLab']> | undefined;
-	let password: string | undefined;
-	const shared: TargetEnvironment = {
-		...environment,
-		startLab: async () => {
-			labPromise ??= environment.startLab(labPortList, labConfig(flags));
-			return labPromise;
-		},
-		promptPassword: environment.promptPassword && (async question => {
-			password ??= await environment.promptPassword!(question);
-			return password;
-		}),
-	};
-
-	const targets: Target[] = [];
-	for (const {port, connect} of mappings) {
-		// Port 25 is server-to-server: it never logs in, whatever the flags say.
-		const portFlags = port === 25 ? {...flags, user: undefined, password: undefined, passwordEnv: undefined, passwordFile: undefined, tokenEnv: undefined} : flags;
-		const target = await resolveTarget({...portFlags, lab: !flags.host, port: String(flags.host ? connect : port), quitAfter: undefined}, shared);
-		// The column behaves as the port it is named after: implicit TLS on 465, no login on 25.
-		if (flags.host) target.options = {...target.options, profilePort: port, label: `${flags.host}:${connect === port ? port : `${connect} (as ${port})`}`};
-		targets.push(target);
-	}
-
-	// Every column masks every column's secrets: the port-25 column never logs in, but the
-	// server may echo there what it learned from AUTH on another port.
-	const secrets = targets.flatMap(t => [t.options.credentials?.password, t.options.credentials?.token]).filter((s): s is string => Boolean(s));
-	for (const target of targets) target.options = {...target.options, maskSecrets: secrets};
-
-	const own = targets[0]!.options.to[0]!;
-	const outside = flags.outside ?? defaultOutside;
-	const byPort = new Map(ports.map((port, index) => [port, targets[index]!.options]));
-	return {scenario: {ports, outside, own, sessionFor: port => byPort.get(port)!}, targets};
 }
 
 export type CompareOutput = {write: (text: string) => void; note: (text: string) => void};

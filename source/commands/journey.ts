@@ -2,7 +2,7 @@
 // (ui/start.tsx); a bad value here is a usage error (exit 2), one sentence, before anything starts.
 import {authFaultNames, type AuthFaultName} from '../journey/auth-faults.js';
 import {isRetrieval, retrievals, type Retrieval} from '../journey/run.js';
-import {UsageError} from './target.js';
+import {UsageError} from '../setup/target.js';
 
 export type JourneyFlags = {authFault?: string[]; retrieval?: string};
 

@@ -1,9 +1,8 @@
 // `smtp-tui replay FILE` and `smtp-tui export FILE --format F`: recordings read back.
 import {readFile, stat} from 'node:fs/promises';
-import type {SessionOptions} from '../engine/session.js';
 import {parseRecording, RecordingError, type Recording} from '../export/recording.js';
-import {exportFormats, renderExport, type ExportFormat} from './record.js';
-import {UsageError} from './target.js';
+import {exportFormats, renderExport, type ExportFormat} from '../setup/record.js';
+import {UsageError} from '../setup/target.js';
 
 /** Largest recording file read. */
 const maxRecordingBytes = 256 * 1_048_576;
@@ -28,23 +27,6 @@ export async function readRecording(file: string | undefined): Promise<Recording
 		if (error instanceof RecordingError) throw new UsageError(`${file}: ${error.message}`);
 		throw error;
 	}
-}
-
-/** Session options that describe a recording (nothing connects with them). */
-export function replayOptions(recording: Recording): SessionOptions {
-	const h = recording.header;
-	return {
-		host: h.host,
-		port: h.port,
-		profilePort: h.profilePort,
-		tls: (['auto', 'starttls', 'implicit', 'none'].includes(h.tls) ? h.tls : 'auto') as SessionOptions['tls'],
-		tlsOptions: {insecure: false},
-		ehlo: h.ehlo,
-		from: h.from,
-		to: h.to,
-		credentials: h.user ? {user: h.user} : undefined,
-		label: `replay of ${h.label}`,
-	};
 }
 
 export function parseFormat(value: string | undefined): ExportFormat {

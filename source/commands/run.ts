@@ -5,7 +5,7 @@ import {renderTextEntry, type TextOptions} from '../export/text.js';
 import {safeText} from '../protocol/safe-text.js';
 import {exitCodes} from '../engine/exit-codes.js';
 import type {SaveDirHandle} from '../lab/save.js';
-import {UsageError, type Target} from './target.js';
+import {UsageError, type Target} from '../setup/target.js';
 
 export type RunOutput = {
 	write: (text: string) => void;
@@ -48,7 +48,7 @@ export async function runSession(target: Target, output: RunOutput, options: Run
 		let recordFailed = false;
 		if (options.record) {
 			// Loaded only to record: the recording schema (zod) is no part of a plain run.
-			const {saveRecording, writeFailure} = await import('./record.js');
+			const {saveRecording, writeFailure} = await import('../setup/record.js');
 			try {
 				await saveRecording(options.record, session);
 			} catch (error) {

@@ -2,7 +2,7 @@
 import React, {useEffect, useState} from 'react';
 import {Box, Text} from 'ink';
 import {diagnose, probePort, type ProbeRow, type ProbeTarget} from '../engine/probe.js';
-import {probeRowLines} from '../commands/probe.js';
+import {probeRowLines} from '../engine/probe-lines.js';
 import {safeOutput, safeText} from './terminal-text.js';
 import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';

@@ -2,13 +2,11 @@
 // (sockets closed, lab stopped, terminal restored).
 import {safeOutput} from './terminal-text.js';
 import React from 'react';
-import type {CompareFlags} from '../commands/compare.js';
-import {labConfig, resolveTarget, saveDirectory, type Target, type TargetEnvironment, type TargetFlags} from '../commands/target.js';
+import {labConfig, resolveTarget, saveDirectory, type CompareFlags, type PortMapping, type Target, type TargetEnvironment, type TargetFlags} from '../setup/target.js';
 import type {CompareScenario} from '../engine/compare.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import type {Recording} from '../export/recording.js';
 import type {ProbeTarget} from '../engine/probe.js';
-import type {PortMapping} from '../commands/probe.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import type {SaveDirHandle} from '../lab/save.js';
@@ -41,7 +39,7 @@ export async function startTui(flags: TargetFlags, environment: TargetEnvironmen
 export async function startReplayTui(recording: Recording): Promise<number> {
 	return launch({}, {env: {}, startLab: async () => {
 		throw new Error('a replay never starts the lab');
-	}}, async () => ({initialSession: (await import('../commands/replay.js')).replayOptions(recording), initialReplay: recording.entries}));
+	}}, async () => ({initialSession: (await import('../setup/record.js')).replayOptions(recording), initialReplay: recording.entries}));
 }
 
 /**
@@ -133,7 +131,7 @@ export async function startDashboard(lab: Lab, caOut: string | undefined): Promi
 export async function startCompareTui(flags: CompareFlags, ports: PortMapping[], environment: TargetEnvironment): Promise<number> {
 	return launch(flags, environment, async ({compareScenario}) => {
 		if (!flags.host) return {initialCompare: {scenario: await compareScenario(ports.map(mapping => mapping.port)), target: 'lab'}};
-		const {buildScenario} = await import('../commands/compare.js');
+		const {buildScenario} = await import('../setup/compare-scenario.js');
 		const {scenario} = await buildScenario(flags, ports, environment);
 		return {initialCompare: {scenario, target: flags.host}};
 	});
@@ -167,10 +165,10 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	const labFlags = {...flags, host: undefined, lab: true, mx: undefined, resolver: undefined};
 	const builders: Builders = {
 		labSession: async port => (await resolveTarget({...labFlags, port: String(port)}, labEnvironment)).options,
-		compareScenario: async ports => (await (await import('../commands/compare.js')).buildScenario(labFlags, ports, labEnvironment)).scenario,
+		compareScenario: async ports => (await (await import('../setup/compare-scenario.js')).buildScenario(labFlags, ports, labEnvironment)).scenario,
 		resolve: async targetFlags => resolveTarget(targetFlags, labEnvironment),
 		probeTargets: async () => {
-			const {buildProbeTargets, parsePortList} = await import('../commands/probe.js');
+			const {buildProbeTargets, parsePortList} = await import('../setup/probe-targets.js');
 			return (await buildProbeTargets(labFlags, parsePortList(undefined, [25, 465, 587, 2525]), labEnvironment)).targets;
 		},
 	};

@@ -7,7 +7,7 @@ import {useRef, type Dispatch, type SetStateAction} from 'react';
 import type {Key} from 'ink';
 import {completeVerb, verbOf} from '../protocol/commands.js';
 import type {SessionLike} from '../engine/replay.js';
-import {exportAll, saveRecording, stampedName} from '../commands/record.js';
+import {exportAll, saveRecording, stampedName} from '../setup/record.js';
 import {answer, askIfReplied, type QuizState} from './quiz.js';
 import {commandFor} from './keymap.js';
 import {editLine} from './line-edit.js';

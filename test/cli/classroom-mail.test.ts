@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {classroomOptions} from '../../source/commands/lab.js';
-import {UsageError} from '../../source/commands/target.js';
+import {UsageError} from '../../source/setup/target.js';
 import {eightBitMessage} from '../support/captured.js';
 import {freeBase} from '../support/ports.js';
 import {cliPath} from '../support/pty.js';

@@ -1,7 +1,7 @@
 // Provider presets: data that holds together, flags that fill in host, port and TLS.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {resolveTarget, UsageError, type TargetEnvironment} from '../../source/commands/target.js';
+import {resolveTarget, UsageError, type TargetEnvironment} from '../../source/setup/target.js';
 import {renderPresets} from '../../source/commands/presets.js';
 import {findPreset, presetHost, presets} from '../../source/protocol/presets.js';
 

@@ -3,7 +3,7 @@
 // is refused unless insecure logins were asked for, and ordinary host names stay readable.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {exportFormats, recordingOf, renderExport} from '../../source/commands/record.js';
+import {exportFormats, recordingOf, renderExport} from '../../source/setup/record.js';
 import {Session, type SessionOptions} from '../../source/engine/session.js';
 import {MASK} from '../../source/protocol/redact.js';
 import {scriptedServer, type ScriptedServer} from '../support/scripted-server.js';

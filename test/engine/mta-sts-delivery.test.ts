@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import {runSession} from '../../source/commands/run.js';
-import {MtaStsRefusal, resolveTarget, type TargetEnvironment} from '../../source/commands/target.js';
+import {MtaStsRefusal, resolveTarget, type TargetEnvironment} from '../../source/setup/target.js';
 import {makeLabCertificates} from '../../source/lab/ca.js';
 import type {LabDns} from '../../source/lab/dns.js';
 import {startLabDns} from '../../source/lab/dns.js';

@@ -4,7 +4,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
-import {exportFormats, renderExport} from '../../source/commands/record.js';
+import {exportFormats, renderExport} from '../../source/setup/record.js';
 import {parseRecording, renderRecording, RecordingError} from '../../source/export/recording.js';
 import {mermaidText, renderMermaid} from '../../source/export/mermaid.js';
 import type {TranscriptEntry} from '../../source/protocol/transcript.js';

@@ -10,7 +10,7 @@ import {spawn} from 'node:child_process';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {exportFormats, recordingOf, renderExport} from '../../source/commands/record.js';
+import {exportFormats, recordingOf, renderExport} from '../../source/setup/record.js';
 import {Comparison} from '../../source/engine/compare.js';
 import {Session, type SessionOptions} from '../../source/engine/session.js';
 import {renderCompareJson, renderCompareMarkdown} from '../../source/export/compare.js';

@@ -126,3 +126,20 @@ export function stampedName(session: SessionLike, now = new Date()): string {
 	const label = (session.options.label ?? session.target).replace(/[^\w.-]+/g, '-');
 	return `smtp-tui-${label}-${now.toISOString().slice(0, 19).replace(/:/g, '-')}`;
 }
+
+/** Session options that describe a recording (nothing connects with them). */
+export function replayOptions(recording: Recording): SessionOptions {
+	const h = recording.header;
+	return {
+		host: h.host,
+		port: h.port,
+		profilePort: h.profilePort,
+		tls: (['auto', 'starttls', 'implicit', 'none'].includes(h.tls) ? h.tls : 'auto') as SessionOptions['tls'],
+		tlsOptions: {insecure: false},
+		ehlo: h.ehlo,
+		from: h.from,
+		to: h.to,
+		credentials: h.user ? {user: h.user} : undefined,
+		label: `replay of ${h.label}`,
+	};
+}

@@ -485,3 +485,8 @@ function checkHeader(header: string): void {
 	if (/[\r\n\0]/.test(header)) throw new UsageError(`The header "${header.replace(/[\r\n\0]/g, ' ')}" contains a line break or NUL.`);
 	if (!/^[!-9;-~]+:\s?/.test(header)) throw new UsageError(`--header takes "Name: value", not "${header}".`);
 }
+
+/** A port as named and the port connected to (`587=2587` in --ports and compare). */
+export type PortMapping = {port: number; connect: number};
+
+export type CompareFlags = TargetFlags & {outside?: string};
