@@ -247,6 +247,21 @@ test('AUTH LOGIN: each 334 is answered in turn, and the password is masked in th
 	assert.ok(!JSON.stringify(h.entries).includes(Buffer.from('s3cret-horse').toString('base64')));
 });
 
+test('body lines pass the secret gate: the password in clear or base64 is masked, the other lines are kept as they are', () => {
+	const password = 's3cret-horse';
+	const body = [`my password is ${password}, ok`, `encoded ${Buffer.from(`x${password}y`).toString('base64')} here`, 'Line 2 of a long message body, to make a long transcript.', 'a b cd ef'].join('\n');
+	const h = new Harness(new SmtpClientConversation(options({credentials: {user: 'alice', password}, body})), submission);
+	h.run();
+	assert.ok(h.sent.includes(`my password is ${password}, ok`), 'the message itself goes out unchanged');
+	const shown = h.entries.filter(e => e.step === 'body' && e.direction === 'client').map(e => e.text);
+	assert.ok(shown.includes('my password is ********, ok'), shown.join('\n'));
+	assert.ok(shown.includes('encoded ******** here'), shown.join('\n'));
+	assert.ok(shown.includes('Line 2 of a long message body, to make a long transcript.'));
+	assert.ok(shown.includes('a b cd ef'));
+	const all = JSON.stringify(h.entries);
+	assert.ok(!all.includes(password) && !all.includes(Buffer.from(password).toString('base64').slice(0, 12)));
+});
+
 test('a raw 8-bit message that is not UTF-8 goes out byte for byte, dot-stuffed and CRLF-normalised', () => {
 	const raw = Buffer.concat([Buffer.from('Subject: x\r\n\r\n', 'latin1'), Buffer.from([0xe9, 0xff, 0x80, 0x0a, 0x2e, 0xc3, 0x28, 0x0d, 0x0a])]);
 	const h = new Harness(new SmtpClientConversation(options({tls: 'none', to: ['bob@mx.test'], rawMessage: raw})), submission);
