@@ -1,7 +1,7 @@
 // The classroom dashboard: who is connected, sessions, messages, faults hit, per port,
 // and the latest events, refreshed twice a second.
 import React, {useEffect, useState} from 'react';
-import {Box, Text, useApp, useInput} from 'ink';
+import {Box, Text, useApp} from 'ink';
 import type {Lab, LabEvent, LabStats} from '../lab/index.js';
 import {imapPorts, pop3Ports} from '../lab/index.js';
 import {classroomIntro, eventLine, mailEventLine} from '../setup/classroom-lines.js';
@@ -10,6 +10,7 @@ import {fit} from './transcript-pane.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {safeOutput} from './terminal-text.js';
 import {glyphs} from './glyphs.js';
+import {useScreenInput} from './screen-input.js';
 
 const shownEvents = 12;
 
@@ -74,7 +75,7 @@ export function Dashboard({lab, caOut, onExit}: {lab: Lab; caOut?: string; onExi
 			for (const stop of unsubscribe) stop();
 		};
 	}, [lab]);
-	useInput((input, key) => {
+	useScreenInput((input, key) => {
 		if (input === 'q' || (key.ctrl && input === 'c')) {
 			onExit();
 			exit();
