@@ -567,6 +567,12 @@ function explainAuth(base: Explanation, mechanisms: readonly string[], preStanda
 	};
 }
 
+/** The first line of a multi-line EHLO answer: the server's name, not an extension. */
+export const ehloFirstLine: Readonly<Explanation> = {
+	summary: 'The server\'s name for itself (and an optional greeting), not an extension: each line after it names one extension it offers, and the line with a space after 250 is the last',
+	rfc: 'RFC 5321 §4.1.1.1',
+};
+
 /** Explains one EHLO keyword; params are the words after it (SIZE's number, AUTH's mechanisms). */
 export function explainExtension(keyword: string, params: string[] = []): Explanation {
 	let name = keyword.trim().toUpperCase();

@@ -15,7 +15,7 @@ import {Buffer} from 'node:buffer';
 import * as commands from './commands.js';
 import {describeDiff, diffCapabilities, hasExtension, parseEhlo, type Capabilities} from './ehlo.js';
 import {LocalInputError} from './errors.js';
-import {explainExtension, explainMessageLine, explainReplyLines, explainStep} from './explain.js';
+import {ehloFirstLine, explainExtension, explainMessageLine, explainReplyLines, explainStep} from './explain.js';
 import {SessionFailure, type FailureKind} from './failure.js';
 import {buildMessage, encodeDataBytes, headerFieldAddresses, isAscii, isAsciiBytes, makeMessageId} from './message.js';
 import {SecretGate, type GatedLine, type PlannedLine} from './redact.js';
@@ -1094,6 +1094,8 @@ export class SmtpClientConversation {
 				const [keyword = '', ...params] = (reply.lines[index] ?? '').split(/[ =]/);
 				const ext = explainExtension(keyword, params);
 				explain.push(`${ext.summary} (${ext.rfc})`);
+			} else if (isEhlo && !last) {
+				explain.push(`${ehloFirstLine.summary} (${ehloFirstLine.rfc})`);
 			}
 
 			if (last) explain.push(...explainReplyLines(reply.code, reply.enhanced, answers ?? (step === 'manual' ? undefined : step)));

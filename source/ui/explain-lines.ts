@@ -1,6 +1,6 @@
 // What the Explain pane says about the selected transcript line. Reads what the engine
 // attached to the entry; adds the command explanation for client lines.
-import {explainClientLine} from '../protocol/explain-client.js';
+import {decodedNote, explainClientLine, inMessageHeader, secretNote} from '../protocol/explain-client.js';
 import {safeText} from './terminal-text.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {glyphs} from './glyphs.js';
@@ -10,11 +10,13 @@ export type ExplainLine = {text: string; tone?: 'heading' | 'warning' | 'dim'};
 export function explainEntry(entry: TranscriptEntry | undefined, entries: readonly TranscriptEntry[]): ExplainLine[] {
 	if (!entry) return [{text: 'Nothing yet. Press enter to connect.', tone: 'dim'}];
 	const out: ExplainLine[] = [{text: safeText(entry.text), tone: 'heading'}];
-	if (entry.secret) out.push({text: 'Secret: masked here, in every export and in saved transcripts.', tone: 'dim'});
-	if (entry.decoded !== undefined) out.push({text: `base64 decoded: "${safeText(entry.decoded)}"`});
+	if (entry.secret) out.push({text: secretNote, tone: 'dim'});
+	if (entry.decoded !== undefined) out.push({text: decodedNote(safeText(entry.decoded))});
 	if (entry.deviation) out.push({text: `${glyphs.warning} ${safeText(entry.deviation)}`, tone: 'warning'});
 
-	for (const text of explainClientLine(entry)) out.push({text});
+	// A message line's reading depends on whether the blank line that ends the header came before it.
+	const header = entry.direction === 'client' && entry.step === 'body' && inMessageHeader(entries, entries[entry.seq] === entry ? entry.seq : entries.indexOf(entry));
+	for (const text of explainClientLine(entry, header)) out.push({text});
 
 	for (const note of entry.explain ?? []) out.push({text: safeText(note)});
 

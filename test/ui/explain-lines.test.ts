@@ -2,7 +2,7 @@
 // controls reaches the terminal raw.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {explainCommand, explainReplyLines, explainStep} from '../../source/protocol/explain.js';
+import {explainCommand, explainMessageLine, explainReplyLines, explainStep} from '../../source/protocol/explain.js';
 import type {TlsFacts, TranscriptEntry} from '../../source/protocol/transcript.js';
 import {explainEntry, type ExplainLine} from '../../source/ui/explain-lines.js';
 
@@ -71,13 +71,28 @@ test('a plain client command gets the command explanation with its RFC', () => {
 	]);
 });
 
-test('client STARTTLS and the message body get their step explanation', () => {
+test('client STARTTLS gets its step explanation; a message line is read as header or body by what came before it', () => {
 	const starttls = entry({direction: 'client', step: 'starttls', text: 'STARTTLS'});
 	assert.ok(texts(explainEntry(starttls, [starttls])).includes(explainStep('starttls').summary));
-	const body = entry({direction: 'client', step: 'body', text: 'Subject: hello'});
-	const bodyLines = texts(explainEntry(body, [body]));
-	assert.ok(bodyLines.includes(explainStep('body').summary));
-	assert.ok(!bodyLines.some(line => line.startsWith('Unrecognised command')), 'a body line is not a command');
+	const transcript = [
+		entry({seq: 0, direction: 'client', step: 'data', text: 'DATA'}),
+		entry({seq: 1, direction: 'server', step: 'data', text: '354 go ahead', code: 354}),
+		entry({seq: 2, direction: 'client', step: 'body', text: 'Subject: hello'}),
+		entry({seq: 3, direction: 'client', step: 'body', text: ''}),
+		entry({seq: 4, direction: 'client', step: 'body', text: 'Subject: not a header here'}),
+		entry({seq: 5, direction: 'client', step: 'body', text: '..dot'}),
+		entry({seq: 6, direction: 'client', step: 'body', text: '.'}),
+	];
+	const reading = (seq: number) => texts(explainEntry(transcript[seq], transcript)).slice(1);
+	assert.deepEqual(reading(2), explainMessageLine('Subject: hello', true));
+	assert.deepEqual(reading(3), explainMessageLine('', true));
+	assert.deepEqual(reading(4), explainMessageLine('Subject: not a header here', false));
+	assert.deepEqual(reading(5), explainMessageLine('..dot', false));
+	assert.deepEqual(reading(6), explainMessageLine('.', false));
+	assert.ok(!reading(2).some(line => line.startsWith('Unrecognised command')), 'a message line is not a command');
+	// A line typed by hand carries the engine's reading already: it is not said twice.
+	const typed = entry({direction: 'client', step: 'body', text: 'hi', explain: explainMessageLine('hi', false)});
+	assert.deepEqual(texts(explainEntry(typed, [typed])).slice(1), explainMessageLine('hi', false));
 });
 
 test('a deviation is shown as a warning', () => {
