@@ -1,5 +1,6 @@
 // The entry point: parses flags with meow, checks the terminal, picks a mode. The only
 // file that reads process.argv or calls process.exit.
+import {isatty} from 'node:tty';
 import packageJson from '../package.json' with {type: 'json'};
 import {exitCodes} from './engine/exit-codes.js';
 import type {JourneyFlags} from './commands/journey.js';
@@ -271,7 +272,8 @@ async function main(): Promise<void> {
 	const flags = cli.flags as unknown as TargetFlags & ClassroomFlags & {json?: boolean; markdown?: boolean; outside?: string; explain?: boolean; timings?: boolean; format?: string; domain?: string; selector?: string; mtaStsPort?: string; maxSize?: string};
 	const environment: TargetEnvironment = {
 		env: process.env,
-		promptPassword: process.stdin.isTTY ? async question => promptHidden(question, process.stdin, process.stderr) : undefined,
+		// isatty(0), not process.stdin.isTTY: making process.stdin builds a stream a batch run never reads.
+		promptPassword: isatty(0) ? async question => promptHidden(question, process.stdin, process.stderr) : undefined,
 		startLab,
 	};
 

@@ -20,7 +20,7 @@
 // (with one clear sentence) and never runs. Errors are SessionFailures: one sentence each.
 import {Buffer} from 'node:buffer';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import {RemoteProtocolError} from '../protocol/errors.js';
 import type {TlsFacts} from '../protocol/transcript.js';
 import {describeSocketError, SessionFailure} from './failure.js';
@@ -376,13 +376,21 @@ export async function connectTcp(options: Pick<ConnectOptions, 'host' | 'port' |
 	return socket;
 }
 
+type TlsModule = typeof tls;
+/**
+ * node:tls loads when a session first starts TLS: a plain session (a server that offers no
+ * STARTTLS, `--tls none`) does without it, and loading it is a few milliseconds of a batch
+ * `run` (see the readme's benchmarks).
+ */
+const loadTls = async (): Promise<TlsModule> => (await import('node:tls')).default;
+
 /**
  * One secure context per extra CA for the whole process: building one parses Node's ~140
  * root certificates as well (about 35 ms each time), and `compare` makes four handshakes
  * with the same lab CA at once.
  */
 const contextsByCa = new Map<string, tls.SecureContext>();
-function trustingAlso(ca: string): tls.SecureContext {
+function trustingAlso(tls: TlsModule, ca: string): tls.SecureContext {
 	let context = contextsByCa.get(ca);
 	if (!context) {
 		context = tls.createSecureContext({ca: [...tls.rootCertificates, ca]});
@@ -402,6 +410,7 @@ export async function handshake(
 	signal?: AbortSignal,
 ): Promise<{socket: tls.TLSSocket; facts: TlsFacts}> {
 	const servername = options.servername ?? (net.isIP(host) ? undefined : host);
+	const tls = await loadTls();
 	return abortable(signal, (resolve, reject) => {
 		// Verification is decided below, after the handshake, so a refused certificate
 		// can still be shown to the user (subject, issuer, names, dates).
@@ -409,7 +418,7 @@ export async function handshake(
 			socket,
 			servername,
 			host: servername ?? host,
-			secureContext: options.ca ? trustingAlso(options.ca) : undefined,
+			secureContext: options.ca ? trustingAlso(tls, options.ca) : undefined,
 			rejectUnauthorized: false,
 		});
 		const timer = setTimeout(() => {
@@ -448,6 +457,7 @@ export async function handshake(
  * implicit-TLS port waits for the client's hello and never sends a greeting.
  */
 export async function speaksTls(options: Pick<ConnectOptions, 'host' | 'port' | 'family' | 'localAddress'>, servername: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+	const tls = await loadTls();
 	if (signal?.aborted) return false;
 	return new Promise(resolve => {
 		const raw = net.connect({host: options.host, port: options.port, family: options.family, localAddress: options.localAddress});
@@ -496,7 +506,9 @@ export async function writeWithDeadline(socket: net.Socket, data: Buffer | strin
 }
 
 export function formatTarget(host: string, port: number): string {
-	return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+	// Every IPv6 address has a colon; asking first spares an IPv4 or a name Node's IPv6
+	// pattern, which takes milliseconds to compile on its first use.
+	return host.includes(':') && net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export function seconds(ms: number): string {
