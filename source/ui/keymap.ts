@@ -3,6 +3,7 @@
 // all read it, so they cannot disagree.
 import type {Key} from 'ink';
 import {glyphs} from './glyphs.js';
+import {fitFooter, type ScreenKey} from './key-help.js';
 
 export type SessionCommand =
 	| 'send'
@@ -65,28 +66,25 @@ export function commandFor(input: string, key: Key): SessionCommand | undefined 
 }
 
 /** Footer labels, most needed first: what does not fit the width is left out, never cut. */
-const footerOrder: SessionCommand[] = ['send', 'edit', 'manual', 'skip', 'run-all', 'restart', 'back', 'down', 'tls', 'compare', 'inbox', 'save', 'export', 'quiz'];
+const footerOrder: SessionCommand[] = ['send', 'edit', 'manual', 'skip', 'run-all', 'restart', 'down', 'tls', 'compare', 'inbox', 'save', 'export', 'quiz'];
 
 /**
- * The key line at the bottom of the session screen, for a screen `width` columns wide:
- * "? help  q quit" always at the end, then as many keys as fit. `extra` goes first (a
- * lesson's keys).
+ * The key line at the bottom of the session screen, for a screen `width` columns wide: the
+ * way back, "? help" and "q quit" always, at the end; before them as many keys as fit (the
+ * help overlay lists them all). `extra` goes first (a lesson's keys; its "b ..." is the way
+ * back then). `back: false`: nothing to go back to.
  */
-export function footerFor(width: number, extra: string[] = []): string {
+export function footerFor(width: number, extra: string[] = [], {back = true}: {back?: boolean} = {}): string {
 	const label = (command: SessionCommand) => sessionKeymap.find(binding => binding.command === command)?.footer ?? '';
-	const tail = `${label('help')}  ${label('quit')}`;
-	const parts: string[] = [];
-	let used = tail.length;
+	const backLabel = extra.find(part => part.startsWith('b ')) ?? (back ? label('back') : undefined);
 	const taken = new Set(extra.map(part => part.split(' ')[0]));
 	const own = footerOrder.map(label).filter(part => !taken.has(part.split(' ')[0]));
-	for (const part of [...extra, ...own]) {
-		if (used + part.length + 2 > width) continue;
-		parts.push(part);
-		used += part.length + 2;
-	}
-
-	return [...parts, tail].join('  ');
+	const kept = [...(backLabel ? [backLabel] : []), label('help'), label('quit')];
+	return fitFooter(width, [...extra.filter(part => part !== backLabel), ...own], kept);
 }
+
+/** The session's keys as the help overlay lists them. */
+export const sessionHelpKeys: ScreenKey[] = sessionKeymap.map(({keys, help}) => ({keys, help}));
 
 /** Every key as the readme's Markdown table (a test holds the readme to it). */
 export function keyTableMarkdown(): string {

@@ -9,8 +9,8 @@ import type {SessionOptions} from '../engine/session.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {explainEntry} from './explain-lines.js';
 import {ExplainPane} from './explain-pane.js';
-import {HelpOverlay} from './help-overlay.js';
-import {footerFor} from './keymap.js';
+import {footerFor, sessionHelpKeys} from './keymap.js';
+import {useKeyHelp} from './key-help.js';
 import {NextPane, nextPaneRows} from './next-pane.js';
 import {StatusBar} from './status-bar.js';
 import {TlsPanel} from './tls-panel.js';
@@ -18,6 +18,7 @@ import {fit, TranscriptPane} from './transcript-pane.js';
 import {useSession} from './use-session.js';
 import {completionsFor, useSessionInput} from './use-session-input.js';
 import {safeOutput} from './terminal-text.js';
+import {glyphs} from './glyphs.js';
 
 export type SessionScreenProps = {
 	options: SessionOptions;
@@ -56,8 +57,11 @@ export type SessionScreenProps = {
  */
 const chromeRows = 1 + 2 + nextPaneRows + 2 + 1 + 1;
 
-/** The footer while the help overlay or the TLS panel covers the transcript. */
-const overlayFooter = 'esc/b back to the session  q quit';
+/** The footer while the TLS panel covers the transcript. */
+const overlayFooter = 'esc/b back to the session  ? help  q quit';
+
+/** After the keys in the help overlay. */
+const markers = `Markers: C client, S server, ~ inside TLS, ${glyphs.lock} TLS handshake, ${glyphs.note} note, !! error.`;
 
 export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare, onInbox, isActive = true, autoRun, replay, recordFile, quiz: quizAtStart, extraKeys, sidePane, sidePaneRows = 0, extraFooter, onChange}: SessionScreenProps) {
 	const controls = useSession(options, replay);
@@ -89,9 +93,11 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [controls.revision, controls.session]);
 
-	useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBack, onCompare, onInbox, extraKeys, recordFile, isActive});
+	// The help overlay takes the transcript's rows (its border included) and scrolls in them.
+	const help = useKeyHelp({keys: sessionHelpKeys, notes: [markers], width: columns, height: transcriptHeight + 2, back: 'esc/b back to the session', open: view.mode === 'help'});
+	useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBack, onCompare, onInbox, extraKeys, recordFile, isActive, helpScroll: help.scroll});
 
-	const overlay = view.mode === 'help' ? <HelpOverlay width={columns} /> : view.mode === 'tls' ? <TlsPanel facts={session.tlsFacts} width={columns} /> : null;
+	const overlay = view.mode === 'help' ? help.overlay : view.mode === 'tls' ? <TlsPanel facts={session.tlsFacts} width={columns} /> : null;
 	return (
 		<Box flexDirection="column" width={columns}>
 			<StatusBar session={session} width={columns} lastStepMs={controls.lastStepMs} />
@@ -111,7 +117,7 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 				inMessage={session.inMessage}
 				saslAnswer={session.awaitingSaslAnswer}
 			/>
-			<Text dimColor wrap="truncate">{safeOutput(fit(overlay ? overlayFooter : footerFor(columns, extraFooter), columns))}</Text>
+			<Text dimColor wrap="truncate">{safeOutput(fit(view.mode === 'help' ? help.footer(columns) : overlay ? overlayFooter : footerFor(columns, extraFooter, {back: onBack !== undefined}), columns))}</Text>
 		</Box>
 	);
 }

@@ -4,6 +4,7 @@
 import React, {type ReactElement, type ReactNode} from 'react';
 import {render, useApp, useInput} from 'ink';
 import {KeyRouterRoot} from './screen-input.js';
+import {glyphs} from './glyphs.js';
 
 export const interruptedExitCode = 130;
 
@@ -21,12 +22,32 @@ function CtrlC({onCtrlC, children}: {onCtrlC: () => void; children: ReactNode}) 
 	return <>{children}</>;
 }
 
+/**
+ * The terminal Ink writes to. On one without Unicode (glyphs.ts) the one glyph Ink draws by
+ * itself, the `…` where it cuts a row too long for its box, is written as `.` (as wide): the
+ * screens fit their text first, this is for what a layout still cuts.
+ */
+function terminal(): NodeJS.WriteStream {
+	const stdout = process.stdout;
+	if (glyphs.unicode) return stdout;
+	return new Proxy(stdout, {
+		get(target, property) {
+			if (property === 'write') {
+				return (chunk: unknown, ...rest: unknown[]) => (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? chunk.replaceAll('\u2026', '.') : chunk, ...rest);
+			}
+
+			const value: unknown = Reflect.get(target, property, target);
+			return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+		},
+	});
+}
+
 /** Renders `app` until it exits (or Ctrl-C); says whether Ctrl-C ended it. */
 export async function showUntilExit(app: ReactElement): Promise<{interrupted: boolean}> {
 	let interrupted = false;
 	const instance = render(<CtrlC onCtrlC={() => {
 		interrupted = true;
-	}}><KeyRouterRoot>{app}</KeyRouterRoot></CtrlC>, {exitOnCtrlC: false});
+	}}><KeyRouterRoot>{app}</KeyRouterRoot></CtrlC>, {exitOnCtrlC: false, stdout: terminal()});
 	// A SIGINT (kill -INT, or Ctrl-C while the terminal is not in raw mode) ends it the same way.
 	const onSigint = () => {
 		interrupted = true;

@@ -20,7 +20,7 @@ export function TlsPanel({facts, width}: {facts?: TlsFacts; width: number}) {
 					<Text wrap="wrap">names        {safeText(facts.subjectAltNames.join(', ') || 'none')}</Text>
 					<Text>valid from   {safeText(facts.validFrom ?? '?')}</Text>
 					<Text>valid to     {safeText(facts.validTo ?? '?')}</Text>
-					<Text wrap="truncate">SHA-256      {safeText(facts.fingerprint256 ?? '?')}</Text>
+					<Text wrap="wrap">SHA-256      {safeText(facts.fingerprint256 ?? '?')}</Text>
 					<Text color={facts.authorized ? 'green' : 'yellow'}>
 						{safeOutput(facts.authorized ? 'verified: the chain and the host name check out' : `NOT verified: ${safeText(describeCertError(facts.authorizationError, facts))}`)}
 					</Text>

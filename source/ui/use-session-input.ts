@@ -32,9 +32,11 @@ export type SessionInput = {
 	extraKeys?: (input: string, key: Key) => boolean | string;
 	recordFile?: string;
 	isActive?: boolean;
+	/** The help overlay's scrolling keys (key-help.tsx): true when the key scrolled it. */
+	helpScroll?: (input: string, key: Key) => boolean;
 };
 
-export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBack, onCompare, onInbox, extraKeys, recordFile, isActive = true}: SessionInput): void {
+export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBack, onCompare, onInbox, extraKeys, recordFile, isActive = true, helpScroll}: SessionInput): void {
 	const {session, dispatch} = controls;
 	const typingMessage = useRef(false);
 	/** A key that would start a step while one is in flight: refused, and said so. */
@@ -86,9 +88,11 @@ export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBac
 		}
 
 		// The help overlay and the TLS panel: esc (or b, or the key that opened it) goes back to
-		// the session; q quits, as everywhere.
+		// the session; q quits, as everywhere. The help overlay scrolls.
+		if (now.mode === 'help' && helpScroll?.(input, key)) return;
 		if (now.mode === 'help' || now.mode === 'tls') {
 			if (input === 'q') onQuit(session.exitCode);
+			else if (now.mode === 'tls' && input === '?') dispatch({type: 'open', mode: 'help'});
 			else if (key.escape || input === 'b' || input === '?' || input === 't') dispatch({type: 'close'});
 			return;
 		}

@@ -36,6 +36,8 @@ export type Terminal = {
 	resize: (columns: number, rows: number) => void;
 	/** Moves down a select list until `label` is highlighted. */
 	select: (label: string) => Promise<void>;
+	/** Screen rows (0-based) that continue the row above: the program wrote a line wider than the terminal. */
+	wrappedRows: () => number[];
 };
 
 export function spawnTui(args: string[] = [], options: {columns?: number; rows?: number; env?: Record<string, string>; cwd?: string} = {}): Terminal {
@@ -127,13 +129,20 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		throw new Error(`"${label}" never became the highlighted item. Screen:\n${screen()}`);
 	};
 
+	const wrappedRows = () => {
+		const buffer = term.buffer.active;
+		const wrapped: number[] = [];
+		for (let y = 0; y < rows; y++) if (buffer.getLine(buffer.viewportY + y)?.isWrapped) wrapped.push(y);
+		return wrapped;
+	};
+
 	const resize = (newColumns: number, newRows: number) => {
 		child.resize(newColumns, newRows);
 		term.resize(newColumns, newRows);
 		rows = newRows;
 	};
 
-	return {screen, waitFor, press, type, typeFast, exited, output: () => raw, kill: () => child.kill(), select, resize};
+	return {screen, waitFor, press, type, typeFast, exited, output: () => raw, kill: () => child.kill(), select, resize, wrappedRows};
 }
 
 /**

@@ -70,7 +70,7 @@ test('the help overlay and the TLS panel: the footer says esc/b, b goes back to 
 		for (const open of ['?', 't']) {
 			await tui.press(open);
 			const overlay = await tui.waitFor(new RegExp(`${open === '?' ? 'Keys \\(press \\? or esc to close\\)' : 'verified: the chain and the host name check out'}[\\s\\S]*q quit`));
-			assert.equal(footer(overlay), 'esc/b back to the session  q quit');
+			assert.match(footer(overlay), /^(.* )?esc\/b back to the session  \? help  q quit$/);
 			await tui.press('b');
 			const session = await tui.waitFor(/220 mx\.lab\.test[\s\S]*\? help {2}q quit/);
 			assert.match(session, /Next: Say EHLO/, 'the session did not move');

@@ -392,7 +392,7 @@ test('SessionScreen against the lab: enter steps, ↑ selects, ? lists every key
 		assert.ok(!text.includes('250 SMTPUTF8'), 'the overlay replaces the transcript');
 
 		// b (or esc) goes back to the session; the footer says so.
-		assert.match(text, /esc\/b back to the session {2}q quit/);
+		assert.match(text, /esc\/b back to the session {2}\? help {2}q quit/);
 		await press(instance, 'b');
 		text = await waitFor(instance, '250 SMTPUTF8');
 		assert.ok(!text.includes('Keys (press ? or esc to close)'));
