@@ -26,8 +26,10 @@ type Expected = {
 
 /** Waits for `shown`, then holds the whole frame to the window and its footer to the keys. */
 async function fits(tui: Terminal, shown: string | RegExp, where: string, {top, back, typing}: Expected): Promise<string> {
-	// The footer is the frame's last line: wait for it too, so the frame is whole.
-	const screen = await tui.waitFor(typing ? /Ctrl-C quit *$/m : /\? help {2}q quit *$/m).then(async () => tui.waitFor(shown));
+	// The footer is the frame's last line: wait for it too (this screen's, with its way
+	// back), so the frame is this screen's and whole.
+	await tui.waitFor(back ? new RegExp(back.source, 'm') : typing ? /Ctrl-C quit *$/m : /\? help {2}q quit *$/m);
+	const screen = await tui.waitFor(shown);
 	const lines = screen.split('\n');
 	assert.deepEqual(tui.wrappedRows(), [], `${where}: a row wider than ${columns} columns (the terminal wrapped it):\n${screen}`);
 	assert.ok(lines.every(line => line.length <= columns), `${where}: a row wider than ${columns} columns:\n${screen}`);
