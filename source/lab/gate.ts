@@ -14,6 +14,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type {LabLimits} from './limits.js';
+import {DotLines} from './dot-lines.js';
 import type {LabMonitor, MonitorPort} from './monitor.js';
 
 /** How long a client may read a refusal before its socket is destroyed. */
@@ -49,6 +50,11 @@ export type GateSettings = {
 	texts?: GateTexts;
 	/** For an implicit-TLS port: the handshake the gate does before smtp-server sees the socket. */
 	tls?: tls.SecureContextOptions & {minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion};
+	/**
+	 * SMTP: note how each message line that starts with a dot was sent (dot-lines.ts), so the
+	 * message can be stored as RFC 5321 §4.5.2 says; `bareLf`: <LF>.<LF> ends a message too.
+	 */
+	dotLines?: {bareLf: boolean};
 };
 
 /** The address as smtp-server reports it (IPv4-mapped IPv6 as plain IPv4, lower case). */
@@ -70,7 +76,10 @@ class GateConnection {
 	handshake: NodeJS.Timeout | undefined;
 	/** An implicit-TLS port's TLS socket, from accept on. */
 	secure: tls.TLSSocket | undefined;
+	/** How the client sent its message lines that start with a dot (SMTP ports only). */
+	readonly dots: DotLines | undefined;
 	private readonly onData = (chunk: Buffer) => {
+		this.dots?.feed(chunk);
 		this.sawData(chunk);
 	};
 
@@ -81,6 +90,8 @@ class GateConnection {
 	) {
 		this.top = socket;
 		this.key = connectionKey(ip, socket.remotePort);
+		const {dotLines} = gate.settings;
+		this.dots = dotLines ? new DotLines(dotLines.bareLf) : undefined;
 	}
 
 	/** Client address and port, read at accept (a closed socket no longer knows them). */

@@ -16,6 +16,8 @@ import type {
 } from 'smtp-server';
 import type {AttackName} from './attacks.js';
 import type {Connection, ConnectionState} from './connection-hooks.js';
+import type {DotNotes} from './dot-lines.js';
+import {undotMessage} from './dot-lines.js';
 import {bareLfToCrlf, greetAtOnce, installHooks, later, runInjectedCommands} from './connection-hooks.js';
 import type {PortFaults} from './faults.js';
 import {authTempfailReply, pregreetReply, tooBigReply} from './faults.js';
@@ -175,6 +177,17 @@ function receiveMessage(
 	// in, and nothing of the message is answered or kept.
 	const cut = wiring.faults['disconnect-in-data'] !== undefined;
 	let dropped = false;
+	// How the client dot-stuffed this message's lines (dot-lines.ts). The gate reads the DATA line
+	// just after smtp-server's parser does, in the same tick: the notes are taken on the next.
+	let notes: DotNotes | undefined;
+	let claimed = false;
+	const claim = () => {
+		if (claimed) return;
+		claimed = true;
+		notes = wiring.gate?.find(ip, session.remotePort)?.dots?.claim();
+	};
+
+	process.nextTick(claim);
 	stream.on('data', (chunk: Buffer) => {
 		if (dropped) return;
 		if (cut && chunk.includes(0x0a)) {
@@ -200,7 +213,10 @@ function receiveMessage(
 	});
 	stream.on('end', () => {
 		if (dropped) return;
-		const received = Buffer.concat(chunks);
+		claim();
+		// smtp-server took one dot off lines sent with two; RFC 5321 §4.5.2 takes one off every
+		// line sent with a leading dot, as Postfix does.
+		const received = undotMessage(Buffer.concat(chunks), notes);
 		const raw = bareLf ? bareLfToCrlf(received, -1) : received;
 		const tooBig = stream.sizeExceeded || kept > limit;
 		release();
@@ -592,6 +608,7 @@ export function createLabServer(settings: LabServerSettings): LabListener {
 				admit(server, wiring, socket);
 			},
 			tls: personality.implicitTls ? {key: settings.tls.key, cert: settings.tls.cert, ...tlsVersions(settings.tls)} : undefined,
+			dotLines: {bareLf: wiring.attacks.includes('smuggling')},
 		},
 		settings.counter ?? new GateCounter(),
 	);

@@ -958,7 +958,9 @@ export function explainMessageLine(line: string, inHeader: boolean): string[] {
 	if (line === '.') return ['The lone dot on a line of its own (CRLF.CRLF) ends the message; the server now answers whether it takes it (RFC 5321 §4.1.1.4).'];
 	const notes: string[] = [];
 	if (line.startsWith('.')) {
-		notes.push(`Dot-stuffing (RFC 5321 §4.5.2): the server removes the first dot of a line that starts with one, so this line is stored as "${line.slice(1)}". Mail programs double a leading dot for you; by hand you type ".." to get one dot.`);
+		notes.push(line.startsWith('..')
+			? `Stored as "${line.slice(1)}": the server deletes the first dot of every line that starts with one (dot-stuffing, RFC 5321 §4.5.2). That is how a line that really starts with a dot travels: mail programs double it for you.`
+			: `Stored as "${line.slice(1)}": the dot is lost. The server deletes the first dot of every line that starts with one (dot-stuffing, RFC 5321 §4.5.2); to keep it, type it twice ("${`.${line}`}"), as mail programs do.`);
 	}
 
 	if (line === '') {

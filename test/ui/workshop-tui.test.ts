@@ -44,8 +44,12 @@ test('the telnet exercise: m DATA, then header, blank line, dot-stuffed body and
 		screen = await tui.waitFor('The empty line ends the header section');
 		await tui.type('..dotted line');
 		await tui.press(keys.enter);
-		screen = await tui.waitFor('Dot-stuffing');
-		assert.match(screen, /stored as "\.dotted/);
+		screen = await tui.waitFor('dot-stuffing');
+		assert.match(screen, /Stored as "\.dotted line"/);
+		// One dot typed by hand: the server deletes it (RFC 5321 §4.5.2), and the Explain pane says so.
+		await tui.type('.hidden line');
+		await tui.press(keys.enter);
+		screen = await tui.waitFor('Stored as "hidden line": the dot is');
 		await tui.type('.');
 		await tui.press(keys.enter);
 		screen = await tui.waitFor(/250 2\.0\.0 Ok: queued as/);
@@ -56,13 +60,15 @@ test('the telnet exercise: m DATA, then header, blank line, dot-stuffed body and
 		await tui.press(keys.enter);
 		screen = await tui.waitFor('.dotted line');
 		assert.ok(!screen.includes('..dotted line'), 'the server removed the stuffed dot');
+		assert.match(screen, /^hidden line/m, 'a line sent with one leading dot is stored without it');
+		assert.ok(!screen.includes('.hidden line'));
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 		const eml = (await readdir(saveDir)).find(name => name.endsWith('.eml'));
 		assert.ok(eml, 'the message was saved');
 		const raw = await readFile(path.join(saveDir, eml), 'utf8');
 		assert.match(raw, /^Subject: typed by hand\r?\n/m);
-		assert.match(raw, /\r?\n\r?\n\.dotted line\r?\n/);
+		assert.match(raw, /\r?\n\r?\n\.dotted line\r?\nhidden line\r?\n/);
 	} finally {
 		tui.kill();
 	}
