@@ -56,10 +56,9 @@ function decodedBytes(length: number): number {
 	return Math.floor((length * 3) / 4);
 }
 
-function markBase64(text: string, secrets: readonly Buffer[], hide: Uint8Array): void {
+function markBase64(text: string, secrets: readonly Buffer[], shortest: number, hide: Uint8Array): void {
 	// No run of base64 characters can hold a secret's bytes when even the whole text decodes to
 	// fewer (most words of a message body): nothing to decode, nothing to mark.
-	const shortest = Math.min(...secrets.map(secret => secret.length));
 	if (decodedBytes(text.length) < shortest) return;
 	for (const match of text.matchAll(base64Run)) {
 		const run = match[0];
@@ -110,19 +109,36 @@ function active(secrets: readonly string[]): string[] {
 }
 
 /**
+ * What masking needs to know about a list of secrets, worked out once: the distinct non-empty
+ * secrets, their UTF-8 bytes and the shortest byte length. A SecretGate keeps one until it
+ * learns a new secret, so a 100,000-line body does not rebuild it 100,000 times; it depends on
+ * the list alone, so reusing it changes nothing that is masked.
+ */
+type Masker = {list: readonly string[]; bytes: readonly Buffer[]; shortest: number};
+
+function maskerFor(secrets: readonly string[]): Masker {
+	const list = active(secrets);
+	const bytes = list.map(secret => Buffer.from(secret, 'utf8'));
+	return {list, bytes, shortest: Math.min(...bytes.map(secret => secret.length))};
+}
+
+/**
  * Masks secrets in the lines of one reply, checked as one text (an echo split across two lines is
  * still found). `prefix` matches the part of each line that is protocol framing (SMTP's `535-`),
  * left out of the joined text and kept as it is.
  */
 export function redactLines(lines: readonly string[], secrets: readonly string[], prefix?: RegExp): string[] {
-	const list = active(secrets);
+	return maskLines(lines, maskerFor(secrets), prefix);
+}
+
+function maskLines(lines: readonly string[], masker: Masker, prefix?: RegExp): string[] {
+	const {list, bytes, shortest} = masker;
 	if (list.length === 0) return [...lines];
 	const heads = lines.map(line => (prefix ? line.match(prefix)?.[0] ?? '' : ''));
 	const bodies = lines.map((line, index) => line.slice(heads[index]!.length));
-	const bytes = list.map(secret => Buffer.from(secret, 'utf8'));
 	const mark = (text: string, hide: Uint8Array) => {
 		for (const secret of list) markClear(text, secret, hide);
-		markBase64(text, bytes, hide);
+		markBase64(text, bytes, shortest, hide);
 	};
 
 	// Each line on its own (its ends are word boundaries), then all of them as one text (an echo
@@ -207,6 +223,8 @@ const smtpPrefix = /^\d{3}(?:[ -](?:[245]\.\d{1,3}\.\d{1,3}(?: |$))?)?/;
  */
 export class SecretGate {
 	private readonly secrets: string[];
+	/** Worked out from `secrets` when first needed and again after each secret learned. */
+	private masker: Masker | undefined;
 	/** The last client line began a SASL exchange or answered a challenge. */
 	private inSasl = false;
 	/** A challenge is open: the next client line is a SASL response. */
@@ -232,17 +250,25 @@ export class SecretGate {
 	}
 
 	learn(secret: string | undefined): void {
-		if (secret !== undefined && secret !== '' && !this.secrets.includes(secret)) this.secrets.push(secret);
+		if (secret !== undefined && secret !== '' && !this.secrets.includes(secret)) {
+			this.secrets.push(secret);
+			this.masker = undefined;
+		}
+	}
+
+	private get current(): Masker {
+		this.masker ??= maskerFor(this.secrets);
+		return this.masker;
 	}
 
 	/** Any string that is neither a client line nor a server reply (notes, errors, explanations). */
 	text(text: string): string {
-		return redactSecrets(text, this.secrets);
+		return maskLines([text], this.current)[0]!;
 	}
 
 	/** The lines of one server reply, masked together. */
 	server(lines: readonly string[]): string[] {
-		return redactLines(lines, this.secrets, this.protocol === 'smtp' ? smtpPrefix : undefined);
+		return maskLines(lines, this.current, this.protocol === 'smtp' ? smtpPrefix : undefined);
 	}
 
 	/**

@@ -889,6 +889,10 @@ export class SmtpClientConversation {
 		this.requireConnected();
 		this.messageOpen = false;
 		const encoded = this.typedBody ? Buffer.from('.\r\n') : encodeDataBytes(this.message());
+		// Not kept for the rest of the session (a 6 MB body would be held twice, as this copy and
+		// as the transcript's lines): another transaction rebuilds it, byte for byte the same (the
+		// Date and Message-ID are kept).
+		this.cachedMessage = undefined;
 		for (const line of shownLines(encoded)) this.add('client', this.gate.text(line), 'body');
 		yield {type: 'send', data: encoded, timeoutMs: this.timeouts.body, what: 'the message'};
 		this.planState.bodyDone = true;

@@ -320,6 +320,21 @@ test('manual commands: RSET and NOOP, then DATA typed by hand with its lines aft
 	assert.ok(typed[0]!.explain!.length > 0, 'a typed header line is explained');
 });
 
+test('a second message in the same session is byte for byte the first (same Date and Message-ID), though the first is not kept after it is sent', () => {
+	// No Message-ID given: the one made for the first message must be the one the second reuses.
+	const h = new Harness(new SmtpClientConversation(options({tls: 'none', to: ['bob@mx.test'], messageId: undefined})), submission);
+	for (let i = 0; i < 6; i++) h.step(); // connect, EHLO, MAIL, RCPT, DATA, the message
+	assert.equal(h.manual('RSET').ok, true);
+	for (let i = 0; i < 4; i++) h.step(); // MAIL, RCPT, DATA, the message again
+	const messages = h.sent.split('DATA\r\n').slice(1).map(part => part.slice(0, part.indexOf('\r\n.\r\n')));
+	assert.equal(messages.length, 2);
+	assert.match(messages[0]!, /^Date: Fri, 2 Jan 2026 03:04:05 \+0000\r\n[^]*Message-ID: <[^>]+@client\.example>\r\n[^]*line one\r\n\.\.leading dot\r\nlast$/);
+	assert.equal(messages[1], messages[0]);
+	const shown = h.entries.filter(e => e.step === 'body' && e.direction === 'client').map(e => e.text);
+	assert.deepEqual(shown.slice(shown.length / 2), shown.slice(0, shown.length / 2), 'the second message is shown as the first was');
+	assert.equal(shown.filter(text => text === '.').length, 2);
+});
+
 test('STARTTLS edited into an invalid command goes out as a manual command and keeps STARTTLS next', () => {
 	const h = new Harness(new SmtpClientConversation(options()), {...submission, answer: (line, state) => line === 'STARTTLSX' ? '500 5.5.1 unknown\r\n' : submission.answer(line, state)});
 	h.step();
