@@ -9,11 +9,15 @@ import type {JourneyLab} from '../journey/index.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import type {RemoteAnswers} from './target-screen.js';
 
+export type SessionScreen = {name: 'session'; options: SessionOptions; fromPicker: boolean};
+
 export type Screen =
 	| {name: 'target'; error?: string}
-	| {name: 'ports'; error?: string; choosing?: boolean}
-	| {name: 'session'; options: SessionOptions; fromPicker: boolean}
-	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean}
+	/** `session`: the port chooser was opened with c from this session, which stays as it is behind it. */
+	| {name: 'ports'; error?: string; choosing?: boolean; session?: SessionScreen}
+	| SessionScreen
+	/** `session`: opened with c from this session; back returns to it as it was. */
+	| {name: 'compare'; scenario: CompareScenario; target: string; fromPicker: boolean; session?: SessionScreen}
 	| {name: 'probe'; targets: ProbeTarget[]}
 	| {name: 'inbox'; lab: Lab; from: Screen}
 	| {name: 'faults'; lab: Lab}
@@ -36,8 +40,8 @@ export type AppAction =
 	| {type: 'pick'; port: LabPort}
 	/** The remote wizard was answered (its session is starting). */
 	| {type: 'answer'; answers: RemoteAnswers}
-	/** The port picker's c: choose the ports to compare. */
-	| {type: 'choose-ports'}
+	/** c on the port picker, or in a lab session (`from`): choose the ports to compare. */
+	| {type: 'choose-ports'; from?: SessionScreen}
 	/** Starting something failed: one sentence on the screen it was started from. */
 	| {type: 'failed'; on: 'ports' | 'target'; error: string};
 
@@ -54,9 +58,11 @@ export function backFrom(screen: Screen): Screen {
 		case 'target':
 			return screen;
 		case 'ports':
-			return screen.choosing ? {name: 'ports'} : {name: 'target'};
-		case 'session':
+			if (!screen.choosing) return {name: 'target'};
+			return screen.session ?? {name: 'ports'};
 		case 'compare':
+			return screen.session ?? (screen.fromPicker ? {name: 'ports'} : {name: 'target'});
+		case 'session':
 			return screen.fromPicker ? {name: 'ports'} : {name: 'target'};
 		case 'inbox':
 			return screen.from;
@@ -78,7 +84,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
 		case 'answer':
 			return {...state, lastAnswers: action.answers};
 		case 'choose-ports':
-			return {...state, screen: {name: 'ports', choosing: true}};
+			return {...state, screen: action.from ? {name: 'ports', choosing: true, session: action.from} : {name: 'ports', choosing: true}};
 		case 'failed':
 			return {...state, screen: {name: action.on, error: action.error}};
 	}

@@ -19,7 +19,7 @@ import {PortPicker} from './port-picker.js';
 import {SessionScreen} from './session-screen.js';
 import {TargetScreen, type RemoteAnswers} from './target-screen.js';
 import {SizeGate} from './size-gate.js';
-import type {Screen} from './app-state.js';
+import type {Screen, SessionScreen as SessionState} from './app-state.js';
 import {useAppNavigation} from './use-app-navigation.js';
 import {safeOutput} from './terminal-text.js';
 import {glyphs} from './glyphs.js';
@@ -52,8 +52,6 @@ export type AppProps = {
 	lab?: () => Promise<Lab>;
 };
 
-type SessionState = Extract<Screen, {name: 'session'}>;
-
 /** Below 80×24 drawing pauses (SizeGate); the screens and their state stay. */
 export function App(props: AppProps) {
 	const {exit} = useApp();
@@ -82,11 +80,12 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 		if (lab) launch(lab(), started => ({name: 'inbox', lab: started, from}));
 	};
 
-	// The inbox opened from a session is drawn in its place while the session stays mounted
-	// (hidden, keys off): its connection and transcript are still there on the way back.
-	const renderSession = (current: SessionState, inbox?: React.ReactNode) => (
+	// The inbox, the port chooser and the comparison opened from a session are drawn in its
+	// place while the session stays mounted (hidden, keys off): its connection, transcript and
+	// step are still there on the way back.
+	const renderSession = (current: SessionState, cover?: React.ReactNode) => (
 		<Box flexDirection="column">
-			<Box display={inbox ? 'none' : 'flex'}>
+			<Box display={cover ? 'none' : 'flex'}>
 				<SessionScreen
 					key={`${current.options.host}:${current.options.port}`}
 					options={current.options}
@@ -94,15 +93,15 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					rows={rows}
 					onQuit={() => quit(0)}
 					onBack={back}
-					onCompare={current.options.label?.startsWith('lab:') ? () => dispatch({type: 'choose-ports'}) : undefined}
+					onCompare={current.options.label?.startsWith('lab:') ? () => dispatch({type: 'choose-ports', from: current}) : undefined}
 					replay={current.options === initialSession ? initialReplay : undefined}
 					recordFile={recordFile}
 					quiz={quiz}
-					isActive={!inbox}
+					isActive={!cover}
 					onInbox={lab && current.options.label?.startsWith('lab:') ? () => openInbox(current) : undefined}
 				/>
 			</Box>
-			{inbox}
+			{cover}
 		</Box>
 	);
 
@@ -121,7 +120,15 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					}}
 				/>
 			);
-		case 'ports':
+		case 'ports': {
+			const chooser = screen.choosing ? (
+				<PortMultiSelect
+					onCancel={back}
+					onQuit={() => quit(0)}
+					onStart={ports => launch(compareScenario(ports), scenario => ({name: 'compare', scenario, target: 'lab', fromPicker: true, session: screen.session}))}
+				/>
+			) : null;
+			if (screen.session) return renderSession(screen.session, chooser);
 			return (
 				<Box flexDirection="column">
 					<PortPicker
@@ -141,20 +148,15 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 							launch(labSession(port), options => ({name: 'session', options, fromPicker: true}));
 						}}
 					/>
-					{screen.choosing ? (
-						<PortMultiSelect
-							onCancel={back}
-							onQuit={() => quit(0)}
-							onStart={ports => launch(compareScenario(ports), scenario => ({name: 'compare', scenario, target: 'lab', fromPicker: true}))}
-						/>
-					) : null}
+					{chooser}
 					{screen.error ? <Text color="red">{safeOutput(screen.error)}</Text> : null}
 				</Box>
 			);
+		}
 		case 'probe':
 			return <ProbeScreen host="the embedded lab" targets={screen.targets} columns={columns} onQuit={() => quit(0)} onBack={back} />;
-		case 'compare':
-			return (
+		case 'compare': {
+			const compare = (
 				<CompareScreen
 					scenario={screen.scenario}
 					target={screen.target}
@@ -164,6 +166,8 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					onBack={back}
 				/>
 			);
+			return screen.session ? renderSession(screen.session, compare) : compare;
+		}
 		case 'session':
 			return renderSession(screen);
 		case 'journey':

@@ -51,6 +51,14 @@ test('a walk: picker, pick 25, session, back keeps the port; c chooses ports; a 
 	assert.deepEqual(state.screen, {name: 'ports', error: 'The lab could not start.'});
 });
 
+test('c from a session: the port chooser and the comparison go back to that session, not to the picker', () => {
+	const session = {name: 'session', options, fromPicker: false} as const;
+	const chooser = appReducer({screen: session, lastPort: 587}, {type: 'choose-ports', from: session}).screen;
+	assert.deepEqual(chooser, {name: 'ports', choosing: true, session});
+	assert.equal(backFrom(chooser), session);
+	assert.equal(backFrom({name: 'compare', scenario, target: 'lab', fromPicker: true, session}), session);
+});
+
 test('the remote wizard\'s answers are kept through a refused connection and back', () => {
 	const answers = {host: 'smtp.example.com'} as never;
 	const state = run([{type: 'answer', answers}, {type: 'failed', on: 'target', error: 'Connection refused.'}]);

@@ -14,6 +14,15 @@ async function toPicker(tui: Terminal): Promise<void> {
 	await pressToOpen(tui, keys.enter, 'Pick a port'); // the lab (preselected)
 }
 
+/** A session on 25 opened by flags: the banner and EHLO's reply on screen. */
+async function bannerAndEhlo(tui: Terminal): Promise<void> {
+	await tui.waitFor('Next: Open a TCP connection');
+	await tui.press(keys.enter);
+	await tui.waitFor('220 mx.lab.test');
+	await tui.press(keys.enter);
+	await tui.waitFor('S  250 SMTPUTF8');
+}
+
 /** Runs `body` against a fresh TUI and checks it quits with 0 at the end. */
 async function withTui(args: string[], body: (tui: Terminal) => Promise<void>, options: {rows?: number} = {}): Promise<void> {
 	const tui = spawnTui(args, options);
@@ -138,17 +147,34 @@ test('probe, fault menu, inbox and journey from the picker: each shows its back 
 
 test('the inbox from a session: b goes back to the same session, transcript kept', {timeout: 60_000}, async () => {
 	await withTui(['--port', '25'], async tui => {
-		await tui.waitFor('Next: Open a TCP connection');
-		await tui.press(keys.enter);
-		await tui.waitFor('220 mx.lab.test');
-		await tui.press(keys.enter);
-		await tui.waitFor('S  250 SMTPUTF8');
+		await bannerAndEhlo(tui);
 		await tui.press('i');
 		await tui.waitFor('No messages yet.');
 		await tui.press('b');
 		const screen = await tui.waitFor('S  250 SMTPUTF8');
 		assert.match(screen, /S {2}220 mx\.lab\.test/);
 		assert.match(screen, /step 2\//);
+	});
+});
+
+test('compare from a session: Esc on the port chooser, and b from the comparison, go back to the same session, transcript and step kept', {timeout: 90_000}, async () => {
+	await withTui(['--port', '25'], async tui => {
+		await bannerAndEhlo(tui);
+		await pressToOpen(tui, 'c', 'Compare which ports?');
+		await tui.press(keys.escape);
+		let screen = await tui.waitFor(/^(?![\s\S]*Compare which ports\?)[\s\S]*S {2}250 SMTPUTF8/);
+		assert.match(screen, /S {2}220 mx\.lab\.test/);
+		assert.match(screen, /step 2\//);
+		assert.match(screen, /Next: Ask for TLS/, 'the same step is next');
+		await pressToOpen(tui, 'c', 'Compare which ports?');
+		await tui.press(keys.enter);
+		await tui.waitFor('compare · lab · step 0/');
+		await tui.press('b');
+		screen = await tui.waitFor(/S {2}250 SMTPUTF8[\s\S]*Next: Ask for TLS/);
+		assert.match(screen, /step 2\//);
+		await tui.press(keys.enter); // the session's own connection is still open: STARTTLS goes out on it
+		screen = await tui.waitFor('220 2.0.0 Ready to start TLS');
+		assert.equal(screen.split('\n').filter(line => line.includes('Connecting to')).length, 1, 'no new connection');
 	});
 });
 
