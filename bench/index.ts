@@ -33,7 +33,7 @@ function figures(scratch: string, quick: boolean): Figure[] {
 		labLoadFigure(
 			quick
 				? {messages: 2000, sessions: 200, runs: 3, clientSessions: 100, clientMessagesPerSession: 20, singleRuns: 5, quick}
-				: {messages: 10_000, sessions: 1000, runs: 3, clientSessions: 200, clientMessagesPerSession: 50, singleRuns: 10, quick},
+				: {messages: 10_000, sessions: 1000, runs: 5, clientSessions: 200, clientMessagesPerSession: 50, singleRuns: 10, quick},
 		),
 		compareFigure({runs: quick ? 5 : 10, quick}),
 		underAttackFigure(

@@ -60,12 +60,15 @@ type Sink = {
 	cpuMs(): Promise<number>;
 	/** VmHWM; undefined for Postfix (many processes sharing pages: no one figure). */
 	peakRssBytes(): Promise<number | undefined>;
+	/** VmRSS now; undefined for Postfix. */
+	rssBytes(): Promise<number | undefined>;
 	/** Stops it and returns how many messages it took (captured, counted, queued). */
 	stop(): Promise<number>;
 	kill(): Promise<void>;
 };
 
-type ServerRun<T> = {result: T; captured: number; backlog: number; peakRssBytes?: number; cpuMsDuringLoad: number};
+/** restRssBytes: VmRSS once it listens, before the load (the floor under its peak). */
+type ServerRun<T> = {result: T; captured: number; backlog: number; restRssBytes?: number; peakRssBytes?: number; cpuMsDuringLoad: number};
 
 /** A spawned server child as a Sink; `count` reads its last stdout line. */
 async function childSink(spawned: ReturnType<typeof spawnServer>, port: number, count: (lastLine: string) => number): Promise<Sink> {
@@ -76,6 +79,7 @@ async function childSink(spawned: ReturnType<typeof spawnServer>, port: number, 
 		backlog: await listenBacklog(port),
 		cpuMs: async () => cpuMilliseconds(server.pid),
 		peakRssBytes: async () => (await residentBytes(server.pid)).peak,
+		rssBytes: async () => (await residentBytes(server.pid)).rss,
 		stop: async () => count(await server.stop()),
 		kill: spawned.kill,
 	};
@@ -124,6 +128,7 @@ async function startPostfix(options: LabLoadOptions): Promise<Sink> {
 			backlog: await listenBacklog(sink.port),
 			cpuMs: sink.cpuMs,
 			peakRssBytes: async () => undefined,
+			rssBytes: async () => undefined,
 			stop: async () => (await sink.stop()).queued,
 			kill: sink.kill,
 		};
@@ -138,13 +143,14 @@ async function withServer<T>(kind: ServerKind, options: LabLoadOptions, labBackl
 	const sink =
 		kind === 'lab' ? await startLab(options) : kind === 'postfix' ? await startPostfix(options) : await startAiosmtpd(kind === 'aiosmtpd' ? labBacklog ?? 511 : undefined);
 	try {
+		const restRssBytes = await sink.rssBytes();
 		const before = await sink.cpuMs();
 		const result = await load(sink.port);
 		// Read before stopping: VmHWM is gone with the process.
 		const cpuMsDuringLoad = (await sink.cpuMs()) - before;
 		const peakRssBytes = await sink.peakRssBytes();
 		const captured = await sink.stop();
-		return {result, captured, backlog: sink.backlog, peakRssBytes, cpuMsDuringLoad};
+		return {result, captured, backlog: sink.backlog, restRssBytes, peakRssBytes, cpuMsDuringLoad};
 	} catch (error) {
 		await sink.kill();
 		throw error;
@@ -220,8 +226,9 @@ function sourceRows(samples: Samples, options: LabLoadOptions, postfixSkipped: s
 	const errors = (run: ServerRun<SourceResult>) => run.result.errors;
 	const cpu = (run: ServerRun<SourceResult>) => run.cpuMsDuringLoad / options.messages;
 	const rss = (run: ServerRun<SourceResult>) => (run.peakRssBytes === undefined ? undefined : run.peakRssBytes / megabyte);
+	const restRss = (run: ServerRun<SourceResult>) => (run.restRssBytes === undefined ? undefined : run.restRssBytes / megabyte);
 	const backlog = (kind: ServerKind) => samples[kind]?.[0]?.backlog;
-	const runDetail = (kind: ServerKind) => (samples[kind] ?? []).map(run => ({...run.result, captured: run.captured, backlog: run.backlog, peakRssBytes: run.peakRssBytes, cpuMsDuringLoad: run.cpuMsDuringLoad}));
+	const runDetail = (kind: ServerKind) => (samples[kind] ?? []).map(run => ({...run.result, captured: run.captured, backlog: run.backlog, restRssBytes: run.restRssBytes, peakRssBytes: run.peakRssBytes, cpuMsDuringLoad: run.cpuMsDuringLoad}));
 	// Same-run ratios, run by run (the lab's run i against the baseline's run i).
 	const ratios = (kind: ServerKind) => (samples[kind] ?? []).map((run, index) => rate(samples.lab![index]!) / rate(run));
 	const aiosmtpd = `aiosmtpd, the lab's listen backlog (${backlog('aiosmtpd') ?? '-'})`;
@@ -250,6 +257,7 @@ function sourceRows(samples: Samples, options: LabLoadOptions, postfixSkipped: s
 
 	rows.push(
 		compared(samples, 'aiosmtpd', {name: `Lab: peak RSS of the server process, VmHWM, vs ${aiosmtpd}`, unit: 'MB', value: rss, target: {kind: 'ratio-at-most', value: 2}}),
+		compared(samples, 'aiosmtpd', {name: 'Lab: RSS of the server process at rest, listening, before the load, vs aiosmtpd (context)', unit: 'MB', value: restRss}),
 		compared(samples, 'aiosmtpd', {name: 'Lab: smtp-source errors (exit status, stderr), vs aiosmtpd', unit: '', value: errors, target: {kind: 'at-most', value: 0}}),
 		compared(samples, 'aiosmtpd', {name: 'Lab: messages lost (sent − taken), vs aiosmtpd', unit: '', value: lost, target: {kind: 'at-most', value: 0}}),
 		compared(samples, 'aiosmtpd', {name: 'Lab: server CPU per message, user + system, vs aiosmtpd (context)', unit: 'ms', value: cpu}),
