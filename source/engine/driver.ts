@@ -11,7 +11,8 @@
 //   const facts = await driver.connect();            // facts: the TLS handshake, when implicit
 //   await driver.write(bytes, timeoutMs, 'the command');
 //   const event = await driver.read(timeoutMs, 'EHLO'); // the conversation's next event
-//   const {facts, injected} = await driver.upgrade(host, tls, timeoutMs); // after "220" / "+OK" / "OK"
+//   const {facts, injected} = await driver.upgrade(host, tls, timeoutMs); // after "220" / "+OK" / "OK";
+//                                                   // injected: plaintext before the first TLS record
 //   driver.close();                                   // at any time, even while connect() runs
 //
 // Events that arrive while nobody reads are held (bounded) and handed out in order; one read at
@@ -20,6 +21,7 @@
 // (with one clear sentence) and never runs. Errors are SessionFailures: one sentence each.
 import {Buffer} from 'node:buffer';
 import net from 'node:net';
+import {Duplex} from 'node:stream';
 import type tls from 'node:tls';
 import {RemoteProtocolError} from '../protocol/errors.js';
 import type {TlsFacts} from '../protocol/transcript.js';
@@ -199,20 +201,31 @@ export class Driver<E> {
 		plain.removeAllListeners('data');
 		plain.removeAllListeners('error');
 		plain.removeAllListeners('close');
-		const injected = Buffer.concat([this.conversation.takeRemainder(), ...this.held.map(event => this.options.bytesOf(event))]);
+		const early = Buffer.concat([this.conversation.takeRemainder(), ...this.held.map(event => this.options.bytesOf(event))]);
 		this.held = [];
-		if (discarded && injected.length > 0) discarded(injected);
+		const injected: Buffer[] = [early];
+		if (discarded && early.length > 0) discarded(early);
+		// Bytes that arrive after this point and before the server's first TLS record (a second
+		// write after the 220, racing our hello) are discarded too, never handed to TLS or read.
+		const guard = guardTlsStart(plain, bytes => {
+			injected.push(bytes);
+			discarded?.(bytes);
+		});
 		const abort = new AbortController();
 		this.abortPending = abort;
 		try {
-			const {socket, facts} = await handshake(plain, host, options, timeoutMs, this.target, abort.signal);
+			const {socket, facts} = await handshake(guard.stream, host, options, timeoutMs, this.target, abort.signal);
 			this.socket = socket;
 			this.tlsActive = true;
 			this.attach(socket);
-			return {facts, injected};
+			return {facts, injected: Buffer.concat(injected)};
 		} catch (error) {
-			this.failure ??= error instanceof SessionFailure ? error : undefined;
-			throw error;
+			// Our hello was answered, but only with bytes that are not TLS: that is no stall.
+			const failure = error instanceof SessionFailure && error.kind === 'timeout' && guard.answeredInPlaintext()
+				? new SessionFailure('tls', `The TLS handshake with ${this.target} failed: the server did not answer in TLS (after its 220 it sent only bytes that are not TLS).`)
+				: error;
+			this.failure ??= failure instanceof SessionFailure ? failure : undefined;
+			throw failure;
 		} finally {
 			this.abortPending = undefined;
 		}
@@ -348,6 +361,94 @@ function abortable<T>(signal: AbortSignal | undefined, start: (resolve: (value: 
 	});
 }
 
+/** Bytes discarded before the server's first TLS record; past this, they go to TLS (which refuses them). */
+const maxDiscardedBeforeTls = 64 * 1024;
+
+/**
+ * Whether a TLS record may start at `at`: a content type (20 change_cipher_spec, 21 alert,
+ * 22 handshake, 23 application data) then version 3.0–3.4 (RFC 8446 §5.1); bytes not yet
+ * received do not rule it out.
+ */
+function mayStartRecord(bytes: Buffer, at: number): boolean {
+	const type = bytes[at]!;
+	if (type < 0x14 || type > 0x17) return false;
+	if (at + 1 < bytes.length && bytes[at + 1] !== 0x03) return false;
+	return at + 2 >= bytes.length || bytes[at + 2]! <= 0x04;
+}
+
+/**
+ * The plain socket as TLS should read it after STARTTLS: whatever the server sends before its
+ * first TLS record (plaintext after its 220: the STARTTLS response-injection pattern, whether in
+ * the 220's packet or a later one) goes to `discarded`, never to TLS; from the first record on,
+ * every byte passes as it came. Writes, end and destroy go straight to the socket.
+ */
+function guardTlsStart(plain: net.Socket, discarded: (bytes: Buffer) => void): {stream: Duplex; answeredInPlaintext: () => boolean} {
+	let passing = false;
+	let pending = Buffer.alloc(0);
+	let dropped = 0;
+	const guard = new Duplex({
+		read() {
+			plain.resume();
+		},
+		write(chunk: Buffer, _encoding, callback) {
+			plain.write(chunk, callback);
+		},
+		final(callback) {
+			plain.end(callback);
+		},
+		destroy(error, callback) {
+			plain.destroy();
+			callback(error);
+		},
+	});
+	const pass = (bytes: Buffer) => {
+		if (bytes.length > 0 && !guard.push(bytes)) plain.pause();
+	};
+
+	const drop = (bytes: Buffer) => {
+		if (bytes.length === 0) return;
+		dropped += bytes.length;
+		discarded(bytes);
+	};
+
+	plain.on('data', (chunk: Buffer) => {
+		if (passing) {
+			pass(chunk);
+			return;
+		}
+
+		const bytes = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+		pending = Buffer.alloc(0);
+		let start = 0;
+		while (start < bytes.length && !mayStartRecord(bytes, start)) start++;
+		if (start === bytes.length) {
+			drop(bytes);
+		} else if (start + 3 <= bytes.length) {
+			drop(bytes.subarray(0, start));
+			passing = true;
+			pass(bytes.subarray(start));
+		} else {
+			// A record header cut short at the end of the chunk: wait for its next bytes.
+			drop(bytes.subarray(0, start));
+			pending = Buffer.from(bytes.subarray(start));
+		}
+
+		if (!passing && dropped > maxDiscardedBeforeTls) {
+			passing = true;
+			pass(pending);
+			pending = Buffer.alloc(0);
+		}
+	});
+	plain.on('end', () => {
+		pass(pending);
+		guard.push(null);
+	});
+	plain.on('error', error => guard.destroy(error));
+	plain.on('close', () => guard.destroy());
+	// Bytes came after upgrade() began (our hello went out), and none of them began a TLS record.
+	return {stream: guard, answeredInPlaintext: () => !passing && dropped > 0};
+}
+
 /** A TCP connection within the connect timeout; refusals and timeouts become one sentence. */
 export async function connectTcp(options: Pick<ConnectOptions, 'host' | 'port' | 'family' | 'localAddress' | 'connectTimeoutMs'>, target: string, timeoutHint = '', signal?: AbortSignal): Promise<net.Socket> {
 	const socket = await abortable<net.Socket>(signal, (resolve, reject) => {
@@ -402,7 +503,7 @@ function trustingAlso(tls: TlsModule, ca: string): tls.SecureContext {
 
 /** The TLS handshake on an open socket (STARTTLS, STLS, or implicit TLS), verified after it completes. */
 export async function handshake(
-	socket: net.Socket,
+	socket: net.Socket | Duplex,
 	host: string,
 	options: TlsOptions,
 	timeoutMs: number,

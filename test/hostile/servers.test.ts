@@ -154,6 +154,37 @@ async function against(handler: Handler, args: (port: number) => string[], optio
 	}
 }
 
+/**
+ * Offers STARTTLS and answers it with what `inject` writes (its 220, and bytes that do not belong
+ * there), then does real TLS: EHLO gets 8BITMIME, QUIT 221, anything else 250. The client's TLS
+ * hello waits in the socket while `inject` writes. Lines received inside TLS go to `log`.
+ */
+function injectingStartTls(inject: (socket: net.Socket) => Promise<void> | void, log: string[]): Handler {
+	return async (socket, reader) => {
+		socket.write('220 mx.test ESMTP\r\n');
+		for (;;) {
+			const line = await reader.next();
+			if (line === undefined) return;
+			if (line.startsWith('EHLO')) socket.write('250-mx.test\r\n250 STARTTLS\r\n');
+			else if (line === 'STARTTLS') {
+				reader.detach();
+				socket.pause();
+				await inject(socket);
+				const {secure, reader: tlsReader} = await upgradeServer(socket, reader, good, log);
+				for (;;) {
+					const inner = await tlsReader.next();
+					if (inner === undefined) return;
+					if (inner.startsWith('EHLO')) secure.write('250-mx.test\r\n250 8BITMIME\r\n');
+					else if (inner === 'QUIT') {
+						secure.end('221 bye\r\n');
+						return;
+					} else secure.write('250 ok\r\n');
+				}
+			} else socket.write('500 what\r\n');
+		}
+	};
+}
+
 const noAuthSent = (received: string[]) => assert.ok(!received.some(line => /^AUTH\b/i.test(line) || line.includes(Buffer.from(password).toString('base64'))), `no credentials sent: ${received.join(' | ')}`);
 
 describe('hostile servers', {concurrency: 4}, () => {
@@ -418,27 +449,9 @@ describe('hostile servers', {concurrency: 4}, () => {
 
 	test('STARTTLS answered with 220 plus injected replies in the same packet: discarded, flagged, never believed', async () => {
 		const log: string[] = [];
-		const result = await against(async (socket, reader) => {
-			socket.write('220 mx.test ESMTP\r\n');
-			for (;;) {
-				const line = await reader.next();
-				if (line === undefined) return;
-				if (line.startsWith('EHLO')) socket.write('250-mx.test\r\n250 STARTTLS\r\n');
-				else if (line === 'STARTTLS') {
-					socket.write('220 2.0.0 Ready\r\n250-fake\r\n250 AUTH PLAIN LOGIN\r\n');
-					const {secure, reader: tlsReader} = await upgradeServer(socket, reader, good, log);
-					for (;;) {
-						const inner = await tlsReader.next();
-						if (inner === undefined) return;
-						if (inner.startsWith('EHLO')) secure.write('250-mx.test\r\n250 8BITMIME\r\n');
-						else if (inner === 'QUIT') {
-							secure.end('221 bye\r\n');
-							return;
-						} else secure.write('250 ok\r\n');
-					}
-				} else socket.write('500 what\r\n');
-			}
-		}, port => base(port, '--tls', 'starttls', '--ca', caFile, '--user', 'alice', '--password-env', 'HOSTILE_PW'));
+		const result = await against(injectingStartTls(socket => {
+			socket.write('220 2.0.0 Ready\r\n250-fake\r\n250 AUTH PLAIN LOGIN\r\n');
+		}, log), port => base(port, '--tls', 'starttls', '--ca', caFile, '--user', 'alice', '--password-env', 'HOSTILE_PW'));
 		assertSane(result);
 		assert.equal(result.code, 28, result.stdout);
 		assertSentence(result, /^Discarded 32 bytes the server sent after its 220 and before TLS began: "250-fake\\x0d\\x0a250 AUTH PLAIN LOGIN\\x0d\\x0a"\. A correct server sends nothing there; this is the STARTTLS response-injection pattern\.$/);
@@ -447,6 +460,40 @@ describe('hostile servers', {concurrency: 4}, () => {
 		assert.ok(!/^<~ {2}250 AUTH PLAIN/m.test(result.stdout), 'the injected reply was never read as a TLS reply');
 		noAuthSent([...result.received, ...log]);
 	});
+
+	// The race: bytes the server writes after its 220 but in a later packet reach the client after
+	// it has started TLS. They are the same injection, whatever the packets: discarded, said, and
+	// never read as a reply or handed to TLS (which would then fail the handshake).
+	const injections: Array<[string, (socket: net.Socket) => Promise<void>]> = [
+		['in one write', async socket => {
+			socket.write('220 go\r\n250 injected\r\n');
+		}],
+		['in a second write', async socket => {
+			socket.write('220 go\r\n');
+			await sleep(50);
+			socket.write('250 injected\r\n');
+		}],
+		['one byte per write', async socket => {
+			socket.write('220 go\r\n');
+			for (const byte of Buffer.from('250 injected\r\n')) {
+				await sleep(5);
+				socket.write(Buffer.from([byte]));
+			}
+		}],
+	];
+	for (const [how, inject] of injections) {
+		test(`STARTTLS answered "220 go" then "250 injected" ${how}, then real TLS: discarded, flagged, never read as a reply (exit 0)`, async () => {
+			const log: string[] = [];
+			const result = await against(injectingStartTls(inject, log), port => base(port, '--tls', 'starttls', '--ca', caFile, '--quit-after', 'mail'));
+			assertSane(result);
+			assert.equal(result.code, 0, result.stdout);
+			assertSentence(result, /^Discarded 14 bytes the server sent after its 220 and before TLS began: "250 injected\\x0d\\x0a"\. A correct server sends nothing there; this is the STARTTLS response-injection pattern\.$/);
+			const replies = result.stdout.split('\n').filter(line => /^<[-~] /.test(line));
+			assert.deepEqual(replies.slice(3), ['<-  220 go', '<~  250-mx.test', '<~  250 8BITMIME', '<~  250 ok', '<~  221 bye'], 'each reply inside TLS is the server\'s real one, in order');
+			assert.ok(!replies.some(line => line.includes('injected')), 'the injected bytes were never read as a reply');
+			assert.deepEqual(log.map(line => /^[A-Z]+/.exec(line)?.[0]), ['EHLO', 'MAIL', 'QUIT'], 'inside TLS: EHLO, MAIL, QUIT');
+		});
+	}
 
 	test('STARTTLS refused where TLS is required: no fallback to cleartext, no credentials sent (exit 29)', async () => {
 		const result = await against(smtp({
