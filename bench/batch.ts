@@ -6,7 +6,7 @@ import {performance} from 'node:perf_hooks';
 import {row, type Figure} from './figure.js';
 import {cliPath} from './first-frame.js';
 import {median} from './stats.js';
-import {startZeroDelayServer} from './zero-delay-server.js';
+import {startZeroDelayServer} from '../scripts/zero-delay-server.mjs';
 
 /** Wall time of one process run to its end; a non-zero exit is a failed measurement. */
 async function timeProcess(command: string, args: readonly string[]): Promise<number> {

@@ -63,4 +63,46 @@ export function inkBundleOptions({entryPoints, outdir, stub}) {
 	};
 }
 
+// The dynamic imports of source/cli.tsx that `smtp-tui run` never reaches: the other
+// commands, and the UI (Ink, React). In dist/batch.cjs each is a module that throws, so
+// reaching one from `run` is an internal error, not a silently different program.
+const notInBatch = /^\.\/(ui\/[\w-]+|commands\/(check|compare|journey|lab|presets|probe|replay)|lessons\/index)\.js$/;
+
+/**
+ * dist/batch.cjs (see scripts/cli-loader.cjs): source/cli.tsx as one CommonJS script for
+ * `smtp-tui run`, so that V8 can use a code cache for it; what `run` loads only when asked
+ * (meow, the lab, the recording schema, the MTA-STS lookup) is inside it, unrun until used.
+ * The build fails if any UI package gets in.
+ */
+export function batchBundleOptions({entry, outfile}) {
+	return {
+		plugins: [{
+			name: 'batch-only',
+			setup(build) {
+				build.onResolve({filter: notInBatch}, args => args.importer.endsWith('cli.tsx') ? {path: args.path, namespace: 'not-in-batch'} : undefined);
+				build.onLoad({filter: /.*/, namespace: 'not-in-batch'}, args => ({contents: `throw new Error(${JSON.stringify(`${args.path} is not in the batch build (scripts/bundle-options.mjs)`)});`, loader: 'js'}));
+				build.onResolve({filter: /^(ink|react|react\/.*|yoga-layout|ink-.*)$/}, args => {
+					throw new Error(`${args.importer} imports ${args.path} into dist/batch.cjs: \`smtp-tui run\` must not load the UI (scripts/bundle-options.mjs).`);
+				});
+			},
+		}],
+		entryPoints: [entry],
+		outfile,
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		target: 'node20',
+		// import() of a built-in (node:tls) becomes require(): a script compiled by vm.Script has
+		// no module loader to import with (scripts/build.mjs checks that none is left).
+		supported: {'dynamic-import': false},
+		minify: true,
+		legalComments: 'none',
+		jsx: 'automatic',
+		define: {'process.env.NODE_ENV': '"production"', 'import.meta': 'importMeta'},
+		// What import.meta holds in the ES-module build (meow asks for it, libmime is required from it).
+		banner: {js: "const importMeta = {url: require('node:url').pathToFileURL(__filename).href};"},
+		logLevel: 'warning',
+	};
+}
+
 export const devtoolsStub = 'export default {initialize() {}, connectToDevTools() {}};\n';

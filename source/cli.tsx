@@ -433,9 +433,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 	throw error;
 });
 
-try {
-	await main();
-} catch (error) {
+// Not a top-level await: dist/batch.cjs is this file as a classic script (scripts/build.mjs).
+main().catch((error: unknown) => {
 	if (error instanceof UsageError) fail(error.message, exitCodes.usage);
 	if (error instanceof MtaStsRefusal) fail(safeOutput(error.message), exitCodes.tls);
 	if (error instanceof PromptInterrupted) process.exit(exitCodes.interrupted);
@@ -449,4 +448,4 @@ try {
 
 	const message = error instanceof Error ? error.message : String(error);
 	fail(`internal error: ${message} (please report this).`, exitCodes.internal);
-}
+});
