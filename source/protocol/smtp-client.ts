@@ -189,8 +189,13 @@ export class SmtpClientConversation {
 	/** Server lines recorded so far. */
 	private serverLines = 0;
 	private stepIndex = 0;
-	/** Planned steps performed (the status line's "step n/m"; manual commands do not count). */
+	/**
+	 * Planned steps performed (the status line's "step n/m"): by enter, or by a command typed by
+	 * hand that did the plan's next step (countPlanStep); other manual commands do not count.
+	 */
 	private plannedDone = 0;
+	/** Of those, the steps of the mail transaction (MAIL, RCPT, DATA, the message): a RSET takes them back. */
+	private transactionDone = 0;
 	/** Between DATA's 354 and the lone dot: lines typed by hand are message lines. */
 	private messageOpen = false;
 	/** No blank line typed yet in the message typed by hand: its lines are header fields. */
@@ -543,7 +548,7 @@ export class SmtpClientConversation {
 		}
 
 		this.stepIndex++;
-		this.plannedDone++;
+		this.countStep(kind);
 		try {
 			if (override !== undefined) override = commands.validateCommandLine(override);
 			const ok = yield* this.perform(next, override);
@@ -584,14 +589,33 @@ export class SmtpClientConversation {
 		}
 
 		this.stepIndex++;
+		const before = nextStep(this.planState, this.config);
 		try {
 			const sent = yield* this.send(line, 'manual');
-			const reply = yield* this.read('manual', this.timeouts.command, sent.secret ? 'the SASL response' : `the command ${verb || 'line'}`, sent.secret ? 'auth' : manualSteps[verb]);
+			const did = sent.secret ? 'auth' : manualSteps[verb];
+			const reply = yield* this.read('manual', this.timeouts.command, sent.secret ? 'the SASL response' : `the command ${verb || 'line'}`, did);
 			yield* this.applyManual(verb, reply);
+			this.countPlanStep(before, did);
 			return {ok: reply.code < 400};
 		} catch (error) {
 			return {ok: false, failure: this.handleError('manual', error, manualSteps[verb])};
 		}
+	}
+
+	/**
+	 * A command typed by hand that did the plan's next step (DATA, QUIT, EHLO, an AUTH exchange,
+	 * the lone dot of a message typed by hand) counts as that step in "step n/m", once the plan
+	 * has moved past it; other manual lines (NOOP, VRFY, a RCPT the plan still sends, the lines
+	 * of a message) do not count.
+	 */
+	private countPlanStep(before: NextStep, did: StepKind | undefined): void {
+		if (did === undefined || before.kind !== did) return;
+		if (nextStep(this.planState, this.config).kind !== before.kind) this.countStep(did);
+	}
+
+	private countStep(kind: StepKind): void {
+		this.plannedDone++;
+		if (kind === 'mail' || kind === 'rcpt' || kind === 'data' || kind === 'body') this.transactionDone++;
 	}
 
 	/** One line of a message typed by hand after 354: sent as typed; only the lone dot gets a reply. */
@@ -604,7 +628,10 @@ export class SmtpClientConversation {
 			yield* this.send(line, 'body', undefined, explain);
 			if (line !== '.') return {ok: true};
 			this.messageOpen = false;
+			// The message typed by hand is the plan's message step, done once its lone dot goes.
+			const before = nextStep(this.planState, this.config);
 			this.planState.bodyDone = true;
+			this.countPlanStep(before, 'body');
 			const reply = yield* this.read('body', this.timeouts.body, 'the end of the message');
 			return {ok: reply.code === 250};
 		} catch (error) {
@@ -942,7 +969,13 @@ export class SmtpClientConversation {
 
 				break;
 			case 'RSET':
-				if (reply.code === 250) Object.assign(s, {mailDone: false, rcptIndex: 0, rcptAccepted: 0, dataDone: false, bodyDone: false, stopping: false});
+				if (reply.code === 250) {
+					Object.assign(s, {mailDone: false, rcptIndex: 0, rcptAccepted: 0, dataDone: false, bodyDone: false, stopping: false});
+					// The plan does MAIL, RCPT, DATA and the message again: they are ahead again.
+					this.plannedDone -= this.transactionDone;
+					this.transactionDone = 0;
+				}
+
 				break;
 			case 'QUIT':
 				s.quitDone = true;

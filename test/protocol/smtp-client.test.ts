@@ -320,6 +320,29 @@ test('manual commands: RSET and NOOP, then DATA typed by hand with its lines aft
 	assert.ok(typed[0]!.explain!.length > 0, 'a typed header line is explained');
 });
 
+test('step n/m counts the plan\'s steps: DATA, the message and QUIT typed by hand count as theirs, the message\'s lines and NOOP do not, RSET takes the transaction back', () => {
+	const h = new Harness(new SmtpClientConversation(options({tls: 'none', to: ['bob@mx.test']})), submission);
+	const counter = () => `${h.conversation.stepNumber}/${h.conversation.plannedSteps}`;
+	for (let i = 0; i < 4; i++) h.step(); // connect, EHLO, MAIL, RCPT
+	assert.equal(counter(), '4/7');
+	h.manual('NOOP');
+	assert.equal(counter(), '4/7', 'NOOP is no step of the plan');
+	h.manual('DATA');
+	assert.equal(counter(), '5/7', 'DATA typed by hand is the plan\'s DATA');
+	for (const line of ['Subject: typed', '', 'one', 'two']) h.manual(line);
+	assert.equal(counter(), '5/7', 'message lines are not steps');
+	h.manual('.');
+	assert.equal(h.conversation.next().kind, 'quit');
+	assert.equal(counter(), '6/7', 'the lone dot ends the plan\'s message step');
+	h.manual('RSET');
+	assert.equal(h.conversation.next().kind, 'mail');
+	assert.equal(counter(), '2/7', 'after RSET, MAIL is step 3 again');
+	for (let i = 0; i < 4; i++) h.step(); // MAIL, RCPT, DATA, the message
+	assert.equal(counter(), '6/7');
+	h.manual('QUIT');
+	assert.equal(counter(), '7/7');
+});
+
 test('a second message in the same session is byte for byte the first (same Date and Message-ID), though the first is not kept after it is sent', () => {
 	// No Message-ID given: the one made for the first message must be the one the second reuses.
 	const h = new Harness(new SmtpClientConversation(options({tls: 'none', to: ['bob@mx.test'], messageId: undefined})), submission);

@@ -54,6 +54,8 @@ test('the telnet exercise: m DATA, then header, blank line, dot-stuffed body and
 		await tui.press(keys.enter);
 		screen = await tui.waitFor(/250 2\.0\.0 Ok: queued as/);
 		assert.match(screen, /Next: Say goodbye/, 'after the lone dot the plan goes on to QUIT');
+		// DATA and the message, typed by hand, are the plan's steps 7 and 8; the message's lines are none.
+		assert.match(screen, /step 8\/9/);
 
 		await tui.press('i'); // the lab's inbox
 		screen = await tui.waitFor('typed by hand');
