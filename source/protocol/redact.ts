@@ -249,6 +249,11 @@ export class SecretGate {
 		return this.challenged;
 	}
 
+	/** The decoded text of the open challenge ("Username:"), or '' (untrusted server bytes: gate it before showing). */
+	get openChallenge(): string {
+		return this.challenged ? this.challenge : '';
+	}
+
 	learn(secret: string | undefined): void {
 		if (secret !== undefined && secret !== '' && !this.secrets.includes(secret)) {
 			this.secrets.push(secret);

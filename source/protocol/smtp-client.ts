@@ -88,6 +88,8 @@ export type Preview = {
 	description: string;
 	/** The user may edit the line before it goes out. */
 	editable: boolean;
+	/** Nothing planned can go now: what the server waits for, in words (a SASL answer). */
+	waiting?: string;
 };
 
 export type StepOutcome = {ok: boolean; failure?: SessionFailure};
@@ -286,6 +288,8 @@ export class SmtpClientConversation {
 	/** What the next step will send, before anything goes out. */
 	peek(): Preview {
 		const next = this.next();
+		// A login typed by hand waits for its answer: that is what goes next, not the plan.
+		if (this.awaitingSaslAnswer) return this.saslWait(next);
 		try {
 			return this.preview(next);
 		} catch (error) {
@@ -529,6 +533,9 @@ export class SmtpClientConversation {
 	private *planned(override?: string): Task {
 		const next = this.next();
 		if (next.kind === 'done') return {ok: true};
+		// The planned line would go out as the answer to the server's 334 (AUTH PLAIN taken for a
+		// user name): refused, nothing sent, and the session goes on once the exchange is over.
+		if (this.awaitingSaslAnswer) return {ok: false, failure: new SessionFailure('local', this.saslWait(next).waiting!)};
 		if (next.kind === 'blocked') {
 			this.fail(next.block.step, new SessionFailure('local', next.block.message));
 			this.planState.stopping = true;
@@ -988,6 +995,18 @@ export class SmtpClientConversation {
 	}
 
 	// ——— lines, the message, the transcript ———
+
+	/** The Next pane while a SASL exchange typed by hand waits for the answer to a 334. */
+	private saslWait(next: NextStep): Preview {
+		const challenge = this.gate.text(this.gate.openChallenge);
+		return {
+			kind: next.kind,
+			lines: [],
+			description: `The server waits for your answer to its 334${challenge ? ` ("${challenge}")` : ''}`,
+			waiting: 'Press m and type the answer in base64, or * alone to cancel the login; enter sends nothing until then.',
+			editable: false,
+		};
+	}
 
 	private preview(next: NextStep): Preview {
 		const describe = (kind: StepKind) => explainStep(kind).summary;

@@ -71,6 +71,7 @@ export function NextPane({preview, view, width, completions, inMessage, saslAnsw
 				// eslint-disable-next-line react/no-array-index-key
 				<Text key={index} color="cyan" wrap="truncate">{safeOutput(fit(preview.kind === 'connect' ? line : showCrlf(safeText(line)), inner))}</Text>
 			))}
+			{preview.waiting === undefined ? null : <Text color="yellow" wrap="wrap">{safeOutput(preview.waiting)}</Text>}
 			{more ? <Text dimColor>{glyphs.ellipsis} {preview.lines.length - shown.length} more lines</Text> : null}
 			{preview.decoded === undefined ? null : <Text dimColor wrap="truncate">{safeOutput(fit(`= "${safeText(preview.decoded)}" (base64 decoded, password masked)`, inner))}</Text>}
 			{notice}
