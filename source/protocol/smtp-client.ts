@@ -207,7 +207,13 @@ export class SmtpClientConversation {
 	private first?: FirstFailure;
 	private capsBeforeTls?: Capabilities;
 	private lastTlsFacts?: TlsFacts;
-	private cachedMessage?: {eightBit: boolean; bytes: Buffer};
+	/**
+	 * The message as it goes out and what is derived from it (dot-stuffed, whether it is
+	 * ASCII, its lines as shown): worked out once, not for every preview of MAIL and of the
+	 * body. The shown lines are gated, so they are kept only with the number of secrets known
+	 * when they were made (the gate only ever learns more).
+	 */
+	private cachedMessage?: {eightBit: boolean; bytes: Buffer; encoded?: Buffer; ascii?: boolean; shown?: {secrets: number; lines: string[]}};
 	private readonly messageDate: Date;
 	private messageId?: string;
 
@@ -922,12 +928,13 @@ export class SmtpClientConversation {
 	private *sendBody(): Job<boolean> {
 		this.requireConnected();
 		this.messageOpen = false;
-		const encoded = this.typedBody ? Buffer.from('.\r\n') : encodeDataBytes(this.message());
-		// Not kept for the rest of the session (a 6 MB body would be held twice, as this copy and
+		const encoded = this.typedBody ? Buffer.from('.\r\n') : this.encodedMessage();
+		const lines = this.typedBody ? [this.gate.text('.')] : this.shownMessage();
+		// Not kept for the rest of the session (a 6 MB body would be held twice, as these bytes and
 		// as the transcript's lines): another transaction rebuilds it, byte for byte the same (the
 		// Date and Message-ID are kept).
 		this.cachedMessage = undefined;
-		for (const line of shownLines(encoded)) this.add('client', this.gate.text(line), 'body');
+		for (const line of lines) this.add('client', line, 'body');
 		yield {type: 'send', data: encoded, timeoutMs: this.timeouts.body, what: 'the message'};
 		this.planState.bodyDone = true;
 		const reply = yield* this.read('body', this.timeouts.body, 'the end of the message');
@@ -1027,7 +1034,7 @@ export class SmtpClientConversation {
 
 			case 'body':
 				if (this.typedBody) return {kind: 'body', lines: ['.'], description: 'End the message you typed with a lone dot (or press m to type more lines)', editable: false};
-				return {kind: 'body', lines: shownLines(encodeDataBytes(this.message())).map(line => this.gate.text(line)), description: describe('body'), editable: false};
+				return {kind: 'body', lines: this.shownMessage(), description: describe('body'), editable: false};
 			default:
 				return {kind: next.kind, lines: [this.commandFor(next)], description: describe(next.kind), editable: true};
 		}
@@ -1043,10 +1050,9 @@ export class SmtpClientConversation {
 			case 'starttls':
 				return commands.starttls();
 			case 'mail': {
-				const message = this.message();
-				const size = encodeDataBytes(message).length;
+				const size = this.encodedMessage().length;
 				// BODY=8BITMIME (RFC 6152) when the bytes need it; SMTPUTF8 (RFC 6531) for a UTF-8 address.
-				return commands.mailFrom(this.options.from, {size, body: isAsciiBytes(message) ? undefined : '8BITMIME', smtputf8: this.config.utf8Addresses}, caps);
+				return commands.mailFrom(this.options.from, {size, body: this.messageIsAscii() ? undefined : '8BITMIME', smtputf8: this.config.utf8Addresses}, caps);
 			}
 
 			case 'rcpt':
@@ -1099,12 +1105,38 @@ export class SmtpClientConversation {
 		return this.cachedMessage.bytes;
 	}
 
+	private messageFacts(): NonNullable<SmtpClientConversation['cachedMessage']> {
+		this.message();
+		return this.cachedMessage!;
+	}
+
+	/** The message dot-stuffed and ended with the lone dot, as the DATA payload. */
+	private encodedMessage(): Buffer {
+		const facts = this.messageFacts();
+		facts.encoded ??= encodeDataBytes(facts.bytes);
+		return facts.encoded;
+	}
+
+	private messageIsAscii(): boolean {
+		const facts = this.messageFacts();
+		facts.ascii ??= isAsciiBytes(facts.bytes);
+		return facts.ascii;
+	}
+
+	/** The payload's lines as the transcript and the body preview show them: the same strings. */
+	private shownMessage(): string[] {
+		const facts = this.messageFacts();
+		const secrets = this.gate.known.length;
+		if (facts.shown?.secrets !== secrets) facts.shown = {secrets, lines: shownLines(this.encodedMessage()).map(line => this.gate.text(line))};
+		return facts.shown.lines;
+	}
+
 	/** Said at MAIL when the server's lack of 8BITMIME changes how the message travels. */
 	private noteEightBit(): void {
 		if (this.eightBitOffered || !this.planState.capabilities) return;
 		const message = this.message();
 		if (this.options.rawMessage !== undefined) {
-			if (!isAsciiBytes(message)) this.add('info', 'The server does not offer 8BITMIME, but this message has 8-bit bytes: it goes as it is, undeclared; a strict server may refuse or alter it (RFC 6152).', 'mail');
+			if (!this.messageIsAscii()) this.add('info', 'The server does not offer 8BITMIME, but this message has 8-bit bytes: it goes as it is, undeclared; a strict server may refuse or alter it (RFC 6152).', 'mail');
 			return;
 		}
 

@@ -251,9 +251,15 @@ test('body lines pass the secret gate: the password in clear or base64 is masked
 	const password = 's3cret-horse';
 	const body = [`my password is ${password}, ok`, `encoded ${Buffer.from(`x${password}y`).toString('base64')} here`, 'Line 2 of a long message body, to make a long transcript.', 'a b cd ef'].join('\n');
 	const h = new Harness(new SmtpClientConversation(options({credentials: {user: 'alice', password}, body})), submission);
-	h.run();
+	let preview: string[] = [];
+	for (let i = 0; i < 50 && !h.conversation.done; i++) {
+		if (h.conversation.next().kind === 'body') preview = [...h.conversation.peek().lines];
+		h.step();
+	}
+
 	assert.ok(h.sent.includes(`my password is ${password}, ok`), 'the message itself goes out unchanged');
 	const shown = h.entries.filter(e => e.step === 'body' && e.direction === 'client').map(e => e.text);
+	assert.deepEqual(preview, shown, 'the Next pane shows the body as the transcript then does, masked the same way');
 	assert.ok(shown.includes('my password is ********, ok'), shown.join('\n'));
 	assert.ok(shown.includes('encoded ******** here'), shown.join('\n'));
 	assert.ok(shown.includes('Line 2 of a long message body, to make a long transcript.'));
