@@ -8,7 +8,7 @@
 import {build} from 'esbuild';
 import {spawn} from 'node:child_process';
 import {chmod, copyFile, mkdir, readFile, rm, writeFile} from 'node:fs/promises';
-import {batchBundleOptions, devtoolsStub, inkBundleOptions} from './bundle-options.mjs';
+import {batchBundleOptions, batchPrologue, devtoolsStub, inkBundleOptions} from './bundle-options.mjs';
 import {assertUpstream} from './check-upstream.mjs';
 import {startZeroDelayServer} from './zero-delay-server.mjs';
 
@@ -23,6 +23,7 @@ await writeFile('dist/package.json', '{"type": "commonjs"}\n');
 await writeFile('dist/devtools-stub.mjs', devtoolsStub);
 await build({...inkBundleOptions({entryPoints: {app: 'source/cli.tsx'}, outdir: 'dist', stub: './dist/devtools-stub.mjs'}), outExtension: {'.js': '.mjs'}});
 const batch = await build({...batchBundleOptions({entry: 'source/cli.tsx', outfile: 'dist/batch.cjs'}), metafile: true});
+if (!(await readFile('dist/batch.cjs', 'utf8')).startsWith(batchPrologue)) throw new Error('dist/batch.cjs does not start with its wrapper and "use strict": see batchBundleOptions.');
 for (const {path, kind} of batch.metafile.outputs['dist/batch.cjs'].imports) {
 	if (kind === 'dynamic-import') throw new Error(`dist/batch.cjs still imports ${path} with import(), which fails in the code-cached script: see batchBundleOptions.`);
 }

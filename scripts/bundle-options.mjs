@@ -68,6 +68,8 @@ export function inkBundleOptions({entryPoints, outdir, stub}) {
 // reaching one from `run` is an internal error, not a silently different program.
 const notInBatch = /^\.\/(ui\/[\w-]+|commands\/(check|compare|journey|lab|presets|probe|replay)|lessons\/index)\.js$/;
 
+export const batchPrologue = '(function (exports, require, module, __filename, __dirname) {"use strict";';
+
 /**
  * dist/batch.cjs (see scripts/cli-loader.cjs): source/cli.tsx as one CommonJS script for
  * `smtp-tui run`, so that V8 can use a code cache for it; what `run` loads only when asked
@@ -99,8 +101,12 @@ export function batchBundleOptions({entry, outfile}) {
 		legalComments: 'none',
 		jsx: 'automatic',
 		define: {'process.env.NODE_ENV': '"production"', 'import.meta': 'importMeta'},
-		// What import.meta holds in the ES-module build (meow asks for it, libmime is required from it).
-		banner: {js: "const importMeta = {url: require('node:url').pathToFileURL(__filename).href};"},
+		// The wrapper Node puts around a CommonJS module, written here so that the loader compiles
+		// the file as it is read; strict mode first, as ES modules are (scripts/build.mjs checks
+		// it is the function's first statement); then what import.meta holds in the ES-module
+		// build (meow asks for it, libmime is required from it).
+		banner: {js: `${batchPrologue}const importMeta = {url: require('node:url').pathToFileURL(__filename).href};`},
+		footer: {js: '})'},
 		logLevel: 'warning',
 	};
 }

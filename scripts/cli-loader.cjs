@@ -17,7 +17,6 @@ if (process.argv[2] === 'run') {
 	const {readFileSync, writeFileSync} = require('node:fs');
 	const {join} = require('node:path');
 	const {Script} = require('node:vm');
-	const {debuglog} = require('node:util');
 	const file = join(__dirname, 'batch.cjs');
 	const cacheFile = join(__dirname, 'batch.cache');
 	// Set by the build only, for its one training session: write the cache at exit.
@@ -29,11 +28,11 @@ if (process.argv[2] === 'run') {
 		} catch {}
 	}
 
-	// The same wrapper Node puts around a CommonJS module.
-	const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
-	const script = new Script(source, {filename: file, cachedData});
-	const debug = debuglog('smtp-tui');
-	debug('batch code cache %s', cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted');
+	// The file is a function expression: the wrapper Node puts around a CommonJS module is
+	// written by the build (bundle-options.mjs), so the source is read and compiled as it is.
+	const script = new Script(readFileSync(file, 'utf8'), {filename: file, cachedData});
+	// debuglog's own check of NODE_DEBUG costs more than this one.
+	if (process.env.NODE_DEBUG) require('node:util').debuglog('smtp-tui')('batch code cache %s', cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted');
 	if (cacheOut) process.once('exit', () => writeFileSync(cacheOut, script.createCachedData()));
 	const batch = {exports: {}};
 	script.runInThisContext().call(batch.exports, batch.exports, require, batch, file, __dirname);

@@ -2,7 +2,7 @@
 // records by preference; with none, the domain's own address ("implicit MX"); a null MX
 // (RFC 7505) means the domain accepts no mail. With --resolver every name is resolved
 // through that DNS server, the MX host's address included.
-import dns from 'node:dns';
+import type dns from 'node:dns';
 import net from 'node:net';
 import {SessionFailure} from './failure.js';
 
@@ -35,8 +35,10 @@ export function parseResolver(value: string): string {
 	return net.isIPv6(ip) ? `[${ip}]:${port ?? 53}` : `${ip}:${port ?? 53}`;
 }
 
-function makeResolver(options: MxOptions): {resolver: dns.promises.Resolver; name: string} {
-	const resolver = new dns.promises.Resolver({timeout: options.timeoutMs, tries: 2});
+/** node:dns loads with the first MX lookup (--mx): a direct `run` does without it. */
+async function makeResolver(options: MxOptions): Promise<{resolver: dns.promises.Resolver; name: string}> {
+	const {Resolver} = (await import('node:dns')).promises;
+	const resolver = new Resolver({timeout: options.timeoutMs, tries: 2});
 	if (options.resolver) {
 		const server = parseResolver(options.resolver);
 		resolver.setServers([server]);
@@ -71,7 +73,7 @@ async function addressOf(resolver: dns.promises.Resolver, host: string, family: 
 }
 
 export async function lookupMx(domain: string, options: MxOptions): Promise<MxResult> {
-	const {resolver, name} = makeResolver(options);
+	const {resolver, name} = await makeResolver(options);
 	const lines: string[] = [`DNS: looking up the MX records of ${domain} (resolver ${name})…`];
 	let records: MxRecord[] = [];
 	try {

@@ -1,9 +1,6 @@
 // Turns command-line flags into session options: validates every value (one sentence per
 // mistake), reads passwords from the environment or a file, and starts the embedded lab
 // when no --host is given.
-import dgram from 'node:dgram';
-import dns from 'node:dns';
-import {readFile} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import {basename} from 'node:path';
@@ -140,7 +137,10 @@ function capitalize(text: string): string {
 }
 
 async function mtaStsFor(domain: string, resolverFlag: string | undefined, timeoutMs: number, test?: {port?: number; ca?: string}): Promise<MtaStsResult> {
-	const resolver = new dns.promises.Resolver({timeout: timeoutMs, tries: 2});
+	// node:dns, node:fs/promises and node:dgram load where a flag needs them (--mx, a file,
+	// --local-address): a direct `run` does without them (see the readme's benchmarks).
+	const {Resolver} = (await import('node:dns')).promises;
+	const resolver = new Resolver({timeout: timeoutMs, tries: 2});
 	if (resolverFlag) resolver.setServers([parseResolver(resolverFlag)]);
 	// Loaded for an MX delivery only: with node:https and mailauth's policy parser it is no
 	// part of a direct `run` (see the readme's benchmarks).
@@ -160,6 +160,7 @@ async function readTextFile(path: string, what: string): Promise<string> {
 }
 
 async function readBytes(path: string, what: string): Promise<Buffer> {
+	const {readFile} = await import('node:fs/promises');
 	try {
 		return await readFile(path);
 	} catch (error) {
@@ -255,7 +256,8 @@ async function checkLocalAddress(address: string | undefined, host: string | und
 	const remote = host === undefined ? 0 : net.isIP(host);
 	if (remote && remote !== own) throw new UsageError(`--local-address ${address} is an IPv${own} address and cannot reach the IPv${remote} address ${host}.`);
 	// Binding a UDP socket to it is the kernel's own answer to "is this address mine?".
-	const socket = dgram.createSocket(own === 6 ? 'udp6' : 'udp4');
+	const {createSocket} = await import('node:dgram');
+	const socket = createSocket(own === 6 ? 'udp6' : 'udp4');
 	try {
 		await new Promise<void>((resolve, reject) => {
 			socket.once('error', reject);
