@@ -23,6 +23,8 @@ export type ViewState = {
 	busy: boolean;
 	/** One-line feedback under the Next pane (e.g. why an edit was refused). */
 	notice?: string;
+	/** The notice is about the step in flight ("still waiting"): it goes once the step is over. */
+	noticeWhileBusy?: boolean;
 };
 
 export type ViewAction =
@@ -36,7 +38,8 @@ export type ViewAction =
 	| {type: 'close'}
 	| {type: 'input'; value: string; cursor?: number}
 	| {type: 'busy'; busy: boolean}
-	| {type: 'notice'; text?: string}
+	/** `whileBusy`: true for a notice about the step in flight, taken away when it ends. */
+	| {type: 'notice'; text?: string; whileBusy?: boolean}
 	| {type: 'reset'};
 
 export const initialViewState: ViewState = {
@@ -88,16 +91,20 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
 		case 'end':
 			return moveTo(state, state.count - 1);
 		case 'open':
-			return {...state, mode: action.mode, input: action.input ?? '', inputCursor: (action.input ?? '').length, notice: undefined};
+			return {...state, mode: action.mode, input: action.input ?? '', inputCursor: (action.input ?? '').length, notice: undefined, noticeWhileBusy: undefined};
 		case 'close':
 			return {...state, mode: 'normal', input: '', inputCursor: 0};
 		case 'input':
 			// Without a cursor (a tab completion) the cursor goes to the end of the new text.
 			return {...state, input: action.value, inputCursor: action.cursor ?? action.value.length};
-		case 'busy':
-			return {...state, busy: action.busy, notice: action.busy ? undefined : state.notice};
+		case 'busy': {
+			// A new step starts with no notice; one that ends takes its "still waiting" with it.
+			const clear = action.busy || state.noticeWhileBusy;
+			return {...state, busy: action.busy, notice: clear ? undefined : state.notice, noticeWhileBusy: clear ? undefined : state.noticeWhileBusy};
+		}
+
 		case 'notice':
-			return {...state, notice: action.text};
+			return {...state, notice: action.text, noticeWhileBusy: action.whileBusy && action.text !== undefined ? true : undefined};
 		case 'reset':
 			return {...initialViewState, height: state.height};
 	}

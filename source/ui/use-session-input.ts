@@ -41,7 +41,7 @@ export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBac
 	const typingMessage = useRef(false);
 	/** A key that would start a step while one is in flight: refused, and said so. */
 	const refuseWhileBusy = (what: string) => {
-		dispatch({type: 'notice', text: `Still waiting for the server's reply: ${what} not done. Press it again once the reply is in (r restarts).`});
+		dispatch({type: 'notice', text: `Still waiting for the server's reply: ${what} not done. Press it again once the reply is in (r restarts).`, whileBusy: true});
 	};
 
 	function submit(mode: 'edit' | 'manual', value: string) {

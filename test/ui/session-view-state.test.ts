@@ -207,6 +207,15 @@ test('busy and notice: starting a step clears the notice, finishing keeps a new 
 	assert.equal(viewReducer(state, {type: 'notice'}).notice, undefined);
 });
 
+test('a "still waiting" notice about the step in flight goes when the step is over; one the step itself gave stays', () => {
+	let state = run([{type: 'busy', busy: true}, {type: 'notice', text: 'Still waiting for the server\'s reply: enter not done.', whileBusy: true}]);
+	assert.match(state.notice ?? '', /Still waiting/);
+	state = viewReducer(state, {type: 'busy', busy: false});
+	assert.equal(state.notice, undefined, 'the reply is in: the note is stale');
+	state = run([{type: 'busy', busy: true}, {type: 'notice', text: 'Still waiting', whileBusy: true}, {type: 'notice', text: 'The command has a CR'}, {type: 'busy', busy: false}]);
+	assert.equal(state.notice, 'The command has a CR', 'a later notice of the step replaces it and stays');
+});
+
 test('reset returns to the initial state but keeps the height', () => {
 	const busy = run([
 		{type: 'resize', height: 17},
