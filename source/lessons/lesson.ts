@@ -9,7 +9,9 @@ export type LessonPort = 25 | 465 | 587 | 2525;
 export type LessonAction = (
 	| {kind: 'step'; times?: number} // press enter this many times (default 1)
 	| {kind: 'until'; step: string} // press enter until the next step is this one (e.g. "rcpt")
-	| {kind: 'manual'; line: string} // type a command with m
+	// type a command with m; `at`: where it is typed (enter stops there): a step the Next pane
+	// shows ("auth"), or "sasl-answer" (a login typed by hand waits for the answer to its 334)
+	| {kind: 'manual'; line: string; at?: string}
 	| {kind: 'edit'; line: string} // edit the next command with e, then send it
 	| {kind: 'run-all'} // press a
 ) & {
@@ -75,8 +77,37 @@ export type Lesson = {
 	steps: LessonStep[];
 };
 
+/** Whether a whole reply (its last line) with this code (and enhanced code) arrived. */
+function isReply(e: TranscriptEntry, code: number, enhanced?: string): boolean {
+	return e.direction === 'server' && e.last !== false && e.code === code && (enhanced === undefined || e.enhanced === enhanced);
+}
+
 function lastReply(entries: readonly TranscriptEntry[], code: number, enhanced?: string): boolean {
-	return entries.some(e => e.direction === 'server' && e.last !== false && e.code === code && (enhanced === undefined || e.enhanced === enhanced));
+	return entries.some(e => isReply(e, code, enhanced));
+}
+
+/**
+ * A client line matching `sent` whose own answer (the first whole reply after it) is `code`:
+ * what really happened on the wire. A 501 to a line typed as a SASL answer is not the 501 that
+ * answers a `*`, even though both are in the transcript.
+ */
+function answeredWith(entries: readonly TranscriptEntry[], sent: RegExp, code: number, enhanced?: string): boolean {
+	return entries.some((e, index) => {
+		if (e.direction !== 'client' || !sent.test(e.text)) return false;
+		const answer = entries.slice(index + 1).find(later => later.direction === 'client' || (later.direction === 'server' && later.last !== false));
+		return answer !== undefined && isReply(answer, code, enhanced);
+	});
+}
+
+function latestAnsweredEhlo(entries: readonly TranscriptEntry[]): number {
+	let answered = false;
+	for (let index = entries.length - 1; index >= 0; index--) {
+		const e = entries[index]!;
+		if (e.direction === 'server' && e.last !== false) answered = true;
+		else if (answered && e.direction === 'client' && /^EHLO /i.test(e.text)) return index;
+	}
+
+	return -1;
 }
 
 /** Whether `expect` holds for the entries a step produced. `all` is the whole transcript. */
@@ -92,18 +123,16 @@ export function expectationMet(expect: Expectation, since: readonly TranscriptEn
 		if (!found || !Object.entries(expect.authentication).every(([method, result]) => found[method] === result)) return false;
 	}
 
-	if (expect.sent !== undefined) {
-		const pattern = new RegExp(expect.sent, 'i');
-		if (!since.some(e => e.direction === 'client' && pattern.test(e.text))) return false;
-	}
-
-	if (expect.reply !== undefined && !lastReply(since, expect.reply, expect.enhanced)) return false;
+	const sent = expect.sent === undefined ? undefined : new RegExp(expect.sent, 'i');
+	if (sent && !since.some(e => e.direction === 'client' && sent.test(e.text))) return false;
+	if (expect.reply !== undefined && !(sent ? answeredWith(since, sent, expect.reply, expect.enhanced) : lastReply(since, expect.reply, expect.enhanced))) return false;
 	if (expect.reply === undefined && expect.enhanced !== undefined && !since.some(e => e.enhanced === expect.enhanced)) return false;
 	if (expect.tls !== undefined && (all.at(-1)?.tls ?? false) !== expect.tls) return false;
 	if (expect.deviation !== undefined && !since.some(e => e.deviation === expect.deviation)) return false;
 	if (expect.capability) {
-		// The latest EHLO reply: the run of 250 lines after the last EHLO command.
-		const lastEhlo = all.findLastIndex(e => e.direction === 'client' && /^EHLO /i.test(e.text));
+		// The latest EHLO reply: the run of 250 lines after the last EHLO command that has been
+		// answered (a whole reply after it), never an EHLO still waiting for its reply.
+		const lastEhlo = latestAnsweredEhlo(all);
 		if (lastEhlo < 0) return false;
 		const keyword = expect.capability.keyword.toUpperCase();
 		const listed = all.slice(lastEhlo).some(e => e.direction === 'server' && e.code === 250 && new RegExp(`^250[- ]${keyword}(\\b|=|$)`, 'i').test(e.text));
@@ -112,6 +141,25 @@ export function expectationMet(expect: Expectation, since: readonly TranscriptEn
 
 	return true;
 }
+
+/**
+ * The first moment the transcript met `expect`: the smallest length `k` of the transcript
+ * (at least `since`, more than 0) at which the entries from `since` to `k` met it, or
+ * undefined. Decided from the transcript alone, so when the screen happens to look (a burst
+ * of keys, a slow frame) cannot change it: a step met and then run past (STARTTLS done, then
+ * EHLO again) is still met, and at the line where it was. `from` skips lengths already
+ * found unmet (a caller checking again as the transcript grows).
+ */
+export function firstMet(expect: Expectation, entries: readonly TranscriptEntry[], since: number, context: LessonContext = {}, from = since): number | undefined {
+	for (let k = Math.max(from, since, 1); k <= entries.length; k++) {
+		if (expectationMet(expect, entries.slice(since, k), entries.slice(0, k), context)) return k;
+	}
+
+	return undefined;
+}
+
+/** The steps the Next pane can show, as `until` and a manual step's `at` name them. */
+const stepKinds = ['connect', 'ehlo', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'body', 'quit', 'blocked', 'done', 'sasl-answer'];
 
 /** One sentence per problem in a lesson file, so a broken lesson is caught by the tests. */
 export function checkLesson(lesson: Lesson): string[] {
@@ -125,6 +173,7 @@ export function checkLesson(lesson: Lesson): string[] {
 		if (lesson.lab !== 'journey' && (step.authFaults || step.expect.authentication || step.expect.bounce)) problems.push(`step ${index + 1}: authentication belongs to journey lessons ("lab": "journey")`);
 		if (!step.instruction || !step.explanation) problems.push(`step ${index + 1}: instruction and explanation are required`);
 		if (Object.keys(step.expect).length === 0) problems.push(`step ${index + 1}: expect says nothing`);
+		if (step.do.kind === 'manual' && step.do.at !== undefined && !stepKinds.includes(step.do.at)) problems.push(`step ${index + 1}: do.at "${step.do.at}" is not a step the Next pane shows (${stepKinds.join(', ')})`);
 		for (const key of ['sent', 'info'] as const) {
 			const pattern = step.expect[key];
 			if (pattern === undefined) continue;

@@ -9,7 +9,7 @@ import {Box, Text, type Key} from 'ink';
 import type {SessionLike} from '../engine/replay.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lesson, LessonContext, LessonPort, LessonStep} from '../lessons/lesson.js';
-import {editReached, LessonProgress, untilReached} from '../lessons/runner.js';
+import {enterRefusal, lessonNextKind, LessonProgress, misplaced, outOfReach} from '../lessons/runner.js';
 import {SessionScreen} from './session-screen.js';
 import {fit} from './transcript-pane.js';
 import {safeOutput} from './terminal-text.js';
@@ -52,6 +52,9 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 	const [error, setError] = useState<string>();
 	const current = useRef<SessionLike | undefined>(undefined);
 	const sessionPort = useRef<LessonPort | undefined>(undefined);
+	// The port of the session screen now shown (its live session is handed to extraKeys).
+	const screenPort = useRef<LessonPort | undefined>(undefined);
+	screenPort.current = session?.port;
 	const step = progress.current.step;
 	// The last step's port once the lesson is over: its session stays on screen.
 	const port = step?.port ?? session?.port;
@@ -87,13 +90,19 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 		setTick(t => t + 1);
 	}, [session?.port, context]);
 
-	const extraKeys = useCallback((input: string, key: Key): boolean | string => {
+	const extraKeys = useCallback((input: string, key: Key, live: SessionLike): boolean | string => {
 		const p = progress.current;
-		const entries = current.current?.entries.length ?? 0;
+		// Decided on the session as it is now, not as the last frame showed it: a key of a burst
+		// can come before the frame of the step before it.
+		current.current = live;
+		sessionPort.current = screenPort.current;
+		const onItsPort = p.step?.port === sessionPort.current;
+		if (onItsPort) p.check(live, context?.context());
+		const entries = live.entries.length;
 		const moved = () => {
 			// What is already on screen may meet the step just reached (on its own port only: a
 			// step on another port waits for its own session).
-			if (current.current && p.step?.port === sessionPort.current) p.check(current.current, context?.context());
+			if (p.step?.port === sessionPort.current) p.check(live, context?.context());
 			setTick(t => t + 1);
 			return true;
 		};
@@ -120,15 +129,14 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 			return moved();
 		}
 
-		// An "until" step stops enter at its target, so the next step finds what it expects.
-		const s = current.current;
-		if ((key.return || input === ' ') && p.step && p.met && s && untilReached(p.step.do, s.peek().kind)) {
-			return `This step stops here: press n for the next step (> skips it, m types a command).`;
-		}
-
-		// An "edit" step stops enter at the line to edit: sent unedited it would run past the step.
-		if ((key.return || input === ' ') && p.step && !p.met && s && p.step.port === sessionPort.current && editReached(p.step.do, s.peek().kind)) {
-			return 'Press e to change this line, as the lesson pane says (> skips the step).';
+		// Enter stops where the step wants it to (an until's target, the line to edit or to type
+		// by hand) and never sends QUIT: see enterRefusal.
+		if (key.return || input === ' ') {
+			const refusal = enterRefusal(p.step, p.met, lessonNextKind(live), onItsPort, p.lesson.steps[p.index + 1]);
+			if (refusal !== undefined) {
+				setTick(t => t + 1);
+				return refusal;
+			}
 		}
 
 		return false;
@@ -144,11 +152,31 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 	// A restart left the session behind the lesson: an earlier step on this port must run again.
 	const index = progress.current.index;
 	const firstOnPort = step ? lesson.steps.findLastIndex((s, i) => i <= index && (i === 0 || lesson.steps[i - 1]!.port !== s.port)) : index;
-	const behind = !met && step !== undefined && index > firstOnPort && current.current?.state.connected === false;
+	const live = current.current;
+	const onItsPort = step !== undefined && live !== undefined && step.port === sessionPort.current && sessionPort.current === session.port;
+	// What the pane says is decided on the transcript as it is now, not on the last check.
+	if (onItsPort && !met) progress.current.check(live, context?.context());
+	const nowMet = progress.current.met;
+	const behind = !nowMet && step !== undefined && index > firstOnPort && live?.state.connected === false;
+	const nextKind = onItsPort ? lessonNextKind(live) : undefined;
+	const stuck = nextKind !== undefined && !behind && outOfReach(step, nowMet, nextKind);
+	const elsewhere = nextKind !== undefined && !behind && !stuck && misplaced(step, nowMet, nextKind);
+	const lastReply = stuck || elsewhere ? live?.entries.findLast(e => e.direction === 'server' && e.last !== false) : undefined;
+	const answered = lastReply ? `the server answered ${lastReply.text}` : '';
+	const catchUp = step?.do.kind === 'manual'
+		? 'A new session: press enter to catch up (it stops where this step is typed), then do this step, or > to skip it.'
+		: 'A new session: press enter until this step is done (the steps before it run again), or > to skip it.';
+	const typedWhere = step?.do.kind === 'manual' && step.do.at === 'sasl-answer' ? `while a login waits for its answer: ${nextKind === 'auth' ? '' : 'enter until AUTH, then '}press m and type AUTH LOGIN to start one` : `when the Next pane shows ${(step?.do.kind === 'manual' ? step.do.at ?? '' : '').toUpperCase()} (enter stops there; r starts again)`;
+	const hint = stuck
+		? `This session cannot do this step any more${answered ? ` (${answered})` : ''}: r starts it again, > skips the step.`
+		: `${answered ? `Now ${answered}. ` : ''}This step is typed ${typedWhere}.`;
+	// The title gives way on a narrow window, never where the student is (step n of m, done).
+	const where = ` ${glyphs.dot} ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}${nowMet ? ` ${glyphs.dot} done: n next step` : ''}`}`;
+	const heading = fit(`${fit(`Lesson: ${lesson.title}`, Math.max(12, width - where.length))}${where}`, width);
 	const pane = (
-		<Box flexDirection="column" borderStyle={glyphs.borderLesson} borderColor={met || done ? 'green' : 'cyan'} paddingX={1} height={paneRows} overflow="hidden">
+		<Box flexDirection="column" borderStyle={glyphs.borderLesson} borderColor={nowMet || done ? 'green' : 'cyan'} paddingX={1} height={paneRows} overflow="hidden">
 			<Box flexShrink={0}>
-				<Text bold wrap="truncate">{safeOutput(fit(`Lesson: ${lesson.title} ${glyphs.dot} ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}${met ? ` ${glyphs.dot} done: n next step` : ''}`}`, width))}</Text>
+				<Text bold wrap="truncate">{safeOutput(heading)}</Text>
 			</Box>
 			{done ? (
 				<>
@@ -160,7 +188,7 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 					<Box flexShrink={0}>
 						<Text wrap="wrap">{safeOutput(instructionText(step!))}</Text>
 					</Box>
-					{met ? <Text color="green" wrap="wrap">{glyphs.check} {safeOutput(step!.explanation)}</Text> : behind ? <Text color="yellow" wrap="wrap">A new session: press enter until this step is done (the steps before it run again), or &gt; to skip it.</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal} ${glyphs.dot} > skips this step`, width))}</Text>}
+					{nowMet ? <Text color="green" wrap="wrap">{glyphs.check} {safeOutput(step!.explanation)}</Text> : behind ? <Text color="yellow" wrap="wrap">{catchUp}</Text> : stuck || elsewhere ? <Text color="yellow" wrap="wrap">{safeOutput(hint)}</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal} ${glyphs.dot} > skips this step`, width))}</Text>}
 				</>
 			)}
 		</Box>

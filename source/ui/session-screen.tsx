@@ -35,7 +35,7 @@ export type SessionScreenProps = {
 	/** Quiz mode from the start (--quiz); z toggles it. */
 	quiz?: boolean;
 	/** Keys a wrapping screen handles first (a lesson's n); true when handled, a string to refuse with that notice. */
-	extraKeys?: (input: string, key: Key) => boolean | string;
+	extraKeys?: (input: string, key: Key, session: SessionLike) => boolean | string;
 	/** A pane shown above the Next pane (a lesson's), and the rows it takes. */
 	sidePane?: React.ReactNode;
 	sidePaneRows?: number;

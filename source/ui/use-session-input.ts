@@ -29,7 +29,7 @@ export type SessionInput = {
 	onCompare?: () => void;
 	onInbox?: () => void;
 	/** Keys a wrapping screen handles first (a lesson's n); true when handled, a string to refuse with that notice. */
-	extraKeys?: (input: string, key: Key) => boolean | string;
+	extraKeys?: (input: string, key: Key, session: SessionLike) => boolean | string;
 	recordFile?: string;
 	isActive?: boolean;
 	/** The help overlay's scrolling keys (key-help.tsx): true when the key scrolled it. */
@@ -109,7 +109,7 @@ export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBac
 			return;
 		}
 
-		const handled = extraKeys?.(input, key);
+		const handled = extraKeys?.(input, key, controls.sessionNow());
 		if (typeof handled === 'string') dispatch({type: 'notice', text: handled});
 		if (handled) return;
 		switch (commandFor(input, key)) {

@@ -20,6 +20,8 @@ export type SessionControls = {
 	revision: number;
 	/** Whether a step is in flight right now. */
 	busyNow: () => boolean;
+	/** The session as it is now (newer than `session` between a restart and its frame). */
+	sessionNow: () => SessionLike;
 	send: (override?: string) => Promise<void>;
 	skip: () => void;
 	runAll: () => Promise<void>;
@@ -143,5 +145,5 @@ export function useSession(options: SessionOptions, replay?: readonly Transcript
 		setSession(next);
 	}, [options, replay, dispatch]);
 
-	return {session, view, viewNow: () => viewRef.current, dispatch, revision, busyNow, send, skip, runAll, manual, restart, lastStepMs};
+	return {session, view, viewNow: () => viewRef.current, dispatch, revision, busyNow, sessionNow: () => sessionRef.current, send, skip, runAll, manual, restart, lastStepMs};
 }

@@ -4,27 +4,15 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {simpleParser} from 'mailparser';
 import {Pop3Session} from '../../source/engine/pop3.js';
-import {Session, type SessionOptions} from '../../source/engine/session.js';
-import {parseFault, startLab, type AttackName, type Lab, type LabPort} from '../../source/lab/index.js';
+import {Session} from '../../source/engine/session.js';
+import {parseFault, startLab, type AttackName, type LabPort} from '../../source/lab/index.js';
 import {lessons} from '../../source/lessons/index.js';
 import {checkLesson, expectationMet} from '../../source/lessons/lesson.js';
 import {LessonProgress, performAction} from '../../source/lessons/runner.js';
+import {labSessionOptions} from '../support/lab-session.js';
 import {startJourneyLessonLab} from '../../source/journey/lesson-lab.js';
 
-function options(lab: Lab, port: LabPort): SessionOptions {
-	return {
-		host: lab.host,
-		port: lab.ports[port]!,
-		profilePort: port,
-		tls: 'auto',
-		tlsOptions: {servername: lab.hostname, ca: lab.ca, insecure: false},
-		ehlo: 'client.example',
-		from: 'alice@lab.test',
-		to: ['bob@lab.test'],
-		credentials: port === 25 ? undefined : {user: 'alice', password: 'wonderland'},
-		timeouts: {greeting: 10_000, command: 10_000},
-	};
-}
+const options = labSessionOptions;
 
 test('at least six lessons ship, each well-formed', () => {
 	assert.ok(lessons.length >= 6);

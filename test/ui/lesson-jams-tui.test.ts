@@ -61,6 +61,14 @@ test('lesson 6: enter past the QUIT target is refused; r in step 4, enter to cat
 		await enterUntil(tui, 'This step stops here');
 		await tui.press('n');
 		await tui.waitFor('step 2 of 5');
+		// A habitual enter: the plan is blocked (no recipient), enter would lead to QUIT.
+		await tui.press(keys.enter);
+		let screen = await tui.waitFor('This step is typed by hand: press m and type RCPT TO:<bob@lab.test>');
+		assert.ok(!/C~? +QUIT/.test(screen), 'QUIT was not sent');
+		await tui.press(keys.enter); // and again: still nothing sent
+		await tui.waitFor(settled);
+		assert.ok(!/C~? +QUIT/.test(tui.screen()), 'QUIT was not sent');
+		assert.match(tui.screen(), /Next: .*\n.*QUIT␍␊|Next: No recipient/);
 		await new Promise(resolve => setTimeout(resolve, 2100)); // the greylisting delay
 		await typeLine(tui, 'm', 'RCPT TO:<bob@lab.test>');
 		await tui.waitFor('done: n next step', 20_000);
@@ -68,12 +76,12 @@ test('lesson 6: enter past the QUIT target is refused; r in step 4, enter to cat
 		await tui.waitFor('step 3 of 5');
 		await enterUntil(tui, 'This step stops here');
 		await tui.press(keys.enter); // overshoot: refused, QUIT not sent
-		let screen = await tui.waitFor('This step stops here');
+		screen = await tui.waitFor('This step stops here');
 		assert.ok(!/C~? +QUIT/.test(screen), 'QUIT was not sent');
 		await tui.press('n');
 		await tui.waitFor('step 4 of 5');
 		await tui.press('r'); // a new session: this client has had its one message
-		await tui.waitFor('A new session: press enter until this step is done');
+		await tui.waitFor('A new session: press enter to catch up');
 		screen = await enterUntil(tui, 'done: n next step');
 		assert.match(screen, /421 4\.7\.0/);
 		await tui.press('n');
@@ -85,42 +93,105 @@ test('lesson 6: enter past the QUIT target is refused; r in step 4, enter to cat
 	}
 });
 
-test('lesson 4: AUTH LOGIN typed twice (the second goes out as the user name) still lets step 7 complete', {timeout: 150_000}, async () => {
+/** Lesson 4 from the start to step 6 (port 2525, stopped at AUTH), as the pane says. */
+async function lesson4ToStep6(tui: Terminal): Promise<void> {
+	await tui.waitFor('step 1 of 7');
+	await enterUntil(tui, 'done: n next step');
+	await tui.press('n');
+	await tui.waitFor('step 2 of 7');
+	await typeLine(tui, 'm', 'AUTH PLAIN');
+	await tui.waitFor('done: n next step');
+	await tui.press('n');
+	await tui.waitFor('step 3 of 7');
+	await enterUntil(tui, 'This step stops here');
+	await tui.press('n');
+	await tui.waitFor('step 4 of 7');
+	await enterUntil(tui, 'done: n next step');
+	await tui.press('n');
+	await tui.waitFor('step 5 of 7');
+	await enterUntil(tui, 'This step stops here');
+	await tui.press('n');
+	await tui.waitFor('step 6 of 7');
+	await tui.waitFor(settled);
+}
+
+test('lesson 4: AUTH LOGIN typed twice: the Next pane says the server waits for the user name, the second goes out as it, and step 7 waits for a real *', {timeout: 150_000}, async () => {
 	const tui = spawnTui(['lesson', 'auth-decoded']);
 	try {
-		await tui.waitFor('step 1 of 7');
-		await enterUntil(tui, 'done: n next step');
-		await tui.press('n');
-		await tui.waitFor('step 2 of 7');
-		await typeLine(tui, 'm', 'AUTH PLAIN');
-		await tui.waitFor('done: n next step');
-		await tui.press('n');
-		await tui.waitFor('step 3 of 7');
-		await enterUntil(tui, 'This step stops here');
-		await tui.press('n');
-		await tui.waitFor('step 4 of 7');
-		await enterUntil(tui, 'done: n next step');
-		await tui.press('n');
-		await tui.waitFor('step 5 of 7');
-		await enterUntil(tui, 'This step stops here');
-		await tui.press('n');
-		await tui.waitFor('step 6 of 7');
+		await lesson4ToStep6(tui);
 		await typeLine(tui, 'm', 'AUTH LOGIN');
-		await tui.waitFor('done: n next step');
+		let screen = await tui.waitFor('done: n next step');
+		screen = await tui.waitFor('Next: The server waits for your answer to its 334 ("Username:")');
+		assert.doesNotMatch(screen, /AUTH PLAIN AGFsaWNl/, 'the Next pane does not offer AUTH PLAIN while the server waits for a user name');
+		await tui.press(keys.enter); // enter sends nothing now
+		await tui.waitFor(/Press m and type the answer in base64|This step stops here|waits for/);
+		await tui.waitFor(settled);
+		assert.doesNotMatch(tui.screen(), /C~ +AUTH PLAIN/, 'the planned AUTH PLAIN did not go out as the user name');
 		await typeLine(tui, 'm', 'AUTH LOGIN'); // again: the server takes it as the user name
-		await tui.waitFor(/C~ +AUTH LOGIN[\s\S]*C~ +\S/);
+		await tui.waitFor(/S~ +501 5\.5\.4/);
 		await tui.waitFor(settled);
 		await tui.press('n');
 		await tui.waitFor('step 7 of 7');
-		await tui.waitFor(settled);
-		if (!tui.screen().includes('done: n next step')) {
-			await typeLine(tui, 'm', '*');
-			await tui.waitFor(/S~ +501/);
-		}
-
+		screen = await tui.waitFor('This step is typed while a login waits for its answer');
+		assert.match(screen, /Now the server answered 501 5\.5\.4/);
+		assert.doesNotMatch(screen, /done: n next step/, 'the 501 to a user name is not the 501 to a *');
+		await tui.press(keys.enter);
+		await tui.waitFor('No login waits for an answer now: press m and type AUTH LOGIN to start one');
+		await typeLine(tui, 'm', 'AUTH LOGIN');
+		await tui.waitFor('Next: The server waits for your answer');
+		await typeLine(tui, 'm', '*');
+		await tui.waitFor(/C~ +\*\s/);
 		await tui.waitFor('done: n next step');
 		await tui.press('n');
 		await tui.waitFor('Lesson complete');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('lesson 4, step 6 after r: enter catches up and stops at AUTH, where AUTH LOGIN is typed (never runs on to QUIT)', {timeout: 150_000}, async () => {
+	const tui = spawnTui(['lesson', 'auth-decoded']);
+	try {
+		await lesson4ToStep6(tui);
+		await tui.press('r');
+		await tui.waitFor('A new session: press enter to catch up');
+		// Far more enters than the catch-up needs, as a student would press them.
+		const screen = await enterUntil(tui, 'This step is typed by hand: press m and type AUTH LOGIN', 12);
+		assert.match(screen, /Next: Log in/);
+		for (let i = 0; i < 4; i++) await tui.press(keys.enter);
+		await tui.waitFor(settled);
+		assert.doesNotMatch(tui.screen(), /C~ +(AUTH PLAIN|MAIL FROM|QUIT)/, 'nothing past AUTH was sent');
+		await typeLine(tui, 'm', 'AUTH LOGIN');
+		await tui.waitFor('done: n next step');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('lesson 2: a malformed edit (no angle brackets) is refused: the pane says the step cannot be done in this session and r, not a stale instruction', {timeout: 120_000}, async () => {
+	const tui = spawnTui(['lesson', 'relay-vs-submission']);
+	try {
+		await tui.waitFor('step 1 of 4');
+		await enterUntil(tui, 'This step stops here');
+		await tui.press('n');
+		await tui.waitFor('step 2 of 4');
+		await typeLine(tui, 'e', 'RCPT TO:friend@example.com');
+		let screen = await tui.waitFor('This session cannot do this step any more');
+		assert.match(screen, /the server answered 501 5\.1\.3/);
+		assert.match(screen, /starts it again, > skips the step/);
+		await tui.press(keys.enter); // would send QUIT: refused
+		screen = await tui.waitFor('Enter stops before QUIT');
+		assert.ok(!/C~? +QUIT/.test(screen), 'QUIT was not sent');
+		await tui.press('r');
+		await tui.waitFor('A new session: press enter until this step is done');
+		await enterUntil(tui, 'Press e to change this line');
+		await typeLine(tui, 'e', 'RCPT TO:<friend@example.com>');
+		await tui.waitFor('554 5.7.1 <friend@example.com>: Relay access denied');
+		await tui.waitFor('done: n next step');
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 	} finally {
