@@ -101,3 +101,27 @@ test('a journey lesson in the TUI: the MX lookup comes first, and the MX\'s chec
 		tui.kill();
 	}
 });
+
+test('lesson 7 at 80x24: the goal and step 4 are read whole (nothing cut), and the lesson completes', {timeout: 90_000}, async () => {
+	const tui = spawnTui(['lesson', 'attacks'], {columns: 80, rows: 24});
+	try {
+		await tui.waitFor('Goal: Watch STARTTLS injection and SMTP smuggling fail. · > skips this step', 20_000);
+		for (const step of [2, 3, 4]) {
+			await tui.press('>');
+			await tui.waitFor(`step ${step} of 4`, 20_000);
+		}
+
+		await tui.waitFor('Port 25 also ends DATA at a bare LF.LF (SMTP smuggling). Press a to send.', 20_000);
+		await tui.waitFor(/Next: Open a TCP/, 20_000);
+		await tui.press('a');
+		const screen = await tui.waitFor('refuse a bare LF with 521.', 20_000);
+		assert.match(screen, /✓ Arrived whole: smtp-tui sends only CRLF/);
+		assert.doesNotMatch(screen.split('\n').filter(line => line.includes('│ ✓') || line.includes('CVE')).join('\n'), /…/, 'the explanation is not cut');
+		await tui.press('n');
+		await tui.waitFor('Lesson complete');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
