@@ -28,6 +28,8 @@ export type Terminal = {
 	type: (text: string) => Promise<void>;
 	/** Types `text` one key per write, back to back, without waiting for a frame in between. */
 	typeFast: (text: string) => Promise<void>;
+	/** Writes `text` in ONE write (a burst: several enters arrive in one read). */
+	burst: (text: string) => Promise<void>;
 	exited: Promise<number>;
 	/** Everything the program wrote, raw, for byte-level checks. */
 	output: () => string;
@@ -113,6 +115,11 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		await new Promise(resolve => setTimeout(resolve, 40));
 	};
 
+	const burst = async (text: string) => {
+		child.write(text);
+		await new Promise(resolve => setTimeout(resolve, 40));
+	};
+
 	const select = async (label: string) => {
 		for (let i = 0; i < 12; i++) {
 			// The list's pointer: Unicode, or ASCII on a TERM=dumb / LANG=C terminal.
@@ -142,7 +149,7 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 		rows = newRows;
 	};
 
-	return {screen, waitFor, press, type, typeFast, exited, output: () => raw, kill: () => child.kill(), select, resize, wrappedRows};
+	return {screen, waitFor, press, type, typeFast, burst, exited, output: () => raw, kill: () => child.kill(), select, resize, wrappedRows};
 }
 
 /**

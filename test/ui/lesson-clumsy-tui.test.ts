@@ -1,7 +1,8 @@
 // Every shipped lesson, in the real binary, by a clumsy student: n pressed too early, a
-// wrong command typed by hand, one enter too many, a restart in the middle of a step, the
-// window shrunk below 80x24 and back. Each must still reach "Lesson complete". And the
-// straight path: each step done as the lesson says, nothing else.
+// wrong command typed by hand, extra enters (a burst of them in one write after every step,
+// and one more where the port changes), a restart in the middle of a step, the window shrunk
+// below 80x24 and back. Each must still reach "Lesson complete". And the straight path: each
+// step done as the lesson says, nothing else.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {lessons} from '../../source/lessons/index.js';
@@ -28,6 +29,12 @@ async function press(tui: Terminal, key: string, fromInput = false): Promise<str
 		await new Promise(resolve => setTimeout(resolve, 20));
 	}
 
+	return tui.waitFor(settled, 20_000);
+}
+
+/** Waits until nothing is in flight and the frame is whole again. */
+async function settle(tui: Terminal): Promise<string> {
+	for (let wait = 0; wait < 300 && tui.screen().includes('working…'); wait++) await new Promise(resolve => setTimeout(resolve, 20));
 	return tui.waitFor(settled, 20_000);
 }
 
@@ -141,6 +148,12 @@ lessons.forEach((lesson, number) => {
 					await tui.waitFor(/502 5\.5\.2|Not connected/);
 				}
 
+				// Habitual extra enters, several in one write: the lesson stops them where they would
+				// run past what the next step needs (or they do the next step early, which counts).
+				const quitBefore = /C~? +QUIT/.test(tui.screen()); // `a` (run all) sends QUIT itself
+				await tui.burst(keys.enter.repeat(3));
+				await settle(tui);
+				if (!quitBefore) assert.doesNotMatch(tui.screen(), /C~? +QUIT/, `a burst of enters after step ${index + 1} did not send QUIT`);
 				if (index === overshoot) await press(tui, keys.enter); // one enter too many
 				await press(tui, 'n');
 			}
