@@ -930,13 +930,14 @@ export class SmtpClientConversation {
 		this.messageOpen = false;
 		const encoded = this.typedBody ? Buffer.from('.\r\n') : this.encodedMessage();
 		const lines = this.typedBody ? [this.gate.text('.')] : this.shownMessage();
-		// Not kept for the rest of the session (a 6 MB body would be held twice, as these bytes and
-		// as the transcript's lines): another transaction rebuilds it, byte for byte the same (the
-		// Date and Message-ID are kept).
-		this.cachedMessage = undefined;
 		for (const line of lines) this.add('client', line, 'body');
 		yield {type: 'send', data: encoded, timeoutMs: this.timeouts.body, what: 'the message'};
 		this.planState.bodyDone = true;
+		// Not kept for the rest of the session (a 6 MB body would be held twice, as these bytes and
+		// as the transcript's lines): another transaction rebuilds it, byte for byte the same (the
+		// Date and Message-ID are kept). Not before the body step stops being next: a preview
+		// drawn while the bytes are being written would build it all again.
+		this.cachedMessage = undefined;
 		const reply = yield* this.read('body', this.timeouts.body, 'the end of the message');
 		if (reply.code === 250) return true;
 		this.fail('body', new SessionFailure('protocol', `The message was refused with ${withEnhanced(reply)}.`));
