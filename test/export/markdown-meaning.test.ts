@@ -72,7 +72,7 @@ test('export --format markdown: message lines read as header or body, the blank 
 		assert.match(row('C', '', data).meaning, /ends the header section/);
 		const stuffed = row('C', '..a line that starts with a dot', data).meaning;
 		assert.equal(stuffed, escaped(explainMessageLine('..a line that starts with a dot', false).join('<br>')));
-		assert.match(stuffed, /^Dot-stuffing .*stored as "\.a line that starts with a dot".*<br>A body line/);
+		assert.match(stuffed, /^Stored as "\.a line that starts with a dot": the server deletes the first dot.*dot-stuffing.*<br>A body line/);
 		assert.equal(row('C', 'last line', data).meaning, escaped(explainMessageLine('last line', false).join('<br>')));
 		assert.match(row('C', '.', data).meaning, /^The lone dot on a line of its own/);
 		assert.ok(!rows.slice(data + 1).some(r => r.meaning.includes(explainStep('body').summary)), 'no generic reading left on a message line');
