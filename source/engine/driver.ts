@@ -26,7 +26,7 @@ import type tls from 'node:tls';
 import {RemoteProtocolError} from '../protocol/errors.js';
 import type {TlsFacts} from '../protocol/transcript.js';
 import {describeSocketError, SessionFailure} from './failure.js';
-import {describeHandshakeError, refusedCertificateMessage, tlsFacts} from './tls.js';
+import {describeHandshakeError, refusedCertificateMessage, tlsFacts, type CertRemedies} from './tls.js';
 
 export type TlsOptions = {
 	/** Name sent as SNI and checked against the certificate. */
@@ -35,6 +35,8 @@ export type TlsOptions = {
 	ca?: string;
 	/** Go on when the certificate does not verify. */
 	insecure: boolean;
+	/** How a refused certificate's advice names the remedies: as flags (default) or as the remote wizard's fields. */
+	remedies?: CertRemedies;
 };
 
 export type ConnectOptions = {
@@ -532,7 +534,7 @@ export async function handshake(
 			const facts = tlsFacts(secure, servername);
 			if (!facts.authorized && !options.insecure) {
 				secure.destroy();
-				reject(new SessionFailure('tls', refusedCertificateMessage(target, facts, servername ?? host), facts));
+				reject(new SessionFailure('tls', refusedCertificateMessage(target, facts, servername ?? host, options.remedies), facts));
 				return;
 			}
 

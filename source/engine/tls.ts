@@ -103,8 +103,31 @@ export function describeCertError(code: string | undefined, facts?: TlsFacts, ch
 	}
 }
 
-/** What the user can do about a refused certificate: the --insecure / --ca / --servername hint. */
-function certHint(code: string | undefined): string {
+/** Where the user names the remedies: flags on the command line, or the remote wizard's fields. */
+export type CertRemedies = 'flags' | 'wizard';
+
+/** Where the wizard is, and its "Accept any certificate" field (--insecure); its CA file is --ca. */
+const inWizard = 'In the remote wizard (b goes back to it, your answers kept)';
+const acceptAny = 'answer yes to "Accept any certificate" to continue anyway';
+
+function wizardHint(reason: CertReason): string {
+	switch (reason) {
+		case 'expired':
+			return `The server needs a new certificate. ${inWizard}, ${acceptAny}.`;
+		case 'not-yet-valid':
+			return `Check this machine's clock. ${inWizard}, ${acceptAny}.`;
+		case 'wrong-host':
+			return `${inWizard}, type one of those names as the host if the server is meant to be reached by it, or ${acceptAny}.`;
+		case 'self-signed':
+			return `${inWizard}, give this very certificate (a PEM file) as the CA certificate file to trust it, or ${acceptAny}.`;
+		default:
+			return `${inWizard}, give the certificate of its issuer (a PEM file) as the CA certificate file to trust it, or ${acceptAny}.`;
+	}
+}
+
+/** What the user can do about a refused certificate: the --insecure / --ca / --servername hint (or the wizard's fields). */
+function certHint(code: string | undefined, remedies: CertRemedies = 'flags'): string {
+	if (remedies === 'wizard') return wizardHint(reasonOf(code));
 	switch (reasonOf(code)) {
 		case 'expired':
 			return 'The server needs a new certificate; use --insecure to continue anyway.';
@@ -120,8 +143,8 @@ function certHint(code: string | undefined): string {
 }
 
 /** The full one-sentence message (plus the hint) for a certificate refused after the handshake. */
-export function refusedCertificateMessage(target: string, facts: TlsFacts, checkedName: string): string {
-	return `The certificate of ${target} was refused: ${describeCertError(facts.authorizationError, facts, checkedName)}. ${certHint(facts.authorizationError)}`;
+export function refusedCertificateMessage(target: string, facts: TlsFacts, checkedName: string, remedies?: CertRemedies): string {
+	return `The certificate of ${target} was refused: ${describeCertError(facts.authorizationError, facts, checkedName)}. ${certHint(facts.authorizationError, remedies)}`;
 }
 
 const cannotHelp = ' --insecure cannot help: the handshake failed before any certificate was checked.';

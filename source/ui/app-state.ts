@@ -9,10 +9,12 @@ import type {JourneyLab} from '../journey/index.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import type {RemoteAnswers} from './target-screen.js';
 
-export type SessionScreen = {name: 'session'; options: SessionOptions; fromPicker: boolean};
+/** `fromWizard`: started from the remote wizard, so back reopens the wizard with its answers. */
+export type SessionScreen = {name: 'session'; options: SessionOptions; fromPicker: boolean; fromWizard?: boolean};
 
 export type Screen =
-	| {name: 'target'; error?: string}
+	/** `wizard`: open the remote wizard (or the provider's) at once, with the answers kept. */
+	| {name: 'target'; error?: string; wizard?: boolean}
 	/** `session`: the port chooser was opened with c from this session, which stays as it is behind it. */
 	| {name: 'ports'; error?: string; choosing?: boolean; session?: SessionScreen}
 	| SessionScreen
@@ -63,6 +65,7 @@ export function backFrom(screen: Screen): Screen {
 		case 'compare':
 			return screen.session ?? (screen.fromPicker ? {name: 'ports'} : {name: 'target'});
 		case 'session':
+			if (screen.fromWizard) return {name: 'target', wizard: true};
 			return screen.fromPicker ? {name: 'ports'} : {name: 'target'};
 		case 'inbox':
 			return screen.from;

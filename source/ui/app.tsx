@@ -112,11 +112,12 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					columns={columns}
 					error={screen.error}
 					initialAnswers={lastAnswers}
+					openWizard={screen.wizard}
 					onQuit={() => quit(0)}
 					onLab={() => show({name: 'ports'})}
 					onRemote={answers => {
 						dispatch({type: 'answer', answers});
-						launch(remoteSession(answers), options => ({name: 'session', options, fromPicker: false}), 'target');
+						launch(remoteSession(answers), options => ({name: 'session', options, fromPicker: false, fromWizard: true}), 'target');
 					}}
 				/>
 			);

@@ -187,7 +187,8 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 			ca: answers.ca || undefined,
 			insecure: isYes(answers.insecure) || undefined,
 		}, {...environment, promptPassword: async () => answers.password});
-		return target.options;
+		// A refused certificate's advice names the wizard's fields, not flags.
+		return {...target.options, tlsOptions: {...target.options.tlsOptions, remedies: 'wizard' as const}};
 	};
 
 	let journeyPromise: Promise<JourneyLab> | undefined;

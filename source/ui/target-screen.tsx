@@ -36,6 +36,8 @@ export type TargetScreenProps = {
 	error?: string;
 	/** The answers given last time: the wizard starts from them (kept after going back). */
 	initialAnswers?: RemoteAnswers;
+	/** Open the wizard at once (b from a session it started), the provider's if it was one. */
+	openWizard?: boolean;
 };
 
 type Field = {
@@ -122,13 +124,26 @@ export function isYes(text: string): boolean {
 	return /^y(es)?$/i.test(text.trim());
 }
 
-export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAnswers}: TargetScreenProps) {
-	const [mode, setMode] = useState<'choose' | 'remote' | 'presets'>('choose');
-	const [preset, setPreset] = useState<Preset>();
+/** The first field of a wizard, holding the answer it had (a password is typed again). */
+function firstLine(list: Field[], answers: RemoteAnswers): LineState {
+	const field = list[0]!;
+	return lineAt(field.mask ? '' : (answers[field.key] ?? ''));
+}
+
+export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAnswers, openWizard = false}: TargetScreenProps) {
+	// Back from a session the wizard started: the same wizard again (the provider's, if one was chosen).
+	const reopened = openWizard && initialAnswers ? initialAnswers : undefined;
+	const reopenedPreset = reopened?.preset ? presets.find(p => p.name === reopened.preset) : undefined;
+	const [mode, setMode] = useState<'choose' | 'remote' | 'presets'>(reopened ? (reopenedPreset ? 'presets' : 'remote') : 'choose');
+	const [preset, setPreset] = useState<Preset | undefined>(reopenedPreset);
 	// The wizard's state lives in a ref so that every key sees the one before it, even when
 	// several arrive before the next frame (fast typing, a paste); `redraw` only asks for a frame.
 	// The answers are remembered across esc and across a failed connection.
-	const wizard = useRef<Wizard>({index: 0, answers: initialAnswers ?? empty, line: emptyLine});
+	const wizard = useRef<Wizard>({
+		index: 0,
+		answers: initialAnswers ?? empty,
+		line: reopened ? firstLine(reopenedPreset ? presetFields(reopenedPreset) : fields, reopened) : emptyLine,
+	});
 	const [, redraw] = useState(0);
 	const update = (change: Partial<Wizard>) => {
 		wizard.current = {...wizard.current, ...change};

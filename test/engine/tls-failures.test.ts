@@ -181,6 +181,17 @@ for (const [variant, expected] of Object.entries(certificateCases) as Array<[Cer
 				assert.ok(explained.includes(`↳ names ${expected.names.join(', ')}`));
 			});
 
+			test(`${port}: a session from the remote wizard names the wizard's fields, not flags`, async () => {
+				const base = options(lab, port);
+				const session = new Session({...base, tlsOptions: {...base.tlsOptions, remedies: 'wizard'}});
+				assert.equal(await session.runToEnd(), 29);
+				const sentence = session.failureMessage ?? '';
+				assert.match(sentence, new RegExp(`^The certificate of 127\\.0\\.0\\.1:${lab.ports[port]!} was refused: `));
+				assert.match(sentence, /In the remote wizard \(b goes back to it, your answers kept\)/);
+				assert.match(sentence, /"Accept any certificate"/);
+				assert.doesNotMatch(sentence, /--(ca|insecure|servername)/);
+			});
+
 			test(`${port}: with insecure the session completes (exit 0) and says NOT verified`, async () => {
 				const before = lab.inbox.length;
 				const session = new Session(options(lab, port, true));

@@ -169,3 +169,6 @@ export async function pressToOpen(tui: Terminal, key: string, shown: string | Re
 		return tui.waitFor(shown, timeoutMs);
 	}
 }
+
+/** The session screen's Explain pane as one line of text (its wrapped rows joined, spaces collapsed). */
+export const explainPane = (screen: string) => screen.split('\n').map(line => line.split('││')[1]?.replace(/│$/, '') ?? '').join(' ').replace(/\s+/g, ' ');

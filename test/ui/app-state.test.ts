@@ -59,6 +59,11 @@ test('c from a session: the port chooser and the comparison go back to that sess
 	assert.equal(backFrom({name: 'compare', scenario, target: 'lab', fromPicker: true, session}), session);
 });
 
+test('b from a session the remote wizard started reopens the wizard; from one flags opened, the start screen', () => {
+	assert.deepEqual(backFrom({name: 'session', options, fromPicker: false, fromWizard: true}), {name: 'target', wizard: true});
+	assert.deepEqual(backFrom({name: 'session', options, fromPicker: false}), {name: 'target'});
+});
+
 test('the remote wizard\'s answers are kept through a refused connection and back', () => {
 	const answers = {host: 'smtp.example.com'} as never;
 	const state = run([{type: 'answer', answers}, {type: 'failed', on: 'target', error: 'Connection refused.'}]);

@@ -3,8 +3,11 @@
 // session, and the answers are still there after b from the session.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
+import {mkdtemp, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import {startLab} from '../../source/lab/index.js';
-import {keys, spawnTui} from '../support/pty.js';
+import {explainPane, keys, spawnTui, type Terminal} from '../support/pty.js';
 
 const erase = (count: number) => keys.backspace.repeat(count);
 
@@ -96,19 +99,73 @@ test('remote wizard: empty host refused, bad port and TLS refused in place, send
 		assert.ok(!screen.includes(password), 'the password never reaches the screen');
 		assert.ok(!screen.includes('smtp.example.com'), 'no hint became a host');
 
-		// b back to the start, then the wizard again: every answer is still there.
+		// b goes back to the wizard itself: every answer is still there.
 		await tui.press('b');
-		await tui.waitFor('where should the conversation go?');
-		await tui.press(keys.down);
-		await tui.waitFor('❯ A remote server');
-		await tui.press(keys.enter);
-		await tui.waitFor('> 127.0.0.1');
+		await tui.waitFor(/remote server \(1\/9\)[\s\S]*> 127\.0\.0\.1/);
 		await tui.press(keys.enter);
 		await tui.waitFor(`> ${port}`);
 		await tui.press(keys.enter);
 		await tui.waitFor('> starttls');
 		await tui.press(keys.escape);
 		await tui.waitFor('where should the conversation go?');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+		await lab.close();
+	}
+});
+
+/** Enter until `text` is on screen (at most `steps` presses, each waiting for its step to be in). */
+async function stepUntil(tui: Terminal, text: string, steps = 6): Promise<string> {
+	for (let press = 0; press < steps && !tui.screen().includes(text); press++) {
+		const done = Number(/step (\d+)\//.exec(tui.screen())?.[1] ?? 0);
+		await tui.press(keys.enter);
+		await tui.waitFor(new RegExp(`step ${done + 1}/[\\s\\S]*Next: |${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+	}
+
+	return tui.waitFor(text);
+}
+
+test('a certificate refused in a wizard session: the advice names the wizard\'s fields, b goes back to the wizard, and its CA field then gets past it', {timeout: 120_000}, async () => {
+	const lab = await startLab({only: [587]});
+	const caFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'smtp-tui-wizard-ca-')), 'lab-ca.pem');
+	await writeFile(caFile, lab.ca);
+	const tui = spawnTui();
+	try {
+		await tui.waitFor('where should the conversation go?');
+		await tui.press(keys.down);
+		await tui.waitFor('❯ A remote server');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (1/9)');
+		// host, port, TLS, no user (so no password: 5 is skipped), default sender, recipient, no CA, not insecure
+		const answers: Array<[string, string]> = [['127.0.0.1', '(2/9)'], [String(lab.ports[587]), '(3/9)'], ['starttls', '(4/9)'], ['', '(6/9)'], ['', '(7/9)'], ['bob@lab.test', '(8/9)'], ['', '(9/9)'], ['', 'step 0/']];
+		for (const [answer, next] of answers) {
+			if (answer) await tui.type(answer);
+			await tui.press(keys.enter);
+			await tui.waitFor(next);
+		}
+
+		await tui.waitFor(/step 0\/[\s\S]*Next: /);
+		let screen = await stepUntil(tui, 'Next: The session is over');
+		const advice = explainPane(screen);
+		assert.match(advice, /was refused: its issuer is unknown/);
+		assert.match(advice, /In the remote wizard \(b goes back to it, your answers kept\), give the certificate of its issuer \(a PEM file\) as the CA certificate file/);
+		assert.match(advice, /answer yes to "Accept any certificate"/);
+		assert.ok(!/--ca|--insecure/.test(screen), 'no flags: the session came from the wizard');
+
+		await tui.press('b');
+		await tui.waitFor(/remote server \(1\/9\)[\s\S]*> 127\.0\.0\.1/);
+		for (let field = 1; field < 7; field++) await tui.press(keys.enter); // the kept answers, up to the CA field
+		await tui.waitFor('CA certificate file to trust');
+		await tui.type(caFile);
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (9/9)');
+		await tui.press(keys.enter);
+		await tui.waitFor(/step 0\/[\s\S]*Next: /);
+		screen = await stepUntil(tui, 'S~ 250 SMTPUTF8');
+		assert.match(screen, /TLS handshake: TLSv1\.3 .*; certificate verifi/, "the CA file from the wizard made it verify");
+		assert.ok(!screen.includes('was refused'));
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 	} finally {

@@ -3,13 +3,10 @@
 // EHLO, c in a session opened by flags, and the footer at 120 and 80 columns.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
+import {explainPane, keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
 const statusLine = (screen: string) => screen.split('\n')[0] ?? '';
 const footer = (screen: string) => screen.split('\n').filter(line => line.trim() !== '').at(-1) ?? '';
-
-/** The Explain pane (right of the transcript) as one text. */
-const explainPane = (screen: string) => screen.split('\n').map(line => line.split('││')[1]?.replace(/│$/, '') ?? '').join(' ').replace(/\s+/g, ' ');
 
 /** Opens the manual input, types `line` and sends it; waits for `reply`. */
 async function manual(tui: Terminal, line: string, reply: string | RegExp): Promise<string> {
