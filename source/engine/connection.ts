@@ -4,7 +4,8 @@
 import {Buffer} from 'node:buffer';
 import {ReplyParseError, ReplyParser, type Reply} from '../protocol/reply-parser.js';
 import type {TlsFacts} from '../protocol/transcript.js';
-import {Driver, type ConnectOptions, type DriverConversation} from './driver.js';
+import {Driver, seconds, type ConnectOptions, type DriverConversation} from './driver.js';
+import {SessionFailure} from './failure.js';
 
 export {describeCertError} from './tls.js';
 export {connectTcp, formatTarget, handshake, speaksTls, writeWithDeadline, type ConnectOptions, type TlsOptions, type UpgradeResult} from './driver.js';
@@ -20,6 +21,11 @@ export class SmtpReplyStream implements DriverConversation<Reply> {
 
 	get buffered(): number {
 		return this.parser.buffered;
+	}
+
+	/** Lines of a reply still waiting for its last line (a banner of "220-" lines that never ends). */
+	get unfinishedLines(): string[] {
+		return this.parser.unfinishedLines;
 	}
 
 	receiveData(data: Buffer): void {
@@ -50,8 +56,11 @@ export function replyBytes(reply: Reply): Buffer {
 
 /** One SMTP connection. Create it before connecting, so close() can call off a connect under way. */
 export class Connection extends Driver<Reply> {
+	private readonly stream: SmtpReplyStream;
+
 	constructor(options: ConnectOptions) {
-		super(new SmtpReplyStream(), options, {
+		const stream = new SmtpReplyStream();
+		super(stream, options, {
 			unit: 'reply',
 			units: 'replies',
 			bytesOf: replyBytes,
@@ -59,6 +68,12 @@ export class Connection extends Driver<Reply> {
 			maxHeldBytes: maxUnsolicitedBytes,
 			connectHint: ' (a firewall may be dropping the connection; many ISPs block outbound port 25)',
 		});
+		this.stream = stream;
+	}
+
+	/** Bytes of a reply have arrived, but not yet its last line. */
+	get replyUnderWay(): boolean {
+		return this.stream.buffered > 0;
 	}
 
 	/** Connects in one go (for callers that never close early). */
@@ -73,8 +88,21 @@ export class Connection extends Driver<Reply> {
 		return this.takeHeld();
 	}
 
-	/** Waits for the next whole reply. */
+	/**
+	 * Waits for the next whole reply. When the time runs out in the middle of a multi-line reply
+	 * (lines marked "more follows" kept coming, the last never did), the failure says so and
+	 * carries the lines received, for the transcript to show.
+	 */
 	async readReply(timeoutMs: number, waitingFor: string): Promise<Reply> {
-		return this.read(timeoutMs, waitingFor);
+		try {
+			return await this.read(timeoutMs, waitingFor);
+		} catch (error) {
+			const lines = this.stream.unfinishedLines;
+			if (!(error instanceof SessionFailure) || error.kind !== 'timeout' || lines.length === 0) throw error;
+			const what = waitingFor === 'with a banner' ? 'its banner' : `its reply to ${waitingFor}`;
+			const count = lines.length === 1 ? 'one line' : `${lines.length} lines`;
+			const code = lines[0]!.slice(0, 3); // three digits: the parser took the line as a reply line
+			throw new SessionFailure('timeout', `${this.target} began ${what} but never finished it within ${seconds(timeoutMs)}: ${count} came, each "${code}-" (more to follow), but never the last line, "${code} " with a space.`, undefined, lines);
+		}
 	}
 }

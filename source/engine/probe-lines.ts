@@ -33,8 +33,12 @@ export function probeRowLines(row: ProbeRow): string[] {
 		return [`${head} ${row.status === 'refused' ? 'refused' : row.status === 'timeout' ? 'timed out' : 'error'}: ${safeText(row.error ?? '')}`];
 	}
 
-	if (!row.banner) return [`${head} open, but no banner: ${safeText(row.error ?? '(none)')}`];
 	const pad = ' '.repeat(6);
+	if (!row.banner && row.unfinishedBanner) {
+		return [`${head} open, but the banner never finished: ${safeText(row.error ?? '(no last line)')}`, ...row.unfinishedBanner.map(line => `${pad}<-  ${safeText(line)}`)];
+	}
+
+	if (!row.banner) return [`${head} open, but no banner: ${safeText(row.error ?? '(none)')}`];
 	const authBefore = row.tls === 'implicit' ? 'no "before" (TLS from the first byte)' : row.tls === 'unknown' ? 'unknown' : safeText(row.authBeforeTls.join(' ')) || 'none';
 	return [
 		`${head} open (${row.latencyMs ?? '?'} ms)  ${safeText(row.banner ?? '(no banner)')}`,

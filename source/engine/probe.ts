@@ -18,6 +18,8 @@ export type ProbeRow = {
 	status: 'open' | 'refused' | 'timeout' | 'error';
 	latencyMs?: number;
 	banner?: string;
+	/** The lines of a banner that never finished ("220-" lines, never the last one), as received (untrusted). */
+	unfinishedBanner?: string[];
 	/** `unknown`: EHLO was never answered in full in clear, so whether STARTTLS is offered was not seen. */
 	tls: 'implicit' | 'starttls' | 'none' | 'plaintext-on-implicit-port' | 'failed' | 'unknown';
 	tlsProtocol?: string;
@@ -101,7 +103,10 @@ export async function probePort(target: ProbeTarget): Promise<ProbeRow> {
 	const entries = session.entries;
 	const started = entries[0]?.at ?? 0;
 	const connected = entries.find(e => e.direction === 'info' && e.text.startsWith('Connected to'));
-	const banner = entries.find(e => e.direction === 'server');
+	const bannerLines = entries.filter(e => e.direction === 'server' && e.step === 'connect');
+	// A banner counts once its last line came; the lines of one that never ended are kept apart.
+	const bannerDone = bannerLines.some(e => e.last === true);
+	const banner = bannerDone ? bannerLines[0] : undefined;
 	const before = session.capabilitiesBeforeTls;
 	if (!implicit && before?.extensions.some(e => e.keyword === 'STARTTLS')) tls = session.state.starttlsDone ? 'starttls' : 'failed';
 	else if (!implicit && before === undefined) tls = 'unknown';
@@ -112,6 +117,7 @@ export async function probePort(target: ProbeTarget): Promise<ProbeRow> {
 		status,
 		latencyMs: connected ? Math.round((connected.at - started) * 10) / 10 : undefined,
 		banner: banner?.text,
+		...(!bannerDone && bannerLines.length > 0 ? {unfinishedBanner: bannerLines.map(e => e.text)} : {}),
 		tls: status === 'open' ? tls : 'none',
 		tlsProtocol: session.tlsFacts?.protocol,
 		certificate: session.tlsFacts,
@@ -145,6 +151,12 @@ export function diagnose(host: string, rows: ProbeRow[]): string[] {
 
 	for (const row of rows) {
 		if (row.status !== 'open') continue;
+		if (!row.banner && row.unfinishedBanner) {
+			const code = row.unfinishedBanner[0]!.slice(0, 3);
+			out.push(`Port ${row.port} began a banner but never finished it (${row.unfinishedBanner.length} "${code}-" lines, never the last one): a client may not speak before the banner ends, so no mail program can use this port (a stuck server, or a tarpit that drips lines).`);
+			continue;
+		}
+
 		if (!row.banner) {
 			const hint = row.port === 25 ? ': a firewall or proxy may be intercepting SMTP' : ' (and it does not speak TLS from the first byte either)';
 			out.push(`Port ${row.port} accepted the connection but sent no banner${hint}.`);

@@ -244,6 +244,8 @@ export class Session extends TranscriptSession implements SessionLike {
 		});
 		let first = await Promise.race([settled, silence]);
 		clearTimeout(timer);
+		// A banner under way (its first lines came, its last not yet) is no silent port: wait for it.
+		if (first === 'silent' && connection.replyUnderWay) first = await settled;
 		if (first === 'silent') {
 			this.add(this.conversation.note('No banner yet; asking (on a second connection) whether this port speaks TLS from the first byte…', 'connect'));
 			// Whatever answers first wins; the other question is called off, so nothing lingers.

@@ -134,6 +134,11 @@ export class ReplyParser {
 		return replies;
 	}
 
+	/** The finished lines of a reply whose last line has not arrived yet, as received (untrusted). */
+	get unfinishedLines(): string[] {
+		return this.lines.map(line => line.raw);
+	}
+
 	/**
 	 * Return and forget everything buffered: finished lines of an unfinished reply plus the
 	 * partial line, as the bytes received. Used at STARTTLS, where anything after the 220 was

@@ -377,6 +377,68 @@ describe('hostile servers', {concurrency: 4}, () => {
 		assertSentence(result, /^127\.0\.0\.1:\d+ did not answer with a banner within 2 s\.$/);
 	});
 
+	// A banner of "220-" lines that never ends: still exit 6 (the deadline), but the lines that came
+	// are shown (escaped), in run, run --json and probe, and the sentence says the banner never finished.
+	const drip: Handler = async socket => {
+		for (let line = 0; line < 400 && !socket.destroyed; line++) {
+			socket.write(`220-mx.test line ${line} \u001B]0;owned\u0007 still greeting\r\n`);
+			await sleep(50);
+		}
+	};
+	const neverFinished = /^127\.0\.0\.1:\d+ began its banner but never finished it within 2 s: (\d+) lines came, each "220-" \(more to follow\), but never the last line, "220 " with a space\.$/;
+	const dripped = (line: number) => `220-mx.test line ${line} \\x1b]0;owned\\x07 still greeting`;
+
+	test('a banner that drips "220-" lines forever: exit 6, the lines it sent shown escaped, and "never finished"', async () => {
+		const result = await against(drip, port => base(port));
+		assertSane(result);
+		assert.equal(result.code, 6, result.stdout);
+		assertSentence(result, neverFinished);
+		const count = Number(errors(result).map(line => neverFinished.exec(line)?.[1]).find(Boolean));
+		const shown = result.stdout.split('\n').filter(line => line.startsWith('<-  '));
+		assert.ok(count >= 2, result.stdout);
+		assert.deepEqual(shown, Array.from({length: count}, (_, line) => `<-  ${dripped(line)}`), 'every line received, in order, escaped');
+		assert.ok(!result.stdout.includes('asking (on a second connection) whether this port speaks TLS'), 'a port that is talking is not asked about TLS');
+	});
+
+	test('a banner that drips "220-" lines forever, run --json: the lines as server entries, then the error', async () => {
+		const result = await against(drip, port => base(port, '--json'));
+		assertSane(result);
+		assert.equal(result.code, 6, result.stdout);
+		const entries = result.stdout.trim().split('\n').map(line => JSON.parse(line) as {direction: string; text: string; last?: boolean});
+		const server = entries.filter(entry => entry.direction === 'server');
+		assert.ok(server.length >= 2, result.stdout);
+		server.forEach((entry, line) => {
+			assert.equal(entry.text, `220-mx.test line ${line} \u001B]0;owned\u0007 still greeting`);
+			assert.equal(entry.last, false);
+		});
+		const error = entries.at(-1)!;
+		assert.equal(error.direction, 'error');
+		assert.match(error.text, neverFinished);
+		assert.equal(neverFinished.exec(error.text)?.[1], String(server.length));
+	});
+
+	test('a banner that drips "220-" lines forever, probe and probe --json: the lines shown, "never finished" said', async () => {
+		const text = await against(drip, port => ['probe', '127.0.0.1', '--ports', `25=${port}`, '--timeout', '2']);
+		assertSane(text);
+		assert.match(text.stdout, /^25 {4}relay \/ MX {17}open, but the banner never finished: 127\.0\.0\.1:\d+ began its banner but never finished it within 2 s: \d+ lines came/m);
+		const shown = text.stdout.split('\n').filter(line => line.startsWith('      <-  '));
+		assert.ok(shown.length >= 2, text.stdout);
+		assert.deepEqual(shown, shown.map((_, line) => `      <-  ${dripped(line)}`));
+		assert.match(text.stdout, /^ {2}- Port 25 began a banner but never finished it \(\d+ "220-" lines, never the last one\)/m);
+		assert.ok(!/sent no banner/.test(text.stdout), text.stdout);
+
+		const json = await against(drip, port => ['probe', '127.0.0.1', '--ports', `25=${port}`, '--timeout', '2', '--json']);
+		assertSane(json);
+		const report = JSON.parse(json.stdout) as {rows: Array<{status: string; banner?: string; unfinishedBanner?: string[]; error?: string}>; diagnosis: string[]};
+		const [row] = report.rows;
+		assert.equal(row?.status, 'open');
+		assert.equal(row?.banner, undefined, 'no banner: it never finished');
+		assert.ok((row?.unfinishedBanner?.length ?? 0) >= 2, json.stdout);
+		row!.unfinishedBanner!.forEach((line, at) => assert.equal(line, `220-mx.test line ${at} \u001B]0;owned\u0007 still greeting`));
+		assert.match(row?.error ?? '', /began its banner but never finished it/);
+		assert.ok(report.diagnosis.some(sentence => sentence.startsWith('Port 25 began a banner but never finished it')), report.diagnosis.join('\n'));
+	});
+
 	test('slowloris, one byte per second: the per-reply timeout still ends it (exit 6)', async () => {
 		const result = await against(async socket => {
 			for (const byte of Buffer.from('220 mx.test a very slow banner\r\n')) {
