@@ -384,7 +384,11 @@ async function main(): Promise<void> {
 		case 'lesson': {
 			const {lessons, findLesson} = await import('./lessons/index.js');
 			if (!rest[0]) {
-				writeOut(lessons.map((l, i) => `${String(i + 1).padStart(2)}  ${l.name.padEnd(24)} ${l.title}\n    ${l.goal}\n`).join('') + '\nRun one with: smtp-tui lesson NAME (or its number)\n');
+				// Wrapped at the terminal's width (80 when not on one), each part under its column.
+				const {default: wrapAnsi} = await import('wrap-ansi');
+				const width = process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80;
+				const indented = (text: string, first: string, indent: number) => wrapAnsi(text, Math.max(20, width - indent), {hard: true}).split('\n').map((line, index) => (index === 0 ? first : ' '.repeat(indent)) + line).join('\n');
+				writeOut(lessons.map((l, i) => `${indented(l.title, `${String(i + 1).padStart(2)}  ${l.name.padEnd(24)} `, 29)}\n${indented(l.goal, '    ', 4)}\n`).join('') + '\nRun one with: smtp-tui lesson NAME (or its number)\n');
 				return;
 			}
 

@@ -7,7 +7,7 @@ import type {CompareScenario} from '../engine/compare.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import {CompareScreen} from './compare-screen.js';
-import {PortMultiSelect} from './port-multi-select.js';
+import {chooserRows, PortMultiSelect} from './port-multi-select.js';
 import {FaultMenu} from './fault-menu.js';
 import {JourneyScreen} from './journey-screen.js';
 import type {JourneyLab} from '../journey/index.js';
@@ -110,6 +110,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 			return (
 				<TargetScreen
 					columns={columns}
+					rows={rows}
 					error={screen.error}
 					initialAnswers={lastAnswers}
 					openWizard={screen.wizard}
@@ -124,6 +125,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 		case 'ports': {
 			const chooser = screen.choosing ? (
 				<PortMultiSelect
+					columns={columns}
 					onCancel={back}
 					onQuit={() => quit(0)}
 					onStart={ports => launch(compareScenario(ports), scenario => ({name: 'compare', scenario, target: 'lab', fromPicker: true, session: screen.session}))}
@@ -135,6 +137,8 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 					<PortPicker
 						title={`smtp-tui ${glyphs.dot} embedded lab (local servers on 127.0.0.1)`}
 						columns={columns}
+						rows={rows}
+						below={screen.choosing ? chooserRows : 0}
 						initialPort={lastPort}
 						isActive={!screen.choosing}
 						onQuit={() => quit(0)}
@@ -155,7 +159,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 			);
 		}
 		case 'probe':
-			return <ProbeScreen host="the embedded lab" targets={screen.targets} columns={columns} onQuit={() => quit(0)} onBack={back} />;
+			return <ProbeScreen host="the embedded lab" targets={screen.targets} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={back} />;
 		case 'compare': {
 			const compare = (
 				<CompareScreen
@@ -174,7 +178,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 		case 'journey':
 			return <JourneyScreen journey={screen.journey} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={back} />;
 		case 'faults':
-			return <FaultMenu lab={screen.lab} columns={columns} onBack={back} onQuit={() => quit(0)} />;
+			return <FaultMenu lab={screen.lab} columns={columns} rows={rows} onBack={back} onQuit={() => quit(0)} />;
 		case 'inbox': {
 			const inbox = <InboxScreen lab={screen.lab} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={back} />;
 			return screen.from.name === 'session' ? renderSession(screen.from, inbox) : inbox;

@@ -14,6 +14,7 @@ import {useComparison} from './use-comparison.js';
 import {compareReducer, initialCompareView} from './compare-state.js';
 import {useCompareInput} from './use-compare-input.js';
 import {glyphs} from './glyphs.js';
+import {helpKey, quitKey, screenFooter, useKeyHelp, type ScreenKey} from './key-help.js';
 
 export type CompareScreenProps = {
 	scenario: CompareScenario;
@@ -23,6 +24,21 @@ export type CompareScreenProps = {
 	onQuit: () => void;
 	onBack?: () => void;
 };
+
+/** The compare screen's keys: its footer and its help overlay. */
+function compareKeys(done: boolean, summary: boolean, back: boolean): ScreenKey[] {
+	return [
+		// Once every step ran, enter and a have nothing left to do: the footer leaves them out.
+		{keys: 'enter/space', help: 'run the next step in every column at once', ...(done ? {} : {footer: 'enter step all'})},
+		{keys: 'a', help: 'run every remaining step', ...(done ? {} : {footer: 'a run all'})},
+		{keys: `${glyphs.arrows} [ ]`, help: 'select a cell (left/right, [ and ] page through the columns that do not fit)', footer: `${glyphs.arrows} select`},
+		{keys: 'r', help: 'restart every column', footer: 'r restart'},
+		{keys: 'v', help: 'the summary or the selected cell\'s details (once every step ran)', ...(done ? {footer: summary ? 'v cell details' : 'v summary'} : {})},
+		...(back ? [{keys: 'b', help: 'back to the screen the comparison was opened from', footer: 'b back', keep: true}] : []),
+		helpKey,
+		{...quitKey, help: 'quit (closes every connection and the lab)'},
+	];
+}
 
 const labelWidth = 18;
 const minCellWidth = 22;
@@ -45,7 +61,9 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 	const cellWidth = Math.floor((columns - labelWidth - 1) / visible) - 3;
 	const report = useMemo(() => comparison.report(target), [comparison, target, revision]);
 
-	useCompareInput({controls, dispatch, onQuit, onBack});
+	const keys = compareKeys(comparison.done, bottom === 'summary' && comparison.done, onBack !== undefined);
+	const help = useKeyHelp({keys, width: columns, height: rows - 3, back: 'esc/b back to the comparison'});
+	useCompareInput({controls, dispatch, onQuit, onBack, help: help.handle});
 
 	const shown = comparison.columns.slice(page, page + visible);
 	const selectedColumn = comparison.columns[cursor.column];
@@ -118,10 +136,11 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 		<Box flexDirection="column" width={columns}>
 			<Box justifyContent="space-between">
 				<Text bold>compare {glyphs.dot} {safeText(target)} {glyphs.dot} step {comparison.rowIndex}/{compareRows.length}{busy ? safeOutput(` ${glyphs.dot} working${glyphs.ellipsis}`) : ''}{safeOutput(pageNote)}</Text>
-				<Text dimColor>q quit</Text>
+				<Text dimColor>? help  q quit</Text>
 			</Box>
-			{showSummary && !tall ? null : table}
-			{showSummary ? summary : (
+			{help.overlay}
+			{help.overlay || (showSummary && !tall) ? null : table}
+			{help.overlay ? null : showSummary ? summary : (
 				<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
 					<Text bold>{safeOutput(selectedColumn ? `${selectedColumn.port} ${glyphs.dot} ${selectedRow.label}` : '')}{safeOutput(cell?.note && cell.status === 'skipped' ? ` ${glyphs.dash} ${safeText(cell.note)}` : '')}</Text>
 					{details.length === 0 ? <Text dimColor>{cell ? 'Nothing was sent on this row.' : 'Not reached yet: enter advances every column by one step.'}</Text> : null}
@@ -131,7 +150,8 @@ export function CompareScreen({scenario, target, columns, rows, onQuit, onBack}:
 					{(lastReply?.explain ?? []).slice(-2).map(note => <Text key={note} dimColor wrap="truncate">{safeOutput(fit(safeText(note), columns - 6))}</Text>)}
 				</Box>
 			)}
-			{view.notice ? <Text color="yellow" wrap="truncate">{safeOutput(fit(view.notice, columns))}</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`enter step all  a run all  ${glyphs.arrows} select  r restart${comparison.done ? (showSummary ? '  v cell details' : '  v summary') : ''}${onBack ? '  b back' : ''}  q quit`, columns))}</Text>}
+			{view.notice && !help.open ? <Text color="yellow" wrap="truncate">{safeOutput(fit(view.notice, columns))}</Text> : null}
+			<Text dimColor>{safeOutput(help.open ? help.footer(columns) : screenFooter(keys, columns))}</Text>
 		</Box>
 	);
 }

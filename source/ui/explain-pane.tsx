@@ -16,10 +16,14 @@ export function ExplainPane({lines, width, height}: ExplainPaneProps) {
 		<Box flexDirection="column" borderStyle={glyphs.border} width={width + 2} height={height + 2} overflow="hidden">
 			<Text bold>Explain</Text>
 			{lines.map((line, index) => (
+				// Never squeezed: a pane too short for its lines shows the first ones whole and
+				// leaves out the rest (a shrunk line would lose rows from its middle).
 				// eslint-disable-next-line react/no-array-index-key
-				<Text key={index} wrap="wrap" bold={line.tone === 'heading'} color={line.tone === 'warning' ? 'yellow' : undefined} dimColor={line.tone === 'dim'}>
-					{safeOutput(line.text)}
-				</Text>
+				<Box key={index} flexShrink={0}>
+					<Text wrap="wrap" bold={line.tone === 'heading'} color={line.tone === 'warning' ? 'yellow' : undefined} dimColor={line.tone === 'dim'}>
+						{safeOutput(line.text)}
+					</Text>
+				</Box>
 			))}
 		</Box>
 	);

@@ -10,10 +10,22 @@ import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
 import {safeOutput} from './terminal-text.js';
 import {glyphs} from './glyphs.js';
+import {helpKey, quitKey, screenFooter, useKeyHelp, type ScreenKey} from './key-help.js';
 
 const ports: LabPort[] = [25, 465, 587, 2525];
 
-export type FaultMenuProps = {lab: Lab; columns: number; onBack: () => void; onQuit: () => void};
+export type FaultMenuProps = {lab: Lab; columns: number; rows?: number; onBack: () => void; onQuit: () => void};
+
+const faultKeys: ScreenKey[] = [
+	{keys: glyphs.arrows, help: 'choose a fault (rows) and a port (columns)', footer: `${glyphs.arrows} choose`},
+	{keys: 'space', help: 'the fault on or off on that port', footer: 'space on/off'},
+	{keys: '+ -', help: 'double or halve the fault\'s value', footer: '+ - value'},
+	{keys: 'enter/esc/b', help: 'back to the port picker (the faults stay as set)', footer: 'enter/esc back', keep: true},
+	helpKey,
+	quitKey,
+];
+
+const magic = 'Magic recipients need no setting: greylist@ full@ unknown@ slow@ tempfail@lab.test';
 
 type Setting = Partial<Record<LabPort, number | true>>;
 
@@ -40,7 +52,7 @@ function scaled(value: number, up: boolean, max = Number.MAX_SAFE_INTEGER): numb
 	return Math.min(max, Math.max(1, up ? value * 2 : Math.floor(value / 2)));
 }
 
-export function FaultMenu({lab, columns, onBack, onQuit}: FaultMenuProps) {
+export function FaultMenu({lab, columns, rows = 24, onBack, onQuit}: FaultMenuProps) {
 	const [grid, setGrid] = useState(() => toGrid(lab.faults));
 	const [cursor, setCursor] = useState({row: 0, column: 2});
 	const apply = (next: Record<FaultName, Setting>) => {
@@ -48,7 +60,9 @@ export function FaultMenu({lab, columns, onBack, onQuit}: FaultMenuProps) {
 		lab.setFaults(toFaults(next));
 	};
 
+	const help = useKeyHelp({keys: faultKeys, notes: [magic], width: columns, height: rows - 3, back: 'esc/b back to the faults'});
 	useScreenInput((input, key) => {
+		if (help.handle(input, key)) return;
 		const name = faultNames[cursor.row]!;
 		const port = ports[cursor.column]!;
 		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
@@ -71,22 +85,27 @@ export function FaultMenu({lab, columns, onBack, onQuit}: FaultMenuProps) {
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Text bold>smtp-tui {glyphs.dot} lab faults (changes apply to the next command on that port)</Text>
-			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
-				<Text bold>{safeOutput('fault'.padEnd(22))}{safeOutput(ports.map(p => String(p).padEnd(10)).join(''))}</Text>
-				{faultNames.map((name, row) => (
-					<Text key={name}>
-						{safeOutput(name.padEnd(22))}
-						{ports.map((port, column) => {
-							const value = grid[name][port];
-							const cell = value === undefined ? glyphs.dot : value === true ? 'on' : `on ${value}`;
-							return <Text key={port} inverse={row === cursor.row && column === cursor.column} color={value === undefined ? 'gray' : 'yellow'}>{safeOutput(cell.padEnd(9))}</Text>;
-						}).reduce<Array<React.ReactElement | ' '>>((all, cell) => [...all, cell, ' '], [])}
-					</Text>
-				))}
-			</Box>
-			<Text wrap="truncate">{safeOutput(fit(`${selected}: ${text.summary}`, columns))}</Text>
-			<Text wrap="truncate" dimColor>{safeOutput(fit(`reply: ${text.reply}${text.valueMeaning ? ` ${glyphs.dot} value: ${text.valueMeaning}` : ''}`, columns))}</Text>
-			<Text dimColor>{glyphs.arrows} choose  space on/off  + - change the value  enter/esc back  q quit {glyphs.dot} magic recipients need no setting: greylist@ full@ unknown@ slow@ tempfail@lab.test</Text>
+			{help.overlay ?? (
+				<>
+					<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
+						<Text bold>{safeOutput('fault'.padEnd(22))}{safeOutput(ports.map(p => String(p).padEnd(10)).join(''))}</Text>
+						{faultNames.map((name, row) => (
+							<Text key={name}>
+								{safeOutput(name.padEnd(22))}
+								{ports.map((port, column) => {
+									const value = grid[name][port];
+									const cell = value === undefined ? glyphs.dot : value === true ? 'on' : `on ${value}`;
+									return <Text key={port} inverse={row === cursor.row && column === cursor.column} color={value === undefined ? 'gray' : 'yellow'}>{safeOutput(cell.padEnd(9))}</Text>;
+								}).reduce<Array<React.ReactElement | ' '>>((all, cell) => [...all, cell, ' '], [])}
+							</Text>
+						))}
+					</Box>
+					<Text wrap="truncate">{safeOutput(fit(`${selected}: ${text.summary}`, columns))}</Text>
+					<Text wrap="truncate" dimColor>{safeOutput(fit(`reply: ${text.reply}${text.valueMeaning ? ` ${glyphs.dot} value: ${text.valueMeaning}` : ''}`, columns))}</Text>
+					<Text wrap="wrap" dimColor>{magic}</Text>
+				</>
+			)}
+			<Text dimColor>{safeOutput(help.open ? help.footer(columns) : screenFooter(faultKeys, columns))}</Text>
 		</Box>
 	);
 }

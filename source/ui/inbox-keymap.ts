@@ -3,6 +3,7 @@
 import type {Key} from 'ink';
 import type {InboxMode} from './inbox-state.js';
 import {glyphs} from './glyphs.js';
+import {fitFooter, helpKey, quitKey, type ScreenKey} from './key-help.js';
 
 export type InboxCommand = 'open' | 'raw' | 'checks' | 'up' | 'down' | 'page-up' | 'page-down' | 'home' | 'end' | 'back' | 'quit';
 
@@ -27,7 +28,7 @@ export const inboxKeymap: InboxKeyBinding[] = [
 	{command: 'page-down', keys: 'PgDn', help: 'page down', modes: all, match: (_input, key) => key.pageDown},
 	{command: 'home', keys: 'Home/g', help: 'first', modes: all, match: (input, key) => key.home || input === 'g'},
 	{command: 'end', keys: 'End/G', help: 'last', modes: all, match: (input, key) => key.end || input === 'G'},
-	{command: 'back', keys: 'esc/b', help: 'back', modes: all, match: (input, key) => key.escape || input === 'b'},
+	{command: 'back', keys: 'esc/b', help: 'back (to the message, the list, then the screen the inbox was opened from)', modes: all, match: (input, key) => key.escape || input === 'b'},
 	{command: 'quit', keys: 'q/Ctrl-C', help: 'quit', modes: all, match: (input, key) => input === 'q' || (key.ctrl && input === 'c')},
 ];
 
@@ -35,16 +36,17 @@ export function inboxCommandFor(input: string, key: Key, mode: InboxMode): Inbox
 	return inboxKeymap.find(binding => binding.modes.includes(mode) && binding.match(input, key))?.command;
 }
 
-/** The key line at the bottom of the inbox, for the open view. */
-export function inboxFooter(mode: InboxMode): string {
-	switch (mode) {
-		case 'list':
-			return `${glyphs.upDown} select  enter open  esc/b back  q quit`;
-		case 'message':
-			return `${glyphs.upDown} PgUp PgDn scroll  v raw source  c checks  esc/b back to the list  q quit`;
-		case 'raw':
-			return `${glyphs.upDown} PgUp PgDn scroll  v message view  c checks  esc/b back to the message  q quit`;
-		case 'checks':
-			return `${glyphs.upDown} PgUp PgDn scroll  c message view  v raw source  esc/b back to the message  q quit`;
-	}
+/** The key line at the bottom of the inbox, for the open view: the way back, ? help and q quit always. */
+export function inboxFooter(mode: InboxMode, width: number): string {
+	const back = mode === 'list' ? 'esc/b back' : mode === 'message' ? 'esc/b back to the list' : 'esc/b back to the message';
+	const optional = mode === 'list' ? [`${glyphs.upDown} select`, 'enter open']
+		: [`${glyphs.upDown} PgUp PgDn scroll`, ...(mode === 'raw' ? ['v message view', 'c checks'] : mode === 'checks' ? ['c message view', 'v raw source'] : ['v raw source', 'c checks'])];
+	// "back to the list" gives way to a plain "back" before any key is left out.
+	const fitted = fitFooter(width, optional, [back, helpKey.footer!, quitKey.footer!]);
+	return fitted.split('  ').length === optional.length + 3 ? fitted : fitFooter(width, optional, ['esc/b back', helpKey.footer!, quitKey.footer!]);
+}
+
+/** The open view's keys, as the help overlay lists them. */
+export function inboxHelpKeys(mode: InboxMode): ScreenKey[] {
+	return [...inboxKeymap.filter(binding => binding.modes.includes(mode) && binding.command !== 'quit').map(({keys, help}) => ({keys, help})), helpKey, quitKey];
 }

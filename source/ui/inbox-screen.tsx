@@ -5,7 +5,8 @@ import React, {useEffect, useMemo, useState} from 'react';
 import {Box, Text} from 'ink';
 import type {CheckReport} from '../checks/message-checks.js';
 import type {CapturedMessage, Lab} from '../lab/index.js';
-import {inboxFooter} from './inbox-keymap.js';
+import {inboxFooter, inboxHelpKeys} from './inbox-keymap.js';
+import {useKeyHelp} from './key-help.js';
 import {checkViewLines, checksCached, formatSize, messageViewLines, parseCached, rawLine, rawLineStarts, type InboxMessage, type ViewLine} from './inbox-model.js';
 import {inboxIndex, inboxReducer, initialInboxState, type InboxState} from './inbox-state.js';
 import {fit} from './transcript-pane.js';
@@ -131,7 +132,8 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 		dispatch({type: 'lines', lines: lineCount});
 	}, [lineCount]);
 
-	useInboxInput(now, dispatch, onBack, onQuit);
+	const help = useKeyHelp({keys: inboxHelpKeys(state.mode), width: columns, height: state.height + 1, back: 'esc/b back to the inbox'});
+	useInboxInput(now, dispatch, onBack, onQuit, help.handle);
 
 	const pruned = lab.stats?.().inbox.pruned ?? 0;
 	const count = `${state.count} message${state.count === 1 ? '' : 's'}${pruned > 0 ? ` (${pruned} older pruned from memory)` : ''}`;
@@ -179,11 +181,15 @@ export function InboxScreen({lab, columns, rows, onBack, onQuit}: InboxScreenPro
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Text bold wrap="truncate">{safeOutput(fit(`inbox ${glyphs.dot} messages the lab accepted ${glyphs.dot} ${count}${position}`, columns))}</Text>
-			{subtitle}
-			<Box flexDirection="column" height={state.height}>
-				{body}
-			</Box>
-			<Text dimColor wrap="truncate">{safeOutput(fit(inboxFooter(state.mode), columns))}</Text>
+			{help.overlay ?? (
+				<>
+					{subtitle}
+					<Box flexDirection="column" height={state.height}>
+						{body}
+					</Box>
+				</>
+			)}
+			<Text dimColor wrap="truncate">{safeOutput(fit(help.open ? help.footer(columns) : inboxFooter(state.mode, columns), columns))}</Text>
 		</Box>
 	);
 }

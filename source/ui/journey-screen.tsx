@@ -17,7 +17,8 @@ import {glyphs} from './glyphs.js';
 import {ExplainPane} from './explain-pane.js';
 import {explainEntry, type ExplainLine} from './explain-lines.js';
 import {entryColor, entryMarker, fit} from './transcript-pane.js';
-import {journeyFooter, useJourneyInput, useJourneyState} from './use-journey-input.js';
+import {journeyFooter, journeyHelpKeys, useJourneyInput, useJourneyState} from './use-journey-input.js';
+import {useKeyHelp} from './key-help.js';
 
 const retrievalLeg: Record<Retrieval, {title: string; explain: string; hop: string}> = {
 	pop3: {
@@ -111,7 +112,8 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 	const entries = target?.entries ?? [];
 	const room = Math.max(1, height - 1);
 	const maxScroll = Math.max(0, entries.length - room);
-	useJourneyInput({...handle, run, maxScroll, onQuit, onBack});
+	const help = useKeyHelp({keys: journeyHelpKeys(onBack !== undefined), width: columns, height: rows - 2, back: 'esc/b back to the journey'});
+	useJourneyInput({...handle, run, maxScroll, onQuit, onBack, help: help.handle});
 
 	const back = Math.min(state.scroll, maxScroll);
 	const shown = entries.slice(Math.max(0, entries.length - room - back), entries.length - back);
@@ -134,40 +136,44 @@ export function JourneyScreen({journey, columns, rows, onQuit, onBack, retrieval
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Text bold wrap="truncate">{safeOutput(`journey ${glyphs.dot} alice@sender.test ${glyphs.arrow} bob@receiver.test${busy ? ` ${glyphs.dot} working${glyphs.ellipsis}` : ''}`)}{state.notice ? <Text color="yellow">{safeOutput(` ${glyphs.dot} ${state.notice}`)}</Text> : null}</Text>
-			<Text wrap="truncate">
-				{shownNodes.map((node, index) => (
-					<Text key={node}>
-						<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{safeOutput(index === at ? `${glyphs.selected}${node}` : node)}</Text>
-						{index < hops.length ? <Text dimColor>{safeOutput(hops[index]!)}</Text> : null}
+			{help.overlay ?? (
+				<>
+					<Text wrap="truncate">
+						{shownNodes.map((node, index) => (
+							<Text key={node}>
+								<Text inverse={index === at} bold={index === at} color={index <= at ? 'green' : undefined}>{safeOutput(index === at ? `${glyphs.selected}${node}` : node)}</Text>
+								{index < hops.length ? <Text dimColor>{safeOutput(hops[index]!)}</Text> : null}
+							</Text>
+						))}
 					</Text>
-				))}
-			</Text>
-			<Text>
-				{legs.map((l, index) => <Text key={l.title} inverse={index === leg} bold={index === leg}>{safeOutput(` ${l.title} `)}</Text>)}
-			</Text>
-			<Text wrap={tight ? 'truncate-end' : 'wrap'} dimColor>{safeOutput(legs[leg].explain)}</Text>
-			<Box>
-				<Box flexDirection="column" borderStyle={glyphs.border} height={height + 2} width={transcriptWidth + 2}>
-					{leg === 1 && !run.relay ? <Text dimColor>The relay starts later: finish leg 1 first (smtp.sender.test must accept the message).</Text> : null}
-					<Text dimColor wrap="truncate">{safeOutput(fit(earlier > 0 || back > 0 ? `${earlier} earlier line${earlier === 1 ? '' : 's'} (${glyphs.up}/k)${back > 0 ? ` ${glyphs.dot} ${back} later (${glyphs.down}/j)` : ''}` : 'the whole leg is shown', transcriptWidth - 2))}</Text>
-					{shown.map(entry => (
-						<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entry === selected && back > 0 ? glyphs.selected : '')}{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), transcriptWidth - 4))}</Text>
+					<Text>
+						{legs.map((l, index) => <Text key={l.title} inverse={index === leg} bold={index === leg}>{safeOutput(` ${l.title} `)}</Text>)}
+					</Text>
+					<Text wrap={tight ? 'truncate-end' : 'wrap'} dimColor>{safeOutput(legs[leg].explain)}</Text>
+					<Box>
+						<Box flexDirection="column" borderStyle={glyphs.border} height={height + 2} width={transcriptWidth + 2}>
+							{leg === 1 && !run.relay ? <Text dimColor>The relay starts later: finish leg 1 first (smtp.sender.test must accept the message).</Text> : null}
+							<Text dimColor wrap="truncate">{safeOutput(fit(earlier > 0 || back > 0 ? `${earlier} earlier line${earlier === 1 ? '' : 's'} (${glyphs.up}/k)${back > 0 ? ` ${glyphs.dot} ${back} later (${glyphs.down}/j)` : ''}` : 'the whole leg is shown', transcriptWidth - 2))}</Text>
+							{shown.map(entry => (
+								<Text key={entry.seq} color={entryColor(entry)} wrap="truncate">{safeOutput(entry === selected && back > 0 ? glyphs.selected : '')}{safeOutput(entryMarker(entry))} {safeOutput(fit(safeText(entry.text), transcriptWidth - 4))}</Text>
+							))}
+						</Box>
+						<ExplainPane lines={selected ? explainEntry(selected, entries) : idleExplain(leg, run.retrieval)} width={sideWidth} height={height} />
+					</Box>
+					{checks.map((line, index) => (
+						<Text key={`check-${index}`} color={index === 0 ? 'magenta' : /^\w+=pass /.test(line) ? 'green' : 'yellow'} wrap="truncate">{index === 0 ? '' : '  '}{safeOutput(fit(safeText(line), columns - 2))}</Text>
 					))}
-				</Box>
-				<ExplainPane lines={selected ? explainEntry(selected, entries) : idleExplain(leg, run.retrieval)} width={sideWidth} height={height} />
-			</Box>
-			{checks.map((line, index) => (
-				<Text key={`check-${index}`} color={index === 0 ? 'magenta' : /^\w+=pass /.test(line) ? 'green' : 'yellow'} wrap="truncate">{index === 0 ? '' : '  '}{safeOutput(fit(safeText(line), columns - 2))}</Text>
-			))}
-			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
-				<Text bold>Next: <Text dimColor>{safeOutput(fit(next, columns - 12))}</Text></Text>
-				{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{safeOutput(fit(showCrlf(safeText(line)), columns - 4))}</Text>)}
-			</Box>
-			<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
-				<Text bold wrap="truncate-end">Received: lines ({received.length}) {glyphs.dash} each server adds one at the top; read them bottom-up to follow the hops</Text>
-				{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.map(line => <Text key={line} wrap={tight ? 'truncate-end' : 'wrap'}>{safeOutput(line)}</Text>)}
-			</Box>
-			<Text dimColor wrap="truncate">{safeOutput(fit(journeyFooter({back: onBack !== undefined, choosing: run.retrievalOpen}), columns))}</Text>
+					<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
+						<Text bold>Next: <Text dimColor>{safeOutput(fit(next, columns - 12))}</Text></Text>
+						{(preview?.lines ?? []).slice(0, 1).map(line => <Text key={line} color="cyan" wrap="truncate">{safeOutput(fit(showCrlf(safeText(line)), columns - 4))}</Text>)}
+					</Box>
+					<Box flexDirection="column" borderStyle={glyphs.border} paddingX={1}>
+						<Text bold wrap="truncate-end">Received: lines ({received.length}) {glyphs.dash} each server adds one at the top; read them bottom-up to follow the hops</Text>
+						{received.length === 0 ? <Text dimColor>None yet: the message has not reached bob's mailbox.</Text> : received.map(line => <Text key={line} wrap={tight ? 'truncate-end' : 'wrap'}>{safeOutput(line)}</Text>)}
+					</Box>
+				</>
+			)}
+			<Text dimColor wrap="truncate">{safeOutput(fit(help.open ? help.footer(columns) : journeyFooter({back: onBack !== undefined, choosing: run.retrievalOpen}, columns), columns))}</Text>
 		</Box>
 	);
 }

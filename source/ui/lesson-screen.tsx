@@ -12,7 +12,8 @@ import type {Lesson, LessonContext, LessonPort, LessonStep} from '../lessons/les
 import {enterRefusal, lessonNextKind, LessonProgress, misplaced, outOfReach} from '../lessons/runner.js';
 import {SessionScreen} from './session-screen.js';
 import {fit} from './transcript-pane.js';
-import {safeOutput} from './terminal-text.js';
+import wrapAnsi from 'wrap-ansi';
+import {asShown, safeOutput} from './terminal-text.js';
 import {glyphs} from './glyphs.js';
 
 /** Journey lessons: the receiving MX's results, when it checks, and the faults each step needs. */
@@ -35,7 +36,17 @@ export type LessonScreenProps = {
 	next?: {title: string; open: () => void};
 };
 
-const paneRows = 7;
+/**
+ * Rows of the lesson pane: its title (one row), then each text whole, wrapped at `width`; as
+ * many as that needs, up to what leaves the session screen a transcript of 3 rows (at 80×24:
+ * 10, borders included).
+ */
+export function lessonPaneRows(texts: readonly string[], width: number, rows: number): number {
+	const needed = 1 + texts.reduce((sum, text) => sum + wrapAnsi(asShown(text), Math.max(1, width), {hard: true, trim: false}).split('\n').length, 0);
+	// The session screen's own rows with a 3-row transcript: status 1, transcript 3 + 2,
+	// Next pane 4 + 2, footer 1, a spare row.
+	return Math.max(4, Math.min(rows - 14, needed + 2));
+}
 
 /** The keys a lesson adds, for the footer; each also works as the pane says. */
 export const lessonFooter = ['n next', '> skip step', 'b back a step'];
@@ -173,6 +184,10 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 	// The title gives way on a narrow window, never where the student is (step n of m, done).
 	const where = ` ${glyphs.dot} ${done ? 'complete' : `step ${progress.current.index + 1} of ${total}${nowMet ? ` ${glyphs.dot} done: n next step` : ''}`}`;
 	const heading = fit(`${fit(`Lesson: ${lesson.title}`, Math.max(12, width - where.length))}${where}`, width);
+	const goalLine = `Goal: ${lesson.goal} ${glyphs.dot} > skips this step`;
+	const completeLine = next ? `n: next lesson, ${glyphs.openQuote}${next.title}${glyphs.closeQuote} ${glyphs.dot} b: back a step ${glyphs.dot} q: quit` : `That was the last lesson. b: back a step ${glyphs.dot} q: quit`;
+	const said = nowMet ? `${glyphs.check} ${step!.explanation}` : behind ? catchUp : stuck || elsewhere ? hint : goalLine;
+	const paneRows = lessonPaneRows(done ? [`Lesson complete: ${lesson.goal}`, completeLine] : [instructionText(step!), said], width, rows);
 	const pane = (
 		<Box flexDirection="column" borderStyle={glyphs.borderLesson} borderColor={nowMet || done ? 'green' : 'cyan'} paddingX={1} height={paneRows} overflow="hidden">
 			<Box flexShrink={0}>
@@ -181,14 +196,14 @@ export function LessonScreen({lesson, labSession, context, columns, rows, quiz, 
 			{done ? (
 				<>
 					<Text wrap="wrap">Lesson complete: {safeOutput(lesson.goal)}</Text>
-					<Text color="green" wrap="truncate">{safeOutput(fit(next ? `n: next lesson, ${glyphs.openQuote}${next.title}${glyphs.closeQuote} ${glyphs.dot} b: back a step ${glyphs.dot} q: quit` : `That was the last lesson. b: back a step ${glyphs.dot} q: quit`, width))}</Text>
+					<Text color="green" wrap="wrap">{safeOutput(completeLine)}</Text>
 				</>
 			) : (
 				<>
 					<Box flexShrink={0}>
 						<Text wrap="wrap">{safeOutput(instructionText(step!))}</Text>
 					</Box>
-					{nowMet ? <Text color="green" wrap="wrap">{glyphs.check} {safeOutput(step!.explanation)}</Text> : behind ? <Text color="yellow" wrap="wrap">{catchUp}</Text> : stuck || elsewhere ? <Text color="yellow" wrap="wrap">{safeOutput(hint)}</Text> : <Text dimColor wrap="truncate">{safeOutput(fit(`Goal: ${lesson.goal} ${glyphs.dot} > skips this step`, width))}</Text>}
+					{nowMet ? <Text color="green" wrap="wrap">{glyphs.check} {safeOutput(step!.explanation)}</Text> : behind ? <Text color="yellow" wrap="wrap">{catchUp}</Text> : stuck || elsewhere ? <Text color="yellow" wrap="wrap">{safeOutput(hint)}</Text> : <Text dimColor wrap="wrap">{safeOutput(goalLine)}</Text>}
 				</>
 			)}
 		</Box>

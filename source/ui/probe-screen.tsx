@@ -7,16 +7,26 @@ import {safeOutput, safeText} from './terminal-text.js';
 import {fit} from './transcript-pane.js';
 import {useScreenInput} from './screen-input.js';
 import {glyphs} from './glyphs.js';
+import {helpKey, quitKey, screenFooter, useKeyHelp, type ScreenKey} from './key-help.js';
 
 export type ProbeScreenProps = {
 	host: string;
 	targets: ProbeTarget[];
 	columns: number;
+	/** The window's rows (the help overlay fits them). */
+	rows?: number;
 	onQuit: () => void;
 	onBack?: () => void;
 };
 
-export function ProbeScreen({host, targets, columns, onQuit, onBack}: ProbeScreenProps) {
+const probeKeys = (back: boolean): ScreenKey[] => [
+	{keys: 'r', help: 'probe every port again', footer: 'r probe again'},
+	...(back ? [{keys: 'b/esc', help: 'back to the port picker', footer: 'b back', keep: true}] : []),
+	helpKey,
+	quitKey,
+];
+
+export function ProbeScreen({host, targets, columns, rows: windowRows = 24, onQuit, onBack}: ProbeScreenProps) {
 	const [rows, setRows] = useState<Array<ProbeRow | undefined>>(() => targets.map(() => undefined));
 	const [run, setRun] = useState(0);
 	useEffect(() => {
@@ -32,7 +42,10 @@ export function ProbeScreen({host, targets, columns, onQuit, onBack}: ProbeScree
 		};
 	}, [targets, run]);
 
+	const keys = probeKeys(onBack !== undefined);
+	const help = useKeyHelp({keys, width: columns, height: windowRows - 3, back: 'esc/b back to the probe'});
 	useScreenInput((input, key) => {
+		if (help.handle(input, key)) return;
 		if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
 		else if (input === 'r') setRun(r => r + 1);
 		else if ((input === 'b' || key.escape) && onBack) onBack();
@@ -43,6 +56,8 @@ export function ProbeScreen({host, targets, columns, onQuit, onBack}: ProbeScree
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Text bold>probe {glyphs.dot} {safeText(host)} {glyphs.dot} {rows.filter(Boolean).length}/{targets.length} ports answered{done ? '' : safeOutput(` ${glyphs.dot} probing${glyphs.ellipsis}`)}</Text>
+			{help.overlay ?? (
+				<>
 			{targets.map((target, index) => {
 				const row = rows[index];
 				if (!row) return <Text key={target.port} dimColor>{safeOutput(`${String(target.port).padEnd(5)} probing${glyphs.ellipsis}`)}</Text>;
@@ -60,7 +75,9 @@ export function ProbeScreen({host, targets, columns, onQuit, onBack}: ProbeScree
 					{diagnosis.length === 0 ? <Text>Nothing wrong found.</Text> : diagnosis.map(sentence => <Text key={sentence} wrap="wrap" color="yellow">{glyphs.bullet} {safeText(sentence)}</Text>)}
 				</Box>
 			) : null}
-			<Text dimColor>r probe again{onBack ? '  b back' : ''}  q quit</Text>
+				</>
+			)}
+			<Text dimColor>{safeOutput(help.open ? help.footer(columns) : screenFooter(keys, columns))}</Text>
 		</Box>
 	);
 }

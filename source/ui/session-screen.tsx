@@ -97,13 +97,16 @@ export function SessionScreen({options, columns, rows, onQuit, onBack, onCompare
 	const help = useKeyHelp({keys: sessionHelpKeys, notes: [markers], width: columns, height: transcriptHeight + 2, back: 'esc/b back to the session', open: view.mode === 'help'});
 	useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBack, onCompare, onInbox, extraKeys, recordFile, isActive, helpScroll: help.scroll});
 
+	// The view learns the transcript's height in an effect (above): until then (the first frame,
+	// a pane that just grew) it is drawn no taller than the rows it has, so no frame outgrows the window.
+	const framed = view.height <= transcriptHeight ? view : {...view, height: transcriptHeight};
 	const overlay = view.mode === 'help' ? help.overlay : view.mode === 'tls' ? <TlsPanel facts={session.tlsFacts} width={columns} /> : null;
 	return (
 		<Box flexDirection="column" width={columns}>
 			<StatusBar session={session} width={columns} lastStepMs={controls.lastStepMs} />
 			{overlay ?? (
 				<Box>
-					<TranscriptPane entries={quiz.hideFrom === undefined ? session.entries : session.entries.slice(0, quiz.hideFrom)} view={view} width={transcriptWidth} />
+					<TranscriptPane entries={quiz.hideFrom === undefined ? session.entries : session.entries.slice(0, quiz.hideFrom)} view={framed} width={transcriptWidth} />
 					<ExplainPane lines={explanation} width={explainWidth} height={transcriptHeight} />
 				</Box>
 			)}

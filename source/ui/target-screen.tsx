@@ -11,6 +11,7 @@ import {safeOutput} from './terminal-text.js';
 import * as commands from '../protocol/commands.js';
 import {tlsModes, type TlsMode} from '../engine/profiles.js';
 import {glyphs} from './glyphs.js';
+import {helpKey, quitKey, screenFooter, useKeyHelp, type ScreenKey} from './key-help.js';
 
 export type RemoteAnswers = {
 	host: string;
@@ -28,6 +29,7 @@ export type RemoteAnswers = {
 
 export type TargetScreenProps = {
 	columns: number;
+	rows?: number;
 	/** The lab was chosen. */
 	onLab: () => void;
 	/** A remote server was described; `error` is shown if the answers are refused. */
@@ -124,13 +126,24 @@ export function isYes(text: string): boolean {
 	return /^y(es)?$/i.test(text.trim());
 }
 
+const listKeys = (back: boolean): ScreenKey[] => [
+	{keys: `${glyphs.upDown}/k j`, help: 'move', footer: `${glyphs.upDown} move`},
+	{keys: 'enter/1-9', help: 'choose the highlighted one (or the one with that number)', footer: 'enter choose'},
+	...(back ? [{keys: 'esc/b', help: 'back to the start screen', footer: 'esc/b back', keep: true}] : []),
+	helpKey,
+	{...quitKey, help: 'quit smtp-tui (in the remote server\'s fields, where q is a letter, Ctrl-C quits)'},
+];
+
+/** The remote server's fields take every letter: Esc goes back, Ctrl-C quits. */
+const fieldFooter = 'enter next  esc back to the start  Ctrl-C quit';
+
 /** The first field of a wizard, holding the answer it had (a password is typed again). */
 function firstLine(list: Field[], answers: RemoteAnswers): LineState {
 	const field = list[0]!;
 	return lineAt(field.mask ? '' : (answers[field.key] ?? ''));
 }
 
-export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAnswers, openWizard = false}: TargetScreenProps) {
+export function TargetScreen({columns, rows = 24, onLab, onRemote, onQuit, error, initialAnswers, openWizard = false}: TargetScreenProps) {
 	// Back from a session the wizard started: the same wizard again (the provider's, if one was chosen).
 	const reopened = openWizard && initialAnswers ? initialAnswers : undefined;
 	const reopenedPreset = reopened?.preset ? presets.find(p => p.name === reopened.preset) : undefined;
@@ -179,8 +192,11 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 	};
 
 	const asking = mode === 'remote' || (mode === 'presets' && preset !== undefined);
+	const keys = listKeys(mode === 'presets');
+	const help = useKeyHelp({keys, width: columns, height: rows - 3, back: 'esc/b back to the list'});
 	useScreenInput((input, key) => {
-		if (key.escape) {
+		if (!asking && help.handle(input, key)) return;
+		if (key.escape || (mode === 'presets' && !preset && input === 'b')) {
 			if (mode !== 'choose') {
 				setMode('choose');
 				setPreset(undefined);
@@ -195,7 +211,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 			return;
 		}
 
-		if (mode === 'choose' && input === 'q') onQuit();
+		if (!asking && input === 'q') onQuit();
 		if (!asking) return;
 		if (key.return) {
 			submit();
@@ -214,8 +230,10 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 		return (
 			<Box flexDirection="column" width={columns}>
 				<Text bold>smtp-tui {glyphs.dot} where should the conversation go?</Text>
-				<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1}>
+				{help.overlay}
+				<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1} display={help.open ? 'none' : 'flex'}>
 					<SelectList
+						isFocused={!help.open}
 						items={[
 							{label: 'The embedded lab: four local servers on 127.0.0.1, works offline', value: 'lab'},
 							{label: 'A remote server: host, port, login', value: 'remote'},
@@ -231,7 +249,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 					/>
 				</Box>
 				{error ? <Text color="red">{safeOutput(error)}</Text> : null}
-				<Text dimColor>{glyphs.upDown} move  enter choose  q quit</Text>
+				<Text dimColor>{safeOutput(help.open ? help.footer(columns) : screenFooter(keys, columns))}</Text>
 			</Box>
 		);
 	}
@@ -240,8 +258,10 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 		return (
 			<Box flexDirection="column" width={columns}>
 				<Text bold>smtp-tui {glyphs.dot} which provider?</Text>
-				<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1}>
+				{help.overlay}
+				<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1} display={help.open ? 'none' : 'flex'}>
 					<SelectList
+						isFocused={!help.open}
 						items={presets.map(p => ({label: `${p.title}`, value: p.name}))}
 						onSelect={item => {
 							const chosen = presets.find(p => p.name === item.value);
@@ -250,7 +270,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 						}}
 					/>
 				</Box>
-				<Text dimColor>{glyphs.upDown} move  enter choose  esc back</Text>
+				<Text dimColor>{safeOutput(help.open ? help.footer(columns) : screenFooter(keys, columns))}</Text>
 			</Box>
 		);
 	}
@@ -275,7 +295,7 @@ export function TargetScreen({columns, onLab, onRemote, onQuit, error, initialAn
 			</Box>
 			{problem ? <Text color="red">{safeOutput(problem)}</Text> : null}
 			{error ? <Text color="red">{safeOutput(error)}</Text> : null}
-			<Text dimColor>enter next  esc back to the start</Text>
+			<Text dimColor>{fieldFooter}</Text>
 		</Box>
 	);
 }

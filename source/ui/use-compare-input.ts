@@ -4,6 +4,7 @@
 import {compareRows} from '../protocol/compare-report.js';
 import {compareCommandFor, compareMove, type CompareAction} from './compare-state.js';
 import type {ComparisonControls} from './use-comparison.js';
+import type {Key} from 'ink';
 import {useScreenInput} from './screen-input.js';
 
 export type CompareInput = {
@@ -11,10 +12,13 @@ export type CompareInput = {
 	dispatch: (action: CompareAction) => void;
 	onQuit: () => void;
 	onBack?: () => void;
+	/** The help overlay's keys first (key-help.tsx): true when it took the key. */
+	help?: (input: string, key: Key) => boolean;
 };
 
-export function useCompareInput({controls, dispatch, onQuit, onBack}: CompareInput): void {
+export function useCompareInput({controls, dispatch, onQuit, onBack, help}: CompareInput): void {
 	useScreenInput((input, key) => {
+		if (help?.(input, key)) return;
 		const command = compareCommandFor(input, key);
 		if (!command) return;
 		const {comparison} = controls;

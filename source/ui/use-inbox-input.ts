@@ -1,6 +1,7 @@
 // The inbox's keys: inbox-keymap.ts says which command a key is in the open view, this hook
 // turns the command into an inbox-state action (or leaves the screen). It reads the view as
 // the last key left it, so a burst (enter then v) lands in the view the first key opened.
+import type {Key} from 'ink';
 import type {InboxAction, InboxState} from './inbox-state.js';
 import {inboxCommandFor, type InboxCommand} from './inbox-keymap.js';
 import {useScreenInput} from './screen-input.js';
@@ -35,8 +36,9 @@ export function inboxIntent(command: InboxCommand | undefined, state: InboxState
 	}
 }
 
-export function useInboxInput(now: () => InboxState, dispatch: (action: InboxAction) => void, onBack: () => void, onQuit: () => void): void {
+export function useInboxInput(now: () => InboxState, dispatch: (action: InboxAction) => void, onBack: () => void, onQuit: () => void, help?: (input: string, key: Key) => boolean): void {
 	useScreenInput((input, key) => {
+		if (help?.(input, key)) return;
 		const state = now();
 		const intent = inboxIntent(inboxCommandFor(input, key, state.mode), state);
 		if (intent === 'leave') onBack();

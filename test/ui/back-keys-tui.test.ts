@@ -97,7 +97,7 @@ test('compare\'s port chooser: esc/b in its footer, Esc and b go back to the pic
 	await withTui([], async tui => {
 		await toPicker(tui);
 		for (const back of [keys.escape, 'b']) {
-			await pressToOpen(tui, 'c', /Compare which ports\?[\s\S]*space toggle {2}enter start {2}esc\/b back {2}q quit/);
+			await pressToOpen(tui, 'c', /Compare which ports\?[\s\S]*space toggle {2}enter start {2}esc\/b back {2}\? help {2}q quit/);
 			await tui.press(back);
 			await tui.waitFor(/^(?![\s\S]*Compare which ports\?)[\s\S]*enter open/); // the chooser closed
 		}
@@ -115,13 +115,13 @@ test('compare from the picker: b goes back to the picker; compare opened by flag
 		await tui.waitFor('compare · lab · step 0/');
 		await pressToOpen(tui, keys.enter, 'step 1/');
 		const screen = await tui.waitFor(/step 1\/[\s\S]*q quit/);
-		assert.match(footer(screen), / b back {2}q quit$/);
+		assert.match(footer(screen), / b back {2}\? help {2}q quit$/);
 		await tui.press('b');
 		await tui.waitFor('Pick a port');
 	});
 	await withTui(['compare', '25', '587'], async tui => {
 		const screen = await tui.waitFor(/compare · lab · step 0\/[\s\S]*q quit/);
-		assert.match(footer(screen), / b back {2}q quit$/);
+		assert.match(footer(screen), / b back {2}\? help {2}q quit$/);
 		await tui.press('b');
 		await tui.waitFor('where should the conversation go?');
 	});
@@ -131,10 +131,10 @@ test('probe, fault menu, inbox and journey from the picker: each shows its back 
 	await withTui([], async tui => {
 		await toPicker(tui);
 		const screens: Array<{opener: string; shown: string; back: RegExp; key: string}> = [
-			{opener: 'p', shown: 'Nothing wrong found.', back: /b back {2}q quit$/m, key: 'b'},
-			{opener: 'f', shown: 'lab faults', back: /enter\/esc back {2}q quit/m, key: keys.escape},
-			{opener: 'i', shown: 'No messages yet.', back: /esc\/b back {2}q quit$/m, key: 'b'},
-			{opener: 'j', shown: '▶alice\'s client', back: / b back {2}q quit$/m, key: 'b'},
+			{opener: 'p', shown: 'Nothing wrong found.', back: /b back {2}\? help {2}q quit$/m, key: 'b'},
+			{opener: 'f', shown: 'lab faults', back: /enter\/esc back {2}\? help {2}q quit/m, key: keys.escape},
+			{opener: 'i', shown: 'No messages yet.', back: /esc\/b back {2}\? help {2}q quit$/m, key: 'b'},
+			{opener: 'j', shown: '▶alice\'s client', back: / b back {2}\? help {2}q quit$/m, key: 'b'},
 		];
 		for (const {opener, shown, back, key} of screens) {
 			await pressToOpen(tui, opener, shown, 20_000);
