@@ -1,6 +1,6 @@
 // What a line the client sent means, in plain words, from the explain tables: one reading for
 // the Explain pane and the Markdown handout alike.
-import {explainCommand, explainMessageLine, explainStep} from './explain.js';
+import {explainCommand, explainMessageLine, explainStep, isNullSender, nullSenderNote} from './explain.js';
 import {verbOf} from './commands.js';
 import type {TranscriptEntry} from './transcript.js';
 
@@ -74,5 +74,6 @@ export function explainClientLine(entry: ExplainedEntry, inHeader = true): strin
 	}
 
 	if (entry.step === 'starttls') out.push(explainStep(entry.step).summary);
+	if (isNullSender(entry.text)) out.push(nullSenderNote);
 	return out;
 }

@@ -950,6 +950,14 @@ const stepTable: Readonly<Record<ExplainedStep, Explanation>> = {
 	},
 };
 
+/** Said of MAIL FROM:<>, the null reverse-path. */
+export const nullSenderNote = 'The empty sender <> (the null reverse-path): the sender of bounces (delivery status notifications) and auto-replies, so that no bounce is ever sent back about a bounce (RFC 5321 §4.5.5, §3.6.3).';
+
+/** Whether a MAIL command names the null reverse-path <>. */
+export function isNullSender(line: string): boolean {
+	return /^MAIL FROM:\s*<>(?:\s|$)/i.test(line);
+}
+
 /**
  * What one line typed after DATA's 354 means: a header field, the blank line, a body line, a
  * dot-stuffed line or the lone dot that ends the message. `inHeader`: no blank line typed yet.

@@ -8,6 +8,7 @@ import type {CheckReport} from '../checks/message-checks.js';
 import type {CapturedMessage} from '../lab/index.js';
 import {safeText} from './terminal-text.js';
 import {glyphs} from './glyphs.js';
+import {nullSenderNote} from '../protocol/explain.js';
 
 export type InboxPart = {filename?: string; contentType: string; size: number};
 
@@ -119,7 +120,8 @@ export async function parseCapturedMessage(message: CapturedMessage): Promise<In
 	const to = addressText(parsed.to);
 	const date = parsed.headerLines.find(header => header.key === 'date');
 	return {
-		from: from === undefined ? envelope.from : displayText(from),
+		// "From: <>" or an empty From: names nobody: the envelope sender says who (<> for a bounce).
+		from: from === undefined || from.trim() === '' ? envelope.from : displayText(from),
 		to: to === undefined ? envelope.to : displayText(to),
 		subject: displayText(parsed.subject ?? ''),
 		date: date ? displayText(unfold(headerLineText(date.line).replace(/^[^:]*:/, '')).trim()) : '',
@@ -174,6 +176,7 @@ export function messageViewLines(captured: CapturedMessage, message: InboxMessag
 	if (message.problem) add(message.problem, 'problem');
 	add('Envelope (what SMTP said)', 'heading');
 	add(`  MAIL FROM:<${displayText(captured.mailFrom)}>  RCPT TO:${captured.rcptTo.map(to => `<${displayText(to)}>`).join(' ')}`, undefined, '    ');
+	if (captured.mailFrom === '') add(`  ${nullSenderNote}`, 'dim', '    ');
 	const facts = [
 		`port ${captured.port} (listening on ${captured.listenPort})`,
 		captured.tls ? `TLS ${glyphs.lockBadge}`.trimEnd() : 'no TLS',

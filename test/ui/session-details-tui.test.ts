@@ -142,3 +142,28 @@ test('after DATA\'s 354, a paste of several message lines goes out line by line 
 		tui.kill();
 	}
 });
+
+test('the null sender MAIL FROM:<>: explained as a bounce sender, shown as <> in the inbox list and the message', {timeout: 90_000}, async () => {
+	const tui = spawnTui(['--port', '25', '--from', '<>']);
+	try {
+		await tui.waitFor('Next: Open a TCP connection');
+		await tui.press('a');
+		await tui.waitFor('221 2.0.0 Bye', 20_000);
+		// Select the MAIL line (from the first line, as many rows down as it is): its Explain pane names the null sender.
+		await tui.press('g');
+		const rows = (await tui.waitFor(/▶·· Connecting/)).split('\n');
+		const down = rows.findIndex(row => row.includes('C~ MAIL FROM:<>')) - rows.findIndex(row => row.includes('▶'));
+		for (let i = 0; i < down; i++) await tui.press('j');
+		await tui.waitFor(/▶C~ MAIL FROM:<>/);
+		assert.match(explainPane(tui.screen()), /The empty sender <> \(the null reverse-path\): the sender of bounces/);
+		await pressToOpen(tui, 'i', 'smtp-tui test message');
+		assert.match(tui.screen(), /❯ 25 .*<> +bob@lab\.test/, 'the list names the sender <>, not nobody');
+		await tui.press(keys.enter);
+		const message = await tui.waitFor('MAIL FROM:<>  RCPT TO:<bob@lab.test>');
+		assert.match(message, /The empty sender <> \(the null reverse-path\)/);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
