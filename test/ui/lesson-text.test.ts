@@ -23,3 +23,29 @@ test('no step gives the same instruction as the step before it', () => {
 		}
 	}
 });
+
+/** Rows a text takes in a pane `width` columns wide, wrapped at spaces as the terminal shows it. */
+function rowsAt(text: string, width: number): number {
+	let rows = 1;
+	let used = 0;
+	for (const word of text.split(' ')) {
+		const length = [...word].length;
+		if (used > 0 && used + 1 + length > width) {
+			rows += Math.ceil(length / width);
+			used = length % width;
+		} else {
+			used += (used > 0 ? 1 : 0) + length;
+		}
+	}
+
+	return rows;
+}
+
+test('at 80 columns every step\'s instruction and explanation fit the lesson pane whole (4 rows of 76)', () => {
+	for (const lesson of lessons) {
+		for (const [index, step] of lesson.steps.entries()) {
+			const rows = rowsAt(instructionText(step), 76) + rowsAt(`✓ ${step.explanation}`, 76);
+			assert.ok(rows <= 4, `${lesson.name} step ${index + 1} takes ${rows} rows: ${instructionText(step)} / ${step.explanation}`);
+		}
+	}
+});
