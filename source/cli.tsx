@@ -194,9 +194,10 @@ async function loadUi() {
 	for (const [name] of hidden) delete process.env[name];
 	try {
 		// The glyphs (Unicode, or ASCII for TERM=dumb and non-UTF-8 locales) are chosen before
-		// the screens load, so what they build at load time uses them too.
+		// the screens load, so what they build at load time uses them too; only an ASCII
+		// terminal loads the transliteration tables.
 		const {chooseGlyphs} = await import('./ui/glyphs.js');
-		chooseGlyphs(process.env);
+		if (!chooseGlyphs(process.env).unicode) await (await import('./ui/terminal-text.js')).loadTransliteration();
 		return await import('./ui/start.js');
 	} finally {
 		for (const [name, value] of hidden) process.env[name] = value;

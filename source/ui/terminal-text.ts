@@ -2,7 +2,6 @@
 // characters shown as escapes), and on a terminal that shows no Unicode (see glyphs.ts) the
 // result made ASCII too, so text the UI did not write itself (explanations, lessons, peer
 // replies, message headers) cannot put a byte on screen that such a terminal would garble.
-import anyAscii from 'any-ascii';
 import {safeText as gate, type SafeText} from '../protocol/safe-text.js';
 import {asciiGlyphs, glyphs, unicodeGlyphs, type Glyphs} from './glyphs.js';
 
@@ -17,11 +16,24 @@ for (const name of Object.keys(unicodeGlyphs) as Array<keyof Glyphs>) {
 
 const ownPattern = new RegExp([...own.keys()].sort((a, b) => b.length - a.length).map(glyph => glyph.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gu');
 
+/** Until loadTransliteration() has run: every character past ASCII shows as "?". */
+let transliterate = (text: string) => text.replace(/[^\x00-\x7F]/gu, '?');
+
+/**
+ * Loads any-ascii's tables (about 550 KB of code: a tenth of a second of the first frame,
+ * see the readme's benchmarks), which only a terminal without Unicode needs: call it before
+ * the screens draw on such a terminal.
+ */
+export async function loadTransliteration(): Promise<void> {
+	const {default: anyAscii} = await import('any-ascii');
+	transliterate = anyAscii;
+}
+
 /** Text as a terminal without Unicode can show it (transliterated by any-ascii past the table). */
 export function toAscii(text: string): string {
 	// eslint-disable-next-line no-control-regex
 	if (/^[\x00-\x7F]*$/.test(text)) return text;
-	return anyAscii(text.replace(/\u00A7\s*/g, 'section ').replace(ownPattern, glyph => own.get(glyph) ?? glyph));
+	return transliterate(text.replace(/\u00A7\s*/g, 'section ').replace(ownPattern, glyph => own.get(glyph) ?? glyph));
 }
 
 /** Text as this terminal will show it (measure this, not the text before, to fit a width). */
