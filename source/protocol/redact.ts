@@ -326,7 +326,21 @@ export class SecretGate {
 			return {text: `APOP ${this.text(words[1]!)} ${MASK}`, secret: true};
 		}
 
-		return {text: this.text(line), secret: false};
+		return {text: this.commandText(line, verb, words), secret: false};
+	}
+
+	/**
+	 * A command line with no credentials in it. Its verb (and AUTH's mechanism name) are protocol
+	 * words, never a secret: a command typed at a 334 by mistake ("AUTH LOGIN" sent as the user
+	 * name) is masked and learned as what it was on the wire, an answer, and must not mask the same
+	 * command typed again once the exchange has ended. The rest of the line is masked as any text.
+	 */
+	private commandText(line: string, verb: string, words: readonly string[]): string {
+		if (!/^[A-Z]{1,12}$/.test(verb)) return this.text(line);
+		const mechanism = verb === 'AUTH' && /^[A-Za-z\d_-]{1,20}$/.test(words[1] ?? '') ? ` ${words[1]!}` : '';
+		const keywords = `${words[0]!}${mechanism}`;
+		const rest = line.slice(keywords.length);
+		return keywords + (rest === '' ? '' : this.text(rest));
 	}
 
 	/** `AUTH MECH initial-response`, typed by hand: the response is masked and learned. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {Buffer} from 'node:buffer';
 import fc from 'fast-check';
 import {MASK, redactLines, redactSecrets, SecretGate} from '../../source/protocol/redact.js';
+import {explainClientLine} from '../../source/protocol/explain-client.js';
 import {fuzzParameters} from '../support/fuzz-seed.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -154,4 +155,61 @@ test('planned SASL lines keep sasl.ts\'s display; XOAUTH2 typed by hand hides th
 	const shown = gate.client(`AUTH XOAUTH2 ${b64('user=alice\x01auth=Bearer other-token-42\x01\x01')}`);
 	assert.equal(shown.decoded, `user=alice\\x01auth=Bearer ${MASK}\\x01\\x01`);
 	assert.equal(gate.text('other-token-42'), MASK);
+});
+
+// Issue 17: "AUTH LOGIN" typed at the 334 goes as the user name (masked: an answer), but once a
+// non-334 reply ends the exchange the next line is a command again, shown and explained as one.
+for (const [code, ending] of [
+	[235, 'after a 235 (authenticated)'],
+	[501, 'after a 501 (malformed answer)'],
+	[535, 'after a 535 (credentials refused)'],
+	[454, 'after a 454 (temporary failure)'],
+] as const) {
+	test(`an exchange ends ${ending}: the next AUTH LOGIN is a command again, the answers stay masked`, () => {
+		const gate = new SecretGate([], 'smtp');
+		assert.deepEqual(gate.client('AUTH LOGIN'), {text: 'AUTH LOGIN', secret: false});
+		gate.replied(true, b64('Username:'));
+		assert.equal(gate.awaitingResponse, true);
+		assert.deepEqual(gate.client('AUTH LOGIN'), {text: MASK, secret: true, decoded: MASK}, 'typed at the 334, it is the answer');
+		if (code === 235) {
+			gate.replied(true, b64('Password:'));
+			assert.deepEqual(gate.client(b64('Tr0ub4dor')), {text: MASK, secret: true, decoded: MASK});
+		}
+
+		gate.replied(false);
+		assert.equal(gate.awaitingResponse, false, `${code} ends the exchange`);
+		assert.equal(gate.carriesCredentials('AUTH LOGIN'), false);
+		const again = gate.client('AUTH LOGIN');
+		assert.deepEqual(again, {text: 'AUTH LOGIN', secret: false});
+		assert.match(explainClientLine({direction: 'client', step: 'auth', text: again.text, secret: again.secret})[0]!, /^Starts a SASL login/);
+		gate.replied(true, b64('Username:'));
+		assert.deepEqual(gate.client(b64('alice')), {text: b64('alice'), secret: false, decoded: 'alice'}, 'a new exchange is followed too');
+		gate.replied(true, b64('Password:'));
+		assert.deepEqual(gate.client(b64('Tr0ub4dor')), {text: MASK, secret: true, decoded: MASK});
+		assert.equal(gate.text('echo AUTH LOGIN Tr0ub4dor'), `echo ${MASK} ${MASK}`, 'what was answered stays a secret in every other text');
+	});
+}
+
+test('334, then "*", then 501: the next AUTH LOGIN is a command, shown and explained as one', () => {
+	const gate = new SecretGate([], 'smtp');
+	gate.client('AUTH LOGIN');
+	gate.replied(true, b64('Username:'));
+	assert.deepEqual(gate.client('*'), {text: '*', secret: false});
+	gate.replied(false);
+	assert.equal(gate.awaitingResponse, false);
+	assert.deepEqual(gate.client('AUTH LOGIN'), {text: 'AUTH LOGIN', secret: false});
+	assert.equal(gate.awaitingResponse, false, 'no challenge until the server sends one');
+});
+
+test('a command typed at a 334 by mistake does not mask that command later, only its arguments stay gated', () => {
+	const gate = new SecretGate([], 'smtp');
+	gate.client('AUTH LOGIN');
+	gate.replied(true, b64('Password:'));
+	assert.equal(gate.client('EHLO client.example').text, MASK);
+	gate.replied(false);
+	assert.equal(gate.client('EHLO client.example').text, 'EHLO client.example');
+	gate.replied(false);
+	gate.learn('hunter22');
+	assert.equal(gate.client('MAIL FROM:<hunter22@example.org>').text, `MAIL FROM:<${MASK}@example.org>`);
+	assert.equal(gate.client('hunter22').text, MASK, 'a line that is not a command is masked whole');
 });
