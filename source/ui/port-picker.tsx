@@ -116,7 +116,7 @@ export function PortPicker({title, columns, rows = 200, below = 0, initialPort =
 					{shown.map(paragraph => (
 						<Box key={paragraph.bold + paragraph.text} flexDirection="column">
 							{paragraph.gap ? <Text> </Text> : null}
-							<Text wrap="wrap" dimColor={paragraph.dim}>{paragraph.bold ? <Text bold>{paragraph.bold}</Text> : null}{safeOutput(paragraph.text)}</Text>
+							<Text wrap="wrap" dimColor={paragraph.dim}>{paragraph.bold ? <Text bold>{safeOutput(paragraph.bold)}</Text> : null}{safeOutput(paragraph.text)}</Text>
 						</Box>
 					))}
 					{cut ? <Text dimColor>(more: ? help)</Text> : null}
