@@ -18,7 +18,7 @@ import type {SessionLike} from './replay.js';
 export {rfcTimeouts, type Preview, type StepOutcome, type Timeouts} from '../protocol/smtp-client.js';
 
 /** The conversation's options, with where to connect and how TLS is set up in place of its resolved TLS. */
-export type SessionOptions = Omit<SmtpClientOptions, 'target' | 'tls' | 'insecureTls' | 'date' | 'messageId'> & {
+export type SessionOptions = Omit<SmtpClientOptions, 'target' | 'tls' | 'insecureTls' | 'remedies' | 'date' | 'messageId'> & {
 	host: string;
 	port: number;
 	tls: TlsMode;
@@ -56,6 +56,7 @@ export class Session extends TranscriptSession implements SessionLike {
 			target: this.target,
 			tls: resolveTlsMode(options.tls, profilePort ?? options.port),
 			insecureTls: tlsOptions.insecure,
+			remedies: tlsOptions.remedies,
 		});
 	}
 

@@ -2,6 +2,7 @@
 // and, when it fails, one sentence saying why and what to do. Shared by every protocol.
 import type tls from 'node:tls';
 import type {TlsFacts} from '../protocol/transcript.js';
+import {inWizard, type Remedies} from '../protocol/smtp-plan.js';
 import {alertName, opensslReason, SessionFailure} from './failure.js';
 
 export function tlsFacts(socket: tls.TLSSocket, servername: string | undefined): TlsFacts {
@@ -104,10 +105,9 @@ export function describeCertError(code: string | undefined, facts?: TlsFacts, ch
 }
 
 /** Where the user names the remedies: flags on the command line, or the remote wizard's fields. */
-export type CertRemedies = 'flags' | 'wizard';
+export type CertRemedies = Remedies;
 
-/** Where the wizard is, and its "Accept any certificate" field (--insecure); its CA file is --ca. */
-const inWizard = 'In the remote wizard (b goes back to it, your answers kept)';
+/** The wizard's "Accept any certificate" field (--insecure); its CA file is --ca. */
 const acceptAny = 'answer yes to "Accept any certificate" to continue anyway';
 
 function wizardHint(reason: CertReason): string {

@@ -21,7 +21,7 @@ import {buildMessage, encodeDataBytes, headerFieldAddresses, isAscii, isAsciiByt
 import {SecretGate, type GatedLine, type PlannedLine} from './redact.js';
 import {ReplyParseError, ReplyParser, type Reply} from './reply-parser.js';
 import {createSasl, decodeChallenge, type SaslCredentials, type SaslExchange, type SaslLine} from './sasl.js';
-import {initialPlanState, nextStep, plannedStepCount, reachedQuitAfter, type NextStep, type PlanConfig, type PlanState, type PlanTls, type QuitAfter} from './smtp-plan.js';
+import {initialPlanState, nextStep, plannedStepCount, reachedQuitAfter, type NextStep, type PlanConfig, type PlanState, type PlanTls, type QuitAfter, type Remedies} from './smtp-plan.js';
 import type {Direction, StepKind, TlsFacts, TranscriptEntry} from './transcript.js';
 
 export type Timeouts = {
@@ -62,6 +62,8 @@ export type SmtpClientOptions = {
 	/** SASL mechanism; default: the best the server offers. */
 	mechanism?: string;
 	insecureAuth?: boolean;
+	/** How a refusal's advice names the remedies: as flags (default) or as the remote wizard's fields. */
+	remedies?: Remedies;
 	quitAfter?: QuitAfter;
 	timeouts?: Partial<Timeouts>;
 	headers?: string[];
@@ -228,6 +230,7 @@ export class SmtpClientConversation {
 			insecureAuth: options.insecureAuth ?? false,
 			recipients: options.to,
 			quitAfter: options.quitAfter,
+			remedies: options.remedies,
 			// A UTF-8 address in a --header From:/To:/... needs SMTPUTF8 just as one in the envelope.
 			utf8Addresses: [options.from, ...options.to, ...(options.rawMessage === undefined ? headerFieldAddresses(options.headers ?? []) : [])].some(address => !isAscii(address)),
 		};

@@ -20,7 +20,15 @@ export type PlanConfig = {
 	quitAfter?: QuitAfter;
 	/** The sender or a recipient is a UTF-8 address: MAIL needs the server's SMTPUTF8. */
 	utf8Addresses?: boolean;
+	/** Where the user names a remedy: as command-line flags (default) or as the remote wizard's fields. */
+	remedies?: Remedies;
 };
+
+/** Where the user names the remedies for a refusal: flags on the command line, or the remote wizard's fields. */
+export type Remedies = 'flags' | 'wizard';
+
+/** Where the remote wizard is, for advice in a session it started. */
+export const inWizard = 'In the remote wizard (b goes back to it, your answers kept)';
 
 export type PlanState = {
 	connected: boolean;
@@ -75,6 +83,13 @@ export type NextStep =
 	| {kind: 'blocked'; block: PlanBlock}
 	| {kind: Exclude<StepKind, 'manual'>; recipient?: string};
 
+/** What to do about opportunistic TLS whose certificate did not verify, before a login. */
+function unverifiedHint(remedies: Remedies = 'flags'): string {
+	return remedies === 'wizard'
+		? `. ${inWizard}, type starttls as the TLS mode and give the CA certificate file to trust it, or answer yes to "Accept any certificate" to log in anyway.`
+		: '; use --tls starttls with --ca FILE to trust it, or --insecure to log in anyway.';
+}
+
 export function nextStep(state: PlanState, config: PlanConfig): NextStep {
 	if (state.quitDone || state.ended) return {kind: 'done'};
 	if (!state.connected) return {kind: 'connect'};
@@ -102,7 +117,7 @@ export function nextStep(state: PlanState, config: PlanConfig): NextStep {
 		if (state.unverifiedTls) {
 			return {
 				kind: 'blocked',
-				block: {step: 'starttls', message: 'Refusing to send credentials: the certificate did not verify (opportunistic TLS carries mail, not passwords); use --tls starttls with --ca FILE to trust it, or --insecure to log in anyway.'},
+				block: {step: 'starttls', message: `Refusing to send credentials: the certificate did not verify (opportunistic TLS carries mail, not passwords)${unverifiedHint(config.remedies)}`},
 			};
 		}
 

@@ -275,6 +275,41 @@ describe(`lab certificate variant 'valid' (the control)`, () => {
 	}
 });
 
+describe('opportunistic STARTTLS whose certificate does not verify, before a login', () => {
+	let lab: Lab;
+	before(async () => {
+		lab = await startLab({only: [587]});
+	});
+	after(async () => {
+		await lab.close();
+	});
+
+	// The lab's 587 on its real port number (no profile: STARTTLS is opportunistic), its CA not given.
+	const unverified = (remedies?: 'wizard'): SessionOptions => {
+		const base = options(lab, 587);
+		return {...base, profilePort: undefined, tlsOptions: {servername: lab.hostname, insecure: false, remedies}};
+	};
+
+	test('a flags session: the refusal names --tls starttls, --ca and --insecure; no AUTH goes out', async () => {
+		const session = new Session(unverified());
+		assert.equal(await session.runToEnd(), 29);
+		assert.equal(session.failureMessage, 'Refusing to send credentials: the certificate did not verify (opportunistic TLS carries mail, not passwords); use --tls starttls with --ca FILE to trust it, or --insecure to log in anyway.');
+		assert.ok(!clientLines(session).some(line => line.startsWith('AUTH')));
+	});
+
+	test('a session from the remote wizard: the refusal names the wizard\'s fields, never a flag', async () => {
+		const session = new Session(unverified('wizard'));
+		assert.equal(await session.runToEnd(), 29);
+		const sentence = session.failureMessage ?? '';
+		assert.match(sentence, /^Refusing to send credentials: the certificate did not verify \(opportunistic TLS carries mail, not passwords\)\. In the remote wizard \(b goes back to it, your answers kept\), /);
+		assert.match(sentence, /type starttls as the TLS mode/);
+		assert.match(sentence, /the CA certificate file/);
+		assert.match(sentence, /"Accept any certificate"/);
+		assert.doesNotMatch(sentence, /--/);
+		assert.ok(!clientLines(session).some(line => line.startsWith('AUTH')));
+	});
+});
+
 test('a server with no cipher in common: the handshake fails with exit 29 and says so', async () => {
 	const {key, cert} = await makeLabCa('mx.lab.test');
 	// TLS 1.2 only, with a cipher Node's client never offers (its defaults exclude CAMELLIA).

@@ -79,3 +79,14 @@ test('quit-after stops after the named step', () => {
 	assert.equal(reachedQuitAfter('mail', state(), config()), false);
 	assert.equal(plannedStepCount(config({quitAfter: 'ehlo'}), initialPlanState), 3);
 });
+
+test('opportunistic TLS that did not verify blocks the login: advice as flags, or as the wizard\'s fields', () => {
+	const unverified = state({ehloDone: true, tls: true, starttlsDone: true, unverifiedTls: true, capabilities: secured});
+	const flags = nextStep(unverified, config({tls: 'opportunistic'}));
+	assert.equal(flags.kind, 'blocked');
+	assert.match(flags.kind === 'blocked' ? flags.block.message : '', /; use --tls starttls with --ca FILE to trust it, or --insecure to log in anyway\.$/);
+	const wizard = nextStep(unverified, config({tls: 'opportunistic', remedies: 'wizard'}));
+	const message = wizard.kind === 'blocked' ? wizard.block.message : '';
+	assert.match(message, /In the remote wizard .*type starttls as the TLS mode and give the CA certificate file to trust it, or answer yes to "Accept any certificate" to log in anyway\.$/);
+	assert.doesNotMatch(message, /--/);
+});
