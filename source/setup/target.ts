@@ -185,6 +185,11 @@ function defaultEhloName(): string {
 	return /^[a-z\d]([a-z\d-]*[a-z\d])?(\.[a-z\d]([a-z\d-]*[a-z\d])?)*$/i.test(name) ? name : 'localhost';
 }
 
+/** The envelope sender when none is given for a remote server: smtp-tui@ the EHLO name (this machine's). */
+export function defaultSender(ehlo = defaultEhloName()): string {
+	return `smtp-tui@${ehlo}`;
+}
+
 async function readSecret(flags: TargetFlags, environment: TargetEnvironment, warnings: string[]): Promise<string | undefined> {
 	if (flags.passwordEnv) {
 		const value = environment.env[flags.passwordEnv];
@@ -313,7 +318,7 @@ export async function resolveTarget(givenFlags: TargetFlags, environment: Target
 
 	check(() => commands.ehlo(ehlo));
 	for (const address of to) check(() => commands.rcptTo(address));
-	const from = flags.from ?? (useLab ? 'alice@lab.test' : `smtp-tui@${ehlo}`);
+	const from = flags.from ?? (useLab ? 'alice@lab.test' : defaultSender(ehlo));
 	check(() => commands.mailFrom(from));
 	// The message itself: a line break in --subject or a header is refused here, before connecting.
 	if (flags.header) for (const header of flags.header) checkHeader(header);

@@ -11,6 +11,7 @@ import {safeOutput} from './terminal-text.js';
 import * as commands from '../protocol/commands.js';
 import {tlsModes, type TlsMode} from '../engine/profiles.js';
 import {glyphs} from './glyphs.js';
+import {defaultSender} from '../setup/target.js';
 import {helpKey, quitKey, screenFooter, useKeyHelp, type ScreenKey} from './key-help.js';
 
 export type RemoteAnswers = {
@@ -48,6 +49,8 @@ type Field = {
 	/** A dim hint shown while the field is empty; never used as the value. */
 	placeholder: string;
 	mask?: boolean;
+	/** What an empty answer stands for, as the answers summary shows it (a masked field: "not set"). */
+	whenEmpty?: string;
 	/** One sentence for the form when the typed text cannot be used, else undefined. */
 	check?: (text: string) => string | undefined;
 };
@@ -91,17 +94,17 @@ const checkUserField = (text: string) => (/[\r\n\0]/.test(text) ? 'A user name h
 
 /** The questions both wizards end with: login, envelope, certificate trust. */
 const commonTail: Field[] = [
-	{key: 'from', question: 'Sender address (MAIL FROM; empty: smtp-tui@this machine)', placeholder: 'e.g. me@example.com', check: checkAddress('sender address', commands.mailFrom, false)},
+	{key: 'from', question: 'Sender address (MAIL FROM; empty: smtp-tui@this machine)', placeholder: 'e.g. me@example.com', whenEmpty: `${defaultSender()} (default)`, check: checkAddress('sender address', commands.mailFrom, false)},
 	{key: 'to', question: 'Recipient address (RCPT TO)', placeholder: 'e.g. someone@example.com', check: checkAddress('recipient address', commands.rcptTo, true)},
-	{key: 'ca', question: 'CA certificate file to trust (PEM; empty: the system\'s CAs)', placeholder: 'e.g. ./ca.pem', check: checkCaField},
-	{key: 'insecure', question: 'Accept any certificate, insecure? (yes/no; empty: no)', placeholder: 'no', check: checkYesNo},
+	{key: 'ca', question: 'CA certificate file to trust (PEM; empty: the system\'s CAs)', placeholder: 'e.g. ./ca.pem', whenEmpty: 'the system\'s CAs (default)', check: checkCaField},
+	{key: 'insecure', question: 'Accept any certificate, insecure? (yes/no; empty: no)', placeholder: 'no', whenEmpty: 'no (default)', check: checkYesNo},
 ];
 
 const fields: Field[] = [
 	{key: 'host', question: 'Host name or IP of the SMTP server', placeholder: 'e.g. smtp.example.com', check: checkHostField},
-	{key: 'port', question: 'Port (25, 465, 587, 2525 or other; empty: 587)', placeholder: 'e.g. 587', check: checkPortField},
-	{key: 'tls', question: 'TLS mode: auto, starttls, implicit or none (empty: auto)', placeholder: 'e.g. auto', check: checkTlsField},
-	{key: 'user', question: 'User name to log in with (empty: no login)', placeholder: '', check: checkUserField},
+	{key: 'port', question: 'Port (25, 465, 587, 2525 or other; empty: 587)', placeholder: 'e.g. 587', whenEmpty: '587 (default)', check: checkPortField},
+	{key: 'tls', question: 'TLS mode: auto, starttls, implicit or none (empty: auto)', placeholder: 'e.g. auto', whenEmpty: 'auto (default)', check: checkTlsField},
+	{key: 'user', question: 'User name to log in with (empty: no login)', placeholder: '', whenEmpty: 'none (no login)', check: checkUserField},
 	{key: 'password', question: 'Password (not shown, never saved)', placeholder: '', mask: true},
 	...commonTail,
 ];
@@ -111,12 +114,18 @@ const empty: RemoteAnswers = {host: '', port: '', tls: '', user: '', password: '
 /** The questions left once a provider preset gave the host and TLS mode. */
 function presetFields(preset: Preset): Field[] {
 	return [
-		{key: 'port', question: `Port (${preset.ports.map(p => p.port).join(', ')}; empty: ${preset.defaultPort})`, placeholder: `e.g. ${preset.defaultPort}`, check: checkPortField},
-		...(preset.regions ? [{key: 'region' as const, question: `Region (empty: ${preset.regions.default})`, placeholder: `e.g. ${preset.regions.default}`}] : []),
+		{key: 'port', question: `Port (${preset.ports.map(p => p.port).join(', ')}; empty: ${preset.defaultPort})`, placeholder: `e.g. ${preset.defaultPort}`, whenEmpty: `${preset.defaultPort} (default)`, check: checkPortField},
+		...(preset.regions ? [{key: 'region' as const, question: `Region (empty: ${preset.regions.default})`, placeholder: `e.g. ${preset.regions.default}`, whenEmpty: `${preset.regions.default} (default)`}] : []),
 		{key: 'user', question: `User name${preset.user ? ` (${preset.user})` : ''}`, placeholder: preset.user ? `e.g. ${preset.user}` : '', check: checkUserField},
 		{key: 'password', question: 'Password, key or token (not shown, never saved)', placeholder: '', mask: true},
 		...commonTail,
 	];
+}
+
+/** An answer as the wizard's summary shows it: what will really be used, never a hidden password. */
+export function shownAnswer(field: Pick<Field, 'mask' | 'whenEmpty'>, value: string | undefined): string {
+	if (field.mask) return value ? '********' : 'not set';
+	return value || (field.whenEmpty ?? '(none)');
 }
 
 type Wizard = {index: number; answers: RemoteAnswers; line: LineState; problem?: string};
@@ -283,7 +292,7 @@ export function TargetScreen({columns, rows = 24, onLab, onRemote, onQuit, error
 			{preset ? <Text wrap="wrap" dimColor>{safeOutput(preset.note)}</Text> : null}
 			{questions.slice(0, index).map(f => (
 				<Text key={f.key} dimColor>
-					{safeOutput(f.question)}: {safeOutput(f.mask ? (answers[f.key] ? '********' : '(none)') : answers[f.key] || '(none)')}
+					{safeOutput(f.question)}: {safeOutput(shownAnswer(f, answers[f.key]))}
 				</Text>
 			))}
 			<Box borderStyle={glyphs.border} flexDirection="column" paddingX={1}>

@@ -330,7 +330,7 @@ test('TargetScreen: empty optional answers stay empty (the hints are never value
 		}
 
 		assert.ok(screen(instance).includes('remote server (7/9)'), 'from the user question straight past the password');
-		assert.ok(screen(instance).includes('Password (not shown, never saved): (none)'));
+		assert.ok(screen(instance).includes('Password (not shown, never saved): not set'));
 		assert.ok(!instance.frames.some(frame => frame.includes('remote server (5/9)')), 'the password question is never asked');
 		await type(instance, 'bob@example.net');
 		await press(instance, keys.enter);

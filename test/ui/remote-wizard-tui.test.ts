@@ -173,3 +173,41 @@ test('a certificate refused in a wizard session: the advice names the wizard\'s 
 		await lab.close();
 	}
 });
+
+test('the wizard\'s answers say what will be used: the default sender by name (and it is the MAIL FROM sent), a skipped password "not set"', {timeout: 120_000}, async () => {
+	const lab = await startLab({only: [25]});
+	const tui = spawnTui();
+	try {
+		await tui.waitFor('where should the conversation go?');
+		await tui.press(keys.down);
+		await tui.waitFor('❯ A remote server');
+		await tui.press(keys.enter);
+		await tui.waitFor('remote server (1/9)');
+		// host, port, TLS none, no user (so no password), default sender, recipient, no CA; stop on the last field
+		const answers: Array<[string, string]> = [['127.0.0.1', '(2/9)'], [String(lab.ports[25]), '(3/9)'], ['none', '(4/9)'], ['', '(6/9)'], ['', '(7/9)'], ['bob@lab.test', '(8/9)'], ['', '(9/9)']];
+		for (const [answer, next] of answers) {
+			if (answer) await tui.type(answer);
+			await tui.press(keys.enter);
+			await tui.waitFor(next);
+		}
+
+		const summary = tui.screen();
+		assert.match(summary, /User name to log in with \(empty: no login\): none \(no login\)/);
+		assert.match(summary, /Password \(not shown, never saved\): not set/);
+		assert.match(summary, /CA certificate file to trust \(PEM; empty: the system's CAs\): the system's CAs \(default\)/);
+		const sender = /Sender address \(MAIL FROM; empty: smtp-tui@this machine\): (smtp-tui@\S+) \(default\)/.exec(summary)?.[1];
+		assert.ok(sender, `the default sender is named:\n${summary}`);
+		assert.ok(!summary.includes('(none)'), 'no answer is shown as "(none)"');
+
+		// What the summary named is what goes out.
+		await tui.press(keys.enter);
+		await tui.waitFor(/step 0\/[\s\S]*Next: /);
+		const screen = await stepUntil(tui, 'MAIL FROM:<');
+		assert.ok(screen.includes(`MAIL FROM:<${sender}>`), `MAIL FROM is the default sender the summary showed:\n${screen}`);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+		await lab.close();
+	}
+});
