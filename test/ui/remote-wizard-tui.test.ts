@@ -11,17 +11,22 @@ import {explainPane, keys, spawnTui, type Terminal} from '../support/pty.js';
 
 const erase = (count: number) => keys.backspace.repeat(count);
 
+/** From the start screen into the remote wizard's first field. */
+async function openRemoteWizard(tui: Terminal): Promise<void> {
+	await tui.waitFor('where should the conversation go?');
+	await tui.press(keys.down);
+	await tui.waitFor('❯ A remote server');
+	await tui.press(keys.enter);
+	await tui.waitFor('remote server (1/9)');
+}
+
 test('remote wizard: empty host refused, bad port and TLS refused in place, sender and insecure used, answers kept after b', {timeout: 120_000}, async () => {
 	const lab = await startLab({only: [587]});
 	const tui = spawnTui();
 	try {
 		const port = String(lab.ports[587]);
 		const password = lab.users.find(user => user.user === 'alice')!.password!;
-		await tui.waitFor('where should the conversation go?');
-		await tui.press(keys.down);
-		await tui.waitFor('❯ A remote server');
-		await tui.press(keys.enter);
-		await tui.waitFor('remote server (1/9)');
+		await openRemoteWizard(tui);
 
 		// Empty host: one sentence, and the wizard stays on the host field.
 		await tui.press(keys.enter);
@@ -133,11 +138,7 @@ test('a certificate refused in a wizard session: the advice names the wizard\'s 
 	await writeFile(caFile, lab.ca);
 	const tui = spawnTui();
 	try {
-		await tui.waitFor('where should the conversation go?');
-		await tui.press(keys.down);
-		await tui.waitFor('❯ A remote server');
-		await tui.press(keys.enter);
-		await tui.waitFor('remote server (1/9)');
+		await openRemoteWizard(tui);
 		// host, port, TLS, no user (so no password: 5 is skipped), default sender, recipient, no CA, not insecure
 		const answers: Array<[string, string]> = [['127.0.0.1', '(2/9)'], [String(lab.ports[587]), '(3/9)'], ['starttls', '(4/9)'], ['', '(6/9)'], ['', '(7/9)'], ['bob@lab.test', '(8/9)'], ['', '(9/9)'], ['', 'step 0/']];
 		for (const [answer, next] of answers) {
@@ -178,11 +179,7 @@ test('the wizard\'s answers say what will be used: the default sender by name (a
 	const lab = await startLab({only: [25]});
 	const tui = spawnTui();
 	try {
-		await tui.waitFor('where should the conversation go?');
-		await tui.press(keys.down);
-		await tui.waitFor('❯ A remote server');
-		await tui.press(keys.enter);
-		await tui.waitFor('remote server (1/9)');
+		await openRemoteWizard(tui);
 		// host, port, TLS none, no user (so no password), default sender, recipient, no CA; stop on the last field
 		const answers: Array<[string, string]> = [['127.0.0.1', '(2/9)'], [String(lab.ports[25]), '(3/9)'], ['none', '(4/9)'], ['', '(6/9)'], ['', '(7/9)'], ['bob@lab.test', '(8/9)'], ['', '(9/9)']];
 		for (const [answer, next] of answers) {
