@@ -2,6 +2,13 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {keys, spawnTui} from '../support/pty.js';
+import {compareRows} from '../../source/protocol/compare-report.js';
+
+/** The details box's title for a row of port 25's column ("│ 25 · RCPT outside", or "… — why it was skipped"). */
+function detailsOf(label: string | RegExp): RegExp {
+	const text = typeof label === 'string' ? label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : label.source;
+	return new RegExp(`│ 25 · ${text}(?: —| *│)`);
+}
 
 test('compare from the port picker: lockstep steps, highlighted differences, the summary', {timeout: 60_000}, async () => {
 	const tui = spawnTui();
@@ -31,10 +38,17 @@ test('compare from the port picker: lockstep steps, highlighted differences, the
 		const flat = screen.split('\n').map(line => line.replace(/^│ ?|\s*│$/g, '').trim()).join(' ');
 		assert.match(flat, /25 relay \/ MX · TLS: STARTTLS · AUTH before TLS: none \(503 5\.5\.1\) · AUTH after TLS: none · relay to outside: refused \(554 5\.7\.1\)/);
 		assert.match(flat, /465 is encrypted from the first byte/);
-		// Select the refused outside RCPT on 25 and read it in full.
-		for (let i = 0; i < 12 && !tui.screen().includes('25 · RCPT outside'); i++) {
+		// Select the refused outside RCPT on 25 and read it in full. Each ↓ waits for the frame
+		// that key drew (the details box naming the next row): the header line's " · " alone is
+		// on every frame, so waiting for it let the keys run ahead of the drawing and overshoot.
+		await tui.press(keys.down);
+		screen = await tui.waitFor(detailsOf(/.+?/));
+		const target = compareRows.findIndex(({label}) => label === 'RCPT outside');
+		let row = compareRows.findIndex(({label}) => detailsOf(label).test(screen));
+		assert.ok(row >= 0 && row <= target, `↓ from the summary selects a row above RCPT outside:\n${screen}`);
+		for (; row < target; row++) {
 			await tui.press(keys.down);
-			await tui.waitFor(/ · /);
+			await tui.waitFor(detailsOf(compareRows[row + 1]!.label));
 		}
 
 		screen = await tui.waitFor('25 · RCPT outside');
