@@ -1,7 +1,7 @@
 // The fault menu: a fault switched on for one port fires there, live, and nowhere else.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
 
 /** From the first screen to the fault menu (f on the port picker). */
 async function openFaultMenu(tui: Terminal): Promise<void> {
@@ -58,6 +58,31 @@ test('+ in the fault menu stops at the fault\'s maximum instead of breaking the 
 			await tui.press('+');
 			await tui.waitFor(new RegExp(`greylist +· +· +on ${value} +·`));
 		}
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+});
+
+test('the fault menu at 80×24: the magic-recipients note wrapped whole above the footer, the footer a line of its own', {timeout: 60_000}, async () => {
+	const tui = spawnTui([], {columns: 80, rows: 24});
+	try {
+		// At 80 columns the port picker's footer has no room for "f faults"; f opens it all the same.
+		await tui.waitFor('where should the conversation go?');
+		await tui.press(keys.enter);
+		await tui.waitFor('Pick a port');
+		await pressToOpen(tui, 'f', 'lab faults');
+		const screen = await tui.waitFor(/tempfail@lab\.test[\s\S]*q quit/);
+		const lines = screen.split('\n').map(line => line.trimEnd()).filter(line => line !== '');
+		for (const line of lines) assert.ok(line.length <= 80, `wider than the window: ${line}`);
+		const footer = lines.at(-1)!;
+		assert.match(footer, /^\S.* {2}enter\/esc back {2}\? help {2}q quit$/, `the footer is its own line:\n${screen}`);
+		assert.doesNotMatch(footer, /@|Magic|recipients/, 'no part of the note runs into the footer');
+		// The note, wrapped on the lines just above the footer, reads whole.
+		const start = lines.findIndex(line => line.startsWith('Magic recipients'));
+		assert.ok(start > 0, `the note is shown:\n${screen}`);
+		assert.equal(lines.slice(start, -1).join(' '), 'Magic recipients need no setting: greylist@ full@ unknown@ slow@ tempfail@lab.test');
 		await tui.press('q');
 		assert.equal(await tui.exited, 0);
 	} finally {
