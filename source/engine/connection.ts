@@ -28,12 +28,19 @@ export class SmtpReplyStream implements DriverConversation<Reply> {
 		return this.parser.unfinishedLines;
 	}
 
+	/** How the peer broke the reply stream, once it did. */
+	fault?: ReplyParseError;
+
 	receiveData(data: Buffer): void {
 		try {
 			this.replies.push(...this.parser.feed(data));
 		} catch (error) {
 			// Whole replies that came in the same packet before the fault are still shown.
-			if (error instanceof ReplyParseError) this.replies.push(...error.completed);
+			if (error instanceof ReplyParseError) {
+				this.replies.push(...error.completed);
+				this.fault ??= error;
+			}
+
 			throw error;
 		}
 	}
@@ -97,9 +104,18 @@ export class Connection extends Driver<Reply> {
 		try {
 			return await this.read(timeoutMs, waitingFor);
 		} catch (error) {
+			if (!(error instanceof SessionFailure)) throw error;
+			const banner = waitingFor === 'with a banner';
+			const what = banner ? 'its banner' : `its reply to ${waitingFor}`;
+			const capped = this.stream.fault?.kind === 'too-many-lines' ? error.received : undefined;
+			if (banner && error.kind === 'protocol' && capped && capped.length > 0) {
+				// A banner of "220-" lines past the line cap: the lines up to the cap are shown (the
+				// parser carries them), and it is said to be cut there, unfinished: it is no silent port.
+				throw new SessionFailure('protocol', `${this.target} began its banner but never finished it: it sent more than ${capped.length} lines, each "${capped[0]!.slice(0, 3)}-" (more to follow), and smtp-tui stopped reading at ${capped.length}, its cap on one reply, before the last line came.`, undefined, capped);
+			}
+
 			const lines = this.stream.unfinishedLines;
-			if (!(error instanceof SessionFailure) || error.kind !== 'timeout' || lines.length === 0) throw error;
-			const what = waitingFor === 'with a banner' ? 'its banner' : `its reply to ${waitingFor}`;
+			if (error.kind !== 'timeout' || lines.length === 0) throw error;
 			const count = lines.length === 1 ? 'one line' : `${lines.length} lines`;
 			const code = lines[0]!.slice(0, 3); // three digits: the parser took the line as a reply line
 			throw new SessionFailure('timeout', `${this.target} began ${what} but never finished it within ${seconds(timeoutMs)}: ${count} came, each "${code}-" (more to follow), but never the last line, "${code} " with a space.`, undefined, lines);

@@ -210,6 +210,9 @@ export class ReplyParser {
 				'too-many-lines',
 				`The server sent a reply with more than ${this.limits.maxLines} lines.`,
 				[],
+				raw,
+				// The lines up to the cap, as received (the cap bounds how many are kept and shown).
+				this.lines.map(earlier => earlier.raw),
 			);
 		}
 

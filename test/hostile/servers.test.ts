@@ -439,6 +439,61 @@ describe('hostile servers', {concurrency: 4}, () => {
 		assert.ok(report.diagnosis.some(sentence => sentence.startsWith('Port 25 began a banner but never finished it')), report.diagnosis.join('\n'));
 	});
 
+	// The same banner, as fast as the socket takes it: the 512-line cap ends it, not the deadline.
+	// The lines up to the cap are still shown, and it is said to be cut there, never finished (exit 21).
+	const flood: Handler = async socket => {
+		for (let line = 0; line < 2000 && !socket.destroyed; line++) {
+			if (!socket.write(`220-mx.test line ${line} \u001B]0;owned\u0007 still greeting\r\n`)) {
+				await new Promise(resolve => {
+					socket.once('drain', resolve);
+					socket.once('close', resolve);
+				});
+			}
+		}
+	};
+	const cutAtCap = /^127\.0\.0\.1:\d+ began its banner but never finished it: it sent more than 512 lines, each "220-" \(more to follow\), and smtp-tui stopped reading at 512, its cap on one reply, before the last line came\.$/;
+
+	test('a banner that floods "220-" lines: exit 21, the 512 lines up to the cap shown escaped, and "never finished"', async () => {
+		const result = await against(flood, port => base(port));
+		assertSane(result);
+		assert.equal(result.code, 21, result.stdout);
+		assertSentence(result, cutAtCap);
+		const shown = result.stdout.split('\n').filter(line => line.startsWith('<-  '));
+		assert.deepEqual(shown, Array.from({length: 512}, (_, line) => `<-  ${dripped(line)}`), 'every line up to the cap, in order, escaped');
+
+		const json = await against(flood, port => base(port, '--json'));
+		assertSane(json);
+		assert.equal(json.code, 21, json.stdout);
+		const entries = json.stdout.trim().split('\n').map(line => JSON.parse(line) as {direction: string; text: string; last?: boolean});
+		const server = entries.filter(entry => entry.direction === 'server');
+		assert.equal(server.length, 512);
+		server.forEach((entry, line) => {
+			assert.equal(entry.text, `220-mx.test line ${line} \u001B]0;owned\u0007 still greeting`);
+			assert.equal(entry.last, false);
+		});
+		assert.match(entries.at(-1)!.text, cutAtCap);
+	});
+
+	test('a banner that floods "220-" lines, probe and probe --json: "the banner never finished", not "no banner"', async () => {
+		const text = await against(flood, port => ['probe', '127.0.0.1', '--ports', `25=${port}`, '--timeout', '2']);
+		assertSane(text);
+		assert.match(text.stdout, /^25 {4}relay \/ MX {17}open, but the banner never finished: 127\.0\.0\.1:\d+ began its banner but never finished it: it sent more than 512 lines/m);
+		const shown = text.stdout.split('\n').filter(line => line.startsWith('      <-  '));
+		assert.deepEqual(shown, Array.from({length: 512}, (_, line) => `      <-  ${dripped(line)}`));
+		assert.match(text.stdout, /^ {2}- Port 25 began a banner but never finished it \(512 "220-" lines, never the last one\)/m);
+		assert.ok(!/sent no banner|no banner:/.test(text.stdout), text.stdout);
+
+		const json = await against(flood, port => ['probe', '127.0.0.1', '--ports', `25=${port}`, '--timeout', '2', '--json']);
+		assertSane(json);
+		const report = JSON.parse(json.stdout) as {rows: Array<{status: string; banner?: string; unfinishedBanner?: string[]; error?: string}>; diagnosis: string[]};
+		const [row] = report.rows;
+		assert.equal(row?.status, 'open');
+		assert.equal(row?.banner, undefined, 'no banner: it never finished');
+		assert.equal(row?.unfinishedBanner?.length, 512, json.stdout.slice(0, 2000));
+		assert.match(row?.error ?? '', /began its banner but never finished it/);
+		assert.ok(report.diagnosis.some(sentence => sentence.startsWith('Port 25 began a banner but never finished it')), report.diagnosis.join('\n'));
+	});
+
 	test('slowloris, one byte per second: the per-reply timeout still ends it (exit 6)', async () => {
 		const result = await against(async socket => {
 			for (const byte of Buffer.from('220 mx.test a very slow banner\r\n')) {
