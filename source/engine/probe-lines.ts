@@ -14,7 +14,7 @@ function tlsText(row: ProbeRow): string {
 		case 'implicit':
 			return `implicit TLS (${row.tlsProtocol ?? '?'})${certText}`;
 		case 'starttls':
-			return `STARTTLS offered and working (${row.tlsProtocol ?? '?'})${certText}`;
+			return `STARTTLS offered and working (${row.tlsProtocol ?? '?'})${row.starttlsInjection ? `, but ${row.starttlsInjection.bytes} bytes came before TLS (injection, see below)` : ''}${certText}`;
 		case 'plaintext-on-implicit-port':
 			return 'none: plaintext on a port meant for implicit TLS';
 		case 'failed':
@@ -43,6 +43,7 @@ export function probeRowLines(row: ProbeRow): string[] {
 	return [
 		`${head} open (${row.latencyMs ?? '?'} ms)  ${safeText(row.banner ?? '(no banner)')}`,
 		`${pad}TLS: ${safeText(tlsText(row))}`,
+		...(row.starttlsInjection ? [`${pad}STARTTLS injection: ${safeText(row.starttlsInjection.note)}`] : []),
 		`${pad}AUTH before TLS: ${authBefore} · after TLS: ${row.tlsReached ? safeText(row.authAfterTls.join(' ')) || 'none' : 'unknown (TLS never started)'}`,
 		`${pad}SIZE ${row.size ?? '-'} · PIPELINING ${yesNo(row.pipelining)} · SMTPUTF8 ${yesNo(row.smtputf8)} · CHUNKING ${yesNo(row.chunking)}`,
 		// The error of an open port (a TLS failure already says it on the TLS line).

@@ -23,6 +23,11 @@ export type ProbeRow = {
 	/** `unknown`: EHLO was never answered in full in clear, so whether STARTTLS is offered was not seen. */
 	tls: 'implicit' | 'starttls' | 'none' | 'plaintext-on-implicit-port' | 'failed' | 'unknown';
 	tlsProtocol?: string;
+	/**
+	 * The server sent bytes after its 220 to STARTTLS and before TLS began (the response-injection
+	 * pattern): how many, and the note that says so, quoting their start (untrusted: shown escaped).
+	 */
+	starttlsInjection?: {bytes: number; note: string};
 	certificate?: TlsFacts;
 	authBeforeTls: string[];
 	authAfterTls: string[];
@@ -111,6 +116,7 @@ export async function probePort(target: ProbeTarget): Promise<ProbeRow> {
 	if (!implicit && before?.extensions.some(e => e.keyword === 'STARTTLS')) tls = session.state.starttlsDone ? 'starttls' : 'failed';
 	else if (!implicit && before === undefined) tls = 'unknown';
 	const status = statusOf(session);
+	const injection = entries.find(e => e.deviation === 'starttls-injection');
 	return {
 		port: target.port,
 		label: profileFor(target.port)?.label ?? 'other',
@@ -120,6 +126,7 @@ export async function probePort(target: ProbeTarget): Promise<ProbeRow> {
 		...(!bannerDone && bannerLines.length > 0 ? {unfinishedBanner: bannerLines.map(e => e.text)} : {}),
 		tls: status === 'open' ? tls : 'none',
 		tlsProtocol: session.tlsFacts?.protocol,
+		...(injection ? {starttlsInjection: {bytes: Number(/^Discarded (\d+) bytes/.exec(injection.text)?.[1] ?? 0), note: injection.text}} : {}),
 		certificate: session.tlsFacts,
 		authBeforeTls: implicit && tls === 'implicit' ? [] : before?.auth ?? [],
 		authAfterTls: session.state.tls ? session.state.capabilities?.auth ?? [] : [],
@@ -166,6 +173,10 @@ export function diagnose(host: string, rows: ProbeRow[]): string[] {
 		if (row.tls === 'unknown') {
 			out.push(`Port ${row.port} sent its banner but never a whole EHLO reply${row.error ? ` (${row.error.replace(/\.$/, '')})` : ''}: whether it offers STARTTLS or AUTH is unknown.`);
 			continue;
+		}
+
+		if (row.starttlsInjection) {
+			out.push(`Port ${row.port} sent ${row.starttlsInjection.bytes} bytes after its 220 to STARTTLS and before TLS began: the STARTTLS response-injection pattern (a broken or compromised server, or something on the path injecting); smtp-tui discarded them, but a client that reads them as replies inside TLS can be fooled by them.`);
 		}
 
 		if (row.authBeforeTls.length > 0 && row.port !== 25) {

@@ -612,6 +612,25 @@ describe('hostile servers', {concurrency: 4}, () => {
 		});
 	}
 
+	for (const [how, inject] of injections.slice(0, 2)) {
+		test(`probe: STARTTLS answered "220 go" then "250 injected" ${how}, then real TLS: the row, the diagnosis and --json say so`, async () => {
+			const text = await against(injectingStartTls(inject, []), port => ['probe', '127.0.0.1', '--ports', `25=${port}`, '--timeout', '2']);
+			assertSane(text);
+			assert.match(text.stdout, /^ {6}TLS: STARTTLS offered and working \(TLSv1\.[23]\), but 14 bytes came before TLS \(injection, see below\)/m);
+			assert.match(text.stdout, /^ {6}STARTTLS injection: Discarded 14 bytes the server sent after its 220 and before TLS began: "250 injected\\x0d\\x0a"\. A correct server sends nothing there; this is the STARTTLS response-injection pattern\.$/m);
+			assert.match(text.stdout, /^ {2}- Port 25 sent 14 bytes after its 220 to STARTTLS and before TLS began: the STARTTLS response-injection pattern/m);
+
+			const json = await against(injectingStartTls(inject, []), port => ['probe', '127.0.0.1', '--ports', `25=${port}`, '--timeout', '2', '--json']);
+			assertSane(json);
+			const report = JSON.parse(json.stdout) as {rows: Array<{tls: string; starttlsInjection?: {bytes: number; note: string}}>; diagnosis: string[]};
+			const [row] = report.rows;
+			assert.equal(row?.tls, 'starttls');
+			assert.equal(row?.starttlsInjection?.bytes, 14, json.stdout);
+			assert.match(row?.starttlsInjection?.note ?? '', /^Discarded 14 bytes the server sent after its 220 and before TLS began: "250 injected\r\n"/, 'as received (JSON escapes it)');
+			assert.ok(report.diagnosis.some(sentence => sentence.startsWith('Port 25 sent 14 bytes after its 220 to STARTTLS')), report.diagnosis.join('\n'));
+		});
+	}
+
 	test('STARTTLS refused where TLS is required: no fallback to cleartext, no credentials sent (exit 29)', async () => {
 		const result = await against(smtp({
 			ehlo: '250-mx.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n',
