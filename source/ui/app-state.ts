@@ -27,7 +27,7 @@ export type Screen =
 
 export type AppState = {
 	screen: Screen;
-	/** The port picker opens on the port picked last. */
+	/** The port picker opens on the port picked, or highlighted, last. */
 	lastPort: LabPort;
 	/** The remote wizard's last answers, so b from the session (or a refused connection) keeps them. */
 	lastAnswers?: RemoteAnswers;
@@ -40,6 +40,8 @@ export type AppAction =
 	| {type: 'back'}
 	/** The port picker: a lab port was picked (its session is starting). */
 	| {type: 'pick'; port: LabPort}
+	/** The port picker's pointer moved: back on the picker (from the journey, probe, ...) it is there still. */
+	| {type: 'highlight'; port: LabPort}
 	/** The remote wizard was answered (its session is starting). */
 	| {type: 'answer'; answers: RemoteAnswers}
 	/** c on the port picker, or in a lab session (`from`): choose the ports to compare. */
@@ -83,6 +85,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
 		case 'back':
 			return {...state, screen: backFrom(state.screen)};
 		case 'pick':
+		case 'highlight':
 			return {...state, lastPort: action.port};
 		case 'answer':
 			return {...state, lastAnswers: action.answers};

@@ -148,6 +148,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 						onJourney={journeyLab ? () => launch(journeyLab(), journey => ({name: 'journey', journey})) : undefined}
 						onFaults={lab ? () => launch(lab(), started => ({name: 'faults', lab: started})) : undefined}
 						onProbe={() => launch(probeTargets(), targets => ({name: 'probe', targets}))}
+						onHighlight={port => dispatch({type: 'highlight', port})}
 						onPick={port => {
 							dispatch({type: 'pick', port});
 							launch(labSession(port), options => ({name: 'session', options, fromPicker: true}));

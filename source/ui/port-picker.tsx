@@ -19,6 +19,8 @@ export type PortPickerProps = {
 	below?: number;
 	initialPort?: LabPort;
 	onPick: (port: LabPort) => void;
+	/** The pointer moved (the app opens the picker on it again when a screen goes back to it). */
+	onHighlight?: (port: LabPort) => void;
 	onQuit: () => void;
 	/** b, Esc or Backspace: back to the start screen. */
 	onBack?: () => void;
@@ -41,7 +43,8 @@ export const pickerPorts: LabPort[] = [25, 465, 587, 2525];
 /** The picker's keys: its footer and its help overlay (the keys it has handlers for). */
 function pickerKeys(has: {compare: boolean; probe: boolean; inbox: boolean; faults: boolean; journey: boolean; back: boolean}): ScreenKey[] {
 	return [
-		{keys: `${glyphs.upDown}/k j`, help: 'move between the ports (1-4 opens one at once)', footer: `${glyphs.upDown} move`},
+		// With the journey, j is the journey's alone (the list leaves it): k still moves up.
+		{keys: has.journey ? `${glyphs.upDown}/k` : `${glyphs.upDown}/k j`, help: 'move between the ports (1-4 opens one at once)', footer: `${glyphs.upDown} move`},
 		{keys: 'enter', help: 'open a session on the highlighted port', footer: 'enter open'},
 		...(has.compare ? [{keys: 'c', help: 'compare ports side by side (the same scenario on each)', footer: 'c compare'}] : []),
 		...(has.probe ? [{keys: 'p', help: 'probe every port at once, no mail sent, with a diagnosis', footer: 'p probe'}] : []),
@@ -59,7 +62,7 @@ function rowsOf(text: string, width: number): number {
 	return wrapAnsi(asShown(text), Math.max(1, width), {hard: true, trim: false}).split('\n').length;
 }
 
-export function PortPicker({title, columns, rows = 200, below = 0, initialPort = 587, onPick, onQuit, onCompare, onProbe, onInbox, onFaults, onJourney, onBack, isActive = true}: PortPickerProps) {
+export function PortPicker({title, columns, rows = 200, below = 0, initialPort = 587, onPick, onHighlight, onQuit, onCompare, onProbe, onInbox, onFaults, onJourney, onBack, isActive = true}: PortPickerProps) {
 	const [highlighted, setHighlighted] = useState<LabPort>(initialPort);
 	const text = portTexts[highlighted];
 	const panelWidth = Math.max(30, columns - 40);
@@ -109,7 +112,10 @@ export function PortPicker({title, columns, rows = 200, below = 0, initialPort =
 			<Box display={help.open ? 'none' : 'flex'}>
 				<Box flexDirection="column" borderStyle={glyphs.border} width={40} paddingX={1}>
 					<Text bold>Pick a port</Text>
-					<SelectList isFocused={focused} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => setHighlighted(item.value)} onSelect={item => onPick(item.value)} />
+					<SelectList isFocused={focused} items={items} initialIndex={pickerPorts.indexOf(initialPort)} onHighlight={item => {
+						setHighlighted(item.value);
+						onHighlight?.(item.value);
+					}} onSelect={item => onPick(item.value)} leave={onJourney ? ['j'] : []} />
 				</Box>
 				<Box flexDirection="column" borderStyle={glyphs.border} width={panelWidth} paddingX={1}>
 					<Text bold>{highlighted} {glyphs.dot} {safeOutput(text.name)} ({safeOutput(text.rfc)})</Text>

@@ -1,7 +1,7 @@
 // A list to choose from (the start screen's, the providers', the port picker's), drawn with
 // the glyph table and through the terminal gate, its keys from useScreenInput (so a key
 // pressed as the list appears is not lost): up/k and down/j move (round the ends), enter
-// or a number 1-9 chooses. It replaces ink-select-input, whose own useInput binds late.
+// or a number 1-9 chooses; a letter its screen binds (`leave`) is the screen's alone. It replaces ink-select-input, whose own useInput binds late.
 import React, {useRef, useState} from 'react';
 import {Box, Text} from 'ink';
 import {glyphs} from './glyphs.js';
@@ -17,14 +17,17 @@ export type SelectListProps<V> = {
 	isFocused?: boolean;
 	onSelect: (item: SelectItem<V>) => void;
 	onHighlight?: (item: SelectItem<V>) => void;
+	/** Letters the screen binds itself (the port picker's `j` journey): the list leaves them alone, so one key does one thing. */
+	leave?: readonly string[];
 };
 
-export function SelectList<V extends string | number>({items, initialIndex = 0, isFocused = true, onSelect, onHighlight}: SelectListProps<V>) {
+export function SelectList<V extends string | number>({items, initialIndex = 0, isFocused = true, onSelect, onHighlight, leave = []}: SelectListProps<V>) {
 	const [highlighted, setHighlighted] = useState(Math.min(Math.max(0, initialIndex), items.length - 1));
 	// Several keys in one read move on from where the one before left the pointer.
 	const at = useRef(highlighted);
 	useScreenInput((input, key) => {
 		const last = items.length - 1;
+		if (leave.includes(input)) return;
 		if (key.return) {
 			const item = items[at.current];
 			if (item) onSelect(item);

@@ -45,6 +45,8 @@ test('a walk: picker, pick 25, session, back keeps the port; c chooses ports; a 
 	let state = run([{type: 'show', screen: {name: 'ports'}}, {type: 'pick', port: 25}, {type: 'show', screen: {name: 'session', options, fromPicker: true}}, {type: 'back'}]);
 	assert.deepEqual(state.screen, {name: 'ports'});
 	assert.equal(state.lastPort, 25, 'the picker opens on the port picked last');
+	state = run([{type: 'show', screen: {name: 'ports'}}, {type: 'highlight', port: 2525}, {type: 'show', screen: {name: 'journey', journey: {} as never}}, {type: 'back'}]);
+	assert.equal(state.lastPort, 2525, 'back from the journey, the picker opens on the port highlighted last');
 	state = appReducer(state, {type: 'choose-ports'});
 	assert.deepEqual(state.screen, {name: 'ports', choosing: true});
 	state = appReducer(state, {type: 'failed', on: 'ports', error: 'The lab could not start.'});

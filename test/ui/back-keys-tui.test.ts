@@ -145,6 +145,25 @@ test('probe, fault menu, inbox and journey from the picker: each shows its back 
 	}, {rows: 48});
 });
 
+test('j on the port picker opens the journey and moves nothing; ↓ moves; back on the picker the pointer is where it was', {timeout: 90_000}, async () => {
+	await withTui([], async tui => {
+		await toPicker(tui);
+		assert.match(footer(await tui.waitFor('❯ 587 ')), / j journey /);
+		await tui.press(keys.down);
+		await tui.waitFor(/^(?=[\s\S]*❯ 2525 )[\s\S]*2525 · alternative/);
+		// One key, one thing: j is the journey's, the list does not also take it as ↓.
+		await tui.press('j');
+		await tui.waitFor('▶alice\'s client', 30_000);
+		await tui.press('b');
+		const screen = await tui.waitFor(/Pick a port[\s\S]*enter open/);
+		assert.match(screen, /^(?=[\s\S]*❯ 2525 )[\s\S]*2525 · alternative/, `the pointer stays on 2525:\n${screen}`);
+		await tui.press('?');
+		const help = await tui.waitFor('Keys (press ? or esc to close)');
+		assert.match(help, /↑↓\/k +move between the ports/);
+		assert.match(help, /j +follow one message's whole journey/);
+	}, {rows: 48});
+});
+
 test('the inbox from a session: b goes back to the same session, transcript kept', {timeout: 60_000}, async () => {
 	await withTui(['--port', '25'], async tui => {
 		await bannerAndEhlo(tui);
