@@ -208,3 +208,33 @@ test('the wizard\'s answers say what will be used: the default sender by name (a
 		await lab.close();
 	}
 });
+
+test('a login refused over opportunistic TLS that did not verify, in a wizard session: the advice names the wizard\'s fields, not flags', {timeout: 120_000}, async () => {
+	const lab = await startLab({only: [587]});
+	const tui = spawnTui();
+	try {
+		await openRemoteWizard(tui);
+		// The lab's 587 on its real port number with TLS auto: STARTTLS is opportunistic; a login, no CA.
+		const password = lab.users.find(user => user.user === 'alice')!.password!;
+		const answers: Array<[string, string]> = [['127.0.0.1', '(2/9)'], [String(lab.ports[587]), '(3/9)'], ['', '(4/9)'], ['alice', '(5/9)'], [password, '(6/9)'], ['', '(7/9)'], ['bob@lab.test', '(8/9)'], ['', '(9/9)'], ['', 'step 0/']];
+		for (const [answer, next] of answers) {
+			if (answer) await tui.type(answer);
+			await tui.press(keys.enter);
+			await tui.waitFor(next);
+		}
+
+		await tui.waitFor(/step 0\/[\s\S]*Next: /);
+		const screen = await stepUntil(tui, '!! Refusing to send credentials', 8);
+		const advice = explainPane(screen);
+		assert.match(advice, /Refusing to send credentials: the certificate did not verify/);
+		assert.match(advice, /In the remote wizard \(b goes back to it, your answers kept\), type starttls as the TLS mode and give the CA certificate file/);
+		assert.match(advice, /"Accept any certificate"/);
+		assert.ok(!/--tls|--ca|--insecure/.test(screen), 'no flags: the session came from the wizard');
+		assert.ok(!screen.includes(password), 'the password never reaches the screen');
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+		await lab.close();
+	}
+});
