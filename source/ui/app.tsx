@@ -1,25 +1,20 @@
 // The screens in order: target → port picker → session. Holds no argv logic: start.tsx
 // turns flags into the props given here. Which screen is shown is app-state.ts's reducer
-// (use-app-navigation.ts starts what a screen needs); this file only draws.
+// (use-app-navigation.ts starts what a screen needs); this file only draws. Only the start
+// screen is imported here: every other screen's module loads before it is first shown
+// (screens.ts), and all of them in the background once the first frame is up.
 import React, {useCallback, useEffect} from 'react';
 import {Box, Text, useApp} from 'ink';
 import type {CompareScenario} from '../engine/compare.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
-import {CompareScreen} from './compare-screen.js';
-import {chooserRows, PortMultiSelect} from './port-multi-select.js';
-import {FaultMenu} from './fault-menu.js';
-import {JourneyScreen} from './journey-screen.js';
 import type {JourneyLab} from '../journey/index.js';
-import {ProbeScreen} from './probe-screen.js';
-import {InboxScreen} from './inbox-screen.js';
 import type {ProbeTarget} from '../engine/probe.js';
 import type {Lab, LabPort} from '../lab/index.js';
-import {PortPicker} from './port-picker.js';
-import {SessionScreen} from './session-screen.js';
 import {TargetScreen, type RemoteAnswers} from './target-screen.js';
 import {SizeGate} from './size-gate.js';
-import type {Screen, SessionScreen as SessionState} from './app-state.js';
+import {initialAppState, type Screen, type SessionScreen as SessionState} from './app-state.js';
+import {loadedScreen, loadScreen, preloadScreens} from './screens.js';
 import {useAppNavigation} from './use-app-navigation.js';
 import {safeOutput} from './terminal-text.js';
 import {glyphs} from './glyphs.js';
@@ -52,6 +47,11 @@ export type AppProps = {
 	lab?: () => Promise<Lab>;
 };
 
+/** Loads the screen the App opens on (a session or a comparison when flags name one); await it before rendering. */
+export async function loadFirstScreen(launch: Pick<AppProps, 'initialSession' | 'initialCompare'>): Promise<void> {
+	await loadScreen(initialAppState(launch).screen);
+}
+
 /** Below 80×24 drawing pauses (SizeGate); the screens and their state stay. */
 export function App(props: AppProps) {
 	const {exit} = useApp();
@@ -67,11 +67,15 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 	const {screen, lastPort, lastAnswers} = state;
 	const show = (next: Screen) => dispatch({type: 'show', screen: next});
 
-	// Start the lab in the background while the person reads the first screen, once that
-	// screen is on the terminal (loading the lab competes with the first frame for the CPU).
+	// Start the lab and load the other screens in the background while the person reads the
+	// first screen, once that screen is on the terminal (loading them competes with the first
+	// frame for the CPU). A screen not loaded yet when it is wanted is loaded then.
 	useEffect(() => {
 		if (screen.name !== 'target') return;
-		const timer = setTimeout(() => void labSession(587).catch(() => undefined), 300);
+		const timer = setTimeout(() => {
+			void labSession(587).catch(() => undefined);
+			void preloadScreens().catch(() => undefined);
+		}, 300);
 		return () => clearTimeout(timer);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);
@@ -83,27 +87,30 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 	// The inbox, the port chooser and the comparison opened from a session are drawn in its
 	// place while the session stays mounted (hidden, keys off): its connection, transcript and
 	// step are still there on the way back.
-	const renderSession = (current: SessionState, cover?: React.ReactNode) => (
-		<Box flexDirection="column">
-			<Box display={cover ? 'none' : 'flex'}>
-				<SessionScreen
-					key={`${current.options.host}:${current.options.port}`}
-					options={current.options}
-					columns={columns}
-					rows={rows}
-					onQuit={() => quit(0)}
-					onBack={back}
-					onCompare={current.options.label?.startsWith('lab:') ? () => dispatch({type: 'choose-ports', from: current}) : undefined}
-					replay={current.options === initialSession ? initialReplay : undefined}
-					recordFile={recordFile}
-					quiz={quiz}
-					isActive={!cover}
-					onInbox={lab && current.options.label?.startsWith('lab:') ? () => openInbox(current) : undefined}
-				/>
+	const renderSession = (current: SessionState, cover?: React.ReactNode) => {
+		const {SessionScreen} = loadedScreen('session');
+		return (
+			<Box flexDirection="column">
+				<Box display={cover ? 'none' : 'flex'}>
+					<SessionScreen
+						key={`${current.options.host}:${current.options.port}`}
+						options={current.options}
+						columns={columns}
+						rows={rows}
+						onQuit={() => quit(0)}
+						onBack={back}
+						onCompare={current.options.label?.startsWith('lab:') ? () => dispatch({type: 'choose-ports', from: current}) : undefined}
+						replay={current.options === initialSession ? initialReplay : undefined}
+						recordFile={recordFile}
+						quiz={quiz}
+						isActive={!cover}
+						onInbox={lab && current.options.label?.startsWith('lab:') ? () => openInbox(current) : undefined}
+					/>
+				</Box>
+				{cover}
 			</Box>
-			{cover}
-		</Box>
-	);
+		);
+	};
 
 	switch (screen.name) {
 		case 'target':
@@ -123,6 +130,7 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 				/>
 			);
 		case 'ports': {
+			const {PortPicker, PortMultiSelect, chooserRows} = loadedScreen('ports');
 			const chooser = screen.choosing ? (
 				<PortMultiSelect
 					columns={columns}
@@ -159,9 +167,13 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 				</Box>
 			);
 		}
-		case 'probe':
+		case 'probe': {
+			const {ProbeScreen} = loadedScreen('probe');
 			return <ProbeScreen host="the embedded lab" targets={screen.targets} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={back} />;
+		}
+
 		case 'compare': {
+			const {CompareScreen} = loadedScreen('compare');
 			const compare = (
 				<CompareScreen
 					scenario={screen.scenario}
@@ -176,11 +188,18 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 		}
 		case 'session':
 			return renderSession(screen);
-		case 'journey':
+		case 'journey': {
+			const {JourneyScreen} = loadedScreen('journey');
 			return <JourneyScreen journey={screen.journey} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={back} />;
-		case 'faults':
+		}
+
+		case 'faults': {
+			const {FaultMenu} = loadedScreen('faults');
 			return <FaultMenu lab={screen.lab} columns={columns} rows={rows} onBack={back} onQuit={() => quit(0)} />;
+		}
+
 		case 'inbox': {
+			const {InboxScreen} = loadedScreen('inbox');
 			const inbox = <InboxScreen lab={screen.lab} columns={columns} rows={rows} onQuit={() => quit(0)} onBack={back} />;
 			return screen.from.name === 'session' ? renderSession(screen.from, inbox) : inbox;
 		}

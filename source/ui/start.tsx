@@ -10,7 +10,7 @@ import type {ProbeTarget} from '../engine/probe.js';
 import type {SessionOptions} from '../engine/session.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import type {SaveDirHandle} from '../lab/save.js';
-import {App} from './app.js';
+import {App, loadFirstScreen} from './app.js';
 import {interruptedExitCode, showUntilExit} from './show.js';
 import type {JourneyLab} from '../journey/index.js';
 import type {AuthFaultName, Retrieval} from '../journey/index.js';
@@ -200,6 +200,7 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	let exitCode = 0;
 	try {
 		const {initialSession, initialCompare, initialReplay} = await first(builders);
+		await loadFirstScreen({initialSession, initialCompare});
 		const {interrupted} = await showUntilExit(
 			<App
 				initialSession={initialSession}

@@ -48,3 +48,15 @@ test('one write on the port picker: Backspace goes back, and the picker opened a
 		await tui.waitFor(/lab:465 .*step 0\//, 20_000);
 	});
 });
+
+test('one write from the start screen to the fault menu: screens loaded on the way (screens.ts) lose no key', {timeout: 60_000}, async () => {
+	await withTui(async tui => {
+		// enter: the lab → f: the fault menu (the lab starts) → down, down: rate-limit. The port
+		// picker and the fault menu are loaded when first shown, while these keys wait.
+		await tui.press(keys.enter + 'f' + keys.down + keys.down);
+		const screen = await tui.waitFor(/^rate-limit: /m, 20_000);
+		assert.match(screen, /lab faults/);
+		await tui.press(keys.escape);
+		await tui.waitFor('Pick a port');
+	});
+});
