@@ -7,14 +7,15 @@ import type {JourneyFlags} from './commands/journey.js';
 import {PromptInterrupted, promptHidden} from './commands/prompt.js';
 import type {ClassroomFlags} from './commands/lab.js';
 import {safeOutput} from './protocol/safe-text.js';
-import {runSession} from './commands/run.js';
 import {parsePlainArguments} from './commands/flags.js';
-import {MtaStsRefusal, resolveTarget, saveDirectory, UsageError, type LabConfig, type TargetEnvironment, type TargetFlags} from './setup/target.js';
+import {MtaStsRefusal, UsageError} from './setup/errors.js';
+import type {LabConfig, TargetEnvironment, TargetFlags} from './setup/target.js';
 import {SessionFailure} from './engine/failure.js';
 import type {LabPort} from './lab/index.js';
-// Only what `run` needs is imported above; every other command loads its module when it
-// runs (a batch `run` should cost little more than Node's own start: see the readme's
-// benchmarks).
+// Only argument checks and the errors caught below are imported above; every command,
+// `run` too, loads its modules when it runs: a batch `run` should cost little more than
+// Node's own start, and the TUI's first frame only what the start screen needs (see the
+// readme's benchmarks).
 
 
 const flagSpec = {
@@ -280,6 +281,7 @@ async function main(): Promise<void> {
 
 	switch (mode) {
 		case 'run': {
+			const [{runSession}, {resolveTarget, saveDirectory}] = await Promise.all([import('./commands/run.js'), import('./setup/target.js')]);
 			await checkRecordFile(flags.record);
 			const saveDir = await saveDirectory(flags);
 			const target = await resolveTarget(flags, environment);

@@ -2,7 +2,7 @@
 // Read in raw mode straight from the terminal, without readline: readline's keypress
 // decoder stays attached to stdin for good and starves Ink, which reads the same stdin
 // right after (the TUI ignored every key typed after the prompt).
-import {UsageError} from '../setup/target.js';
+import {UsageError} from '../setup/errors.js';
 
 /** Ctrl-C at the prompt: the person chose to stop (exit 130, as for Ctrl-C anywhere). */
 export class PromptInterrupted extends Error {

@@ -18,10 +18,10 @@ import type {Lab, LabPort} from '../lab/index.js';
 import {certificateVariants, type CertificateVariant} from '../lab/ca.js';
 import {parseFault, type Fault} from '../lab/faults.js';
 import {attackNames, type AttackName} from '../lab/attacks.js';
+import {MtaStsRefusal, UsageError} from './errors.js';
 
-export class UsageError extends Error {
-	override readonly name = 'UsageError';
-}
+export {MtaStsRefusal, UsageError} from './errors.js';
+export {saveDirectory} from './save-dir.js';
 
 export type TargetFlags = {
 	host?: string;
@@ -82,14 +82,6 @@ export type TargetEnvironment = {
 	/** Test-only (API): where a delivery by MX fetches the recipient domain's MTA-STS policy (a loopback HTTPS server). */
 	mtaSts?: {port?: number; ca?: string};
 };
-
-/**
- * A delivery by MX that the recipient domain's MTA-STS policy (mode enforce) forbids: the MX
- * is not one the policy lists. Exit 29, like any TLS failure.
- */
-export class MtaStsRefusal extends Error {
-	override readonly name = 'MtaStsRefusal';
-}
 
 export type Target = {
 	options: SessionOptions;
@@ -463,24 +455,6 @@ export function labConfig(flags: TargetFlags): LabConfig {
 
 	const attacks = flags.attack?.map(name => oneOf(name, attackNames, '--attack')!);
 	return {certificate, faults, attacks};
-}
-
-/**
- * --save-dir, checked: the folder created and proven writable, as an absolute path; undefined
- * without the flag. It saves what the lab accepts, so it refuses a named host.
- */
-export async function saveDirectory(flags: TargetFlags): Promise<string | undefined> {
-	if (flags.saveDir === undefined) return undefined;
-	const other = flags.host ? '--host' : flags.mx ? '--mx' : flags.resolver ? '--resolver' : flags.preset ? '--preset' : undefined;
-	if (other) throw new UsageError(`--save-dir saves the messages the embedded lab accepts; it does not go with ${other}.`);
-	if (flags.saveDir === '') throw new UsageError('--save-dir needs a folder name.');
-	const {prepareSaveDir, SaveDirError} = await import('../lab/save.js');
-	try {
-		return await prepareSaveDir(flags.saveDir);
-	} catch (error) {
-		if (error instanceof SaveDirError) throw new UsageError(error.message);
-		throw error;
-	}
 }
 
 function domainOf(address: string): string {

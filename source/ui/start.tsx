@@ -2,7 +2,8 @@
 // (sockets closed, lab stopped, terminal restored).
 import {safeOutput} from './terminal-text.js';
 import React from 'react';
-import {labConfig, resolveTarget, saveDirectory, type CompareFlags, type PortMapping, type Target, type TargetEnvironment, type TargetFlags} from '../setup/target.js';
+import type {CompareFlags, PortMapping, Target, TargetEnvironment, TargetFlags} from '../setup/target.js';
+import {saveDirectory} from '../setup/save-dir.js';
 import type {CompareScenario} from '../engine/compare.js';
 import type {TranscriptEntry} from '../protocol/transcript.js';
 import type {Recording} from '../export/recording.js';
@@ -20,7 +21,14 @@ import type {AttackName} from '../lab/attacks.js';
 import {isYes, type RemoteAnswers} from './target-screen.js';
 
 // What the first screen does not need (the dashboard, lessons, the journey, compare,
-// probe, replay, saving) is imported when it is used: time to first frame (readme).
+// probe, replay, saving, the checks of a target and the session engine behind them) is
+// imported when it is used: time to first frame (readme).
+
+const loadTarget = async () => import('../setup/target.js');
+
+async function resolveTarget(flags: TargetFlags, environment: TargetEnvironment): Promise<Target> {
+	return (await loadTarget()).resolveTarget(flags, environment);
+}
 
 type Launch = {initialSession?: SessionOptions; initialCompare?: {scenario: CompareScenario; target: string}; initialReplay?: readonly TranscriptEntry[]};
 
@@ -153,7 +161,9 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	let labPromise: Promise<Lab> | undefined;
 	// One lab for the whole TUI, all four ports, started on first use.
 	const sharedLab = async () => {
-		labPromise ??= Promise.all([environment.startLab([25, 465, 587, 2525], labConfig(flags)), saveDir ? import('../lab/save.js') : undefined]).then(([lab, save]) => {
+		// --lab-cert, --fault, --attack: a mistake is this call's error, and the next call's.
+		const config = labPromise ? {} : (await loadTarget()).labConfig(flags);
+		labPromise ??= Promise.all([environment.startLab([25, 465, 587, 2525], config), saveDir ? import('../lab/save.js') : undefined]).then(([lab, save]) => {
 			// Attached before anyone gets the lab, so no message can arrive unsaved.
 			if (saveDir && save) saving = save.attachSaveDir(lab, saveDir, message => saveErrors.push(message));
 			return lab;
