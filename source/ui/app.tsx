@@ -1,8 +1,8 @@
 // The screens in order: target → port picker → session. Holds no argv logic: start.tsx
 // turns flags into the props given here. Which screen is shown is app-state.ts's reducer
 // (use-app-navigation.ts starts what a screen needs); this file only draws. Only the start
-// screen is imported here: every other screen's module loads before it is first shown
-// (screens.ts), and all of them in the background once the first frame is up.
+// screen and the port picker are imported here: every other screen's module loads before it
+// is first shown (screens.ts), and all of them in the background once the first frame is up.
 import React, {useCallback, useEffect} from 'react';
 import {Box, Text, useApp} from 'ink';
 import type {CompareScenario} from '../engine/compare.js';
@@ -12,6 +12,8 @@ import type {JourneyLab} from '../journey/index.js';
 import type {ProbeTarget} from '../engine/probe.js';
 import type {Lab, LabPort} from '../lab/index.js';
 import {TargetScreen, type RemoteAnswers} from './target-screen.js';
+import {PortPicker} from './port-picker.js';
+import {chooserRows, PortMultiSelect} from './port-multi-select.js';
 import {SizeGate} from './size-gate.js';
 import {initialAppState, type Screen, type SessionScreen as SessionState} from './app-state.js';
 import {loadedScreen, loadScreen, preloadScreens} from './screens.js';
@@ -130,7 +132,6 @@ function Screens({initialSession, initialCompare, initialReplay, recordFile, qui
 				/>
 			);
 		case 'ports': {
-			const {PortPicker, PortMultiSelect, chooserRows} = loadedScreen('ports');
 			const chooser = screen.choosing ? (
 				<PortMultiSelect
 					columns={columns}

@@ -1,7 +1,10 @@
-// The screens after the first, each loaded when it is first shown: the first frame loads
-// only the start screen (time to first frame, see the readme's benchmarks). A screen's
-// module is loaded before the app switches to it (use-app-navigation.ts waits, keys held
-// meanwhile), so by the time a screen is drawn its component is here.
+// The screens reached by a start (a lab, a session, a comparison: launch() in
+// use-app-navigation.ts), each loaded when first shown, so the first frame loads only the
+// start screen and the port picker (time to first frame, see the readme's benchmarks). A
+// screen's module is loaded before the app switches to it (use-app-navigation.ts waits,
+// keys held meanwhile), so by the time a screen is drawn its component is here. The port
+// picker, opened at once by a key with nothing to start, stays in the first frame's code:
+// that change of screen never waits.
 import type {Screen} from './app-state.js';
 
 type LazyModule<T> = {
@@ -33,20 +36,14 @@ function lazyModule<T>(load: () => Promise<T>): LazyModule<T> {
 	};
 }
 
-const ports = lazyModule(async () => {
-	const [{PortPicker}, {PortMultiSelect, chooserRows}] = await Promise.all([import('./port-picker.js'), import('./port-multi-select.js')]);
-	return {PortPicker, PortMultiSelect, chooserRows};
-});
-
 export const screenModules = {
-	ports,
 	session: lazyModule(async () => import('./session-screen.js')),
 	compare: lazyModule(async () => import('./compare-screen.js')),
 	probe: lazyModule(async () => import('./probe-screen.js')),
 	inbox: lazyModule(async () => import('./inbox-screen.js')),
 	faults: lazyModule(async () => import('./fault-menu.js')),
 	journey: lazyModule(async () => import('./journey-screen.js')),
-} satisfies Record<Exclude<Screen['name'], 'target'>, LazyModule<unknown>>;
+} satisfies Record<Exclude<Screen['name'], 'target' | 'ports'>, LazyModule<unknown>>;
 
 /**
  * The modules `screen` needs to be drawn: a screen opened from a session (the inbox, the
@@ -54,9 +51,9 @@ export const screenModules = {
  */
 function modulesFor(screen: Screen): Array<LazyModule<unknown>> {
 	if (screen.name === 'target') return [];
-	const own = screenModules[screen.name];
+	const own = screen.name === 'ports' ? [] : [screenModules[screen.name]];
 	const behind = screen.name === 'inbox' ? screen.from : screen.name === 'ports' || screen.name === 'compare' ? screen.session : undefined;
-	return behind ? [own, ...modulesFor(behind)] : [own];
+	return behind ? [...own, ...modulesFor(behind)] : own;
 }
 
 /** Whether `screen` can be drawn now. */

@@ -49,10 +49,10 @@ test('one write on the port picker: Backspace goes back, and the picker opened a
 	});
 });
 
-test('one write from the start screen to the fault menu: screens loaded on the way (screens.ts) lose no key', {timeout: 60_000}, async () => {
+test('one write from the start screen to the fault menu: a screen loaded on the way (screens.ts) loses no key', {timeout: 60_000}, async () => {
 	await withTui(async tui => {
-		// enter: the lab → f: the fault menu (the lab starts) → down, down: rate-limit. The port
-		// picker and the fault menu are loaded when first shown, while these keys wait.
+		// enter: the lab → f: the fault menu (the lab starts) → down, down: rate-limit. The fault
+		// menu's module is loaded when it is first shown, while these keys wait.
 		await tui.press(keys.enter + 'f' + keys.down + keys.down);
 		const screen = await tui.waitFor(/^rate-limit: /m, 20_000);
 		assert.match(screen, /lab faults/);
