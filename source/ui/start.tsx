@@ -159,10 +159,13 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 	const saveErrors: string[] = [];
 	let saving: SaveDirHandle | undefined;
 	let labPromise: Promise<Lab> | undefined;
+	let ended = false;
 	// One lab for the whole TUI, all four ports, started on first use.
 	const sharedLab = async () => {
 		// --lab-cert, --fault, --attack: a mistake is this call's error, and the next call's.
 		const config = labPromise ? {} : (await loadTarget()).labConfig(flags);
+		// The TUI may have ended while target.ts loaded: then nothing may start (no one would close it).
+		if (ended && !labPromise) throw new Error('The TUI has ended.');
 		labPromise ??= Promise.all([environment.startLab([25, 465, 587, 2525], config), saveDir ? import('../lab/save.js') : undefined]).then(([lab, save]) => {
 			// Attached before anyone gets the lab, so no message can arrive unsaved.
 			if (saveDir && save) saving = save.attachSaveDir(lab, saveDir, message => saveErrors.push(message));
@@ -231,6 +234,7 @@ async function launch(flags: TargetFlags, environment: TargetEnvironment, first:
 		);
 		if (interrupted) exitCode = interruptedExitCode;
 	} finally {
+		ended = true;
 		try {
 			if (journeyPromise) await (await journeyPromise).close();
 			if (labPromise) await (await labPromise).close();
