@@ -102,10 +102,19 @@ async function startLessonLab(lesson: Lesson, environment: TargetEnvironment): P
 	const {parseFault} = await import('../lab/faults.js');
 	const config = {faults: (lesson.faults ?? []).map(spec => parseFault(spec)), attacks: lesson.attacks as AttackName[] | undefined};
 	let labPromise: Promise<Lab> | undefined;
-	const labEnvironment: TargetEnvironment = {...environment, startLab: async () => (labPromise ??= environment.startLab([25, 465, 587, 2525], config))};
+	let closed = false;
+	const labEnvironment: TargetEnvironment = {
+		...environment,
+		async startLab() {
+			// A session asked for before close() may reach here after it (target.ts loads first): start nothing then, no one would close it.
+			if (closed && !labPromise) throw new Error('The lesson has ended.');
+			return (labPromise ??= environment.startLab([25, 465, 587, 2525], config));
+		},
+	};
 	return {
 		labSession: async (port: LessonPort) => (await resolveTarget({host: undefined, lab: true, port: String(port)}, labEnvironment)).options,
-		close: async () => {
+		async close() {
+			closed = true;
 			if (labPromise) await (await labPromise).close();
 		},
 	};
