@@ -1,6 +1,9 @@
 // Keys for a screen. Three things every screen needs:
 // - several keys that arrive in one read (fast typing, a paste, a loaded machine) are
-//   handed over one key at a time, so none is lost or taken for another;
+//   handed over one key per commit, so none is lost or taken for another, and each acts on
+//   the state the key before it left (Down then space toggles the row Down moved to). A
+//   handler that did only what the next key sees without a commit (a line edited through
+//   useReducerNow) returns 'latest': a paste into a text input goes through in one pass;
 // - no key is lost while one screen replaces another: one listener at the app's root (the
 //   KeyRouter, always mounted) hands each key to the screens' handlers, registered in the
 //   commit that draws them (Ink's own `useInput` binds a new screen only after its first
@@ -37,7 +40,8 @@ export function keysOf(input: string, key: Key): Array<[string, Key]> {
 	});
 }
 
-type Handler = (input: string, key: Key) => void;
+/** Returns 'latest' when what it did is seen by the next key without a commit (see the top). */
+type Handler = (input: string, key: Key) => void | 'latest';
 type Entry = {handler: {current: Handler}};
 
 /** Keys waiting at most (a paste into a screen that never comes keeps the newest). */
@@ -110,7 +114,11 @@ export class KeyRouter {
 		try {
 			while (this.queue.length > 0 && !this.held && this.starting === 0 && this.entries.size > 0) {
 				const [input, key] = this.queue.shift()!;
-				for (const entry of [...this.entries]) if (this.entries.has(entry)) entry.handler.current(input, key);
+				let latest = true;
+				for (const entry of [...this.entries]) if (this.entries.has(entry) && entry.handler.current(input, key) !== 'latest') latest = false;
+				// The next key waits for the commit of what this one changed: every handler then
+				// reads the state (and closure) this key left, not the frame before it.
+				if (!latest) this.settle();
 			}
 		} finally {
 			this.draining = false;
@@ -135,7 +143,7 @@ export function KeyRouterRoot({children}: {children: ReactNode}) {
 	return createElement(RouterContext.Provider, {value: router.current}, children);
 }
 
-/** A screen's keys, one at a time, silent while drawing is paused (see the top of this file). */
+/** A screen's keys, one per commit, silent while drawing is paused (see the top of this file). */
 export function useScreenInput(handler: Handler, options: {isActive?: boolean} = {}): void {
 	const router = useKeyRouter();
 	const active = useInputActive(options.isActive ?? true);

@@ -82,6 +82,8 @@ export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBac
 			} else {
 				const next = editLine({value: now.input, cursor: now.inputCursor}, input, key);
 				if (next.value !== now.input || next.cursor !== now.inputCursor) dispatch({type: 'input', value: next.value, cursor: next.cursor});
+				// Edited through viewNow(): the next key of a paste need not wait for a frame.
+				return 'latest';
 			}
 
 			return;

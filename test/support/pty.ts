@@ -1,5 +1,6 @@
 // Drives the built smtp-tui binary in a real pseudo-terminal, as a person would: one key
 // per write, and the screen read back through a headless xterm.
+import assert from 'node:assert/strict';
 import {fileURLToPath} from 'node:url';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
@@ -172,3 +173,15 @@ export async function pressToOpen(tui: Terminal, key: string, shown: string | Re
 
 /** The session screen's Explain pane as one line of text (its wrapped rows joined, spaces collapsed). */
 export const explainPane = (screen: string) => screen.split('\n').map(line => line.split('││')[1]?.replace(/│$/, '') ?? '').join(' ').replace(/\s+/g, ' ');
+
+/** Runs `body` against a fresh TUI and checks it quits with 0 on q at the end. */
+export async function withTui(args: string[], body: (tui: Terminal) => Promise<void>, options: Parameters<typeof spawnTui>[1] = {}): Promise<void> {
+	const tui = spawnTui(args, options);
+	try {
+		await body(tui);
+		await tui.press('q');
+		assert.equal(await tui.exited, 0);
+	} finally {
+		tui.kill();
+	}
+}

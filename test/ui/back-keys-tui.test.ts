@@ -4,7 +4,7 @@
 // workshop-tui.test.ts; q and Ctrl-C on every screen in ctrl-c.test.ts.)
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, pressToOpen, spawnTui, type Terminal} from '../support/pty.js';
+import {keys, pressToOpen, withTui, type Terminal} from '../support/pty.js';
 
 /** The last line of the screen that is not empty: the footer. */
 const footer = (screen: string) => screen.split('\n').filter(line => line.trim() !== '').at(-1) ?? '';
@@ -21,18 +21,6 @@ async function bannerAndEhlo(tui: Terminal): Promise<void> {
 	await tui.waitFor('220 mx.lab.test');
 	await tui.press(keys.enter);
 	await tui.waitFor('S  250 SMTPUTF8');
-}
-
-/** Runs `body` against a fresh TUI and checks it quits with 0 at the end. */
-async function withTui(args: string[], body: (tui: Terminal) => Promise<void>, options: {rows?: number} = {}): Promise<void> {
-	const tui = spawnTui(args, options);
-	try {
-		await body(tui);
-		await tui.press('q');
-		assert.equal(await tui.exited, 0);
-	} finally {
-		tui.kill();
-	}
 }
 
 test('the first screen: nothing behind it; Esc and b do nothing and eat no key, the footer offers q', {timeout: 60_000}, async () => {
