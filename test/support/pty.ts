@@ -122,16 +122,22 @@ export function spawnTui(args: string[] = [], options: {columns?: number; rows?:
 	};
 
 	const select = async (label: string) => {
+		// The list's pointer: Unicode, or ASCII on a TERM=dumb / LANG=C terminal.
+		const pointedLine = () => screen().split('\n').find(line => /^[│|]? ?[❯>] \S/.test(line));
 		for (let i = 0; i < 12; i++) {
-			// The list's pointer: Unicode, or ASCII on a TERM=dumb / LANG=C terminal.
 			const pointed = ['❯', '>'].map(pointer => `${pointer} ${label}`).find(text => screen().includes(text));
 			if (pointed) {
 				await waitFor(pointed);
 				return;
 			}
 
+			// One down, then wait for the pointer to move before the next (on a loaded machine
+			// a frame can take longer than any fixed pause: a second down would overshoot).
+			const before = pointedLine();
 			await press(keys.down);
-			await new Promise(resolve => setTimeout(resolve, 60));
+			const deadline = Date.now() + 8000;
+			while (pointedLine() === before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 30));
+			await new Promise<void>(resolve => term.write('', resolve));
 		}
 
 		throw new Error(`"${label}" never became the highlighted item. Screen:\n${screen()}`);
