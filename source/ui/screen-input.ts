@@ -52,7 +52,8 @@ const nestedLimit = 20;
 /** Hands keys to the registered handlers, in order; holds them while no screen can take them. */
 export class KeyRouter {
 	private readonly entries = new Set<Entry>();
-	private readonly queue: Array<[string, Key]> = [];
+	private readonly queue: Array<[string, Key, number]> = [];
+	private handing = 0;
 	private held = false;
 	private starting = 0;
 	private draining = false;
@@ -71,9 +72,15 @@ export class KeyRouter {
 
 	/** Keys as Ink read them. */
 	push(input: string, key: Key): void {
-		this.queue.push(...keysOf(input, key));
+		const now = performance.now();
+		this.queue.push(...keysOf(input, key).map(([one, oneKey]): [string, Key, number] => [one, oneKey, now]));
 		if (this.queue.length > queueLimit) this.queue.splice(0, this.queue.length - queueLimit);
 		this.drain();
+	}
+
+	/** When the key being handed over was read (performance.now()): a key pressed while a step was in flight is refused even if it is handed over after the step ended. */
+	pressedAt(): number {
+		return this.handing;
 	}
 
 	/** The screen is being replaced: keys wait for the commit that draws the next one. */
@@ -113,7 +120,8 @@ export class KeyRouter {
 		this.draining = true;
 		try {
 			while (this.queue.length > 0 && !this.held && this.starting === 0 && this.entries.size > 0) {
-				const [input, key] = this.queue.shift()!;
+				const [input, key, at] = this.queue.shift()!;
+				this.handing = at;
 				let latest = true;
 				for (const entry of [...this.entries]) if (this.entries.has(entry) && entry.handler.current(input, key) !== 'latest') latest = false;
 				// The next key waits for the commit of what this one changed: every handler then

@@ -11,7 +11,7 @@ import {exportAll, saveRecording, stampedName} from '../setup/record.js';
 import {answer, askIfReplied, type QuizState} from './quiz.js';
 import {commandFor} from './keymap.js';
 import {editLine} from './line-edit.js';
-import {useScreenInput} from './screen-input.js';
+import {useKeyRouter, useScreenInput} from './screen-input.js';
 import type {SessionControls} from './use-session.js';
 
 /** The verbs tab completes for what is typed so far. */
@@ -39,6 +39,9 @@ export type SessionInput = {
 export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBack, onCompare, onInbox, extraKeys, recordFile, isActive = true, helpScroll}: SessionInput): void {
 	const {session, dispatch} = controls;
 	const typingMessage = useRef(false);
+	const router = useKeyRouter();
+	/** A step is (or was, when this key was pressed) in flight. */
+	const busy = () => controls.busyNow(router?.pressedAt());
 	/** A key that would start a step while one is in flight: refused, and said so. */
 	const refuseWhileBusy = (what: string) => {
 		dispatch({type: 'notice', text: `Still waiting for the server's reply: ${what} not done. Press it again once the reply is in (r restarts).`, whileBusy: true});
@@ -116,7 +119,7 @@ export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBac
 		if (handled) return;
 		switch (commandFor(input, key)) {
 			case 'send':
-				if (controls.busyNow()) refuseWhileBusy('enter');
+				if (busy()) refuseWhileBusy('enter');
 				else if (!session.done) {
 					const before = session.entries.length;
 					void controls.send().then(() => {
@@ -130,11 +133,11 @@ export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBac
 				else dispatch({type: 'notice', text: preview.kind === 'auth' ? 'AUTH lines are built from your credentials; use m to type one by hand.' : 'This step has no command line to edit.'});
 				break;
 			case 'skip':
-				if (controls.busyNow()) refuseWhileBusy('s (skip)');
+				if (busy()) refuseWhileBusy('s (skip)');
 				else controls.skip();
 				break;
 			case 'run-all':
-				if (controls.busyNow()) refuseWhileBusy('a (run all)');
+				if (busy()) refuseWhileBusy('a (run all)');
 				else void controls.runAll();
 				break;
 			case 'manual':

@@ -19,7 +19,8 @@ export type SessionControls = {
 	/** Bumps whenever the session changes, so memoised views refresh. */
 	revision: number;
 	/** Whether a step is in flight right now. */
-	busyNow: () => boolean;
+	/** A step is in flight, or (given when a key was pressed) was in flight when it was pressed. */
+	busyNow: (pressedAt?: number) => boolean;
 	/** The session as it is now (newer than `session` between a restart and its frame). */
 	sessionNow: () => SessionLike;
 	send: (override?: string) => Promise<void>;
@@ -46,7 +47,7 @@ export function useSession(options: SessionOptions, replay?: readonly Transcript
 	const sessionRef = useRef(session);
 	sessionRef.current = session;
 	// Work on the current session, one item after another; `pending` counts what is queued.
-	const queue = useRef<{session: SessionLike; tail: Promise<void>; pending: number}>({session, tail: Promise.resolve(), pending: 0});
+	const queue = useRef<{session: SessionLike; tail: Promise<void>; pending: number; idleSince?: number}>({session, tail: Promise.resolve(), pending: 0});
 
 	const dispatch = useCallback((action: ViewAction) => {
 		viewRef.current = viewReducer(viewRef.current, action);
@@ -88,7 +89,10 @@ export function useSession(options: SessionOptions, replay?: readonly Transcript
 					setLastStepMs(performance.now() - started);
 					// The step's last lines are drawn in the same frame that says it is over.
 					dispatch({type: 'entries', count: q.session.entries.length});
-					if (q.pending === 0) dispatch({type: 'busy', busy: false});
+					if (q.pending === 0) {
+						q.idleSince = performance.now();
+						dispatch({type: 'busy', busy: false});
+					}
 					setRevision(r => r + 1);
 				}
 			}
@@ -97,7 +101,7 @@ export function useSession(options: SessionOptions, replay?: readonly Transcript
 		await run;
 	}, [dispatch]);
 
-	const busyNow = useCallback(() => queue.current.session === sessionRef.current && queue.current.pending > 0, []);
+	const busyNow = useCallback((pressedAt?: number) => queue.current.session === sessionRef.current && (queue.current.pending > 0 || (pressedAt !== undefined && (queue.current.idleSince ?? 0) > pressedAt)), []);
 
 	const send = useCallback(async (override?: string) => {
 		await perform(async s => {
