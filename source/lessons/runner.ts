@@ -65,7 +65,8 @@ const endKinds = new Set(['quit', 'blocked', 'done']);
  * - a step typed by hand (`manual`) is not done by enter: enter stops where it is typed (its
  *   `at`, or where the plan cannot go on), so a habitual enter never runs past it or into QUIT;
  * - an `edit` step stops at the line to edit (sent unedited it would run past the step);
- * - a step that is done stops enter where the next one is typed or edited;
+ * - a step that is done stops enter where the next one is typed or edited, and any step done
+ *   that is not an `until` stops enter (its target is reached);
  * - enter never sends QUIT in a lesson (it would end the session the next step needs; `a` still
  *   runs everything, r starts a new session).
  */
@@ -78,6 +79,10 @@ export function enterRefusal(step: LessonStep | undefined, met: boolean, nextKin
 	if (met && following && following.port === step.port && (following.do.kind === 'manual' || following.do.kind === 'edit') && enterRefusal(following, false, nextKind, onItsPort) !== undefined) {
 		return 'This step is done: press n for the next one, which starts right here (enter would run past it).';
 	}
+
+	// Done by enter (or by hand): its target is reached, so a habitual enter (a burst of them)
+	// would run on past it, into what later steps are to do (AUTH, MAIL, RCPT after the last EHLO).
+	if (met && action.kind !== 'until') return 'This step is done: press n for the next step (enter would run past it).';
 
 	// A login answer is typed after AUTH typed by hand, so enter stops at AUTH for it as well.
 	const typedAt = action.kind === 'manual' && action.at === 'sasl-answer' ? ['sasl-answer', 'auth'] : action.kind === 'manual' ? [action.at] : [];

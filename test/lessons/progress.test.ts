@@ -113,18 +113,74 @@ test('enter stops where the step wants it and never sends QUIT (pure rules)', ()
 	assert.ok(enterRefusal(auth.steps[1], false, 'starttls', true));
 	// Lesson 4 step 1 done (connect, EHLO): a third enter would send STARTTLS before step 2's AUTH PLAIN.
 	assert.match(enterRefusal(auth.steps[0], true, 'starttls', true, auth.steps[1]) ?? '', /press n for the next one/);
-	assert.equal(enterRefusal(auth.steps[0], true, 'starttls', true, undefined), undefined);
+	assert.match(enterRefusal(auth.steps[0], true, 'starttls', true, undefined) ?? '', /This step is done: press n for the next step/, 'done: enter stops there too');
 	// Finding 4: lesson 6 step 2 after the greylisted RCPT: the plan is blocked, enter would lead to QUIT.
 	assert.match(enterRefusal(wrong.steps[1], false, 'blocked', true) ?? '', /press m and type RCPT TO:<bob@lab\.test>/);
 	assert.match(enterRefusal(wrong.steps[3], false, 'quit', true) ?? '', /press m and type MAIL FROM/);
 	// An until step stops at its target once met; before QUIT in any step.
 	assert.match(enterRefusal(wrong.steps[2], true, 'quit', true) ?? '', /This step stops here/);
 	assert.match(enterRefusal(relay.steps[0], true, 'quit', true) ?? '', /This step stops here/);
-	assert.match(enterRefusal(auth.steps[3], true, 'quit', true) ?? '', /stops before QUIT/);
+	assert.match(enterRefusal(auth.steps[3], false, 'quit', true) ?? '', /stops before QUIT/);
 	assert.equal(enterRefusal(auth.steps[3], false, 'auth', true), undefined, 'enter is the step');
 	// Finding 5: a malformed edit was refused and the plan went on: the step is out of reach.
 	assert.equal(outOfReach(relay.steps[1], false, 'quit'), true);
 	assert.equal(outOfReach(relay.steps[1], false, 'rcpt'), false);
 	assert.equal(outOfReach(relay.steps[1], true, 'quit'), false);
 	assert.equal(outOfReach(wrong.steps[3], false, 'quit'), false, 'a step typed by hand can still be typed');
+});
+
+test('an enter step that is done stops enter at its target: lesson 3 step 3 (the EHLO inside TLS) does not run on to AUTH, MAIL and RCPT', () => {
+	const starttls = lesson('starttls');
+	const auth = lesson('auth-decoded');
+	const ports = lesson('four-ports');
+	// Lesson 3 step 3, the last: done once the EHLO inside TLS is answered; the Next pane shows AUTH.
+	assert.equal(enterRefusal(starttls.steps[2], false, 'ehlo', true), undefined, 'enter is the step');
+	assert.match(enterRefusal(starttls.steps[2], true, 'auth', true) ?? '', /This step is done: press n for the next step/);
+	assert.match(enterRefusal(starttls.steps[2], true, 'mail', true) ?? '', /This step is done/);
+	// Lesson 1 step 1 (connect on 25) done: enter does not go on to EHLO.
+	assert.match(enterRefusal(ports.steps[0], true, 'ehlo', true, ports.steps[1]) ?? '', /This step is done/);
+	// A step typed by hand, once done, stops enter too (lesson 4 step 2, the 530 to AUTH PLAIN).
+	assert.match(enterRefusal(auth.steps[1], true, 'starttls', true, auth.steps[2]) ?? '', /This step is done/);
+	// An `until` step that is done before its target still lets enter go on to the target.
+	assert.equal(enterRefusal(lesson('relay-vs-submission').steps[2], true, 'mail', true), undefined);
+});
+
+/**
+ * Plays a lesson's `until auth` step from `since` on a real lab session, one enter at a time,
+ * and returns the Next pane's step at the moment the step was first met.
+ */
+async function metAt(name: string, index: number, port: 587 | 2525, prepare: (session: Session) => Promise<void>): Promise<{next: string; sent: string[]}> {
+	const lab = await startLab();
+	const session = new Session(options(lab, port));
+	try {
+		const progress = new LessonProgress(lesson(name));
+		await prepare(session);
+		progress.index = index;
+		progress.since = session.entries.length;
+		for (let i = 0; i < 8 && !session.done; i++) {
+			if (progress.check(session)) break;
+			await session.step();
+		}
+
+		assert.equal(progress.met, true, `${name} step ${index + 1} was met`);
+		return {next: lessonNextKind(session), sent: session.entries.filter(e => e.direction === 'client').map(e => e.text)};
+	} finally {
+		session.close();
+		await lab.close();
+	}
+}
+
+test('lesson 4 step 3 (and 5, and lesson 5 step 4): "until AUTH" is done when the EHLO inside TLS is answered, not at the 220 to STARTTLS', {timeout: 60_000}, async () => {
+	const cases = [
+		{name: 'auth-decoded', index: 2, port: 587 as const, prepare: async (s: Session) => stepUntil(s, 'starttls')},
+		{name: 'auth-decoded', index: 4, port: 2525 as const, prepare: async () => undefined},
+		{name: 'implicit-vs-starttls', index: 3, port: 587 as const, prepare: async () => undefined},
+	];
+	for (const {name, index, port, prepare} of cases) {
+		const {next, sent} = await metAt(name, index, port, prepare);
+		// Its ✓ text says the Next pane shows the AUTH line (lesson 5: "a second EHLO"): it must.
+		assert.equal(next, 'auth', `${name} step ${index + 1}: met with the Next pane at ${next} after ${sent.join(', ')}`);
+		assert.equal(sent.filter(line => /^EHLO /.test(line)).length, 2, 'the EHLO after STARTTLS went out');
+		assert.ok(enterRefusal(lesson(name).steps[index], true, next, true), 'and enter stops there');
+	}
 });

@@ -23,7 +23,7 @@ async function press(tui: Terminal, key: string, fromInput = false): Promise<str
 	for (let wait = 0; wait < 300; wait++) {
 		const now = tui.screen();
 		// Enter on a planned step: done once the status line counts it and nothing is in flight.
-		const refused = now.includes('This step stops here') && !before.includes('This step stops here');
+		const refused = /This step (stops here|is done)/.test(now) && !/This step (stops here|is done)/.test(before);
 		const done = key === keys.enter && !fromInput ? stepOf(now) > from || refused : now !== before;
 		if (done && settled.test(now) && !now.includes('working…')) break;
 		await new Promise(resolve => setTimeout(resolve, 20));
