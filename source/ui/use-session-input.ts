@@ -115,7 +115,9 @@ export function useSessionInput({controls, preview, quiz, setQuiz, onQuit, onBac
 		}
 
 		const handled = extraKeys?.(input, key, controls.sessionNow());
-		if (typeof handled === 'string') dispatch({type: 'notice', text: handled});
+		// A key the wrapping screen took (a lesson's n, > or b) changes what is asked of the
+		// student: the notice about the step before (why enter stopped there) is gone with it.
+		if (typeof handled === 'string' || (handled && controls.viewNow().notice !== undefined)) dispatch({type: 'notice', text: typeof handled === 'string' ? handled : undefined});
 		if (handled) return;
 		switch (commandFor(input, key)) {
 			case 'send':
