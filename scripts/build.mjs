@@ -33,8 +33,9 @@ await chmod('dist/cli.js', 0o755);
 await makeCodeCache();
 
 /**
- * One `run` against a zero-delay server on loopback writes dist/batch.cache (the functions a
- * session compiles, not only the top level); a second must accept it and print what the
+ * One `run` against a zero-delay server on loopback, by scripts/make-code-cache.cjs, writes
+ * dist/batch.cache (the functions a session compiles, not only the top level, behind the
+ * digests dist/cli.js checks); a second, by dist/cli.js, must accept it and print what the
  * ES-module build prints. Any difference fails the build.
  */
 async function makeCodeCache() {
@@ -49,7 +50,7 @@ async function makeCodeCache() {
 			return child;
 		};
 
-		await run('dist/cli.js', args, {SMTP_TUI_BUILD_CODE_CACHE: 'dist/batch.cache'});
+		await run('scripts/make-code-cache.cjs', args, {});
 		const batch = await run('dist/cli.js', fixed, {NODE_DEBUG: 'smtp-tui'});
 		const app = await run('dist/app.mjs', fixed, {});
 		if (!/batch code cache accepted/.test(batch.stderr)) throw new Error(`dist/batch.cache was not accepted by the Node that made it:\n${batch.stderr}`);

@@ -2,8 +2,9 @@
 // V8 code cache the build made, everything else dist/app.mjs. Against a real Postfix (STARTTLS
 // on its port 25, a message delivered): the code-cached script prints the same bytes as the
 // ES-module build, text and --json, with the same exit code, and a cache V8 refuses (other
-// V8 flags, as a Node upgrade would; a damaged or a cut-short file) or a missing one changes
-// nothing but the cache's fate, which NODE_DEBUG=smtp-tui reports.
+// V8 flags, as a Node upgrade would), one whose digests do not match (a damaged or a
+// cut-short file, one byte flipped anywhere, a batch.cjs edited to the same length) or a
+// missing one changes nothing but the cache's fate, which NODE_DEBUG=smtp-tui reports.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
@@ -41,7 +42,7 @@ async function node(args: string[], env: Record<string, string> = {}): Promise<R
 /** A whole session with STARTTLS; a fixed Date and Message-ID, so two runs differ only in the queue ID (and --json's times). */
 const session = (extra: string[] = []) => ['run', '--host', postfix.host, '--port', String(postfix.ports[25]), '--ca', postfix.caFile, '--servername', postfix.hostname, '--from', 'alice@example.test', '--to', `bob@${postfix.domain}`, '--header', 'Date: Tue, 1 Dec 2026 00:00:00 +0000', '--header', 'Message-ID: <loader@example.test>', ...extra];
 const sameBytes = (text: string) => text.replace(/queued as [0-9A-Z]+/g, 'queued as QUEUEID').replace(/"at":\d+(\.\d+)?,/g, '"at":0,');
-const cacheFate = (stderr: string) => /batch code cache (\w+)/.exec(stderr)?.[1];
+const cacheFate = (stderr: string) => /batch code cache (.*)/.exec(stderr)?.[1];
 const withoutDebug = (stderr: string) => stderr.replace(/^SMTP-TUI \d+: .*\n/gm, '');
 const bin = () => path.join(copy, 'dist', 'cli.js');
 const cacheFile = () => path.join(copy, 'dist', 'batch.cache');
@@ -67,9 +68,10 @@ test('run with a cache V8 refuses or without one: the same output and exit code,
 	assert.equal(cacheFate(reference.stderr), 'accepted');
 	const cases: Array<{name: string; prepare: () => Promise<void>; flags?: string[]; fate: string}> = [
 		// Any V8 flag is part of the cache's check, as the V8 version is: what a Node upgrade does.
-		{name: 'made under other V8 flags', prepare: async () => writeFile(cacheFile(), good), flags: ['--stack-size=2000'], fate: 'rejected'},
-		{name: 'damaged', prepare: async () => writeFile(cacheFile(), Buffer.alloc(good.length, 0x5a)), fate: 'rejected'},
-		{name: 'cut short', prepare: async () => writeFile(cacheFile(), good.subarray(0, good.length >> 1)), fate: 'rejected'},
+		{name: 'made under other V8 flags', prepare: async () => writeFile(cacheFile(), good), flags: ['--stack-size=2000'], fate: 'rejected by V8'},
+		{name: 'damaged', prepare: async () => writeFile(cacheFile(), Buffer.alloc(good.length, 0x5a)), fate: 'rejected: digest'},
+		{name: 'cut short', prepare: async () => writeFile(cacheFile(), good.subarray(0, good.length >> 1)), fate: 'rejected: digest'},
+		{name: 'only its digests', prepare: async () => writeFile(cacheFile(), good.subarray(0, 64)), fate: 'rejected: digest'},
 		{name: 'missing', prepare: async () => unlink(cacheFile()), fate: 'absent'},
 	];
 	try {
@@ -102,4 +104,63 @@ test('run\'s failures keep their exit codes and sentences in the code-cached scr
 		assert.equal(withoutDebug(batch.stderr), app.stderr);
 		assert.doesNotMatch(batch.stderr, /internal error|\n {4}at /);
 	}
+});
+
+test('run with one byte of the cache flipped (V8 would accept many and crash or misbehave): the cache is refused, the session is the ES-module build\'s', async () => {
+	const good = await readFile(cacheFile());
+	const app = await node([path.join(copy, 'dist', 'app.mjs'), ...session()], {NODE_DEBUG: ''});
+	assert.equal(app.code, 0, app.stdout + app.stderr);
+	// The offsets of the report (V8 aborted, segfaulted, spun or ran on), the two digests, then spread through the file.
+	const offsets = [9064, 45064, 108064, 351064, 0, 40, ...[1, 3, 5, 7].map(k => Math.floor((good.length * k) / 8) + 13), good.length - 1];
+	try {
+		for (const offset of offsets) {
+			const flipped = Buffer.from(good);
+			flipped[offset] ^= 0xff;
+			await writeFile(cacheFile(), flipped);
+			const debug = await node([bin(), ...session()]);
+			assert.equal(cacheFate(debug.stderr), 'rejected: digest', `byte ${offset}: ${debug.stderr}`);
+			const quiet = await node([bin(), ...session()], {NODE_DEBUG: ''});
+			assert.equal(quiet.code, app.code, `byte ${offset}: ${quiet.stdout}${quiet.stderr}`);
+			assert.equal(quiet.stderr, '', `byte ${offset}`);
+			assert.equal(sameBytes(quiet.stdout), sameBytes(app.stdout), `byte ${offset}`);
+		}
+	} finally {
+		await writeFile(cacheFile(), good);
+	}
+});
+
+test('run after an edit of batch.cjs that keeps its length (V8 would run the old code from the cache): the edited code runs', async () => {
+	const batchFile = path.join(copy, 'dist', 'batch.cjs');
+	const good = await readFile(batchFile, 'utf8');
+	const usage = ['run', '--bogus'];
+	const app = await node([path.join(copy, 'dist', 'app.mjs'), ...usage], {NODE_DEBUG: ''});
+	assert.equal(app.code, 2, app.stderr);
+	assert.match(app.stderr, /unknown option/);
+	const edited = good.replaceAll('unknown option', 'UNKNOWN OPTION');
+	assert.notEqual(edited, good);
+	assert.equal(Buffer.byteLength(edited), Buffer.byteLength(good));
+	try {
+		await writeFile(batchFile, edited);
+		const debug = await node([bin(), ...usage]);
+		assert.equal(cacheFate(debug.stderr), 'rejected: digest', debug.stderr);
+		const quiet = await node([bin(), ...usage], {NODE_DEBUG: ''});
+		assert.equal(quiet.code, app.code);
+		assert.equal(quiet.stdout, app.stdout);
+		assert.equal(quiet.stderr, app.stderr.replaceAll('unknown option', 'UNKNOWN OPTION'));
+	} finally {
+		await writeFile(batchFile, good);
+	}
+});
+
+test('the bin writes no cache: SMTP_TUI_BUILD_CODE_CACHE (once the build\'s) changes nothing', async () => {
+	const out = path.join(copy, 'written.cache');
+	const app = await node([path.join(copy, 'dist', 'app.mjs'), 'run', '--help'], {NODE_DEBUG: ''});
+	for (const target of ['/nonexistent/x', out]) {
+		const result = await node([bin(), 'run', '--help'], {NODE_DEBUG: '', SMTP_TUI_BUILD_CODE_CACHE: target});
+		assert.equal(result.code, 0, result.stderr);
+		assert.equal(result.stderr, '');
+		assert.equal(result.stdout, app.stdout);
+		assert.match(result.stdout, /Usage/);
+	}
+	await assert.rejects(readFile(out), {code: 'ENOENT'});
 });
