@@ -18,9 +18,33 @@ const maxUnsolicitedBytes = 1024 * 1024;
 export class SmtpReplyStream implements DriverConversation<Reply> {
 	private parser = new ReplyParser();
 	private readonly replies: Reply[] = [];
+	/** STARTTLS went out: parse no further than the reply to it (a 220 is followed by TLS, not by replies). */
+	private tlsMayFollow = false;
+	/** Bytes after that reply, held unparsed: injection before TLS, or (reply not 220) replies to parse after all. */
+	private unparsed?: Buffer[];
+	private unparsedLength = 0;
 
 	get buffered(): number {
-		return this.parser.buffered;
+		return this.parser.buffered + this.unparsedLength;
+	}
+
+	/** The next reply may be the last one in clear (the reply to STARTTLS): nothing after it is parsed until resume(). */
+	stopAfterNextReply(): void {
+		this.tlsMayFollow = true;
+	}
+
+	/** STARTTLS went out and its reply (or the bytes after it) is held back. */
+	get holding(): boolean {
+		return this.tlsMayFollow || this.unparsed !== undefined;
+	}
+
+	/** The bytes held back after the reply to STARTTLS, now to be parsed (it was no 220, so no TLS follows). */
+	resume(): Buffer {
+		const held = Buffer.concat(this.unparsed ?? []);
+		this.tlsMayFollow = false;
+		this.unparsed = undefined;
+		this.unparsedLength = 0;
+		return held;
 	}
 
 	/** Lines of a reply still waiting for its last line (a banner of "220-" lines that never ends). */
@@ -32,6 +56,44 @@ export class SmtpReplyStream implements DriverConversation<Reply> {
 	fault?: ReplyParseError;
 
 	receiveData(data: Buffer): void {
+		if (this.unparsed) {
+			this.holdUnparsed(data);
+			return;
+		}
+
+		if (this.tlsMayFollow) {
+			// One line at a time, so not a byte after the reply's last line reaches the parser:
+			// in the 220's own packet, what follows it is no reply (the STARTTLS injection).
+			for (let at = 0; at < data.length;) {
+				const lf = data.indexOf(0x0a, at);
+				const end = lf === -1 ? data.length : lf + 1;
+				const done = this.replies.length;
+				this.feed(data.subarray(at, end));
+				at = end;
+				if (this.replies.length > done) {
+					this.unparsed = [];
+					this.holdUnparsed(data.subarray(at));
+					return;
+				}
+			}
+
+			return;
+		}
+
+		this.feed(data);
+	}
+
+	private holdUnparsed(data: Buffer): void {
+		if (data.length === 0) return;
+		if (this.unparsedLength + data.length > maxUnsolicitedBytes) {
+			throw new ReplyParseError('too-much-buffered', `The server sent more than ${maxUnsolicitedBytes / 1024} KB after its reply to STARTTLS, before TLS began.`, []);
+		}
+
+		this.unparsed!.push(Buffer.from(data));
+		this.unparsedLength += data.length;
+	}
+
+	private feed(data: Buffer): void {
 		try {
 			this.replies.push(...this.parser.feed(data));
 		} catch (error) {
@@ -50,7 +112,7 @@ export class SmtpReplyStream implements DriverConversation<Reply> {
 	}
 
 	takeRemainder(): Buffer {
-		const remainder = Buffer.concat([...this.replies.map(replyBytes), this.parser.takeRemainder()]);
+		const remainder = Buffer.concat([...this.replies.map(replyBytes), this.parser.takeRemainder(), this.resume()]);
 		this.replies.length = 0;
 		this.parser = new ReplyParser();
 		return remainder;
@@ -78,6 +140,11 @@ export class Connection extends Driver<Reply> {
 		this.stream = stream;
 	}
 
+	/** STARTTLS goes out next: its reply may be the last in clear, so nothing after it is parsed unless it is no 220. */
+	startTlsNext(): void {
+		this.stream.stopAfterNextReply();
+	}
+
 	/** Bytes of a reply have arrived, but not yet its last line. */
 	get replyUnderWay(): boolean {
 		return this.stream.buffered > 0;
@@ -102,7 +169,10 @@ export class Connection extends Driver<Reply> {
 	 */
 	async readReply(timeoutMs: number, waitingFor: string): Promise<Reply> {
 		try {
-			return await this.read(timeoutMs, waitingFor);
+			const reply = await this.read(timeoutMs, waitingFor);
+			// No 220 to STARTTLS: no TLS follows, so what came after the reply is parsed after all.
+			if (reply.code !== 220 && this.stream.holding) this.receive(this.stream.resume());
+			return reply;
 		} catch (error) {
 			if (!(error instanceof SessionFailure)) throw error;
 			const banner = waitingFor === 'with a banner';

@@ -251,26 +251,7 @@ export class Driver<E> {
 
 	private attach(socket: net.Socket): void {
 		socket.on('data', (chunk: Buffer) => {
-			if (this.failure) return;
-			let fault: unknown;
-			try {
-				this.conversation.receiveData(chunk);
-			} catch (error) {
-				fault = error;
-			}
-
-			// Events completed before a fault (in the same packet) are still handed out.
-			try {
-				for (let event = this.conversation.nextEvent(); event !== undefined && !this.failure; event = this.conversation.nextEvent()) this.deliver(event);
-			} catch (error) {
-				fault ??= error;
-			}
-
-			if (fault === undefined) return;
-			if (!(fault instanceof RemoteProtocolError)) throw fault;
-			const received = (fault as {received?: readonly string[]}).received;
-			this.fail(new SessionFailure('protocol', fault.message, undefined, received && received.length > 0 ? received : undefined));
-			socket.destroy();
+			this.receive(chunk);
 		});
 		socket.on('error', (error: NodeJS.ErrnoException) => {
 			this.fail(describeSocketError(error, this.target, this.tlsActive));
@@ -279,6 +260,30 @@ export class Driver<E> {
 			const partial = this.conversation.buffered > 0 ? ` in the middle of a ${this.options.unit}` : '';
 			this.fail(new SessionFailure('closed', `${this.target} closed the connection${partial}.`));
 		});
+	}
+
+	/** Bytes from the peer (or ones the conversation held back unparsed) to the conversation; its events to the reader. */
+	protected receive(chunk: Buffer): void {
+		if (this.failure) return;
+		let fault: unknown;
+		try {
+			this.conversation.receiveData(chunk);
+		} catch (error) {
+			fault = error;
+		}
+
+		// Events completed before a fault (in the same packet) are still handed out.
+		try {
+			for (let event = this.conversation.nextEvent(); event !== undefined && !this.failure; event = this.conversation.nextEvent()) this.deliver(event);
+		} catch (error) {
+			fault ??= error;
+		}
+
+		if (fault === undefined) return;
+		if (!(fault instanceof RemoteProtocolError)) throw fault;
+		const received = (fault as {received?: readonly string[]}).received;
+		this.fail(new SessionFailure('protocol', fault.message, undefined, received && received.length > 0 ? received : undefined));
+		this.socket?.destroy();
 	}
 
 	private deliver(event: E): void {

@@ -208,9 +208,14 @@ export class Session extends TranscriptSession implements SessionLike {
 				return;
 			}
 
-			case 'send':
-				await this.requireConnection().write(event.data, event.timeoutMs, event.what);
+			case 'send': {
+				const connection = this.requireConnection();
+				// Armed before the line goes out, so no byte after the reply to STARTTLS is parsed.
+				if (event.startsTls) connection.startTlsNext();
+				await connection.write(event.data, event.timeoutMs, event.what);
 				return;
+			}
+
 			case 'need-data': {
 				const reply = event.banner ? await this.readBanner(event.timeoutMs) : await this.requireConnection().readReply(event.timeoutMs, event.waitingFor);
 				this.conversation.receiveReply(reply);

@@ -107,8 +107,11 @@ export type SmtpClientEvent =
 	| {type: 'reply'; reply: Reply; step: StepKind}
 	/** Open the connection (TLS from the first byte when `implicitTls`), then call connected(). */
 	| {type: 'connect'; implicitTls: boolean; timeoutMs: number}
-	/** Write these bytes within `timeoutMs` (per piece taken); on failure call failed(). */
-	| {type: 'send'; data: Buffer; timeoutMs: number; what: string}
+	/**
+	 * Write these bytes within `timeoutMs` (per piece taken); on failure call failed(). `startsTls`:
+	 * the line is STARTTLS, so the driver parses no further than its reply (after a 220, TLS).
+	 */
+	| {type: 'send'; data: Buffer; timeoutMs: number; what: string; startsTls?: boolean}
 	/** Feed received bytes to receiveData() until nextEvent() moves on; on no answer within `timeoutMs`, call failed(). `banner`: the first read on a plaintext connection. */
 	| {type: 'need-data'; timeoutMs: number; waitingFor: string; banner: boolean}
 	/** The server said 220 to STARTTLS: stop reading cleartext, handshake, then call tlsStarted(). */
@@ -126,7 +129,7 @@ export type FirstFailure = {message: string; step: StepKind; kind: FailureKind |
 /** What a step yields to the driver and waits on. */
 type Request =
 	| {type: 'connect'; implicitTls: boolean; timeoutMs: number}
-	| {type: 'send'; data: Buffer; timeoutMs: number; what: string}
+	| {type: 'send'; data: Buffer; timeoutMs: number; what: string; startsTls?: boolean}
 	| {type: 'read'; timeoutMs: number; waitingFor: string; banner: boolean}
 	| {type: 'start-tls'; insecure: boolean; timeoutMs: number};
 
@@ -1162,7 +1165,8 @@ export class SmtpClientConversation {
 		const shown = this.gate.client(line, planned);
 		this.add('client', shown.text, step, {secret: shown.secret, decoded: shown.decoded, ...(explain ? {explain} : {})});
 		if (this.broken) throw this.broken;
-		yield {type: 'send', data: Buffer.from(line + '\r\n', 'utf8'), timeoutMs: this.timeouts.command, what: 'the command'};
+		const startsTls = step !== 'body' && commands.verbOf(line) === 'STARTTLS';
+		yield {type: 'send', data: Buffer.from(line + '\r\n', 'utf8'), timeoutMs: this.timeouts.command, what: 'the command', ...(startsTls ? {startsTls} : {})};
 		return shown;
 	}
 

@@ -612,6 +612,46 @@ describe('hostile servers', {concurrency: 4}, () => {
 		});
 	}
 
+	// Lines that are no reply at all, or a reply that would break the 220's (another code), after the
+	// 220 to STARTTLS: in its own packet they are as discarded as in a later one, never parsed.
+	const unparseable: Array<[string, string]> = [['250-x\r\n251 y\r\n', '250-x\\x0d\\x0a251 y\\x0d\\x0a'], ['garbage\r\n', 'garbage\\x0d\\x0a']];
+	for (const [bytes, quoted] of unparseable) {
+		for (const [how, inject] of [
+			['in the 220\'s write', (socket: net.Socket) => {
+				socket.write(`220 go\r\n${bytes}`);
+			}],
+			['in a second write', async (socket: net.Socket) => {
+				socket.write('220 go\r\n');
+				await sleep(50);
+				socket.write(bytes);
+			}],
+		] as const) {
+			test(`STARTTLS answered "220 go" then ${JSON.stringify(bytes)} ${how}, then real TLS: discarded and noted, never parsed (exit 0)`, async () => {
+				const log: string[] = [];
+				const result = await against(injectingStartTls(inject, log), port => base(port, '--tls', 'starttls', '--ca', caFile, '--quit-after', 'mail'));
+				assertSane(result);
+				assert.equal(result.code, 0, result.stdout);
+				assertSentence(result, new RegExp(`^Discarded ${Buffer.byteLength(bytes)} bytes the server sent after its 220 and before TLS began: "${quoted.replaceAll('\\', '\\\\')}"\\. A correct server sends nothing there; this is the STARTTLS response-injection pattern\\.$`));
+				const replies = result.stdout.split('\n').filter(line => /^<[-~] /.test(line));
+				assert.deepEqual(replies.slice(3), ['<-  220 go', '<~  250-mx.test', '<~  250 8BITMIME', '<~  250 ok', '<~  221 bye'], 'the 220, then only the real replies inside TLS');
+				assert.ok(!/not an SMTP reply|changed its code/.test(result.stdout), result.stdout);
+				assert.deepEqual(log.map(line => /^[A-Z]+/.exec(line)?.[0]), ['EHLO', 'MAIL', 'QUIT'], 'the session went on inside TLS');
+			});
+		}
+	}
+
+	test('STARTTLS refused with 454 and another reply in the same packet, TLS optional: no TLS follows, so that reply is read after all (out of turn)', async () => {
+		const result = await against(smtp({
+			ehlo: '250-mx.test\r\n250 STARTTLS\r\n',
+			onLine: (line, socket) => line === 'STARTTLS' && socket.write('454 4.7.0 not now\r\n250 early\r\n'),
+		}), port => base(port, '--tls', 'auto', '--quit-after', 'mail'));
+		assertSane(result);
+		assert.equal(result.code, 0, result.stdout);
+		assert.match(result.stdout, /^<- {2}454 4\.7\.0 not now$/m);
+		assert.match(result.stdout, /^<- {2}250 early\n {4}! The server sent this before it was asked/m);
+		assert.ok(!result.stdout.includes('Discarded'), result.stdout);
+	});
+
 	for (const [how, inject] of injections.slice(0, 2)) {
 		test(`probe: STARTTLS answered "220 go" then "250 injected" ${how}, then real TLS: the row, the diagnosis and --json say so`, async () => {
 			const text = await against(injectingStartTls(inject, []), port => ['probe', '127.0.0.1', '--ports', `25=${port}`, '--timeout', '2']);
