@@ -5,6 +5,7 @@ import {Session, type SessionOptions} from '../../source/engine/session.js';
 import {startLab, type Lab, type LabPort} from '../../source/lab/index.js';
 import {renderText} from '../../source/export/text.js';
 import {renderJsonLines} from '../../source/export/jsonl.js';
+import {labSessionOptions} from '../support/lab-session.js';
 
 let lab: Lab;
 before(async () => {
@@ -18,15 +19,7 @@ const password = 'wonderland';
 
 function options(port: LabPort, over: Partial<SessionOptions> = {}): SessionOptions {
 	return {
-		host: lab.host,
-		port: lab.ports[port]!,
-		profilePort: port,
-		tls: 'auto',
-		tlsOptions: {servername: lab.hostname, ca: lab.ca, insecure: false},
-		ehlo: 'client.example',
-		from: 'alice@lab.test',
-		to: ['bob@lab.test'],
-		credentials: port === 25 ? undefined : {user: 'alice', password},
+		...labSessionOptions(lab, port),
 		timeouts: {greeting: 5000, command: 5000},
 		...over,
 	};
