@@ -191,3 +191,19 @@ export async function withTui(args: string[], body: (tui: Terminal) => Promise<v
 		tui.kill();
 	}
 }
+
+/** A lesson screen drawn whole: its pane, the Next pane and the footer. */
+export const lessonSettled = /Lesson: [\s\S]*Next: [\s\S]*q quit/;
+
+/** Presses enter until `until` is on screen (at most `max` times), each press waited out. */
+export async function enterUntil(tui: Terminal, until: string | RegExp, max = 12): Promise<string> {
+	const seen = (screen: string) => (typeof until === 'string' ? screen.includes(until) : until.test(screen));
+	for (let i = 0; i < max && !seen(tui.screen()); i++) {
+		const before = tui.screen();
+		await tui.press(keys.enter);
+		for (let wait = 0; wait < 200 && (tui.screen() === before || tui.screen().includes('working…')); wait++) await new Promise(resolve => setTimeout(resolve, 20));
+		await tui.waitFor(lessonSettled, 20_000);
+	}
+
+	return tui.waitFor(until, 20_000);
+}

@@ -5,25 +5,12 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {explainReplyLines} from '../../source/protocol/explain.js';
 import {explainRows} from '../../source/ui/explain-pane.js';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {enterUntil, keys, spawnTui, type Terminal} from '../support/pty.js';
 
 const ctrlU = '\u0015';
-const settled = /Lesson: [\s\S]*Next: [\s\S]*q quit/;
 
 /** The Explain pane's rows (inside its border), one string each. */
 const explainRowsOnScreen = (screen: string) => screen.split('\n').map(line => /││(.*)│$/.exec(line)?.[1]?.trimEnd()).filter((row): row is string => row !== undefined);
-
-/** Presses enter until `until` is on screen (at most 12 times), each press waited out. */
-async function enterUntil(tui: Terminal, until: string): Promise<string> {
-	for (let i = 0; i < 12 && !tui.screen().includes(until); i++) {
-		const before = tui.screen();
-		await tui.press(keys.enter);
-		for (let wait = 0; wait < 200 && (tui.screen() === before || tui.screen().includes('working…')); wait++) await new Promise(resolve => setTimeout(resolve, 20));
-		await tui.waitFor(settled, 20_000);
-	}
-
-	return tui.waitFor(until, 20_000);
-}
 
 test('80×24, lesson 2 step 4: the RCPT TO 250 explanation loses nothing mid-sentence and says what is left out', {timeout: 120_000}, async () => {
 	const tui = spawnTui(['lesson', 'relay-vs-submission'], {columns: 80, rows: 24});

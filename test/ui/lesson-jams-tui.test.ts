@@ -2,24 +2,9 @@
 // must now reach the step's ✓ and go on.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {keys, spawnTui, type Terminal} from '../support/pty.js';
+import {enterUntil, keys, lessonSettled as settled, spawnTui, type Terminal} from '../support/pty.js';
 
 const ctrlU = '\u0015';
-const settled = /Lesson: [\s\S]*Next: [\s\S]*q quit/;
-
-/** Presses enter until `until` is on screen (at most `max` times), each press waited out. */
-async function enterUntil(tui: Terminal, until: string | RegExp, max = 12): Promise<string> {
-	const seen = (screen: string) => (typeof until === 'string' ? screen.includes(until) : until.test(screen));
-	for (let i = 0; i < max && !seen(tui.screen()); i++) {
-		const before = tui.screen();
-		await tui.press(keys.enter);
-		for (let wait = 0; wait < 200 && (tui.screen() === before || tui.screen().includes('working…')); wait++) await new Promise(resolve => setTimeout(resolve, 20));
-		await tui.waitFor(settled, 20_000);
-	}
-
-	return tui.waitFor(until, 20_000);
-}
-
 async function typeLine(tui: Terminal, opener: 'm' | 'e', line: string): Promise<void> {
 	await tui.press(opener);
 	await tui.waitFor(opener === 'm' ? /Manual command|Answer the server/ : 'Edit the next command');
